@@ -1,0 +1,14 @@
+//! connspy: who talked to whom, and when, from connection logs.
+//!
+//! The library behind two tools: `connspy` answers a time-range query by
+//! seeking into a memory-mapped log, `connspy-stream` summarises a log hour
+//! by hour in bounded memory, in batch or while following a growing file.
+//! Both read the same line format (`TS FROM_HOST TO_HOST`, see [`record`])
+//! and rely on the same promise: the lateness bound `L`.
+
+pub mod block_reader;
+pub mod diagnostics;
+pub mod exit;
+pub mod lines;
+pub mod record;
+pub mod timestamp;
