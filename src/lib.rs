@@ -9,6 +9,7 @@
 pub mod block_reader;
 pub mod diagnostics;
 pub mod exit;
+pub mod input;
 pub mod lines;
 pub mod record;
 pub mod timestamp;
