@@ -9,7 +9,9 @@
 pub mod block_reader;
 pub mod diagnostics;
 pub mod exit;
+pub mod host_set;
 pub mod input;
 pub mod lines;
 pub mod record;
+pub mod seek;
 pub mod timestamp;
