@@ -1,0 +1,420 @@
+//! The time-range query of `connspy`: which hosts talked to (or were
+//! talked to by) one host between two times.
+//!
+//! A mapped log is cut into line-aligned blocks that worker threads scan in
+//! parallel; the results are merged strictly in file order, so the output
+//! (first-seen order) and the early stop are exactly those of one
+//! sequential pass.
+//!
+//! Two block kernels:
+//! - **full** (`--nofastseek`, and inputs that cannot be mapped): every line
+//!   is parsed, every malformed line is reported, and reading stops at the
+//!   first record with `TS >= time_end + L` (SPEC §2's early stop).
+//! - **candidates** (fast seek): the seeker has already bounded the region
+//!   by proving records, so only lines whose host field can match are
+//!   parsed; the others cannot change the answer. Malformed lines are
+//!   reported among those parsed.
+
+use std::collections::BTreeMap;
+use std::io::{self, Read, Write};
+use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+use anyhow::Context;
+
+use crate::block_reader::{Block, BlockReader};
+use crate::diagnostics::{MalformedLine, MalformedReport, SHOWN_MALFORMED};
+use crate::host_set::HostSet;
+use crate::input::{InputName, Opened};
+use crate::record::{Malformed, Record, host_eq, is_separator, parse_record};
+use crate::seek::seek_region;
+use crate::timestamp::{Duration, Timestamp};
+
+/// Which field must equal the queried host; the other one is reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// `--to HOST`: report `FROM_HOST` of records whose `TO_HOST` is HOST.
+    To,
+    /// `--from HOST`: report `TO_HOST` of records whose `FROM_HOST` is HOST.
+    From,
+}
+
+/// One query, as given on the command line.
+#[derive(Clone, Debug)]
+pub struct Query {
+    pub host: Vec<u8>,
+    pub side: Side,
+    pub time_init: Timestamp,
+    pub time_end: Timestamp,
+    pub lateness: Duration,
+    pub fast_seek: bool,
+}
+
+/// Bytes per block handed to a worker: large enough that per-block costs
+/// vanish, small enough that two workers stay balanced and an early stop
+/// wastes little.
+const BLOCK_BYTES: usize = 4 << 20;
+
+/// How far (in blocks) workers may run ahead of the in-order merge; bounds
+/// the results held in memory.
+const MAX_BLOCKS_AHEAD: usize = 16;
+
+impl Query {
+    /// The host a matching record contributes, if it matches.
+    #[inline]
+    fn answer<'a>(&self, rec: &Record<'a>) -> Option<&'a [u8]> {
+        if rec.ts < self.time_init || rec.ts >= self.time_end {
+            return None;
+        }
+        let (key, reported) = match self.side {
+            Side::To => (rec.to, rec.from),
+            Side::From => (rec.from, rec.to),
+        };
+        host_eq(key, &self.host).then_some(reported)
+    }
+
+    fn stop_at(&self) -> Timestamp {
+        self.time_end.saturating_add(self.lateness)
+    }
+
+    /// Whether `line` may match: for `--to`, its last field is the host (a
+    /// suffix compare, no parsing); for `--from`, always (the middle field
+    /// needs a parse anyway).
+    #[inline]
+    fn may_match(&self, line: &[u8]) -> bool {
+        if self.side == Side::From {
+            return true;
+        }
+        let mut end = line.len();
+        while end > 0 && is_separator(line[end - 1]) {
+            end -= 1;
+        }
+        let n = self.host.len();
+        end > n && is_separator(line[end - n - 1]) && host_eq(&line[end - n..end], &self.host)
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kernel {
+    Full,
+    Candidates,
+}
+
+/// What one block contributed.
+#[derive(Default)]
+struct BlockScan {
+    /// Reported hosts, first occurrence within the block, in order.
+    hosts: HostSet,
+    /// The first few malformed lines: (offset of the line, why).
+    malformed: Vec<(usize, Malformed)>,
+    malformed_total: u64,
+    /// The full kernel met the early-stop record.
+    stopped: bool,
+}
+
+impl BlockScan {
+    fn malformed(&mut self, offset: usize, why: Malformed) {
+        self.malformed_total += 1;
+        if self.malformed.len() < SHOWN_MALFORMED as usize {
+            self.malformed.push((offset, why));
+        }
+    }
+}
+
+fn scan_block(query: &Query, kernel: Kernel, buf: &[u8], range: Range<usize>) -> BlockScan {
+    let mut scan = BlockScan::default();
+    let stop_at = query.stop_at();
+    let mut pos = range.start;
+    while pos < range.end {
+        let rest = &buf[pos..range.end];
+        let len = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+        let line = &rest[..len];
+        if kernel == Kernel::Full || query.may_match(line) {
+            match parse_record(line) {
+                Ok(rec) if kernel == Kernel::Full && rec.ts >= stop_at => {
+                    scan.stopped = true;
+                    break;
+                }
+                Ok(rec) => {
+                    if let Some(host) = query.answer(&rec) {
+                        scan.hosts.insert(host);
+                    }
+                }
+                Err(why) => scan.malformed(pos, why),
+            }
+        }
+        pos += len + 1;
+    }
+    scan
+}
+
+/// Gathers block results in file order: dedups and prints hosts, reports
+/// malformed lines with their line numbers.
+pub struct Answer<'r, W: Write> {
+    out: W,
+    seen: HostSet,
+    report: &'r mut MalformedReport,
+}
+
+impl<'r, W: Write> Answer<'r, W> {
+    pub fn new(out: W, report: &'r mut MalformedReport) -> Answer<'r, W> {
+        Answer {
+            out,
+            seen: HostSet::new(),
+            report,
+        }
+    }
+
+    fn merge(
+        &mut self,
+        scan: &BlockScan,
+        name: &InputName,
+        lines: &mut LineCounter,
+        buf: &[u8],
+    ) -> anyhow::Result<()> {
+        for host in scan.hosts.iter() {
+            if self.seen.insert(host).1 {
+                self.out
+                    .write_all(host)
+                    .and_then(|()| self.out.write_all(b"\n"))
+                    .context("cannot write to stdout")?;
+            }
+        }
+        for &(offset, why) in &scan.malformed {
+            self.malformed(name, lines.line_at(buf, offset), why)?;
+        }
+        self.report
+            .add_unlocated(scan.malformed_total - scan.malformed.len() as u64);
+        Ok(())
+    }
+
+    fn malformed(&mut self, name: &InputName, line: u64, why: Malformed) -> anyhow::Result<()> {
+        let file = name.to_string();
+        Ok(self.report.record(MalformedLine { file, line, why })?)
+    }
+
+    pub fn finish(mut self) -> anyhow::Result<()> {
+        self.out.flush().context("cannot write to stdout")
+    }
+}
+
+/// Line numbers of byte offsets, counted lazily: only up to the last
+/// offset asked for, so a seek that skips most of a file does not pay for
+/// counting its lines unless a diagnostic needs them.
+#[derive(Default)]
+struct LineCounter {
+    newlines_before: u64,
+    counted_to: usize,
+}
+
+impl LineCounter {
+    /// The 1-based line number of the line starting at `offset` of `buf`;
+    /// offsets must be asked for in increasing order.
+    fn line_at(&mut self, buf: &[u8], offset: usize) -> u64 {
+        self.newlines_before +=
+            memchr::memchr_iter(b'\n', &buf[self.counted_to..offset]).count() as u64;
+        self.counted_to = offset;
+        self.newlines_before + 1
+    }
+
+    /// Counts a line the reader dropped whole (too long); returns its number.
+    fn skipped_line(&mut self) -> u64 {
+        self.newlines_before += 1;
+        self.newlines_before
+    }
+
+    /// Moves past a streamed block whose bytes will not be seen again.
+    fn end_block(&mut self, block: &[u8]) {
+        self.line_at(block, block.len());
+        self.counted_to = 0;
+    }
+}
+
+/// Runs `query` over `inputs` read in order as one stream.
+pub fn run(
+    query: &Query,
+    inputs: Vec<(InputName, Opened)>,
+    answer: &mut Answer<'_, impl Write>,
+) -> anyhow::Result<()> {
+    let seeks: Vec<_> = inputs
+        .iter()
+        .map(|(_, opened)| match opened {
+            Opened::Mapped(map) if query.fast_seek => Some(seek_region(
+                map,
+                query.time_init,
+                query.time_end,
+                query.lateness,
+            )),
+            _ => None,
+        })
+        .collect();
+    // A proving record in a later file makes every earlier file irrelevant.
+    let first = seeks
+        .iter()
+        .rposition(|s| s.is_some_and(|s| s.start_proven))
+        .unwrap_or(0);
+    for ((name, opened), seek) in inputs.into_iter().zip(seeks).skip(first) {
+        let stopped = match (opened, seek) {
+            (Opened::Mapped(map), Some(seek)) => {
+                scan_mapped(
+                    query,
+                    Kernel::Candidates,
+                    &map,
+                    seek.start..seek.end,
+                    &name,
+                    answer,
+                )?;
+                seek.end_proven
+            }
+            (Opened::Mapped(map), None) => {
+                scan_mapped(query, Kernel::Full, &map, 0..map.len(), &name, answer)?
+            }
+            (Opened::Stream(reader), _) => scan_stream(query, reader, &name, answer)?,
+        };
+        if stopped {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Scans `range` of a mapped file with all cores; returns whether the early
+/// stop was met.
+fn scan_mapped(
+    query: &Query,
+    kernel: Kernel,
+    buf: &[u8],
+    range: Range<usize>,
+    name: &InputName,
+    answer: &mut Answer<'_, impl Write>,
+) -> anyhow::Result<bool> {
+    let blocks = split_blocks(buf, range, BLOCK_BYTES);
+    let mut lines = LineCounter::default();
+    let mut stopped = false;
+    for_each_block_in_order(query, kernel, buf, &blocks, |scan| {
+        answer.merge(&scan, name, &mut lines, buf)?;
+        stopped = scan.stopped;
+        Ok(stopped)
+    })?;
+    Ok(stopped)
+}
+
+/// Cuts `range` into blocks of about `size` bytes that end at line ends.
+fn split_blocks(buf: &[u8], range: Range<usize>, size: usize) -> Vec<Range<usize>> {
+    let mut blocks = Vec::new();
+    let mut start = range.start;
+    while start < range.end {
+        let guess = start.saturating_add(size).min(range.end);
+        let end = match memchr::memchr(b'\n', &buf[guess..range.end]) {
+            Some(i) => guess + i + 1,
+            None => range.end,
+        };
+        blocks.push(start..end);
+        start = end;
+    }
+    blocks
+}
+
+/// Scans `blocks` on worker threads and hands each result to `merge` in
+/// block order; `merge` returns `true` to stop early (the workers then
+/// stop taking blocks).
+fn for_each_block_in_order(
+    query: &Query,
+    kernel: Kernel,
+    buf: &[u8],
+    blocks: &[Range<usize>],
+    mut merge: impl FnMut(BlockScan) -> anyhow::Result<bool>,
+) -> anyhow::Result<()> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(blocks.len());
+    if workers <= 1 {
+        for block in blocks {
+            if merge(scan_block(query, kernel, buf, block.clone()))? {
+                break;
+            }
+        }
+        return Ok(());
+    }
+    let next = AtomicUsize::new(0);
+    let merged = AtomicUsize::new(0);
+    let limit = AtomicUsize::new(blocks.len());
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::channel();
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (next, merged, limit) = (&next, &merged, &limit);
+            scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    while i >= merged.load(Ordering::Acquire) + MAX_BLOCKS_AHEAD
+                        && i < limit.load(Ordering::Acquire)
+                    {
+                        std::thread::yield_now();
+                    }
+                    if i >= limit.load(Ordering::Acquire) {
+                        break;
+                    }
+                    let scan = scan_block(query, kernel, buf, blocks[i].clone());
+                    if tx.send((i, scan)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut pending = BTreeMap::new();
+        let outcome = (|| {
+            for (i, scan) in rx.iter() {
+                pending.insert(i, scan);
+                while let Some(scan) = pending.remove(&merged.load(Ordering::Relaxed)) {
+                    merged.fetch_add(1, Ordering::Release);
+                    if merge(scan)? {
+                        return Ok(());
+                    }
+                }
+            }
+            Ok(())
+        })();
+        limit.store(0, Ordering::Release);
+        outcome
+    })
+}
+
+/// Scans a stream front to back with the full kernel; returns whether the
+/// early stop was met.
+fn scan_stream(
+    query: &Query,
+    reader: Box<dyn Read + Send>,
+    name: &InputName,
+    answer: &mut Answer<'_, impl Write>,
+) -> anyhow::Result<bool> {
+    let mut reader = BlockReader::new(reader);
+    let mut lines = LineCounter::default();
+    loop {
+        let block = match reader.next_block() {
+            Ok(Some(block)) => block,
+            Ok(None) => match reader.take_partial() {
+                Some(block) => block,
+                None => return Ok(false),
+            },
+            Err(e) => return Err(read_error(name, e)),
+        };
+        match block {
+            Block::Lines(bytes) => {
+                let scan = scan_block(query, Kernel::Full, bytes, 0..bytes.len());
+                answer.merge(&scan, name, &mut lines, bytes)?;
+                if scan.stopped {
+                    return Ok(true);
+                }
+                lines.end_block(bytes);
+            }
+            Block::Overlong => answer.malformed(name, lines.skipped_line(), Malformed::TooLong)?,
+        }
+    }
+}
+
+fn read_error(name: &InputName, e: io::Error) -> anyhow::Error {
+    anyhow::Error::new(e).context(format!("cannot read {name}"))
+}
