@@ -7,11 +7,13 @@
 //! and rely on the same promise: the lateness bound `L`.
 
 pub mod block_reader;
+pub mod cli;
 pub mod diagnostics;
 pub mod exit;
 pub mod host_set;
 pub mod input;
 pub mod lines;
+pub mod query;
 pub mod record;
 pub mod seek;
 pub mod timestamp;
