@@ -70,6 +70,28 @@ impl<R: Read> BlockReader<R> {
     /// data for now (end of file). An unfinished last line stays buffered:
     /// call [`take_partial`](Self::take_partial) at the true end of input.
     pub fn next_block(&mut self) -> io::Result<Option<Block<'_>>> {
+        if !self.has_block()? {
+            return Ok(None);
+        }
+        let pending = &self.buf[self.start..self.end];
+        if let Some(i) = memchr::memrchr(b'\n', pending) {
+            let block = self.start..self.start + i + 1;
+            self.start = block.end;
+            return Ok(Some(Block::Lines(&self.buf[block])));
+        }
+        self.start = self.end;
+        self.skipping = true;
+        Ok(Some(Block::Overlong))
+    }
+
+    /// Reads until [`next_block`](Self::next_block) has a block to hand out,
+    /// without handing it out; `false` at the current end of data.
+    ///
+    /// A caller that must decide between reading on and doing something
+    /// else at the end of data (a file follower checking for rotation)
+    /// asks this first, so that the borrow `next_block` returns is only
+    /// taken once a block is certain.
+    pub fn has_block(&mut self) -> io::Result<bool> {
         loop {
             let pending = &self.buf[self.start..self.end];
             if self.skipping {
@@ -79,30 +101,26 @@ impl<R: Read> BlockReader<R> {
                     continue;
                 }
                 self.start = self.end;
-            } else if let Some(i) = memchr::memrchr(b'\n', pending) {
-                let block = self.start..self.start + i + 1;
-                self.start = block.end;
-                return Ok(Some(Block::Lines(&self.buf[block])));
-            } else if pending.len() > MAX_LINE_BYTES {
-                self.start = self.end;
-                self.skipping = true;
-                return Ok(Some(Block::Overlong));
+            } else if memchr::memrchr(b'\n', pending).is_some() || pending.len() > MAX_LINE_BYTES {
+                return Ok(true);
             }
             if self.fill()? == 0 {
-                return Ok(None);
+                return Ok(false);
             }
         }
+    }
+
+    /// Whether [`take_partial`](Self::take_partial) would return a line.
+    pub fn has_partial(&self) -> bool {
+        !self.skipping && self.start < self.end
     }
 
     /// The unfinished last line (no `\n`), which at the true end of input is
     /// a line like any other; `None` when there is none.
     pub fn take_partial(&mut self) -> Option<Block<'_>> {
-        if self.skipping {
+        if !self.has_partial() {
             self.skipping = false;
             self.start = self.end;
-            return None;
-        }
-        if self.start == self.end {
             return None;
         }
         let block = self.start..self.end;
@@ -212,5 +230,18 @@ mod tests {
         cursor.get_mut().extend_from_slice(b" d\n");
         cursor.set_position(pos);
         assert_eq!(r.next_block().unwrap(), Some(Block::Lines(b"2 c d\n")));
+    }
+
+    #[test]
+    fn has_block_and_has_partial_look_ahead_without_handing_out() {
+        let mut r = BlockReader::new(&b"1 a b\n2 c"[..]);
+        assert!(!r.has_partial());
+        assert!(r.has_block().unwrap());
+        assert!(r.has_block().unwrap(), "asking twice hands nothing out");
+        assert_eq!(r.next_block().unwrap(), Some(Block::Lines(b"1 a b\n")));
+        assert!(!r.has_block().unwrap());
+        assert!(r.has_partial());
+        assert_eq!(r.take_partial(), Some(Block::Lines(b"2 c")));
+        assert!(!r.has_partial());
     }
 }
