@@ -49,12 +49,14 @@ pub struct Query {
     pub time_end: Timestamp,
     pub lateness: Duration,
     pub fast_seek: bool,
+    /// Bytes per block handed to a worker thread; [`DEFAULT_BLOCK_BYTES`]
+    /// except in tests that want many blocks from a small log.
+    pub block_bytes: usize,
 }
 
-/// Bytes per block handed to a worker: large enough that per-block costs
-/// vanish, small enough that two workers stay balanced and an early stop
-/// wastes little.
-const BLOCK_BYTES: usize = 4 << 20;
+/// Large enough that per-block costs vanish, small enough that two workers
+/// stay balanced and an early stop wastes little.
+pub const DEFAULT_BLOCK_BYTES: usize = 4 << 20;
 
 /// How far (in blocks) workers may run ahead of the in-order merge; bounds
 /// the results held in memory.
@@ -289,7 +291,7 @@ fn scan_mapped(
     name: &InputName,
     answer: &mut Answer<'_, impl Write>,
 ) -> anyhow::Result<bool> {
-    let blocks = split_blocks(buf, range, BLOCK_BYTES);
+    let blocks = split_blocks(buf, range, query.block_bytes.max(1));
     let mut lines = LineCounter::default();
     let mut stopped = false;
     for_each_block_in_order(query, kernel, buf, &blocks, |scan| {

@@ -104,6 +104,7 @@ fn run() -> anyhow::Result<()> {
         time_end: cli.time_end,
         lateness: cli.lateness,
         fast_seek: !cli.nofastseek,
+        block_bytes: query::DEFAULT_BLOCK_BYTES,
     };
     let inputs = cli
         .files

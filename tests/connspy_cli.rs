@@ -1,0 +1,482 @@
+//! The real `connspy` binary: answers, inputs, and every error path of
+//! SPEC §2 and §4 with its exit status and message.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_connspy");
+
+/// A small log: hour 22:00-23:00 UTC on 2019-08-12, mixed forms and case.
+const LOG: &str = "\
+1565647200 Alyson zyla
+1565647201.500 ramone ZYLA
+1565647202000 zyla zephyrus
+1565647203 alyson zyla
+1565647201 late-but-in-bound zyla
+1565650800 after zyla
+1565651200 way-after zyla
+";
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn connspy(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> &str {
+    std::str::from_utf8(&o.stdout).unwrap()
+}
+
+fn stderr(o: &Output) -> &str {
+    std::str::from_utf8(&o.stderr).unwrap()
+}
+
+/// Asserts a usage error: status 2, nothing on stdout, one stderr line
+/// prefixed with the tool's name that contains `needle`.
+fn assert_usage_error(args: &[&str], needle: &str) {
+    let o = connspy(args);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+    assert!(o.stdout.is_empty(), "{args:?}");
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    assert!(
+        err.starts_with("connspy: ") && err.contains(needle),
+        "{args:?}: {err}"
+    );
+}
+
+#[test]
+fn prints_distinct_sources_in_first_seen_order_lowercased() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "conn.log", LOG);
+    let log = log.to_str().unwrap();
+    for extra in [&[][..], &["--nofastseek"]] {
+        let mut args = vec![
+            "--to=Zyla",
+            "--time_init",
+            "1565647200",
+            "--time_end",
+            "1565650800",
+        ];
+        args.extend_from_slice(extra);
+        args.push(log);
+        let o = connspy(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(
+            stdout(&o),
+            "alyson\nramone\nlate-but-in-bound\n",
+            "{extra:?}"
+        );
+    }
+}
+
+#[test]
+fn time_init_is_inclusive_and_time_end_exclusive() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "conn.log", LOG);
+    let o = connspy(&[
+        "--to",
+        "zyla",
+        "--time_init",
+        "1565647201.5",
+        "--time_end",
+        "1565647203",
+        log.to_str().unwrap(),
+    ]);
+    assert_eq!(stdout(&o), "ramone\n");
+}
+
+#[test]
+fn from_reports_the_hosts_it_connected_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "conn.log", LOG);
+    let o = connspy(&[
+        "--from",
+        "ZYLA",
+        "--time_init",
+        "0",
+        "--time_end",
+        "9999999999999",
+        log.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    assert_eq!(stdout(&o), "zephyrus\n");
+}
+
+#[test]
+fn rfc3339_times_equal_their_unix_forms() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "conn.log", LOG);
+    let log = log.to_str().unwrap();
+    let unix = connspy(&[
+        "--to",
+        "zyla",
+        "--time_init",
+        "1565647201.5",
+        "--time_end",
+        "1565650800",
+        log,
+    ]);
+    let rfc = connspy(&[
+        "--to",
+        "zyla",
+        "--time-init",
+        "2019-08-12T23:00:01.5+01:00",
+        "--time-end",
+        "2019-08-12T23:00:00Z",
+        log,
+    ]);
+    assert!(rfc.status.success(), "{}", stderr(&rfc));
+    assert_eq!(stdout(&rfc), stdout(&unix));
+    assert_eq!(stdout(&rfc), "ramone\nalyson\n");
+}
+
+#[test]
+fn stdin_and_several_files_read_as_one_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = write(dir.path(), "all.log", LOG);
+    let (head, tail) = LOG.split_at(LOG.find("1565647203").unwrap());
+    let a = write(dir.path(), "a.log", head);
+    let b = write(dir.path(), "b.log", tail);
+    let window = [
+        "--to",
+        "zyla",
+        "--time_init",
+        "1565647200",
+        "--time_end",
+        "1565650800",
+    ];
+    let expected = stdout(&connspy(
+        &[&window[..], &[whole.to_str().unwrap()]].concat(),
+    ))
+    .to_string();
+    assert_eq!(expected, "alyson\nramone\nlate-but-in-bound\n");
+
+    let split = connspy(&[&window[..], &[a.to_str().unwrap(), b.to_str().unwrap()]].concat());
+    assert_eq!(stdout(&split), expected);
+
+    let mut child = Command::new(BIN)
+        .args(window)
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(LOG.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    assert_eq!(stdout(&o), expected);
+}
+
+#[test]
+fn the_early_stop_ends_reading_past_time_end_plus_lateness() {
+    // A record that breaks the bound after the stop point is never read by
+    // the full scan: the stop is SPEC's rule, not an end-of-file artefact.
+    let dir = tempfile::tempdir().unwrap();
+    let text = "100 a x\n500 b x\n100 c x\n";
+    let log = write(dir.path(), "conn.log", text);
+    let args = [
+        "--nofastseek",
+        "--max_log_late_seconds",
+        "60",
+        "--to",
+        "x",
+        "--time_init",
+        "0",
+        "--time_end",
+        "200",
+    ];
+    let o = connspy(&[&args[..], &[log.to_str().unwrap()]].concat());
+    assert_eq!(stdout(&o), "a\n");
+    let wider = connspy(&[
+        "--nofastseek",
+        "--max_log_late_seconds",
+        "400",
+        "--to",
+        "x",
+        "--time_init",
+        "0",
+        "--time_end",
+        "200",
+        log.to_str().unwrap(),
+    ]);
+    assert_eq!(stdout(&wider), "a\nc\n");
+}
+
+#[test]
+fn malformed_lines_are_skipped_reported_briefly_and_never_touch_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..50 {
+        text.push_str(&format!("{} src{} zyla\n", 1565647200 + i, i % 3));
+        text.push_str("1565647200 broken extra zyla\n");
+        text.push_str("garbage\n");
+    }
+    let clean = write(
+        dir.path(),
+        "clean.log",
+        &text
+            .replace("1565647200 broken extra zyla\n", "")
+            .replace("garbage\n", ""),
+    );
+    let messy = write(dir.path(), "messy.log", &text);
+    let args = [
+        "--nofastseek",
+        "--to",
+        "zyla",
+        "--time_init",
+        "0",
+        "--time_end",
+        "9999999999",
+    ];
+    let want = connspy(&[&args[..], &[clean.to_str().unwrap()]].concat());
+    let got = connspy(&[&args[..], &[messy.to_str().unwrap()]].concat());
+    assert!(got.status.success());
+    assert_eq!(got.stdout, want.stdout);
+    let err = stderr(&got);
+    // The first few with file and line, then one total.
+    assert_eq!(err.lines().count(), 6, "{err}");
+    assert!(
+        err.lines().next().unwrap().contains("messy.log:2: "),
+        "{err}"
+    );
+    assert!(
+        err.contains("messy.log:3: ") && err.contains("1 field"),
+        "{err}"
+    );
+    assert!(
+        err.lines()
+            .last()
+            .unwrap()
+            .contains("100 malformed line(s)"),
+        "{err}"
+    );
+
+    // Fast seek parses only lines that could match: the broken line that
+    // names zyla is reported, the garbage is not.
+    let fast = connspy(&[
+        "--to",
+        "zyla",
+        "--time_init",
+        "0",
+        "--time_end",
+        "9999999999",
+        messy.to_str().unwrap(),
+    ]);
+    assert_eq!(fast.stdout, want.stdout);
+    assert!(
+        stderr(&fast)
+            .lines()
+            .last()
+            .unwrap()
+            .contains("50 malformed line(s)"),
+        "{}",
+        stderr(&fast)
+    );
+
+    let quiet = connspy(&[&args[..], &["-q", messy.to_str().unwrap()]].concat());
+    assert!(quiet.stderr.is_empty());
+
+    let strict = connspy(&[&args[..], &["--strict", messy.to_str().unwrap()]].concat());
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(
+        stderr(&strict).contains("messy.log:2: malformed line")
+            && stderr(&strict).contains("--strict")
+    );
+}
+
+#[test]
+fn validation_errors_exit_2_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "conn.log", LOG);
+    let log = log.to_str().unwrap();
+    assert_usage_error(&["--to", "a", "--time_end", "5", log], "--time_init");
+    assert_usage_error(&["--to", "a", "--time_init", "5", log], "--time_end");
+    assert_usage_error(
+        &["--to", "a", "--time_init", "x", "--time_end", "5", log],
+        "'x'",
+    );
+    assert_usage_error(
+        &["--to", "a", "--time_init", "1e9", "--time_end", "5", log],
+        "1e9",
+    );
+    assert_usage_error(
+        &[
+            "--to",
+            "a",
+            "--time_init",
+            "5",
+            "--time_end",
+            "2019-13-01T00:00:00Z",
+            log,
+        ],
+        "RFC 3339",
+    );
+    assert_usage_error(
+        &["--to", "a", "--time_init", "6", "--time_end", "5", log],
+        "before --time_init",
+    );
+    assert_usage_error(
+        &[
+            "--to",
+            "a",
+            "--time_init",
+            "1",
+            "--time_end",
+            "5",
+            "--max_log_late_seconds",
+            "-1",
+            log,
+        ],
+        "negative",
+    );
+    assert_usage_error(&["--time_init", "1", "--time_end", "5", log], "--to");
+    assert_usage_error(
+        &["--to", "", "--time_init", "1", "--time_end", "5", log],
+        "empty",
+    );
+    assert_usage_error(
+        &[
+            "--to",
+            "a",
+            "--from",
+            "b",
+            "--time_init",
+            "1",
+            "--time_end",
+            "5",
+            log,
+        ],
+        "cannot be used",
+    );
+    assert_usage_error(
+        &["--to", "a", "--time_init", "1", "--time_end", "5"],
+        "FILE",
+    );
+    assert_usage_error(
+        &[
+            "--to",
+            "a",
+            "--bogus",
+            "--time_init",
+            "1",
+            "--time_end",
+            "5",
+            log,
+        ],
+        "--bogus",
+    );
+}
+
+#[test]
+fn unreadable_inputs_exit_1_naming_the_file_and_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.log");
+    let args = ["--to", "a", "--time_init", "1", "--time_end", "5"];
+    let o = connspy(&[&args[..], &[missing.to_str().unwrap()]].concat());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+    let err = stderr(&o);
+    assert!(
+        err.starts_with("connspy: ") && err.contains("missing.log") && err.contains("No such file"),
+        "{err}"
+    );
+
+    let o = connspy(&[&args[..], &[dir.path().to_str().unwrap()]].concat());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("is a directory"), "{}", stderr(&o));
+}
+
+#[test]
+fn help_and_version_exit_0() {
+    let help = connspy(&["--help"]);
+    assert!(help.status.success());
+    for option in [
+        "--to",
+        "--from",
+        "--time_init",
+        "--time_end",
+        "--nofastseek",
+        "--max_log_late_seconds",
+        "Example",
+    ] {
+        assert!(stdout(&help).contains(option), "help lacks {option}");
+    }
+    let version = connspy(&["--version"]);
+    assert!(version.status.success() && stdout(&version).starts_with("connspy "));
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    // Enough distinct answers to overflow the pipe and the output buffer.
+    let text: String = (0..200_000)
+        .map(|i| format!("{} source-{i} zyla\n", 1565647200 + i / 100))
+        .collect();
+    let log = write(dir.path(), "big.log", &text);
+    for extra in [&[][..], &["--nofastseek"]] {
+        let mut child = Command::new(BIN)
+            .args([
+                "--to",
+                "zyla",
+                "--time_init",
+                "0",
+                "--time_end",
+                "9999999999",
+            ])
+            .args(extra)
+            .arg(&log)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert_eq!(first, "source-0\n");
+        // The reader is dropped here: the pipe is closed.
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{extra:?}");
+        assert!(o.stderr.is_empty(), "{extra:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn a_full_stdout_is_an_error_naming_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "conn.log", LOG);
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let o = Command::new(BIN)
+        .args([
+            "--to",
+            "zyla",
+            "--time_init",
+            "0",
+            "--time_end",
+            "9999999999",
+            log.to_str().unwrap(),
+        ])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("stdout"), "{}", stderr(&o));
+}
