@@ -8,10 +8,13 @@
 
 pub mod block_reader;
 pub mod cli;
+pub mod dedup;
 pub mod diagnostics;
 pub mod exit;
 pub mod follow;
+pub mod host_counts;
 pub mod host_set;
+pub mod hourly;
 pub mod input;
 pub mod lines;
 pub mod query;

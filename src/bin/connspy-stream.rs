@@ -1,0 +1,200 @@
+//! `connspy-stream`: hour-by-hour summaries of a connection log (SPEC §3).
+//! The work is in [`connspy::hourly`]; this is the command line around it.
+
+use std::ffi::OsString;
+use std::io::{self, BufWriter, Write};
+use std::time::Instant;
+
+use clap::Parser;
+use connspy::block_reader::BlockReader;
+use connspy::cli::{HostName, host_arg, lateness_arg, parse_args};
+use connspy::dedup::{DEFAULT_BLOOM_CAPACITY, DEFAULT_BLOOM_FP_RATE, Dedup};
+use connspy::exit::{UsageError, status_of};
+use connspy::hourly::{Aggregator, HourlyConfig, LineSource, Summary, TOOL, pump};
+use connspy::input::{self, InputName};
+use connspy::signals::StopSignals;
+use connspy::timestamp::Duration;
+
+const ABOUT: &str = "\
+For each hour of a connection log (lines `TS FROM_HOST TO_HOST`), prints the
+hosts that connected to --to (TO lines), the hosts --from connected to (FROM
+lines) and the most active host (MOST line), tab-separated:
+
+  1565658000.0	TO	devonta
+  1565658000.0	FROM	kexin
+  1565658000.0	MOST	zeplin
+
+An hour is printed once the log has moved more than an hour plus
+--max_log_late_seconds past its start; the hours still open at the end of
+the input are printed then (unless --only_complete_hours).";
+
+const EXAMPLES: &str = "\
+Examples:
+  connspy-stream --to aselin --from tanya input-file-10000.txt
+  connspy-stream --to aselin --from tanya --only_complete_hours day1.log day2.log
+  zcat conn.log.gz | connspy-stream --to aselin --from tanya --stats
+  connspy-stream --to aselin --from tanya --exact --max_log_late_seconds 600 conn.log
+
+Exit status: 0 success (also when nothing matched, and when stdout is closed
+early, as by `| head`), 1 unreadable input or I/O error (or a malformed line
+with --strict), 2 bad command line, 130/143 stopped by SIGINT/SIGTERM (after
+printing the hours already complete).";
+
+/// Hour-by-hour summaries of a connection log.
+#[derive(Parser)]
+#[command(name = "connspy-stream", version, about, long_about = ABOUT, after_help = EXAMPLES)]
+struct Cli {
+    /// List, per hour, the hosts that connected to HOST (FROM_HOST of records
+    /// whose TO_HOST is HOST; hosts compare case-insensitively).
+    /// Example: --to aselin
+    #[arg(long, value_name = "HOST", value_parser = host_arg())]
+    to: HostName,
+
+    /// List, per hour, the hosts HOST connected to (TO_HOST of records whose
+    /// FROM_HOST is HOST). Example: --from tanya
+    #[arg(long, value_name = "HOST", value_parser = host_arg())]
+    from: HostName,
+
+    /// At the end of the input, do not print the hours still open: only
+    /// hours proven complete by the data appear.
+    #[arg(long = "only_complete_hours", visible_alias = "only-complete-hours")]
+    only_complete_hours: bool,
+
+    /// Keep following the last file as it grows, like `tail -F` (with stdin:
+    /// read until it closes); each hour is flushed as soon as it closes.
+    #[arg(long)]
+    tail: bool,
+
+    /// The lateness bound L: no record is more than L seconds older than
+    /// the newest record before it. An hour closes once the log is more
+    /// than 3600 + L seconds past its start; a record for a closed hour is
+    /// skipped and counted. Example: --max_log_late_seconds 600
+    #[arg(long = "max_log_late_seconds", visible_alias = "max-log-late-seconds",
+          value_name = "SECONDS", default_value = "300", value_parser = lateness_arg,
+          allow_hyphen_values = true)]
+    lateness: Duration,
+
+    /// Deduplicate the TO and FROM lists exactly instead of through Bloom
+    /// filters (no false positives; no bitmaps either, since the hour's
+    /// host counts already hold every host).
+    #[arg(long)]
+    exact: bool,
+
+    /// Distinct hosts per TO or FROM list that each Bloom filter is sized
+    /// for [default: 1000000]. Example: --bloom-capacity 10000000
+    #[arg(long = "bloom-capacity", value_name = "N", conflicts_with = "exact")]
+    bloom_capacity: Option<usize>,
+
+    /// The Bloom filters' false-positive rate at capacity, 0 < P < 1 (a
+    /// false positive leaves a host out of a list) [default: 1e-9].
+    /// Example: --bloom-fp-rate 1e-6
+    #[arg(long = "bloom-fp-rate", value_name = "P", conflicts_with = "exact")]
+    bloom_fp_rate: Option<f64>,
+
+    /// At the end (also after Ctrl-C), print counts and speed on stderr.
+    #[arg(long)]
+    stats: bool,
+
+    /// Stop with exit status 1 at the first malformed line.
+    #[arg(long)]
+    strict: bool,
+
+    /// Print no diagnostics about malformed or too-late lines.
+    #[arg(short, long)]
+    quiet: bool,
+
+    /// Log files, read in order as one stream; none, or `-`, reads stdin.
+    #[arg(value_name = "FILE")]
+    files: Vec<OsString>,
+}
+
+fn main() {
+    std::process::exit(status_of(TOOL, run()));
+}
+
+fn run() -> anyhow::Result<()> {
+    let Some(cli) = parse_args::<Cli>()? else {
+        return Ok(());
+    };
+    let started = Instant::now();
+    let dedup = if cli.exact {
+        Dedup::Exact
+    } else {
+        Dedup::bloom(
+            cli.bloom_capacity.unwrap_or(DEFAULT_BLOOM_CAPACITY),
+            cli.bloom_fp_rate.unwrap_or(DEFAULT_BLOOM_FP_RATE),
+        )
+        .map_err(UsageError)?
+    };
+    let mut inputs: Vec<InputName> = cli.files.iter().map(|f| InputName::from_arg(f)).collect();
+    if inputs.is_empty() {
+        inputs.push(InputName::Stdin);
+    }
+    if cli.tail && inputs.last().is_some_and(|last| last.path().is_some()) {
+        return Err(UsageError("--tail on a file is not available yet".into()).into());
+    }
+    // A file that cannot be opened is reported before any output. Each is
+    // opened again when its turn comes: following a file must see the file
+    // the path names then, not the one it named at the start.
+    for name in &inputs {
+        if let Some(path) = name.path() {
+            input::open_file(path)?;
+        }
+    }
+    let signals = StopSignals::register()?;
+    let stop = || signals.stop_requested();
+    let config = HourlyConfig {
+        to_host: cli.to.0,
+        from_host: cli.from.0,
+        lateness: cli.lateness,
+        dedup,
+        flush_each_hour: cli.tail,
+        strict: cli.strict,
+        quiet: cli.quiet,
+    };
+    let out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    let mut agg = Aggregator::new(config, out);
+    for name in &inputs {
+        let mut source = open_source(name)?;
+        pump(&mut agg, &name.to_string(), source.as_mut(), &stop)?;
+        if stop() {
+            break;
+        }
+    }
+    let summary = agg.finish(!cli.only_complete_hours && !stop())?;
+    if cli.stats {
+        print_stats(&summary, started);
+    }
+    signals.check()?;
+    Ok(())
+}
+
+/// The lines of one input. The seam for `--tail`: the last input, when it
+/// is a file, is to be followed (a `connspy::follow::Follower`, which is
+/// also a [`LineSource`]) instead of read to its end.
+fn open_source(name: &InputName) -> anyhow::Result<Box<dyn LineSource>> {
+    Ok(match name {
+        InputName::Stdin => Box::new(BlockReader::new(io::stdin().lock())),
+        InputName::Path(path) => Box::new(BlockReader::new(input::open_file(path)?)),
+    })
+}
+
+/// One line of counts on stderr.
+fn print_stats(summary: &Summary, started: Instant) {
+    let elapsed = started.elapsed().as_secs_f64();
+    let rate = if elapsed > 0.0 {
+        summary.records as f64 / elapsed
+    } else {
+        0.0
+    };
+    let _ = writeln!(
+        io::stderr().lock(),
+        "{TOOL}: stats: records={} malformed={} too_late={} hours_printed={} bytes={} \
+         elapsed_s={elapsed:.3} records_per_s={rate:.0}",
+        summary.records,
+        summary.malformed,
+        summary.too_late,
+        summary.hours_printed,
+        summary.bytes,
+    );
+}

@@ -1,0 +1,310 @@
+//! The `TO` and `FROM` lists of one hour: distinct hosts in first-seen
+//! order, in bounded memory.
+//!
+//! SPEC §3 has the lists deduplicate through a Bloom filter with a fixed
+//! seed, so that the memory of a list does not grow with its number of
+//! distinct hosts and the output is the same on every run. `--exact` swaps
+//! the filter for exact membership.
+//!
+//! The names themselves are not copied here: every host of a list is also a
+//! host of the hour's [`HostCounts`], which stores each name once. A list
+//! keeps only the order, as 4-byte host ids in a spool that stays in memory
+//! up to [`SPILL_BYTES`] and then moves to an unnamed temporary file.
+//!
+//! **Bound** per list: its Bloom bitmap (by default 10^6 hosts at 10^-9:
+//! ≈ 5.4 MB, allocated zeroed, so pages never touched cost no memory) plus
+//! at most `SPILL_BYTES` of spool and a read buffer while it is printed.
+//! With `--exact` there is no bitmap: membership is two bits of the host's
+//! count entry.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read, Seek, Write};
+
+use bloomfilter::Bloom;
+
+use crate::host_counts::{HostCounts, HostId, ListMark};
+
+/// The fixed seed of every Bloom filter: the same input gives the same
+/// output on every run and every machine.
+const BLOOM_SEED: &[u8; 32] = b"connspy-stream TO/FROM sets v1.0";
+
+/// Default Bloom sizing of SPEC §3.
+pub const DEFAULT_BLOOM_CAPACITY: usize = 1_000_000;
+pub const DEFAULT_BLOOM_FP_RATE: f64 = 1e-9;
+
+/// Largest Bloom bitmap accepted: `--bloom-capacity` and `--bloom-fp-rate`
+/// are refused when one filter would need more (up to four filters are in
+/// use when two hours are open).
+pub const MAX_BLOOM_BYTES: usize = 1 << 30;
+
+/// A list's spool moves to a temporary file once it holds this many bytes
+/// of ids (512 Ki hosts).
+pub const SPILL_BYTES: usize = 2 << 20;
+
+/// How the lists of every hour deduplicate.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Dedup {
+    /// A Bloom filter per list (a false positive drops a host from the list;
+    /// it is never printed twice).
+    Bloom(BloomSize),
+    /// Exact membership (`--exact`).
+    Exact,
+}
+
+/// Validated Bloom sizing: built only by [`Dedup::bloom`] or the default,
+/// so a filter can always be made from it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BloomSize {
+    capacity: usize,
+    fp_rate: f64,
+}
+
+impl BloomSize {
+    /// Distinct hosts a list can hold at the configured rate.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+}
+
+impl Default for Dedup {
+    fn default() -> Dedup {
+        Dedup::Bloom(BloomSize {
+            capacity: DEFAULT_BLOOM_CAPACITY,
+            fp_rate: DEFAULT_BLOOM_FP_RATE,
+        })
+    }
+}
+
+impl Dedup {
+    /// A Bloom filter per list sized for `capacity` distinct hosts at
+    /// `fp_rate` false positives, validated: `capacity >= 1`,
+    /// `0 < fp_rate < 1` and a bitmap of at most [`MAX_BLOOM_BYTES`].
+    pub fn bloom(capacity: usize, fp_rate: f64) -> Result<Dedup, String> {
+        if capacity == 0 {
+            return Err("the Bloom capacity must be at least 1".into());
+        }
+        if !(fp_rate > 0.0 && fp_rate < 1.0) {
+            return Err(format!(
+                "the Bloom false-positive rate must be between 0 and 1 (exclusive), not {fp_rate}"
+            ));
+        }
+        let bytes = Bloom::<[u8]>::compute_bitmap_size(capacity, fp_rate);
+        if bytes > MAX_BLOOM_BYTES {
+            return Err(format!(
+                "a Bloom filter for {capacity} hosts at rate {fp_rate} needs {bytes} bytes, \
+                 more than the limit of {MAX_BLOOM_BYTES}; lower --bloom-capacity, raise \
+                 --bloom-fp-rate or use --exact"
+            ));
+        }
+        Ok(Dedup::Bloom(BloomSize { capacity, fp_rate }))
+    }
+}
+
+enum Seen {
+    Bloom {
+        filter: Bloom<[u8]>,
+        capacity: usize,
+    },
+    Exact,
+}
+
+/// One `TO` or `FROM` list of one hour.
+pub struct HostList {
+    mark: ListMark,
+    seen: Seen,
+    spool: Spool,
+}
+
+/// What [`HostList::insert`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Inserted {
+    /// The host was already on the list (or, rarely, a Bloom false positive).
+    Seen,
+    New,
+    /// New, and the list just passed its Bloom filter's capacity: from now
+    /// on false positives grow past the configured rate.
+    NewPastCapacity,
+}
+
+impl HostList {
+    /// An empty list; with a Bloom mode this allocates the (zeroed) bitmap.
+    pub fn new(dedup: Dedup, mark: ListMark) -> HostList {
+        let seen = match dedup {
+            Dedup::Bloom(BloomSize { capacity, fp_rate }) => Seen::Bloom {
+                // `BloomSize` is validated, which is all the constructor
+                // checks (it has no other failure).
+                filter: Bloom::new_for_fp_rate_with_seed(capacity, fp_rate, BLOOM_SEED)
+                    .expect("validated Bloom parameters"),
+                capacity,
+            },
+            Dedup::Exact => Seen::Exact,
+        };
+        HostList {
+            mark,
+            seen,
+            spool: Spool::default(),
+        }
+    }
+
+    /// Adds `id` (a host of `counts`) unless it is already on the list.
+    pub fn insert(&mut self, id: HostId, counts: &mut HostCounts) -> io::Result<Inserted> {
+        let new = match &mut self.seen {
+            Seen::Bloom { filter, .. } => !filter.check_and_set(counts.name(id)),
+            Seen::Exact => counts.mark(id, self.mark),
+        };
+        if !new {
+            return Ok(Inserted::Seen);
+        }
+        self.spool.push(id)?;
+        Ok(match self.seen {
+            Seen::Bloom { capacity, .. } if self.spool.len == capacity as u64 + 1 => {
+                Inserted::NewPastCapacity
+            }
+            _ => Inserted::New,
+        })
+    }
+
+    /// Calls `f` on every host of the list in first-seen order, consuming
+    /// the list (and deleting its temporary file, if any).
+    pub fn for_each(self, f: impl FnMut(HostId) -> io::Result<()>) -> io::Result<()> {
+        self.spool.for_each(f)
+    }
+}
+
+/// Host ids in insertion order: in memory up to `SPILL_BYTES`, then
+/// appended to an unnamed temporary file in batches of that size.
+#[derive(Default)]
+struct Spool {
+    /// The newest ids, little-endian `u32`s.
+    pending: Vec<u8>,
+    /// The older ids, if there were more than fit in `pending`.
+    file: Option<File>,
+    len: u64,
+}
+
+impl Spool {
+    fn push(&mut self, id: HostId) -> io::Result<()> {
+        if self.pending.len() >= SPILL_BYTES {
+            let file = match &mut self.file {
+                Some(f) => f,
+                None => self.file.insert(tempfile::tempfile()?),
+            };
+            file.write_all(&self.pending)?;
+            self.pending.clear();
+        }
+        self.pending.extend_from_slice(&id.to_raw().to_le_bytes());
+        self.len += 1;
+        Ok(())
+    }
+
+    fn for_each(self, mut f: impl FnMut(HostId) -> io::Result<()>) -> io::Result<()> {
+        if let Some(mut file) = self.file {
+            let spilled = self.len - (self.pending.len() / 4) as u64;
+            file.rewind()?;
+            let mut reader = BufReader::with_capacity(64 * 1024, file);
+            let mut raw = [0u8; 4];
+            for _ in 0..spilled {
+                reader.read_exact(&mut raw)?;
+                f(HostId::from_raw(u32::from_le_bytes(raw)))?;
+            }
+        }
+        for raw in self.pending.chunks_exact(4) {
+            f(HostId::from_raw(u32::from_le_bytes([
+                raw[0], raw[1], raw[2], raw[3],
+            ])))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listed(list: HostList, counts: &HostCounts) -> Vec<String> {
+        let mut out = Vec::new();
+        list.for_each(|id| {
+            out.push(String::from_utf8_lossy(counts.name(id)).into_owned());
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    fn fill(dedup: Dedup, hosts: &[&str]) -> Vec<String> {
+        let mut counts = HostCounts::new();
+        let mut list = HostList::new(dedup, ListMark::To);
+        for h in hosts {
+            let id = counts.add(h.as_bytes());
+            list.insert(id, &mut counts).unwrap();
+        }
+        listed(list, &counts)
+    }
+
+    #[test]
+    fn lists_keep_first_seen_order_without_duplicates() {
+        let hosts = ["b", "A", "b", "a", "c", "B"];
+        for dedup in [Dedup::default(), Dedup::Exact] {
+            assert_eq!(fill(dedup, &hosts), ["b", "a", "c"], "{dedup:?}");
+        }
+    }
+
+    #[test]
+    fn exact_marks_are_separate_per_list() {
+        let mut counts = HostCounts::new();
+        let mut to = HostList::new(Dedup::Exact, ListMark::To);
+        let mut from = HostList::new(Dedup::Exact, ListMark::From);
+        let id = counts.add(b"x");
+        assert_eq!(to.insert(id, &mut counts).unwrap(), Inserted::New);
+        assert_eq!(from.insert(id, &mut counts).unwrap(), Inserted::New);
+        assert_eq!(to.insert(id, &mut counts).unwrap(), Inserted::Seen);
+        assert_eq!(listed(from, &counts), ["x"]);
+    }
+
+    #[test]
+    fn a_spilled_spool_replays_in_order() {
+        let n = SPILL_BYTES / 4 * 2 + 10;
+        let mut spool = Spool::default();
+        for i in 0..n {
+            spool.push(HostId::from_raw(i as u32)).unwrap();
+        }
+        assert!(spool.file.is_some());
+        assert!(spool.pending.len() <= SPILL_BYTES);
+        let mut next = 0;
+        spool
+            .for_each(|id| {
+                assert_eq!(id.to_raw(), next);
+                next += 1;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(next as usize, n);
+    }
+
+    #[test]
+    fn passing_the_bloom_capacity_is_reported_once() {
+        let dedup = Dedup::bloom(3, 0.01).unwrap();
+        let mut counts = HostCounts::new();
+        let mut list = HostList::new(dedup, ListMark::From);
+        let mut past = Vec::new();
+        for h in ["a", "b", "c", "d", "e"] {
+            let id = counts.add(h.as_bytes());
+            past.push(list.insert(id, &mut counts).unwrap() == Inserted::NewPastCapacity);
+        }
+        assert_eq!(past, [false, false, false, true, false]);
+    }
+
+    #[test]
+    fn bloom_parameters_are_validated() {
+        assert!(Dedup::bloom(0, 0.1).is_err());
+        for p in [0.0, 1.0, -0.5, 2.0, f64::NAN, f64::INFINITY] {
+            assert!(Dedup::bloom(10, p).is_err(), "{p}");
+        }
+        let err = Dedup::bloom(usize::MAX / 4, 1e-9).unwrap_err();
+        assert!(err.contains("more than the limit"), "{err}");
+        assert_eq!(
+            Dedup::bloom(DEFAULT_BLOOM_CAPACITY, DEFAULT_BLOOM_FP_RATE),
+            Ok(Dedup::default())
+        );
+    }
+}

@@ -1,0 +1,200 @@
+//! Activity counts of one hour: every distinct host once, in first-seen
+//! order, with its count.
+//!
+//! `connspy-stream` counts both hosts of every record, so this table is on
+//! the hot path of every line and is the one structure whose size grows
+//! with the data (one entry per distinct host of an open hour). The hosts
+//! live in a [`HostSet`] (names stored once, lower-cased, in an arena, and
+//! a compact index); the counts in a `Vec` beside it, by insertion index.
+//! Insertion order is what the `MOST` tie rule needs, so no sequence
+//! number is kept.
+//!
+//! **Bound.** Per distinct host, the set costs at most 16 bytes of end
+//! offsets and ≈ 11.5 bytes of index (both at their worst just after
+//! growing), the counts at most 16 (8, doubled by growth): under 44 bytes
+//! besides the name (at most twice its length, arena growth) — within the
+//! 64 the design allows. Reserved but unwritten growth is not resident, so
+//! the resident cost is lower still. A table with few hosts has a fixed
+//! floor instead (its first allocations), under [`SMALL_TABLE_BYTES`].
+//!
+//! Each count also carries two marks, "already on the TO / FROM list this
+//! hour", which make `--exact` set membership free: the table that counts
+//! a host already is an exact set of the hour's hosts.
+
+use crate::host_set::HostSet;
+
+/// A host of one hour's table, by position in first-seen order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HostId(u32);
+
+impl HostId {
+    /// The position as stored in a spool of ids (see [`crate::dedup`]).
+    pub(crate) fn to_raw(self) -> u32 {
+        self.0
+    }
+
+    pub(crate) fn from_raw(raw: u32) -> HostId {
+        HostId(raw)
+    }
+
+    fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Which list of an hour a host has been put on (for `--exact`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListMark {
+    To,
+    From,
+}
+
+impl ListMark {
+    const fn bit(self) -> u64 {
+        match self {
+            ListMark::To => 1 << 63,
+            ListMark::From => 1 << 62,
+        }
+    }
+}
+
+/// Bits of a count word that hold the count; the top two hold the marks.
+/// 2^62 records would take a century at a billion records a second.
+const COUNT_MASK: u64 = (1 << 62) - 1;
+
+/// Allocation floor of a table with few hosts, on top of 64 bytes per host.
+pub const SMALL_TABLE_BYTES: usize = 1024;
+
+/// The activity counts of one hour. See the module docs for its bounds.
+#[derive(Default)]
+pub struct HostCounts {
+    hosts: HostSet,
+    /// Count and marks of host `i`.
+    counts: Vec<u64>,
+}
+
+impl HostCounts {
+    pub fn new() -> HostCounts {
+        HostCounts::default()
+    }
+
+    /// Counts one appearance of `host` (any case) and returns its id.
+    #[inline]
+    pub fn add(&mut self, host: &[u8]) -> HostId {
+        let (i, new) = self.hosts.insert(host);
+        if new {
+            self.counts.push(1);
+        } else {
+            self.counts[i] += 1;
+        }
+        // `HostSet` numbers its hosts with `u32`s.
+        HostId(i as u32)
+    }
+
+    /// The host's name, lower-cased.
+    pub fn name(&self, id: HostId) -> &[u8] {
+        self.hosts.get(id.index())
+    }
+
+    /// Puts the mark on `id`; true when it was not there before.
+    pub fn mark(&mut self, id: HostId, mark: ListMark) -> bool {
+        let word = &mut self.counts[id.index()];
+        let new = *word & mark.bit() == 0;
+        *word |= mark.bit();
+        new
+    }
+
+    /// The host with the highest count; on a tie the one counted first.
+    /// `None` only for an empty table.
+    pub fn most_active(&self) -> Option<HostId> {
+        let mut best: Option<(usize, u64)> = None;
+        for (i, word) in self.counts.iter().enumerate() {
+            let count = word & COUNT_MASK;
+            if best.is_none_or(|(_, c)| count > c) {
+                best = Some((i, count));
+            }
+        }
+        best.map(|(i, _)| HostId(i as u32))
+    }
+
+    /// Number of distinct hosts.
+    pub fn len(&self) -> usize {
+        self.counts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty()
+    }
+
+    /// The count of `id`.
+    pub fn count(&self, id: HostId) -> u64 {
+        self.counts[id.index()] & COUNT_MASK
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_case_insensitive_and_names_lowercase() {
+        let mut c = HostCounts::new();
+        let a = c.add(b"Zyla");
+        let b = c.add(b"kexin");
+        assert_eq!(c.add(b"ZYLA"), a);
+        assert_eq!(c.add(b"zyla"), a);
+        assert_eq!(c.count(a), 3);
+        assert_eq!(c.count(b), 1);
+        assert_eq!(c.name(a), b"zyla");
+        assert_eq!(c.name(b), b"kexin");
+        assert_eq!(c.len(), 2);
+    }
+
+    #[test]
+    fn most_active_breaks_ties_by_first_seen() {
+        let mut c = HostCounts::new();
+        assert_eq!(c.most_active(), None);
+        for h in ["b", "a", "c", "a", "b", "c"] {
+            c.add(h.as_bytes());
+        }
+        assert_eq!(c.name(c.most_active().unwrap()), b"b");
+        c.add(b"C");
+        assert_eq!(c.name(c.most_active().unwrap()), b"c");
+    }
+
+    #[test]
+    fn marks_are_per_list_and_leave_counts_alone() {
+        let mut c = HostCounts::new();
+        let a = c.add(b"a");
+        let b = c.add(b"bb");
+        assert!(c.mark(a, ListMark::To));
+        assert!(!c.mark(a, ListMark::To));
+        assert!(c.mark(a, ListMark::From));
+        assert!(c.mark(b, ListMark::From));
+        assert_eq!(c.add(b"bb"), b);
+        assert_eq!((c.count(a), c.count(b)), (1, 2));
+        // A marked host with a lower count does not win MOST.
+        assert_eq!(c.most_active(), Some(b));
+    }
+
+    #[test]
+    fn a_distinct_host_costs_at_most_64_bytes_besides_its_name() {
+        let mut c = HostCounts::new();
+        let mut names = 0;
+        for i in 0..300_000u32 {
+            let name = format!("h{i}");
+            names += name.len();
+            c.add(name.as_bytes());
+            let n = c.len();
+            // Every growth step lands next to a power of two; check those
+            // and a spread of sizes in between.
+            if n.is_power_of_two() || (n - 1).is_power_of_two() || n.is_multiple_of(977) {
+                let used = c.hosts.heap_bytes() + c.counts.capacity() * size_of::<u64>();
+                assert!(
+                    used <= 64 * n + 2 * names + SMALL_TABLE_BYTES,
+                    "{used} bytes for {n} hosts of {names} name bytes"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,826 @@
+//! The hourly aggregator behind `connspy-stream` (SPEC §3).
+//!
+//! Records arrive roughly in time order. Each belongs to the hour
+//! `H = floor(TS / 3600 s) * 3600 s`; an hour stays *open* until the data
+//! proves it complete: with `latest` the largest `TS` seen, hour `H` closes
+//! once `latest - H > 3600 s + L` (strictly, in exact time). By the lateness
+//! bound no later record can belong to it, so it is printed and freed,
+//! oldest first. A record that arrives for a closed hour anyway breaks the
+//! promise: it is dropped and counted, and the hour is never reopened.
+//!
+//! Memory is the open hours only — with records in order, one or two — and
+//! each holds its [`HostCounts`] (bounded per distinct host) and its two
+//! [`HostList`]s (bounded by their Bloom bitmaps and spools). A closed hour
+//! is dropped whole, so memory stays flat however many hours go by.
+//!
+//! Input comes as blocks of whole lines ([`Block`]) through a [`LineSource`];
+//! [`pump`] drives one source into the aggregator. Reading a file to its end
+//! and following a growing one (`--tail`) are both just sources.
+
+use std::collections::VecDeque;
+use std::io::{self, Read, Write};
+
+use anyhow::Context;
+
+use crate::block_reader::{Block, BlockReader};
+use crate::dedup::{Dedup, HostList, Inserted};
+use crate::diagnostics::{MalformedLine, MalformedReport, SHOWN_MALFORMED};
+use crate::follow::{Event, Follower, Restart};
+use crate::host_counts::{HostCounts, ListMark};
+use crate::lines::LineStep;
+use crate::record::{Malformed, Record, host_eq, parse_record};
+use crate::timestamp::{Duration, Timestamp};
+
+/// The name diagnostics are prefixed with.
+pub const TOOL: &str = "connspy-stream";
+
+/// How many too-late records are shown one by one (then only counted).
+pub const SHOWN_TOO_LATE: u64 = 5;
+
+/// What to aggregate and how.
+#[derive(Clone, Debug)]
+pub struct HourlyConfig {
+    /// `--to`: the `TO` list holds the senders of records sent to this host.
+    pub to_host: Vec<u8>,
+    /// `--from`: the `FROM` list holds the receivers of records it sent.
+    pub from_host: Vec<u8>,
+    /// The lateness bound `L`.
+    pub lateness: Duration,
+    pub dedup: Dedup,
+    /// Flush the output after every hour (when following a log, so that a
+    /// reader of a pipe sees each hour as soon as it closes).
+    pub flush_each_hour: bool,
+    /// `--strict`: the first malformed line is an error.
+    pub strict: bool,
+    /// `-q`: no diagnostics on stderr.
+    pub quiet: bool,
+}
+
+/// Counts for `--stats`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Well-formed records, including the too-late ones.
+    pub records: u64,
+    pub malformed: u64,
+    pub too_late: u64,
+    pub hours_printed: u64,
+    /// Bytes of the lines fed (an overlong line's bytes are not counted).
+    pub bytes: u64,
+}
+
+/// An hour that may still receive records.
+struct OpenHour {
+    span: HourSpan,
+    counts: HostCounts,
+    /// Made when the hour first needs it, so an hour without matches never
+    /// allocates a Bloom bitmap.
+    to: Option<HostList>,
+    from: Option<HostList>,
+}
+
+/// An hour's bounds and its closing deadline `H + 3600 s + L`: the hour
+/// closes once `latest > deadline`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct HourSpan {
+    start: Timestamp,
+    end: Timestamp,
+    deadline: Timestamp,
+}
+
+impl HourSpan {
+    fn of(ts: Timestamp, lateness: Duration) -> HourSpan {
+        let start = ts.floor_to(Duration::HOUR);
+        HourSpan {
+            start,
+            end: start.saturating_add(Duration::HOUR),
+            // Saturating: with a bound so large the sum overflows, no hour
+            // ever closes, which is what such a bound means.
+            deadline: start.saturating_add(Duration::HOUR.saturating_add(lateness)),
+        }
+    }
+
+    fn contains(&self, ts: Timestamp) -> bool {
+        self.start <= ts && ts < self.end
+    }
+}
+
+/// Builds hourly summaries from records and writes each hour to `out` as it
+/// closes. Feed it with [`pump`] (or [`begin_input`](Self::begin_input) and
+/// [`feed`](Self::feed)), then call [`finish`](Self::finish).
+pub struct Aggregator<W: Write> {
+    config: HourlyConfig,
+    out: W,
+    /// Sorted by start, oldest first; every one has at least one record.
+    open: VecDeque<OpenHour>,
+    /// The largest `TS` of the records kept so far (0 before the first).
+    latest: Timestamp,
+    /// The hour of the previous record: most records share it, and this
+    /// spares the 128-bit division of `floor_to`.
+    last_span: HourSpan,
+    /// Name of the input being fed and the number of its last line fed.
+    input: String,
+    line: u64,
+    malformed: MalformedReport,
+    too_late: TooLateReport,
+    records: u64,
+    bytes: u64,
+    hours_printed: u64,
+    warned_capacity: bool,
+}
+
+impl<W: Write> Aggregator<W> {
+    pub fn new(config: HourlyConfig, out: W) -> Aggregator<W> {
+        Aggregator {
+            malformed: MalformedReport::new(TOOL, config.strict, config.quiet),
+            too_late: TooLateReport {
+                quiet: config.quiet,
+                total: 0,
+            },
+            config,
+            out,
+            open: VecDeque::new(),
+            latest: Timestamp::ZERO,
+            last_span: HourSpan {
+                start: Timestamp::ZERO,
+                end: Timestamp::ZERO,
+                deadline: Timestamp::ZERO,
+            },
+            input: String::new(),
+            line: 0,
+            records: 0,
+            bytes: 0,
+            hours_printed: 0,
+            warned_capacity: false,
+        }
+    }
+
+    /// Starts a new input (a file, stdin, or a followed file after it was
+    /// rotated): diagnostics name it and count its lines from 1. The
+    /// aggregation itself carries on: all inputs are one stream.
+    pub fn begin_input(&mut self, name: &str) {
+        self.input.clear();
+        self.input.push_str(name);
+        self.line = 0;
+    }
+
+    /// The input being fed starts over at its first line (a followed file
+    /// was replaced or truncated): said on stderr, and line numbers restart.
+    pub fn restart_input(&mut self, why: Restart) {
+        if !self.config.quiet {
+            let _ = writeln!(io::stderr().lock(), "{TOOL}: {}: {why}", self.input);
+        }
+        self.line = 0;
+    }
+
+    /// Feeds one block: whole lines (the last may lack its `\n` only at the
+    /// true end of the input) or one overlong line. Hours that close are
+    /// written out.
+    pub fn feed(&mut self, block: Block<'_>) -> anyhow::Result<()> {
+        match block {
+            Block::Lines(bytes) => {
+                self.bytes += bytes.len() as u64;
+                self.feed_lines(bytes)
+            }
+            Block::Overlong => {
+                self.line += 1;
+                self.malformed_line(Malformed::TooLong)
+            }
+        }
+    }
+
+    fn feed_lines(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
+        let mut step = LineStep::new(0, bytes.len());
+        while let Some(line) = step.next_line(bytes) {
+            self.line += 1;
+            match parse_record(line) {
+                Ok(record) => self.add(record)?,
+                Err(why) => self.malformed_line(why)?,
+            }
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn add(&mut self, record: Record<'_>) -> anyhow::Result<()> {
+        self.records += 1;
+        if !self.last_span.contains(record.ts) {
+            self.last_span = HourSpan::of(record.ts, self.config.lateness);
+        }
+        let span = self.last_span;
+        if self.latest > span.deadline {
+            self.too_late
+                .record(&self.input, self.line, span.start, self.latest);
+            return Ok(());
+        }
+        let dedup = self.config.dedup;
+        let hour = open_hour(&mut self.open, span);
+        let from = hour.counts.add(record.from);
+        let to = hour.counts.add(record.to);
+        let mut past_capacity = None;
+        if host_eq(record.to, &self.config.to_host) {
+            let list = hour
+                .to
+                .get_or_insert_with(|| HostList::new(dedup, ListMark::To));
+            if list.insert(from, &mut hour.counts)? == Inserted::NewPastCapacity {
+                past_capacity = Some("TO");
+            }
+        }
+        if host_eq(record.from, &self.config.from_host) {
+            let list = hour
+                .from
+                .get_or_insert_with(|| HostList::new(dedup, ListMark::From));
+            if list.insert(to, &mut hour.counts)? == Inserted::NewPastCapacity {
+                past_capacity = Some("FROM");
+            }
+        }
+        if let Some(which) = past_capacity {
+            self.warn_capacity(span.start, which);
+        }
+        if record.ts > self.latest {
+            self.latest = record.ts;
+            self.close_complete_hours()?;
+        }
+        Ok(())
+    }
+
+    /// Closes every open hour the data has proven complete, oldest first.
+    /// Open hours are sorted and the condition is monotone in `H`, so only
+    /// the front needs checking.
+    fn close_complete_hours(&mut self) -> anyhow::Result<()> {
+        while let Some(front) = self.open.front()
+            && self.latest > front.span.deadline
+        {
+            if let Some(hour) = self.open.pop_front() {
+                self.print_hour(hour)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes an hour and frees it.
+    fn print_hour(&mut self, hour: OpenHour) -> anyhow::Result<()> {
+        let label = format!("{}.0", hour.span.start);
+        let written = write_hour(&mut self.out, &label, hour).and_then(|()| {
+            if self.config.flush_each_hour {
+                self.out.flush()
+            } else {
+                Ok(())
+            }
+        });
+        written.with_context(|| format!("writing hour {label}"))?;
+        self.hours_printed += 1;
+        Ok(())
+    }
+
+    fn malformed_line(&mut self, why: Malformed) -> anyhow::Result<()> {
+        // Only the first few are shown, so only they need a location (and
+        // the allocation of its file name).
+        if self.config.strict || self.malformed.total() < SHOWN_MALFORMED {
+            self.malformed.record(MalformedLine {
+                file: self.input.clone(),
+                line: self.line,
+                why,
+            })?;
+        } else {
+            self.malformed.add_unlocated(1);
+        }
+        Ok(())
+    }
+
+    fn warn_capacity(&mut self, hour: Timestamp, which: &str) {
+        if self.warned_capacity || self.config.quiet {
+            return;
+        }
+        self.warned_capacity = true;
+        if let Dedup::Bloom(size) = self.config.dedup {
+            let _ = writeln!(
+                io::stderr().lock(),
+                "{TOOL}: warning: the {which} list of hour {hour}.0 has more than {} \
+                 distinct hosts, past its Bloom filter's capacity: some hosts may be \
+                 missing from it (raise --bloom-capacity or use --exact)",
+                size.capacity()
+            );
+        }
+    }
+
+    /// Counts so far.
+    pub fn summary(&self) -> Summary {
+        Summary {
+            records: self.records,
+            malformed: self.malformed.total(),
+            too_late: self.too_late.total,
+            hours_printed: self.hours_printed,
+            bytes: self.bytes,
+        }
+    }
+
+    /// Ends the run: prints the hours still open, oldest first, when
+    /// `print_open_hours` (false for `--only_complete_hours` and after an
+    /// interrupt), flushes the output and closes the diagnostics.
+    pub fn finish(mut self, print_open_hours: bool) -> anyhow::Result<Summary> {
+        if print_open_hours {
+            while let Some(hour) = self.open.pop_front() {
+                self.print_hour(hour)?;
+            }
+        }
+        self.out.flush().context("writing the output")?;
+        self.malformed.finish();
+        self.too_late.finish();
+        Ok(self.summary())
+    }
+}
+
+/// An hour's output: its `TO` lines, its `FROM` lines, its `MOST` line.
+fn write_hour(out: &mut impl Write, label: &str, hour: OpenHour) -> io::Result<()> {
+    let OpenHour {
+        counts, to, from, ..
+    } = hour;
+    let mut line = |kind: &[u8], id| -> io::Result<()> {
+        out.write_all(label.as_bytes())?;
+        out.write_all(kind)?;
+        out.write_all(counts.name(id))?;
+        out.write_all(b"\n")
+    };
+    if let Some(list) = to {
+        list.for_each(|id| line(b"\tTO\t", id))?;
+    }
+    if let Some(list) = from {
+        list.for_each(|id| line(b"\tFROM\t", id))?;
+    }
+    match counts.most_active() {
+        Some(id) => line(b"\tMOST\t", id),
+        None => Ok(()),
+    }
+}
+
+/// The open hour of `span`, opened if needed (usually it is the newest).
+#[inline]
+fn open_hour(open: &mut VecDeque<OpenHour>, span: HourSpan) -> &mut OpenHour {
+    let i = match open.back() {
+        Some(newest) if newest.span.start == span.start => open.len() - 1,
+        _ => {
+            let i = open.partition_point(|h| h.span.start < span.start);
+            if open.get(i).is_none_or(|h| h.span.start != span.start) {
+                open.insert(
+                    i,
+                    OpenHour {
+                        span,
+                        counts: HostCounts::new(),
+                        to: None,
+                        from: None,
+                    },
+                );
+            }
+            i
+        }
+    };
+    &mut open[i]
+}
+
+/// Counts too-late records and shows the first few, like
+/// [`MalformedReport`] does for malformed lines.
+#[derive(Debug)]
+struct TooLateReport {
+    quiet: bool,
+    total: u64,
+}
+
+impl TooLateReport {
+    fn record(&mut self, file: &str, line: u64, hour: Timestamp, latest: Timestamp) {
+        self.total += 1;
+        if self.total <= SHOWN_TOO_LATE && !self.quiet {
+            let _ = writeln!(
+                io::stderr().lock(),
+                "{TOOL}: {file}:{line}: skipped too-late record: its hour {hour}.0 \
+                 was already closed (latest time seen: {latest})"
+            );
+        }
+    }
+
+    fn finish(&self) {
+        if self.total > 0 && !self.quiet {
+            let _ = writeln!(
+                io::stderr().lock(),
+                "{TOOL}: {} too-late record(s) skipped in all",
+                self.total
+            );
+        }
+    }
+}
+
+/// Where [`pump`] gets its lines: a file or stdin read to its end (a
+/// [`BlockReader`]), or a file followed like `tail -F` (a [`Follower`]).
+pub trait LineSource {
+    /// The next block of whole lines (each ending in `\n`, except a last
+    /// line at the true end of the input) or restart; `Ok(None)` when the
+    /// source has ended or `stop` returned true.
+    fn next_event(&mut self, stop: &dyn Fn() -> bool) -> io::Result<Option<Event<'_>>>;
+}
+
+impl<R: Read> LineSource for BlockReader<R> {
+    /// Reads to the end of the data, then hands out the unterminated last
+    /// line, if any; asks `stop` before each block.
+    fn next_event(&mut self, stop: &dyn Fn() -> bool) -> io::Result<Option<Event<'_>>> {
+        if stop() {
+            return Ok(None);
+        }
+        if self.has_block()? {
+            return Ok(self.next_block()?.map(Event::Block));
+        }
+        Ok(self.take_partial().map(Event::Block))
+    }
+}
+
+impl LineSource for Follower {
+    /// Never ends by itself: only `stop` ends it.
+    fn next_event(&mut self, stop: &dyn Fn() -> bool) -> io::Result<Option<Event<'_>>> {
+        self.next_block(stop)
+    }
+}
+
+/// Feeds `source` (named `name` in diagnostics) to `agg` until it ends or
+/// `stop` (a signal flag) turns true.
+pub fn pump<W: Write, S: LineSource + ?Sized>(
+    agg: &mut Aggregator<W>,
+    name: &str,
+    source: &mut S,
+    stop: &dyn Fn() -> bool,
+) -> anyhow::Result<()> {
+    agg.begin_input(name);
+    while let Some(event) = source
+        .next_event(stop)
+        .with_context(|| format!("cannot read {name}"))?
+    {
+        match event {
+            Event::Block(block) => agg.feed(block)?,
+            Event::Restarted(why) => agg.restart_input(why),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(to: &str, from: &str, lateness: u64) -> HourlyConfig {
+        HourlyConfig {
+            to_host: to.as_bytes().to_vec(),
+            from_host: from.as_bytes().to_vec(),
+            lateness: Duration::from_secs(lateness),
+            dedup: Dedup::default(),
+            flush_each_hour: false,
+            strict: false,
+            quiet: true,
+        }
+    }
+
+    /// Runs `inputs` (each fed as one input) and returns stdout and counts.
+    fn run_with(config: HourlyConfig, inputs: &[&str], print_open: bool) -> (String, Summary) {
+        let mut out = Vec::new();
+        let mut agg = Aggregator::new(config, &mut out);
+        for (i, text) in inputs.iter().enumerate() {
+            let mut reader = BlockReader::new(text.as_bytes());
+            pump(&mut agg, &format!("in{i}"), &mut reader, &|| false).unwrap();
+        }
+        let summary = agg.finish(print_open).unwrap();
+        (String::from_utf8(out).unwrap(), summary)
+    }
+
+    fn run(text: &str, to: &str, from: &str, lateness: u64) -> String {
+        run_with(config(to, from, lateness), &[text], true).0
+    }
+
+    /// Hour starts used below: 1565647200 = H0, then H1, H2, ...
+    const H0: u64 = 1_565_647_200;
+
+    fn rec(secs_after_h0: u64, from: &str, to: &str) -> String {
+        format!("{} {from} {to}\n", H0 + secs_after_h0)
+    }
+
+    #[test]
+    fn one_hour_prints_to_then_from_then_most() {
+        let log = [
+            rec(1, "Kexin", "X"),
+            rec(2, "y", "zeplin"),
+            rec(3, "devonta", "x"),
+            rec(4, "kexin", "x"),
+            rec(5, "Y", "Zeplin"),
+            rec(6, "y", "abe"),
+        ]
+        .concat();
+        // x and y both count 3; x was counted first.
+        assert_eq!(
+            run(&log, "x", "y", 300),
+            "1565647200.0\tTO\tkexin\n\
+             1565647200.0\tTO\tdevonta\n\
+             1565647200.0\tFROM\tzeplin\n\
+             1565647200.0\tFROM\tabe\n\
+             1565647200.0\tMOST\tx\n"
+        );
+    }
+
+    #[test]
+    fn an_hour_without_matches_prints_only_most() {
+        let log = rec(10, "a", "b") + &rec(20, "c", "b");
+        assert_eq!(run(&log, "x", "y", 300), "1565647200.0\tMOST\tb\n");
+    }
+
+    #[test]
+    fn most_ties_go_to_the_host_counted_first_from_before_to() {
+        // b and a both 1: FROM (b) entered first.
+        assert_eq!(
+            run(&rec(1, "b", "a"), "x", "y", 0),
+            "1565647200.0\tMOST\tb\n"
+        );
+        // c: 2, a: 2 (`a a` counts twice), c entered first.
+        let log = rec(1, "c", "d") + &rec(2, "a", "a") + &rec(3, "c", "e");
+        assert_eq!(run(&log, "x", "y", 0), "1565647200.0\tMOST\tc\n");
+        // `a a` alone beats a single appearance that came earlier.
+        let log = rec(1, "b", "c") + &rec(2, "A", "a");
+        assert_eq!(run(&log, "x", "y", 0), "1565647200.0\tMOST\ta\n");
+    }
+
+    #[test]
+    fn a_record_to_and_from_itself_matches_both_lists() {
+        assert_eq!(
+            run(&rec(1, "q", "Q"), "q", "q", 0),
+            "1565647200.0\tTO\tq\n1565647200.0\tFROM\tq\n1565647200.0\tMOST\tq\n"
+        );
+    }
+
+    /// Output lines with the hour label, in order, and the lines printed
+    /// before `finish` (that is, by the closing rule).
+    fn closed_before_end(log: &str, lateness: u64) -> String {
+        run_with(config("x", "y", lateness), &[log], false).0
+    }
+
+    #[test]
+    fn an_hour_closes_only_strictly_past_hour_plus_lateness() {
+        // H0 closes when latest - H0 > 3600 + 300 = 3900 s.
+        let at_boundary = rec(0, "a", "b") + &rec(3900, "c", "d");
+        assert_eq!(closed_before_end(&at_boundary, 300), "");
+        let past = rec(0, "a", "b") + &rec(3900, "c", "d") + "1565651100.000000001 e f\n";
+        assert_eq!(closed_before_end(&past, 300), "1565647200.0\tMOST\ta\n");
+        // Fractional lateness is exact too.
+        let cfg = |l| HourlyConfig {
+            lateness: crate::timestamp::parse_lateness(l).unwrap(),
+            ..config("x", "y", 0)
+        };
+        let log = rec(0, "a", "b") + "1565650800.25 c d\n";
+        assert_eq!(run_with(cfg("0.25"), &[&log], false).0, "");
+        assert_eq!(
+            run_with(cfg("0.249"), &[&log], false).0,
+            "1565647200.0\tMOST\ta\n"
+        );
+    }
+
+    #[test]
+    fn a_record_of_a_closed_hour_is_dropped_and_counted() {
+        let log = [
+            rec(10, "a", "x"),
+            rec(3600 + 301, "b", "c"), // closes H0
+            rec(20, "z", "x"),         // too late: H0 is closed
+            rec(3600 + 302, "d", "e"),
+        ]
+        .concat();
+        let (out, summary) = run_with(config("x", "y", 300), &[&log], true);
+        assert_eq!(
+            out,
+            "1565647200.0\tTO\ta\n1565647200.0\tMOST\ta\n1565650800.0\tMOST\tb\n"
+        );
+        assert_eq!(summary.too_late, 1);
+        assert_eq!(summary.records, 4);
+        assert_eq!(summary.hours_printed, 2);
+    }
+
+    #[test]
+    fn a_late_record_within_the_bound_still_counts() {
+        let log = [
+            rec(3600 + 250, "b", "c"),
+            rec(3599, "a", "x"), // H0 still open: latest - H0 = 3850 <= 3900
+            rec(3600 + 260, "b", "d"),
+        ]
+        .concat();
+        let (out, summary) = run_with(config("x", "y", 300), &[&log], true);
+        assert_eq!(
+            out,
+            "1565647200.0\tTO\ta\n1565647200.0\tMOST\ta\n1565650800.0\tMOST\tb\n"
+        );
+        assert_eq!(summary.too_late, 0);
+    }
+
+    #[test]
+    fn an_empty_hour_the_frontier_passed_is_closed_too() {
+        // H0 never had a record, but latest proves it complete: a record for
+        // it is too late even though nothing of it was printed.
+        let log = rec(3600 * 2, "a", "b") + &rec(5, "late", "x");
+        let (out, summary) = run_with(config("x", "y", 300), &[&log], true);
+        assert_eq!(out, "1565654400.0\tMOST\ta\n");
+        assert_eq!(summary.too_late, 1);
+    }
+
+    #[test]
+    fn a_dropped_record_leaves_no_trace_in_counts_or_lists() {
+        // `1 x x` is too late for H0; had it counted, x would be listed in
+        // both lists of H0 and H0 would be printed.
+        let log = rec(7200, "a", "b") + &rec(1, "x", "x") + &rec(7201, "b", "c");
+        let (out, _) = run_with(config("x", "x", 300), &[&log], true);
+        assert_eq!(out, "1565654400.0\tMOST\tb\n");
+    }
+
+    #[test]
+    fn gaps_of_empty_hours_print_nothing_for_them() {
+        let log = rec(5, "a", "b") + &rec(3600 * 5 + 1, "c", "d") + &rec(3600 * 9, "e", "f");
+        let (out, summary) = run_with(config("x", "y", 300), &[&log], true);
+        assert_eq!(
+            out,
+            "1565647200.0\tMOST\ta\n1565665200.0\tMOST\tc\n1565679600.0\tMOST\te\n"
+        );
+        assert_eq!(summary.hours_printed, 3);
+    }
+
+    #[test]
+    fn several_hours_close_at_once_oldest_first() {
+        // Lateness lets H0..H2 stay open until one record jumps far ahead.
+        let log = rec(1, "a", "b") + &rec(3601, "c", "d") + &rec(7201, "e", "f");
+        let jump = rec(3600 * 20, "g", "h");
+        let (out, _) = run_with(config("x", "y", 36_000), &[&(log + &jump)], false);
+        assert_eq!(
+            out,
+            "1565647200.0\tMOST\ta\n1565650800.0\tMOST\tc\n1565654400.0\tMOST\te\n"
+        );
+    }
+
+    #[test]
+    fn out_of_order_records_within_the_bound_land_in_their_hours() {
+        let log = [
+            rec(3600 + 5, "b", "x"),
+            rec(3590, "a", "x"),
+            rec(3600 + 6, "c", "x"),
+            rec(3595, "a", "z"),
+        ]
+        .concat();
+        assert_eq!(
+            run(&log, "x", "y", 300),
+            "1565647200.0\tTO\ta\n1565647200.0\tMOST\ta\n\
+             1565650800.0\tTO\tb\n1565650800.0\tTO\tc\n1565650800.0\tMOST\tx\n"
+        );
+    }
+
+    #[test]
+    fn only_complete_hours_prints_just_the_closed_ones() {
+        let log = rec(1, "a", "b") + &rec(3600 + 301, "c", "d") + &rec(3600 * 2, "e", "f");
+        let (all, _) = run_with(config("x", "y", 300), &[&log], true);
+        let (complete, summary) = run_with(config("x", "y", 300), &[&log], false);
+        assert_eq!(
+            all,
+            "1565647200.0\tMOST\ta\n1565650800.0\tMOST\tc\n1565654400.0\tMOST\te\n"
+        );
+        assert_eq!(complete, "1565647200.0\tMOST\ta\n");
+        assert_eq!(summary.hours_printed, 1);
+    }
+
+    #[test]
+    fn state_carries_across_inputs_and_malformed_lines_are_counted() {
+        let a = rec(1, "a", "x") + "garbage\n" + &rec(2, "b", "x");
+        let b = "\n".to_string() + &rec(3, "a", "x") + "1565647204 c"; // no final \n
+        let (out, summary) = run_with(config("x", "y", 300), &[&a, &b], true);
+        assert_eq!(
+            out,
+            "1565647200.0\tTO\ta\n1565647200.0\tTO\tb\n1565647200.0\tMOST\tx\n"
+        );
+        assert_eq!(summary.malformed, 3);
+        assert_eq!(summary.records, 3);
+    }
+
+    #[test]
+    fn strict_stops_at_the_first_malformed_line() {
+        let cfg = HourlyConfig {
+            strict: true,
+            ..config("x", "y", 300)
+        };
+        let mut out = Vec::new();
+        let mut agg = Aggregator::new(cfg, &mut out);
+        let mut reader = BlockReader::new(&b"1 a b\n2 c\n"[..]);
+        let err = pump(&mut agg, "log", &mut reader, &|| false).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "log:2: malformed line (2 field(s) (expected TS FROM_HOST TO_HOST)); \
+             stopping because of --strict"
+        );
+    }
+
+    #[test]
+    fn pump_stops_between_blocks_when_asked() {
+        let mut out = Vec::new();
+        let mut agg = Aggregator::new(config("x", "y", 300), &mut out);
+        let mut reader = BlockReader::new(&b"1 a b\n"[..]);
+        pump(&mut agg, "log", &mut reader, &|| true).unwrap();
+        assert_eq!(agg.summary().records, 0);
+    }
+
+    #[test]
+    fn millisecond_and_fractional_times_share_hours() {
+        let log = "1565647200000 a x\n1565647201.5 b x\n1565650799999 c x\n";
+        assert_eq!(
+            run(log, "x", "y", 300),
+            "1565647200.0\tTO\ta\n1565647200.0\tTO\tb\n\
+             1565647200.0\tTO\tc\n1565647200.0\tMOST\tx\n"
+        );
+    }
+
+    #[test]
+    fn overlong_lines_are_malformed() {
+        let mut out = Vec::new();
+        let mut agg = Aggregator::new(config("x", "y", 300), &mut out);
+        agg.begin_input("log");
+        agg.feed(Block::Overlong).unwrap();
+        agg.feed(Block::Lines(b"1 a b\n")).unwrap();
+        let summary = agg.finish(true).unwrap();
+        assert_eq!((summary.malformed, summary.records), (1, 1));
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Logs over a few hours and a small host alphabet (in mixed case),
+        /// with some disorder, some far-too-late records and some garbage.
+        fn log_lines() -> impl Strategy<Value = Vec<String>> {
+            let host = prop::sample::select(vec!["a", "B", "c", "x", "X", "y", "Zed", "zed"]);
+            let line = prop_oneof![
+                8 => (0u64..5 * 3600, host.clone(), host)
+                    .prop_map(|(t, f, to)| format!("{} {f} {to}", H0 + t)),
+                1 => Just("not a record".to_string()),
+                1 => (0u64..5 * 3_600_000).prop_map(|ms| format!("{} m x", H0 * 1000 + ms)),
+            ];
+            prop::collection::vec(line, 0..200)
+        }
+
+        /// A reader that hands out at most `step` bytes per call.
+        struct Trickle<'a> {
+            data: &'a [u8],
+            step: usize,
+        }
+
+        impl Read for Trickle<'_> {
+            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+                let n = self.step.min(out.len()).min(self.data.len());
+                out[..n].copy_from_slice(&self.data[..n]);
+                self.data = &self.data[n..];
+                Ok(n)
+            }
+        }
+
+        fn whole(cfg: HourlyConfig, text: &str) -> (String, Summary) {
+            run_with(cfg, &[text], true)
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(200))]
+
+            #[test]
+            fn output_does_not_depend_on_how_the_input_is_split(
+                lines in log_lines(),
+                cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..4),
+                step in 1usize..64,
+                lateness in prop::sample::select(vec![0u64, 300, 5000]),
+            ) {
+                let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+                let expected = whole(config("x", "y", lateness), &text);
+                // Split into files at line boundaries.
+                let mut at: Vec<usize> = cuts.iter().map(|c| c.index(lines.len() + 1)).collect();
+                at.sort();
+                let mut files = Vec::new();
+                let mut prev = 0;
+                for cut in at.into_iter().chain([lines.len()]) {
+                    files.push(lines[prev..cut].iter().map(|l| format!("{l}\n")).collect::<String>());
+                    prev = cut;
+                }
+                let refs: Vec<&str> = files.iter().map(String::as_str).collect();
+                prop_assert_eq!(&run_with(config("x", "y", lateness), &refs, true), &expected);
+                // Feed through a reader that returns tiny reads.
+                let mut out = Vec::new();
+                let mut agg = Aggregator::new(config("x", "y", lateness), &mut out);
+                let mut reader = BlockReader::new(Trickle { data: text.as_bytes(), step });
+                pump(&mut agg, "t", &mut reader, &|| false).unwrap();
+                let summary = agg.finish(true).unwrap();
+                prop_assert_eq!((String::from_utf8(out).unwrap(), summary), expected);
+            }
+
+            #[test]
+            fn bloom_equals_exact_far_below_capacity(
+                lines in log_lines(),
+                lateness in prop::sample::select(vec![0u64, 300]),
+            ) {
+                let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+                let exact = HourlyConfig { dedup: Dedup::Exact, ..config("x", "zed", lateness) };
+                prop_assert_eq!(
+                    whole(config("x", "zed", lateness), &text),
+                    whole(exact, &text)
+                );
+            }
+        }
+    }
+}
