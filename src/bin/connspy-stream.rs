@@ -5,11 +5,13 @@ use std::ffi::OsString;
 use std::io::{self, BufWriter, Write};
 use std::time::Instant;
 
+use anyhow::Context;
 use clap::Parser;
 use connspy::block_reader::BlockReader;
 use connspy::cli::{HostName, host_arg, lateness_arg, parse_args};
 use connspy::dedup::{DEFAULT_BLOOM_CAPACITY, DEFAULT_BLOOM_FP_RATE, Dedup};
 use connspy::exit::{UsageError, status_of};
+use connspy::follow::{DEFAULT_POLL, Follower};
 use connspy::hourly::{Aggregator, HourlyConfig, LineSource, Summary, TOOL, pump};
 use connspy::input::{self, InputName};
 use connspy::signals::StopSignals;
@@ -130,14 +132,17 @@ fn run() -> anyhow::Result<()> {
     if inputs.is_empty() {
         inputs.push(InputName::Stdin);
     }
-    if cli.tail && inputs.last().is_some_and(|last| last.path().is_some()) {
-        return Err(UsageError("--tail on a file is not available yet".into()).into());
-    }
-    // A file that cannot be opened is reported before any output. Each is
+    // With --tail the last input is followed when it is a file (stdin is
+    // read until it closes, as always).
+    let followed = cli.tail.then(|| inputs.len() - 1);
+    // A file that cannot be opened is reported before any output (except a
+    // followed one that does not exist yet: it is waited for). Each is
     // opened again when its turn comes: following a file must see the file
     // the path names then, not the one it named at the start.
-    for name in &inputs {
-        if let Some(path) = name.path() {
+    for (i, name) in inputs.iter().enumerate() {
+        if let Some(path) = name.path()
+            && (followed != Some(i) || path.exists())
+        {
             input::open_file(path)?;
         }
     }
@@ -154,8 +159,8 @@ fn run() -> anyhow::Result<()> {
     };
     let out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     let mut agg = Aggregator::new(config, out);
-    for name in &inputs {
-        let mut source = open_source(name)?;
+    for (i, name) in inputs.iter().enumerate() {
+        let mut source = open_source(name, followed == Some(i))?;
         pump(&mut agg, &name.to_string(), source.as_mut(), &stop)?;
         if stop() {
             break;
@@ -169,12 +174,15 @@ fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The lines of one input. The seam for `--tail`: the last input, when it
-/// is a file, is to be followed (a `connspy::follow::Follower`, which is
-/// also a [`LineSource`]) instead of read to its end.
-fn open_source(name: &InputName) -> anyhow::Result<Box<dyn LineSource>> {
+/// The lines of one input: read to its end, or, when `follow`ed, a file
+/// followed like `tail -F` until a stop signal.
+fn open_source(name: &InputName, follow: bool) -> anyhow::Result<Box<dyn LineSource>> {
     Ok(match name {
         InputName::Stdin => Box::new(BlockReader::new(io::stdin().lock())),
+        InputName::Path(path) if follow => Box::new(
+            Follower::new(path, DEFAULT_POLL)
+                .with_context(|| format!("cannot open {}", path.display()))?,
+        ),
         InputName::Path(path) => Box::new(BlockReader::new(input::open_file(path)?)),
     })
 }
