@@ -27,6 +27,7 @@ use crate::block_reader::{Block, BlockReader};
 use crate::diagnostics::{MalformedLine, MalformedReport, SHOWN_MALFORMED};
 use crate::host_set::HostSet;
 use crate::input::{InputName, Opened};
+use crate::lines::LineEnds;
 use crate::record::{Malformed, Record, host_eq, is_separator, parse_record};
 use crate::seek::seek_region;
 use crate::timestamp::{Duration, Timestamp};
@@ -127,26 +128,28 @@ impl BlockScan {
 fn scan_block(query: &Query, kernel: Kernel, buf: &[u8], range: Range<usize>) -> BlockScan {
     let mut scan = BlockScan::default();
     let stop_at = query.stop_at();
-    let mut pos = range.start;
-    while pos < range.end {
-        let rest = &buf[pos..range.end];
-        let len = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
-        let line = &rest[..len];
-        if kernel == Kernel::Full || query.may_match(line) {
-            match parse_record(line) {
-                Ok(rec) if kernel == Kernel::Full && rec.ts >= stop_at => {
-                    scan.stopped = true;
-                    break;
-                }
-                Ok(rec) => {
-                    if let Some(host) = query.answer(&rec) {
-                        scan.hosts.insert(host);
-                    }
-                }
-                Err(why) => scan.malformed(pos, why),
-            }
+    let block = &buf[range.clone()];
+    let mut start = 0;
+    let unterminated = (block.last() != Some(&b'\n')).then_some(block.len());
+    for end in LineEnds::new(block).chain(unterminated) {
+        let line = &block[start..end];
+        let offset = range.start + start;
+        start = end + 1;
+        if kernel == Kernel::Candidates && !query.may_match(line) {
+            continue;
         }
-        pos += len + 1;
+        match parse_record(line) {
+            Ok(rec) if kernel == Kernel::Full && rec.ts >= stop_at => {
+                scan.stopped = true;
+                break;
+            }
+            Ok(rec) => {
+                if let Some(host) = query.answer(&rec) {
+                    scan.hosts.insert(host);
+                }
+            }
+            Err(why) => scan.malformed(offset, why),
+        }
     }
     scan
 }

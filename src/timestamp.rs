@@ -78,6 +78,15 @@ impl Timestamp {
     /// Parses the `TS` syntax of a log line or a command-line time.
     #[inline]
     pub fn parse(field: &[u8]) -> Result<Timestamp, TimestampError> {
+        if let Some(int) = parse_8_to_16_digits(field) {
+            // The common case: whole seconds or milliseconds, no fraction.
+            let unit = if int > LARGEST_SECONDS_VALUE {
+                NANOS_PER_MILLI
+            } else {
+                NANOS_PER_SECOND
+            };
+            return Ok(Timestamp(int as u128 * unit));
+        }
         let (int, frac) = split_decimal(field)?;
         let (unit, places) = if int > LARGEST_SECONDS_VALUE as u128 {
             (NANOS_PER_MILLI, 6)
@@ -88,26 +97,68 @@ impl Timestamp {
     }
 }
 
+/// A field of 8 to 16 ASCII digits, parsed 8 digits at a time; `None` for
+/// anything else (which the general path then parses or rejects).
+#[inline(always)]
+fn parse_8_to_16_digits(field: &[u8]) -> Option<u64> {
+    let len = field.len();
+    if !(8..=16).contains(&len) {
+        return None;
+    }
+    let last8 = u64::from_le_bytes(field[len - 8..].try_into().unwrap());
+    // The leading `len - 8` digits, moved to the top of a word whose low
+    // bytes are filled with '0' so that it reads as 8 digits.
+    let head = u64::from_le_bytes(field[..8].try_into().unwrap());
+    let lead = (len - 8) as u32;
+    let head = if lead == 0 {
+        ASCII_ZEROS
+    } else {
+        (head << (8 * (8 - lead))) | (ASCII_ZEROS >> (8 * lead))
+    };
+    if !all_digits(head) || !all_digits(last8) {
+        return None;
+    }
+    Some(eight_digits(head) * 100_000_000 + eight_digits(last8))
+}
+
+const ASCII_ZEROS: u64 = 0x3030_3030_3030_3030;
+
+/// Whether all 8 bytes are ASCII digits: high nibble 3, and still 3 after
+/// adding 6 (which carries for 0x3a..0x3f).
+#[inline(always)]
+fn all_digits(word: u64) -> bool {
+    let high = word & 0xf0f0_f0f0_f0f0_f0f0;
+    let carried = word.wrapping_add(0x0606_0606_0606_0606) & 0xf0f0_f0f0_f0f0_f0f0;
+    high == ASCII_ZEROS && carried == ASCII_ZEROS
+}
+
+/// 8 ASCII digits (first digit in the lowest byte) to their value, by
+/// combining neighbours pairwise (SWAR).
+#[inline(always)]
+fn eight_digits(word: u64) -> u64 {
+    let d = word - ASCII_ZEROS;
+    let pairs = (d * 10 + (d >> 8)) & 0x00ff_00ff_00ff_00ff;
+    let quads = (pairs * 100 + (pairs >> 16)) & 0x0000_ffff_0000_ffff;
+    (quads * 10_000 + (quads >> 32)) & 0xffff_ffff
+}
+
 /// `digits[.digits]` into its integer value and its fraction digits
-/// (empty when there is no fraction).
+/// (empty when there is no fraction), in one pass over the field.
 #[inline]
 fn split_decimal(field: &[u8]) -> Result<(u128, &[u8]), TimestampError> {
-    let (int_digits, frac_digits) = match field.iter().position(|&b| b == b'.') {
-        Some(dot) if dot + 1 == field.len() => return Err(TimestampError::EmptyFraction),
-        Some(dot) => (&field[..dot], &field[dot + 1..]),
-        None => (field, &field[field.len()..]),
-    };
-    if int_digits.is_empty() {
-        return Err(if field.is_empty() {
-            TimestampError::Empty
-        } else {
-            TimestampError::NotDigits
-        });
+    let int_len = field
+        .iter()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(field.len());
+    let int = parse_digits(&field[..int_len])?;
+    match &field[int_len..] {
+        [] if int_len == 0 => Err(TimestampError::Empty),
+        [] => Ok((int, &[])),
+        _ if int_len == 0 => Err(TimestampError::NotDigits),
+        [b'.'] => Err(TimestampError::EmptyFraction),
+        [b'.', frac @ ..] if frac.iter().all(u8::is_ascii_digit) => Ok((int, frac)),
+        _ => Err(TimestampError::NotDigits),
     }
-    if !frac_digits.iter().all(u8::is_ascii_digit) {
-        return Err(TimestampError::NotDigits);
-    }
-    Ok((parse_digits(int_digits)?, frac_digits))
 }
 
 /// `int.frac` in units of `unit` nanoseconds, where a fraction digit
@@ -119,41 +170,32 @@ fn scale_decimal(
     unit: u128,
     places: usize,
 ) -> Result<u128, TimestampError> {
-    let mut frac_nanos: u128 = 0;
-    for i in 0..places {
-        frac_nanos = frac_nanos * 10 + frac.get(i).map_or(0, |b| (b - b'0') as u128);
-    }
+    let frac_nanos = if frac.is_empty() {
+        0
+    } else {
+        let kept = &frac[..frac.len().min(places)];
+        let value = kept.iter().fold(0u64, |v, &b| v * 10 + (b - b'0') as u64);
+        value as u128 * 10u128.pow((places - kept.len()) as u32)
+    };
     int.checked_mul(unit)
         .and_then(|n| n.checked_add(frac_nanos))
         .ok_or(TimestampError::OutOfRange)
 }
 
-/// Digits to an integer; at most 19 digits take the `u64` fast path.
+/// ASCII digits (already checked) to an integer; up to 19 digits take the
+/// `u64` fast path.
 #[inline]
 fn parse_digits(digits: &[u8]) -> Result<u128, TimestampError> {
     if digits.len() <= 19 {
-        let mut value: u64 = 0;
-        for &b in digits {
-            let d = b.wrapping_sub(b'0');
-            if d > 9 {
-                return Err(TimestampError::NotDigits);
-            }
-            value = value * 10 + d as u64;
-        }
+        let value = digits.iter().fold(0u64, |v, &b| v * 10 + (b - b'0') as u64);
         return Ok(value as u128);
     }
-    let mut value: u128 = 0;
-    for &b in digits {
-        let d = b.wrapping_sub(b'0');
-        if d > 9 {
-            return Err(TimestampError::NotDigits);
-        }
-        value = value
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(d as u128))
-            .ok_or(TimestampError::OutOfRange)?;
-    }
-    Ok(value)
+    digits
+        .iter()
+        .try_fold(0u128, |v, &b| {
+            v.checked_mul(10)?.checked_add((b - b'0') as u128)
+        })
+        .ok_or(TimestampError::OutOfRange)
 }
 
 /// A non-negative span of exact time.
@@ -280,6 +322,54 @@ mod tests {
         assert_eq!(ts(".5"), Err(TimestampError::NotDigits));
         assert_eq!(ts("5."), Err(TimestampError::EmptyFraction));
         assert_eq!(ts("1.2.3"), Err(TimestampError::NotDigits));
+    }
+
+    #[test]
+    fn the_eight_digit_fast_path_agrees_with_the_general_one() {
+        for text in [
+            "12345678",
+            "123456789",
+            "1565647204",
+            "999999999999",
+            "1000000000000",
+            "1565647204351",
+            "9999999999999999",
+            "00000000",
+            "0000000000001",
+        ] {
+            let (int, frac) = split_decimal(text.as_bytes()).unwrap();
+            assert!(frac.is_empty());
+            assert_eq!(
+                parse_8_to_16_digits(text.as_bytes()),
+                Some(int as u64),
+                "{text}"
+            );
+        }
+        for text in [
+            "1234567",
+            "12345678901234567",
+            "1234567a",
+            "a2345678",
+            "123456789/",
+            "12345678:",
+            "1234.5678",
+        ] {
+            assert_eq!(parse_8_to_16_digits(text.as_bytes()), None, "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_form_parses_like_the_general_path(text in "[0-9]{1,25}(\\.[0-9]{1,12})?") {
+            let (int, frac) = split_decimal(text.as_bytes()).unwrap();
+            let (unit, places) = if int > LARGEST_SECONDS_VALUE as u128 {
+                (NANOS_PER_MILLI, 6)
+            } else {
+                (NANOS_PER_SECOND, 9)
+            };
+            let general = scale_decimal(int, frac, unit, places).map(Timestamp);
+            proptest::prop_assert_eq!(Timestamp::parse(text.as_bytes()), general);
+        }
     }
 
     #[test]
