@@ -6,16 +6,19 @@
 //! distinct hosts and the output is the same on every run. `--exact` swaps
 //! the filter for exact membership.
 //!
-//! The names themselves are not copied here: every host of a list is also a
-//! host of the hour's [`HostCounts`], which stores each name once. A list
-//! keeps only the order, as 4-byte host ids in a spool that stays in memory
-//! up to [`SPILL_BYTES`] and then moves to an unnamed temporary file.
+//! Every host of a list is also a host of the hour's [`HostCounts`], which
+//! stores each name once and carries one mark per list: "this list has met
+//! the host this hour". With `--exact` the mark is the membership. With a
+//! Bloom filter, the filter is asked once per distinct host, when the list
+//! first meets it, and decides (a false positive leaves the host out): the
+//! same output as asking it on every record, for a fraction of the cost.
+//! A list keeps only the order, as 4-byte host ids in a spool that stays in
+//! memory up to [`SPILL_BYTES`] and then moves to an unnamed temporary file.
 //!
 //! **Bound** per list: its Bloom bitmap (by default 10^6 hosts at 10^-9:
 //! ≈ 5.4 MB, allocated zeroed, so pages never touched cost no memory) plus
 //! at most `SPILL_BYTES` of spool and a read buffer while it is printed.
-//! With `--exact` there is no bitmap: membership is two bits of the host's
-//! count entry.
+//! With `--exact` there is no bitmap.
 
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, Write};
@@ -147,12 +150,21 @@ impl HostList {
     }
 
     /// Adds `id` (a host of `counts`) unless it is already on the list.
+    ///
+    /// The host's mark in `counts` says whether this list has met it
+    /// before this hour; only a host met for the first time is put to the
+    /// Bloom filter. That gives exactly the output of asking the filter on
+    /// every record (a second `check_and_set` of a host always answers
+    /// "present" and sets no bit), at one filter query per distinct host
+    /// instead of one per record.
     pub fn insert(&mut self, id: HostId, counts: &mut HostCounts) -> io::Result<Inserted> {
-        let new = match &mut self.seen {
-            Seen::Bloom { filter, .. } => !filter.check_and_set(counts.name(id)),
-            Seen::Exact => counts.mark(id, self.mark),
-        };
-        if !new {
+        if !counts.mark(id, self.mark) {
+            return Ok(Inserted::Seen);
+        }
+        if let Seen::Bloom { filter, .. } = &mut self.seen
+            && filter.check_and_set(counts.name(id))
+        {
+            // A false positive: dropped, as the filter decides.
             return Ok(Inserted::Seen);
         }
         self.spool.push(id)?;

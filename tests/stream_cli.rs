@@ -1,0 +1,359 @@
+//! The real `connspy-stream` binary in batch mode: inputs (files, several
+//! files, stdin, `-`), diagnostics, `--stats`, a closed stdout, Ctrl-C, and
+//! every error path with its exit status and one-line message.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_connspy-stream");
+
+/// Hour 0 of the tests (1565647200 = 2019-08-12T22:00:00Z).
+const H: u64 = 1_565_647_200;
+
+fn rec(offset: u64, from: &str, to: &str) -> String {
+    format!("{} {from} {to}\n", H + offset)
+}
+
+fn out(hour: u64, kind: &str, host: &str) -> String {
+    format!("{}.0\t{kind}\t{host}\n", H + hour * 3600)
+}
+
+/// Hour 0 has a TO and a FROM match; hour 1 (still open at the end with
+/// the default lateness) has only its MOST.
+fn log() -> String {
+    [
+        rec(1, "Alyson", "zyla"),
+        rec(2, "zyla", "Kexin"),
+        rec(3, "ramone", "zyla"),
+        rec(3600 + 301, "b", "c"), // closes hour 0: 3901 > 3600 + 300
+        rec(3600 + 302, "b", "d"),
+    ]
+    .concat()
+}
+
+fn expected_all() -> String {
+    [
+        out(0, "TO", "alyson"),
+        out(0, "TO", "ramone"),
+        out(0, "FROM", "kexin"),
+        out(0, "MOST", "zyla"),
+        out(1, "MOST", "b"),
+    ]
+    .concat()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn stream(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let text = stdin.to_string();
+    let writer = std::thread::spawn(move || {
+        // The program may exit before reading it all (errors); ignore that.
+        let _ = input.write_all(text.as_bytes());
+    });
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    output
+}
+
+fn stdout(o: &Output) -> &str {
+    std::str::from_utf8(&o.stdout).unwrap()
+}
+
+fn stderr(o: &Output) -> &str {
+    std::str::from_utf8(&o.stderr).unwrap()
+}
+
+/// Exit status `status`, no stdout, and exactly one stderr line that starts
+/// with the tool's name and contains every one of `words`.
+fn assert_error(o: &Output, status: i32, words: &[&str]) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(status), "stderr: {err}");
+    assert_eq!(stdout(o), "", "no output on an error");
+    assert_eq!(err.lines().count(), 1, "one line: {err:?}");
+    assert!(err.starts_with("connspy-stream: "), "{err:?}");
+    for w in words {
+        assert!(err.contains(w), "{err:?} lacks {w:?}");
+    }
+}
+
+const Q: [&str; 4] = ["--to", "zyla", "--from", "zyla"];
+
+fn args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    Q.iter().copied().chain(extra.iter().copied()).collect()
+}
+
+#[test]
+fn a_file_prints_closed_hours_then_the_open_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "a.log", &log());
+    let o = stream(&args(&[f.to_str().unwrap()]), "");
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), expected_all());
+    assert_eq!(stderr(&o), "");
+}
+
+#[test]
+fn stdin_and_dash_behave_like_a_file_including_the_open_hours() {
+    let o = stream(&Q, &log());
+    assert_eq!((o.status.code(), stdout(&o)), (Some(0), &*expected_all()));
+    let o = stream(&args(&["-"]), &log());
+    assert_eq!((o.status.code(), stdout(&o)), (Some(0), &*expected_all()));
+}
+
+#[test]
+fn several_files_are_one_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = log();
+    let (first, rest) = text.split_at(text.find(&rec(3600 + 301, "b", "c")).unwrap());
+    let a = write(dir.path(), "a.log", first);
+    let b = write(dir.path(), "b.log", rest);
+    let o = stream(&args(&[a.to_str().unwrap(), b.to_str().unwrap()]), "");
+    assert_eq!((o.status.code(), stdout(&o)), (Some(0), &*expected_all()));
+    // A file and stdin between them, in the order given.
+    let o = stream(&args(&[a.to_str().unwrap(), "-"]), rest);
+    assert_eq!(stdout(&o), expected_all());
+}
+
+#[test]
+fn only_complete_hours_leaves_out_the_open_ones() {
+    let o = stream(&args(&["--only_complete_hours"]), &log());
+    let hour0: String = expected_all()
+        .lines()
+        .take(4)
+        .map(|l| l.to_string() + "\n")
+        .collect();
+    assert_eq!(stdout(&o), hour0);
+    let o = stream(&args(&["--only-complete-hours"]), &log());
+    assert_eq!(stdout(&o), hour0);
+}
+
+#[test]
+fn lateness_and_its_kebab_alias_move_the_closing_point() {
+    // With L = 302 nothing closes before the end (3902 - 3600 is not more
+    // than 302); with 300.999 hour 0 closes as with the default.
+    for opt in ["--max_log_late_seconds", "--max-log-late-seconds"] {
+        let o = stream(&args(&[opt, "302", "--only_complete_hours"]), &log());
+        assert_eq!((o.status.code(), stdout(&o)), (Some(0), ""));
+    }
+    let o = stream(&args(&["--max_log_late_seconds", "300.999"]), &log());
+    assert_eq!(stdout(&o), expected_all());
+}
+
+#[test]
+fn exact_and_bloom_options_give_the_same_small_output() {
+    for extra in [
+        &["--exact"][..],
+        &["--bloom-capacity", "100", "--bloom-fp-rate", "0.001"],
+    ] {
+        let o = stream(&args(extra), &log());
+        assert_eq!((o.status.code(), stdout(&o)), (Some(0), &*expected_all()));
+    }
+}
+
+#[test]
+fn malformed_and_too_late_lines_are_reported_on_stderr_only() {
+    let text = format!(
+        "{}garbage\n{}{}",
+        rec(1, "a", "zyla"),
+        rec(7200, "b", "c"),
+        rec(5, "late", "zyla") // hour 0 closed by the record before
+    );
+    let o = stream(&Q, &text);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        stdout(&o),
+        [out(0, "TO", "a"), out(0, "MOST", "a"), out(2, "MOST", "b")].concat()
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("connspy-stream: <stdin>:2: skipped malformed line"),
+        "{err}"
+    );
+    assert!(err.contains("<stdin>:4: skipped too-late record"), "{err}");
+    assert!(err.contains("1 malformed line(s) skipped in all"), "{err}");
+    assert!(err.contains("1 too-late record(s) skipped in all"), "{err}");
+    let quiet = stream(&args(&["-q"]), &text);
+    assert_eq!((stdout(&quiet), stderr(&quiet)), (stdout(&o), ""));
+}
+
+#[test]
+fn stats_go_to_stderr_with_every_count() {
+    let text = log() + "garbage\n";
+    let o = stream(&args(&["--stats"]), &text);
+    assert_eq!(stdout(&o), expected_all());
+    let line = stderr(&o)
+        .lines()
+        .find(|l| l.starts_with("connspy-stream: stats: "))
+        .expect("a stats line");
+    for kv in [
+        "records=5 ",
+        "malformed=1 ",
+        "too_late=0 ",
+        "hours_printed=2 ",
+        &format!("bytes={} ", text.len()),
+        "elapsed_s=",
+        "records_per_s=",
+    ] {
+        assert!(line.contains(kv), "{line} lacks {kv}");
+    }
+}
+
+#[test]
+fn a_closed_stdout_ends_the_run_quietly() {
+    // One hour whose TO list is ~10 MB: far more than a pipe holds.
+    let mut text = String::new();
+    for i in 0..300_000 {
+        text.push_str(&rec(i % 3000, &format!("sender{i}"), "zyla"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "big.log", &text);
+    let mut child = Command::new(BIN)
+        .args(args(&["--exact", f.to_str().unwrap()]))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    // The reader is dropped here: the pipe is closed.
+    assert_eq!(first, out(0, "TO", "sender0"));
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!((status.code(), err.as_str()), (Some(0), ""));
+}
+
+#[test]
+fn ctrl_c_prints_the_complete_hours_and_stats_then_exits_130() {
+    let mut child = Command::new(BIN)
+        .args(args(&["--stats"]))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(log().as_bytes()).unwrap();
+    input.flush().unwrap();
+    // Give it time to install its handlers and read what was written.
+    std::thread::sleep(Duration::from_millis(300));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    // The read it is blocked in returns at the end of stdin; it then sees
+    // the request and prints no open hour.
+    drop(input);
+    let started = Instant::now();
+    let o = child.wait_with_output().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    let hour0: String = expected_all()
+        .lines()
+        .take(4)
+        .map(|l| l.to_string() + "\n")
+        .collect();
+    assert_eq!(stdout(&o), hour0);
+    assert!(
+        stderr(&o).contains("connspy-stream: stats: records=5 "),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn help_and_version_print_and_succeed() {
+    let o = stream(&["--help"], "");
+    assert_eq!(o.status.code(), Some(0));
+    let help = stdout(&o);
+    for w in [
+        "--to <HOST>",
+        "--only_complete_hours",
+        "--max_log_late_seconds",
+        "--bloom-fp-rate",
+        "Examples:",
+        "connspy-stream --to aselin --from tanya",
+    ] {
+        assert!(help.contains(w), "help lacks {w}");
+    }
+    let o = stream(&["--version"], "");
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).starts_with("connspy-stream "));
+}
+
+#[test]
+fn usage_errors_exit_2_with_one_line() {
+    let cases: &[(&[&str], &[&str])] = &[
+        (&["--from", "a"], &["--to"]),
+        (&["--to", "a"], &["--from"]),
+        (&["--to", "", "--from", "a"], &["empty"]),
+        (&["--to", "a b", "--from", "a"], &["whitespace"]),
+        (&["--max_log_late_seconds", "-5"], &["negative"]),
+        (&["--max_log_late_seconds", "soon"], &["soon"]),
+        (&["--bloom-fp-rate", "0"], &["false-positive rate"]),
+        (&["--bloom-fp-rate", "1"], &["false-positive rate"]),
+        (&["--bloom-fp-rate", "NaN"], &["false-positive rate"]),
+        (&["--bloom-fp-rate", "often"], &["often"]),
+        (&["--bloom-capacity", "0"], &["capacity"]),
+        (&["--bloom-capacity", "-3"], &["-3"]),
+        (&["--bloom-capacity", "1000000000000"], &["limit"]),
+        (&["--exact", "--bloom-capacity", "5"], &["--exact"]),
+        (&["--no-such-option"], &["--no-such-option"]),
+    ];
+    for (extra, words) in cases {
+        // Host errors carry their own --to/--from; the rest add to Q.
+        let argv: Vec<&str> = if extra
+            .first()
+            .is_some_and(|a| *a == "--to" || *a == "--from")
+        {
+            extra.to_vec()
+        } else {
+            args(extra)
+        };
+        let o = stream(&argv, &log());
+        assert_error(&o, 2, words);
+    }
+}
+
+#[test]
+fn unreadable_files_exit_1_before_any_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = write(dir.path(), "good.log", &log());
+    let missing = dir.path().join("missing.log");
+    let o = stream(
+        &args(&[good.to_str().unwrap(), missing.to_str().unwrap()]),
+        "",
+    );
+    assert_error(&o, 1, &["missing.log", "No such file"]);
+    let o = stream(&args(&[dir.path().to_str().unwrap()]), "");
+    assert_error(&o, 1, &["is a directory"]);
+}
+
+#[test]
+fn strict_makes_the_first_malformed_line_an_error() {
+    let text = rec(1, "a", "zyla") + "1565647202 lonely\n";
+    let o = stream(&args(&["--strict"]), &text);
+    assert_error(&o, 1, &["<stdin>:2", "--strict"]);
+}
