@@ -110,10 +110,10 @@ fn parse_8_to_16_digits(field: &[u8]) -> Option<u64> {
     // bytes are filled with '0' so that it reads as 8 digits.
     let head = u64::from_le_bytes(field[..8].try_into().unwrap());
     let lead = (len - 8) as u32;
-    let head = if lead == 0 {
-        ASCII_ZEROS
-    } else {
-        (head << (8 * (8 - lead))) | (ASCII_ZEROS >> (8 * lead))
+    let head = match lead {
+        0 => ASCII_ZEROS,
+        8 => head,
+        _ => (head << (8 * (8 - lead))) | (ASCII_ZEROS >> (8 * lead)),
     };
     if !all_digits(head) || !all_digits(last8) {
         return None;
