@@ -11,7 +11,9 @@
 //! Memory is the open hours only — with records in order, one or two — and
 //! each holds its [`HostCounts`] (bounded per distinct host) and its two
 //! [`HostList`]s (bounded by their Bloom bitmaps and spools). A closed hour
-//! is dropped whole, so memory stays flat however many hours go by.
+//! is dropped whole — only its Bloom filters, cleared, are kept for the
+//! next hours (at most four; see [`ListMaker`]) — so memory stays flat
+//! however many hours go by.
 //!
 //! Input comes as blocks of whole lines ([`Block`]) through a [`LineSource`];
 //! [`pump`] drives one source into the aggregator. Reading a file to its end
@@ -23,7 +25,7 @@ use std::io::{self, Read, Write};
 use anyhow::Context;
 
 use crate::block_reader::{Block, BlockReader};
-use crate::dedup::{Dedup, HostList, Inserted};
+use crate::dedup::{Dedup, HostList, Inserted, ListMaker};
 use crate::diagnostics::{MalformedLine, MalformedReport, SHOWN_MALFORMED};
 use crate::follow::{Event, Follower, Restart};
 use crate::host_counts::{HostCounts, ListMark};
@@ -110,6 +112,7 @@ impl HourSpan {
 pub struct Aggregator<W: Write> {
     config: HourlyConfig,
     out: W,
+    lists: ListMaker,
     /// Sorted by start, oldest first; every one has at least one record.
     open: VecDeque<OpenHour>,
     /// The largest `TS` of the records kept so far (0 before the first).
@@ -136,6 +139,7 @@ impl<W: Write> Aggregator<W> {
                 quiet: config.quiet,
                 total: 0,
             },
+            lists: ListMaker::new(config.dedup),
             config,
             out,
             open: VecDeque::new(),
@@ -212,15 +216,12 @@ impl<W: Write> Aggregator<W> {
                 .record(&self.input, self.line, span.start, self.latest);
             return Ok(());
         }
-        let dedup = self.config.dedup;
         let hour = open_hour(&mut self.open, span);
         let from = hour.counts.add(record.from);
         let to = hour.counts.add(record.to);
         let mut past_capacity = None;
         if host_eq(record.to, &self.config.to_host) {
-            let list = hour
-                .to
-                .get_or_insert_with(|| HostList::new(dedup, ListMark::To));
+            let list = hour.to.get_or_insert_with(|| self.lists.list(ListMark::To));
             if list.insert(from, &mut hour.counts)? == Inserted::NewPastCapacity {
                 past_capacity = Some("TO");
             }
@@ -228,7 +229,7 @@ impl<W: Write> Aggregator<W> {
         if host_eq(record.from, &self.config.from_host) {
             let list = hour
                 .from
-                .get_or_insert_with(|| HostList::new(dedup, ListMark::From));
+                .get_or_insert_with(|| self.lists.list(ListMark::From));
             if list.insert(to, &mut hour.counts)? == Inserted::NewPastCapacity {
                 past_capacity = Some("FROM");
             }
@@ -260,7 +261,7 @@ impl<W: Write> Aggregator<W> {
     /// Writes an hour and frees it.
     fn print_hour(&mut self, hour: OpenHour) -> anyhow::Result<()> {
         let label = format!("{}.0", hour.span.start);
-        let written = write_hour(&mut self.out, &label, hour).and_then(|()| {
+        let written = write_hour(&mut self.out, &mut self.lists, &label, hour).and_then(|()| {
             if self.config.flush_each_hour {
                 self.out.flush()
             } else {
@@ -331,7 +332,12 @@ impl<W: Write> Aggregator<W> {
 }
 
 /// An hour's output: its `TO` lines, its `FROM` lines, its `MOST` line.
-fn write_hour(out: &mut impl Write, label: &str, hour: OpenHour) -> io::Result<()> {
+fn write_hour(
+    out: &mut impl Write,
+    lists: &mut ListMaker,
+    label: &str,
+    hour: OpenHour,
+) -> io::Result<()> {
     let OpenHour {
         counts, to, from, ..
     } = hour;
@@ -342,10 +348,10 @@ fn write_hour(out: &mut impl Write, label: &str, hour: OpenHour) -> io::Result<(
         out.write_all(b"\n")
     };
     if let Some(list) = to {
-        list.for_each(|id| line(b"\tTO\t", id))?;
+        lists.drain(list, |id| line(b"\tTO\t", id))?;
     }
     if let Some(list) = from {
-        list.for_each(|id| line(b"\tFROM\t", id))?;
+        lists.drain(list, |id| line(b"\tFROM\t", id))?;
     }
     match counts.most_active() {
         Some(id) => line(b"\tMOST\t", id),
