@@ -17,9 +17,9 @@
 //! the resident cost is lower still. A table with few hosts has a fixed
 //! floor instead (its first allocations), under [`SMALL_TABLE_BYTES`].
 //!
-//! Each count also carries two marks, "already on the TO / FROM list this
-//! hour", which make `--exact` set membership free: the table that counts
-//! a host already is an exact set of the hour's hosts.
+//! Each count also carries two marks, "the TO / FROM list has met this
+//! host this hour", which make set membership free: the table that counts a
+//! host already is an exact set of the hour's hosts (see [`crate::dedup`]).
 
 use crate::host_set::HostSet;
 
@@ -42,7 +42,7 @@ impl HostId {
     }
 }
 
-/// Which list of an hour a host has been put on (for `--exact`).
+/// Which list of an hour has met a host.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ListMark {
     To,
@@ -116,25 +116,21 @@ impl HostCounts {
         }
         best.map(|(i, _)| HostId(i as u32))
     }
-
-    /// Number of distinct hosts.
-    pub fn len(&self) -> usize {
-        self.counts.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.counts.is_empty()
-    }
-
-    /// The count of `id`.
-    pub fn count(&self, id: HostId) -> u64 {
-        self.counts[id.index()] & COUNT_MASK
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl HostCounts {
+        fn len(&self) -> usize {
+            self.counts.len()
+        }
+
+        fn count(&self, id: HostId) -> u64 {
+            self.counts[id.index()] & COUNT_MASK
+        }
+    }
 
     #[test]
     fn counts_are_case_insensitive_and_names_lowercase() {
