@@ -128,20 +128,37 @@ bench() {
 }
 
 # rss TAG NAME CMD [NAME CMD]...: peak RSS and wall time of one run of each,
-# as a markdown table in RESULTS/TAG-rss.md.
+# as a markdown table in RESULTS/TAG-rss.md. Max RSS (/usr/bin/time -v)
+# counts the pages of a memory-mapped log too; the anonymous column is the
+# process's own memory (heap, stacks), the peak of RssAnon sampled from
+# /proc every 2 ms during a second run.
 rss() {
   local tag=$1; shift
   local table=$RESULTS/$tag-rss.md log
   log=$(mktemp)
-  printf '| Command | Max RSS [MiB] | Wall time |\n|:---|---:|---:|\n' > "$table"
+  printf '| Command | Max RSS [MiB] | Peak anonymous RSS [MiB] | Wall time |\n|:---|---:|---:|---:|\n' > "$table"
   while [ $# -gt 0 ]; do
     /usr/bin/time -v bash -c "$2" > /dev/null 2> "$log" || echo "warning: '$1' failed" >&2
-    printf '| `%s` | %s | %s |\n' "$1" \
+    printf '| `%s` | %s | %s | %s |\n' "$1" \
       "$(awk -F': ' '/Maximum resident set size/{printf "%.1f", $2 / 1024}' "$log")" \
+      "$(peak_anon_mib "$2")" \
       "$(awk -F'): ' '/Elapsed \(wall clock\)/{print $2}' "$log")" >> "$table"
     shift 2
   done
   rm -f "$log"
+}
+
+# peak_anon_mib CMD: the largest RssAnon of CMD's process while it runs,
+# sampled every 2 ms (CMD is exec'd so that its pid is the one sampled).
+peak_anon_mib() {
+  bash -c "exec $1" > /dev/null 2>&1 &
+  local pid=$! peak=0 kb
+  while kb=$(awk '/^RssAnon:/{print $2}' "/proc/$pid/status" 2> /dev/null) && [ -n "$kb" ]; do
+    [ "$kb" -gt "$peak" ] && peak=$kb
+    sleep 0.002
+  done
+  wait "$pid" || true
+  awk -v k="$peak" 'BEGIN{printf "%.1f", k / 1024}'
 }
 
 # same_output NAME CMD REFERENCE_CMD: warns unless both print the same bytes.
