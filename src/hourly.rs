@@ -21,6 +21,8 @@
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 
 use anyhow::Context;
 
@@ -29,7 +31,7 @@ use crate::dedup::{Dedup, HostList, Inserted, ListMaker};
 use crate::diagnostics::{MalformedLine, MalformedReport, SHOWN_MALFORMED};
 use crate::follow::{Event, Follower, Restart};
 use crate::host_counts::{HostCounts, ListMark};
-use crate::lines::LineStep;
+use crate::lines::LineEnds;
 use crate::record::{Malformed, Record, host_eq, parse_record};
 use crate::timestamp::{Duration, Timestamp};
 
@@ -178,30 +180,47 @@ impl<W: Write> Aggregator<W> {
 
     /// Feeds one block: whole lines (the last may lack its `\n` only at the
     /// true end of the input) or one overlong line. Hours that close are
-    /// written out.
+    /// written at once. [`pump`] does the same with the parsing on another
+    /// thread.
     pub fn feed(&mut self, block: Block<'_>) -> anyhow::Result<()> {
         match block {
-            Block::Lines(bytes) => {
-                self.bytes += bytes.len() as u64;
-                self.feed_lines(bytes)
+            Block::Lines(mut bytes) => {
+                let mut parsed = ParsedLines::default();
+                while !bytes.is_empty() {
+                    bytes = &bytes[parsed.fill(bytes)..];
+                    self.feed_parsed(&parsed)?;
+                }
+                Ok(())
             }
-            Block::Overlong => {
-                self.line += 1;
-                self.malformed_line(Malformed::TooLong)
-            }
+            Block::Overlong => self.feed_overlong(),
         }
     }
 
-    fn feed_lines(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
-        let mut step = LineStep::new(0, bytes.len());
-        while let Some(line) = step.next_line(bytes) {
-            self.line += 1;
-            match parse_record(line) {
-                Ok(record) => self.add(record)?,
-                Err(why) => self.malformed_line(why)?,
+    /// Feeds a block parsed by [`ParsedLines::fill`].
+    pub fn feed_parsed(&mut self, block: &ParsedLines) -> anyhow::Result<()> {
+        self.bytes += block.bytes.len() as u64;
+        let lines_before = self.line;
+        for item in &block.items {
+            match *item {
+                Item::Record { ts, from, to, line } => {
+                    self.line = lines_before + line as u64 + 1;
+                    let (from, to) = (&block.bytes[from.range()], &block.bytes[to.range()]);
+                    self.add(Record { ts, from, to })?;
+                }
+                Item::Malformed { line, why } => {
+                    self.line = lines_before + line as u64 + 1;
+                    self.malformed_line(why)?;
+                }
             }
         }
+        self.line = lines_before + block.lines;
         Ok(())
+    }
+
+    /// Feeds a line the reader skipped whole for being too long.
+    pub fn feed_overlong(&mut self) -> anyhow::Result<()> {
+        self.line += 1;
+        self.malformed_line(Malformed::TooLong)
     }
 
     #[inline]
@@ -444,25 +463,186 @@ impl LineSource for Follower {
     }
 }
 
+/// Blocks parsed ahead and waiting for the aggregator: a few, so that the
+/// reading thread stays busy while memory stays at a few blocks (each at
+/// most `MAX_LINE_BYTES` plus a read's worth of bytes, and 48 bytes of
+/// parse per line).
+const BLOCKS_AHEAD: usize = 4;
+
 /// Feeds `source` (named `name` in diagnostics) to `agg` until it ends or
 /// `stop` (a signal flag) turns true.
-pub fn pump<W: Write, S: LineSource + ?Sized>(
+///
+/// Reading and parsing run on a second thread, ahead of the aggregation
+/// (which must stay in order, on this one): parsing is about a third of
+/// the work per line, so the two overlap on two cores. The reader stops at
+/// its next check once this side returns, whether it ended or failed.
+pub fn pump<W: Write>(
     agg: &mut Aggregator<W>,
     name: &str,
-    source: &mut S,
-    stop: &dyn Fn() -> bool,
+    source: &mut (dyn LineSource + Send),
+    stop: &(dyn Fn() -> bool + Sync),
 ) -> anyhow::Result<()> {
     agg.begin_input(name);
-    while let Some(event) = source
-        .next_event(stop)
-        .with_context(|| format!("cannot read {name}"))?
-    {
-        match event {
-            Event::Block(block) => agg.feed(block)?,
-            Event::Restarted(why) => agg.restart_input(why),
+    let done = AtomicBool::new(false);
+    let reader_stop = || stop() || done.load(Ordering::Relaxed);
+    std::thread::scope(|scope| {
+        let (parsed_tx, parsed_rx) = mpsc::sync_channel(BLOCKS_AHEAD);
+        let (spare_tx, spare_rx) = mpsc::channel();
+        scope.spawn(move || read_ahead(source, &reader_stop, parsed_tx, spare_rx));
+        let fed = (|| {
+            for ahead in parsed_rx {
+                match ahead.with_context(|| format!("cannot read {name}"))? {
+                    Ahead::Lines(parsed) => {
+                        agg.feed_parsed(&parsed)?;
+                        // The reader may be gone already; then so is the need.
+                        let _ = spare_tx.send(parsed);
+                    }
+                    Ahead::Overlong => agg.feed_overlong()?,
+                    Ahead::Restarted(why) => agg.restart_input(why),
+                }
+                if stop() {
+                    break;
+                }
+            }
+            Ok(())
+        })();
+        done.store(true, Ordering::Relaxed);
+        fed
+    })
+}
+
+/// What the reading thread hands to the aggregator, in input order.
+enum Ahead {
+    Lines(ParsedLines),
+    Overlong,
+    Restarted(Restart),
+}
+
+/// The reading thread: reads `source`, parses each block into a spare
+/// [`ParsedLines`] (returned by the aggregator, so buffers are reused, not
+/// reallocated) and sends it on, until the source ends, `stop` turns true,
+/// or the aggregator hangs up.
+fn read_ahead(
+    source: &mut (dyn LineSource + Send),
+    stop: &dyn Fn() -> bool,
+    parsed: mpsc::SyncSender<io::Result<Ahead>>,
+    spares: mpsc::Receiver<ParsedLines>,
+) {
+    let send = |ahead| parsed.send(ahead).is_ok();
+    loop {
+        let sent = match source.next_event(stop) {
+            Ok(None) => return,
+            Err(e) => {
+                let _ = send(Err(e));
+                return;
+            }
+            Ok(Some(Event::Block(Block::Lines(mut bytes)))) => {
+                let mut sent = true;
+                while sent && !bytes.is_empty() {
+                    let mut lines = spares.try_recv().unwrap_or_default();
+                    bytes = &bytes[lines.fill(bytes)..];
+                    sent = send(Ok(Ahead::Lines(lines)));
+                }
+                sent
+            }
+            Ok(Some(Event::Block(Block::Overlong))) => send(Ok(Ahead::Overlong)),
+            Ok(Some(Event::Restarted(why))) => send(Ok(Ahead::Restarted(why))),
+        };
+        if !sent {
+            return;
         }
     }
-    Ok(())
+}
+
+/// A block of lines with every line parsed: the unit of work handed from
+/// the reading thread to the aggregator. It owns a copy of the block's
+/// bytes, which the parsed hosts point into by offset.
+#[derive(Default)]
+pub struct ParsedLines {
+    bytes: Vec<u8>,
+    items: Vec<Item>,
+    /// Lines in the block.
+    lines: u64,
+}
+
+/// One parsed line of a [`ParsedLines`]; `line` counts from 0 in the block.
+enum Item {
+    Record {
+        ts: Timestamp,
+        from: Span,
+        to: Span,
+        line: u32,
+    },
+    Malformed {
+        line: u32,
+        why: Malformed,
+    },
+}
+
+/// Where a host lies in its block's bytes.
+#[derive(Clone, Copy)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    /// The position of `part`, a subslice of `whole`. Blocks are under
+    /// 4 GiB (at most `MAX_LINE_BYTES` plus one read).
+    fn within(whole: &[u8], part: &[u8]) -> Span {
+        let start = part.as_ptr() as usize - whole.as_ptr() as usize;
+        Span {
+            start: start as u32,
+            end: (start + part.len()) as u32,
+        }
+    }
+
+    fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// Lines parsed into one [`ParsedLines`] at most: bounds its parse (48
+/// bytes a line) however short the lines of a block are.
+const LINES_PER_PARSE: usize = 16 * 1024;
+
+impl ParsedLines {
+    /// Replaces the contents with the first lines of `bytes` (whole lines;
+    /// at most [`LINES_PER_PARSE`] of them) and their parse; returns how
+    /// many bytes of `bytes` it took.
+    pub fn fill(&mut self, bytes: &[u8]) -> usize {
+        self.items.clear();
+        let mut ends = LineEnds::new(bytes);
+        let mut start = 0;
+        let mut line = 0u32;
+        let take = loop {
+            if line as usize == LINES_PER_PARSE {
+                break start.min(bytes.len());
+            }
+            // The last line of the input may lack its `\n`.
+            let end = match ends.next() {
+                Some(end) => end,
+                None if start < bytes.len() => bytes.len(),
+                None => break bytes.len(),
+            };
+            // Spans are offsets, so they hold in the copy made below.
+            self.items.push(match parse_record(&bytes[start..end]) {
+                Ok(rec) => Item::Record {
+                    ts: rec.ts,
+                    from: Span::within(bytes, rec.from),
+                    to: Span::within(bytes, rec.to),
+                    line,
+                },
+                Err(why) => Item::Malformed { line, why },
+            });
+            line += 1;
+            start = end + 1;
+        };
+        self.bytes.clear();
+        self.bytes.extend_from_slice(&bytes[..take]);
+        self.lines = line as u64;
+        take
+    }
 }
 
 #[cfg(test)]
@@ -734,6 +914,47 @@ mod tests {
             "1565647200.0\tTO\ta\n1565647200.0\tTO\tb\n\
              1565647200.0\tTO\tc\n1565647200.0\tMOST\tx\n"
         );
+    }
+
+    #[test]
+    fn a_parse_holds_a_bounded_number_of_lines_and_takes_whole_lines() {
+        let mut parsed = ParsedLines::default();
+        let text = "1 a b\n".repeat(LINES_PER_PARSE + 10);
+        assert_eq!(parsed.fill(text.as_bytes()), 6 * LINES_PER_PARSE);
+        assert_eq!(parsed.lines, LINES_PER_PARSE as u64);
+        // Exactly the limit, the last line without its `\n`.
+        let text = "1 a b\n".repeat(LINES_PER_PARSE - 1) + "2 c d";
+        assert_eq!(parsed.fill(text.as_bytes()), text.len());
+        assert_eq!(parsed.lines, LINES_PER_PARSE as u64);
+        assert_eq!(parsed.fill(b""), 0);
+        assert_eq!(parsed.lines, 0);
+    }
+
+    #[test]
+    fn line_numbers_run_on_across_parses_of_one_block() {
+        let line = 2 * LINES_PER_PARSE + 7;
+        let mut text = "1565647200 a b\n".repeat(line - 1);
+        text.push_str("garbage\n1565647201 c d\n");
+        let cfg = HourlyConfig {
+            strict: true,
+            ..config("x", "y", 300)
+        };
+        for pumped in [false, true] {
+            let mut out = Vec::new();
+            let mut agg = Aggregator::new(cfg.clone(), &mut out);
+            let err = if pumped {
+                let mut reader = BlockReader::new(text.as_bytes());
+                pump(&mut agg, "log", &mut reader, &|| false).unwrap_err()
+            } else {
+                agg.begin_input("log");
+                agg.feed(Block::Lines(text.as_bytes())).unwrap_err()
+            };
+            assert!(
+                err.to_string().starts_with(&format!("log:{line}: ")),
+                "{err}"
+            );
+            assert_eq!(agg.summary().records, line as u64 - 1);
+        }
     }
 
     #[test]

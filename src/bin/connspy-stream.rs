@@ -176,9 +176,9 @@ fn run() -> anyhow::Result<()> {
 
 /// The lines of one input: read to its end, or, when `follow`ed, a file
 /// followed like `tail -F` until a stop signal.
-fn open_source(name: &InputName, follow: bool) -> anyhow::Result<Box<dyn LineSource>> {
+fn open_source(name: &InputName, follow: bool) -> anyhow::Result<Box<dyn LineSource + Send>> {
     Ok(match name {
-        InputName::Stdin => Box::new(BlockReader::new(io::stdin().lock())),
+        InputName::Stdin => Box::new(BlockReader::new(io::stdin())),
         InputName::Path(path) if follow => Box::new(
             Follower::new(path, DEFAULT_POLL)
                 .with_context(|| format!("cannot open {}", path.display()))?,
