@@ -151,24 +151,27 @@ impl<R: Read> BlockReader<R> {
     }
 }
 
+/// A reader that hands out at most `step` bytes per call: tests use it to
+/// check that results do not depend on where reads split the data.
+#[cfg(test)]
+pub(crate) struct Trickle<'a> {
+    pub data: &'a [u8],
+    pub step: usize,
+}
+
+#[cfg(test)]
+impl Read for Trickle<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = self.step.min(out.len()).min(self.data.len());
+        out[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A reader that hands out at most `step` bytes per call.
-    struct Trickle<'a> {
-        data: &'a [u8],
-        step: usize,
-    }
-
-    impl Read for Trickle<'_> {
-        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-            let n = self.step.min(out.len()).min(self.data.len());
-            out[..n].copy_from_slice(&self.data[..n]);
-            self.data = &self.data[n..];
-            Ok(n)
-        }
-    }
 
     fn drain<R: Read>(r: &mut BlockReader<R>) -> (Vec<u8>, usize) {
         let mut out = Vec::new();

@@ -970,6 +970,7 @@ mod tests {
 
     mod props {
         use super::*;
+        use crate::block_reader::Trickle;
         use proptest::prelude::*;
 
         /// Logs over a few hours and a small host alphabet (in mixed case),
@@ -983,21 +984,6 @@ mod tests {
                 1 => (0u64..5 * 3_600_000).prop_map(|ms| format!("{} m x", H0 * 1000 + ms)),
             ];
             prop::collection::vec(line, 0..200)
-        }
-
-        /// A reader that hands out at most `step` bytes per call.
-        struct Trickle<'a> {
-            data: &'a [u8],
-            step: usize,
-        }
-
-        impl Read for Trickle<'_> {
-            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-                let n = self.step.min(out.len()).min(self.data.len());
-                out[..n].copy_from_slice(&self.data[..n]);
-                self.data = &self.data[n..];
-                Ok(n)
-            }
         }
 
         fn whole(cfg: HourlyConfig, text: &str) -> (String, Summary) {

@@ -73,10 +73,10 @@ pub fn open(name: &InputName, choice: MmapChoice) -> anyhow::Result<Opened> {
         InputName::Path(p) => p,
     };
     let file = open_file(path)?;
-    if choice == MmapChoice::Auto {
-        if let Some(map) = try_map(&file) {
-            return Ok(Opened::Mapped(map));
-        }
+    if choice == MmapChoice::Auto
+        && let Some(map) = try_map(&file)
+    {
+        return Ok(Opened::Mapped(map));
     }
     Ok(Opened::Stream(Box::new(file)))
 }

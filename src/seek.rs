@@ -46,11 +46,12 @@ pub fn seek_region(
     lateness: Duration,
 ) -> Seek {
     let mut probes = 0;
-    let start = bisect(buf, 0, &mut probes, |ts| {
-        ts < time_init.saturating_sub(lateness)
-    });
+    let start_before = time_init.saturating_sub(lateness);
+    let start = bisect(buf, 0, Bound::Start, &mut probes, |ts| ts < start_before);
     let stop_at = time_end.saturating_add(lateness);
-    let end = bisect_end(buf, start.unwrap_or(0), &mut probes, |ts| ts >= stop_at);
+    let end = bisect(buf, start.unwrap_or(0), Bound::End, &mut probes, |ts| {
+        ts >= stop_at
+    });
     Seek {
         start: start.unwrap_or(0),
         end: end.unwrap_or(buf.len()),
@@ -93,11 +94,23 @@ fn first_record(buf: &[u8], from: usize, limit: usize) -> Option<Probe> {
     }
 }
 
-/// The line start just after the last record satisfying `proves` that the
-/// bisection meets, or `None` when no probe found one.
+/// Which end of the region a bisection looks for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Bound {
+    /// The last proving record it can find; reading starts after it.
+    Start,
+    /// The first proving record it can find; reading ends before it.
+    End,
+}
+
+/// Bisects `buf[from..]` for a record satisfying `proves`: for
+/// [`Bound::Start`] returns the line start just after the last one met,
+/// for [`Bound::End`] the line start of the first one met; `None` when no
+/// probe found one.
 fn bisect(
     buf: &[u8],
     from: usize,
+    bound: Bound,
     probes: &mut u32,
     proves: impl Fn(Timestamp) -> bool,
 ) -> Option<usize> {
@@ -106,37 +119,20 @@ fn bisect(
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
         *probes += 1;
-        match first_record(buf, next_line_start(buf, mid), hi) {
-            Some(p) if proves(p.ts) => {
+        match (
+            bound,
+            first_record(buf, next_line_start(buf, mid).max(from), hi),
+        ) {
+            (Bound::Start, Some(p)) if proves(p.ts) => {
                 found = Some(p.next);
                 lo = p.next;
             }
-            _ => hi = mid,
-        }
-    }
-    found
-}
-
-/// The start of the earliest record satisfying `proves` that the
-/// bisection meets, or `None` when no probe found one.
-fn bisect_end(
-    buf: &[u8],
-    from: usize,
-    probes: &mut u32,
-    proves: impl Fn(Timestamp) -> bool,
-) -> Option<usize> {
-    let (mut lo, mut hi) = (from, buf.len());
-    let mut found = None;
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        *probes += 1;
-        match first_record(buf, next_line_start(buf, mid).max(from), hi) {
-            Some(p) if proves(p.ts) => {
+            (Bound::End, Some(p)) if proves(p.ts) => {
                 found = Some(p.start);
                 hi = mid;
             }
-            Some(p) => lo = p.next,
-            None => hi = mid,
+            (Bound::End, Some(p)) => lo = p.next,
+            _ => hi = mid,
         }
     }
     found

@@ -157,10 +157,10 @@ proptest! {
             fast_seek: false,
             block_bytes,
         };
-        let full = run(&q, &[whole.clone()], MmapChoice::Auto);
-        let streamed = run(&q, &[whole.clone()], MmapChoice::Never);
+        let full = run(&q, std::slice::from_ref(&whole), MmapChoice::Auto);
+        let streamed = run(&q, std::slice::from_ref(&whole), MmapChoice::Never);
         q.fast_seek = true;
-        let fast = run(&q, &[whole.clone()], MmapChoice::Auto);
+        let fast = run(&q, std::slice::from_ref(&whole), MmapChoice::Auto);
         let fast_split = run(&q, &[p1, p2], MmapChoice::Auto);
         prop_assert_eq!(&fast, &full);
         prop_assert_eq!(&streamed, &full);
