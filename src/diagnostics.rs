@@ -10,6 +10,12 @@ use crate::record::Malformed;
 /// How many malformed lines are shown one by one.
 pub const SHOWN_MALFORMED: u64 = 5;
 
+/// Writes one line on stderr, prefixed with the tool's name: a note the
+/// user asked for with `-v`.
+pub fn note(tool: &str, text: &str) {
+    let _ = writeln!(io::stderr().lock(), "{tool}: {text}");
+}
+
 /// Where a malformed line is and why it is malformed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MalformedLine {

@@ -1,14 +1,18 @@
 //! Naming and opening inputs: a memory map where one helps, plain reading
-//! everywhere else.
+//! everywhere else, and decompression wherever the first bytes say so.
 
 use std::ffi::OsStr;
 use std::fmt;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Cursor, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context;
 use memmap2::Mmap;
+
+use crate::compressed::{Compression, MAGIC_BYTES, read_head};
 
 /// A FILE argument: a path, or `-` for standard input.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,24 +65,116 @@ pub enum MmapChoice {
 pub enum Opened {
     /// The whole file, mapped read-only.
     Mapped(Mmap),
-    /// Anything read front to back: stdin, a pipe, a FIFO, a device, or a
-    /// file that could not be mapped.
-    Stream(Box<dyn Read + Send>),
+    /// Anything read front to back: stdin, a pipe, a FIFO, a device, a
+    /// compressed file, or a file that could not be mapped.
+    Stream(Stream),
+}
+
+/// An input read front to back.
+pub struct Stream {
+    /// The input's lines (decompressed, if it was compressed).
+    pub reader: Box<dyn Read + Send>,
+    /// How the input was compressed; `None` for plain text.
+    pub compression: Option<Compression>,
+    /// How far through a compressed file the decompressor is, for a
+    /// progress bar; `None` where the size is unknown (stdin, pipes) or
+    /// the input is plain.
+    pub progress: Option<RawProgress>,
+}
+
+/// The size of a compressed file and how many of its bytes have been read
+/// so far (by the decompressing thread, hence atomic).
+#[derive(Clone, Debug)]
+pub struct RawProgress {
+    pub size: u64,
+    read: Arc<AtomicU64>,
+}
+
+impl RawProgress {
+    /// Compressed bytes read so far.
+    pub fn read(&self) -> u64 {
+        self.read.load(Ordering::Relaxed)
+    }
+}
+
+/// Counts the bytes read through it into a [`RawProgress`].
+struct Counted<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(out)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
 }
 
 /// Opens `name`; an error names the input and the OS reason.
+///
+/// Whatever the input is called, its first bytes decide whether it is
+/// decompressed (see [`Compression::sniff`]); a compressed input is always
+/// a [`Stream`], whatever `choice` says.
 pub fn open(name: &InputName, choice: MmapChoice) -> anyhow::Result<Opened> {
-    let path = match name {
-        InputName::Stdin => return Ok(Opened::Stream(Box::new(io::stdin()))),
-        InputName::Path(p) => p,
-    };
-    let file = open_file(path)?;
     if choice == MmapChoice::Auto
-        && let Some(map) = try_map(&file)
+        && let InputName::Path(path) = name
     {
-        return Ok(Opened::Mapped(map));
+        let file = open_file(path)?;
+        if let Some(map) = try_map(&file)
+            && Compression::sniff(&map[..map.len().min(MAGIC_BYTES)]).is_none()
+        {
+            return Ok(Opened::Mapped(map));
+        }
+        return file_stream(file, path).map(Opened::Stream);
     }
-    Ok(Opened::Stream(Box::new(file)))
+    open_stream(name).map(Opened::Stream)
+}
+
+/// Opens `name` to be read front to back, never mapped.
+pub fn open_stream(name: &InputName) -> anyhow::Result<Stream> {
+    match name {
+        InputName::Stdin => sniffed(Box::new(io::stdin()), None).context("cannot read <stdin>"),
+        InputName::Path(path) => file_stream(open_file(path)?, path),
+    }
+}
+
+fn file_stream(file: File, path: &Path) -> anyhow::Result<Stream> {
+    let cannot_read = || format!("cannot read {}", path.display());
+    let meta = file.metadata().with_context(cannot_read)?;
+    sniffed(Box::new(file), meta.is_file().then_some(meta.len())).with_context(cannot_read)
+}
+
+/// Reads the first bytes of `source` (of `size` bytes, when known), and
+/// puts them back in front of the rest or starts decompressing it.
+fn sniffed(mut source: Box<dyn Read + Send>, size: Option<u64>) -> io::Result<Stream> {
+    let head = read_head(&mut source)?;
+    let compression = Compression::sniff(&head);
+    let whole = Cursor::new(head).chain(source);
+    let Some(format) = compression else {
+        return Ok(Stream {
+            reader: Box::new(whole),
+            compression,
+            progress: None,
+        });
+    };
+    let read = Arc::new(AtomicU64::new(0));
+    let counted = Counted {
+        inner: whole,
+        read: Arc::clone(&read),
+    };
+    Ok(Stream {
+        reader: Box::new(format.decompress(counted)?),
+        compression,
+        progress: size.map(|size| RawProgress { size, read }),
+    })
+}
+
+/// The compression of the file at `path`, from its first bytes.
+pub fn compression_of(path: &Path) -> anyhow::Result<Option<Compression>> {
+    let mut file = open_file(path)?;
+    let head = read_head(&mut file).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(Compression::sniff(&head))
 }
 
 /// Opens `path` for reading, refusing a directory up front (reading one
@@ -142,6 +238,54 @@ mod tests {
             open(&name, MmapChoice::Never),
             Ok(Opened::Stream(_))
         ));
+    }
+
+    fn compression(opened: anyhow::Result<Opened>) -> Option<Compression> {
+        match opened.unwrap() {
+            Opened::Stream(stream) => stream.compression,
+            Opened::Mapped(_) => panic!("a compressed file was mapped"),
+        }
+    }
+
+    #[test]
+    fn compressed_files_are_streams_whatever_their_name() {
+        let text = b"1565647200 a b\n1565647201 c d\n";
+        let dir = tempfile::tempdir().unwrap();
+        let zst = dir.path().join("conn.log");
+        std::fs::write(&zst, zstd::encode_all(&text[..], 3).unwrap()).unwrap();
+        let name = InputName::Path(zst.clone());
+        for choice in [MmapChoice::Auto, MmapChoice::Never] {
+            assert_eq!(compression(open(&name, choice)), Some(Compression::Zstd));
+        }
+        assert_eq!(compression_of(&zst).unwrap(), Some(Compression::Zstd));
+        let Ok(Opened::Stream(mut stream)) = open(&name, MmapChoice::Auto) else {
+            panic!("not a stream");
+        };
+        let mut out = Vec::new();
+        stream.reader.read_to_end(&mut out).unwrap();
+        assert_eq!(out, text);
+        let progress = stream.progress.expect("a file has a size");
+        assert_eq!(progress.read(), progress.size);
+    }
+
+    #[test]
+    fn plain_streams_keep_their_first_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plain.log");
+        std::fs::write(&path, b"1565647200 a b\n").unwrap();
+        let Ok(Opened::Stream(mut stream)) =
+            open(&InputName::Path(path.clone()), MmapChoice::Never)
+        else {
+            panic!("not a stream");
+        };
+        assert_eq!(
+            (stream.compression.is_none(), stream.progress.is_none()),
+            (true, true)
+        );
+        let mut out = Vec::new();
+        stream.reader.read_to_end(&mut out).unwrap();
+        assert_eq!(out, b"1565647200 a b\n");
+        assert_eq!(compression_of(&path).unwrap(), None);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 pub mod block_reader;
 pub mod cli;
+pub mod compressed;
 pub mod dedup;
 pub mod diagnostics;
 pub mod exit;
@@ -18,6 +19,7 @@ pub mod hourly;
 pub mod input;
 pub mod lines;
 pub mod query;
+pub mod read_ahead;
 pub mod record;
 pub mod seek;
 pub mod signals;

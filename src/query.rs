@@ -276,7 +276,7 @@ pub fn run(
             (Opened::Mapped(map), None) => {
                 scan_mapped(query, Kernel::Full, &map, 0..map.len(), &name, answer)?
             }
-            (Opened::Stream(reader), _) => scan_stream(query, reader, &name, answer)?,
+            (Opened::Stream(stream), _) => scan_stream(query, stream.reader, &name, answer)?,
         };
         if stopped {
             break;

@@ -10,6 +10,7 @@ use clap::Parser;
 use connspy::block_reader::BlockReader;
 use connspy::cli::{HostName, host_arg, lateness_arg, parse_args};
 use connspy::dedup::{DEFAULT_BLOOM_CAPACITY, DEFAULT_BLOOM_FP_RATE, Dedup};
+use connspy::diagnostics::note;
 use connspy::exit::{UsageError, status_of};
 use connspy::follow::{DEFAULT_POLL, Follower};
 use connspy::hourly::{Aggregator, HourlyConfig, LineSource, Summary, TOOL, pump};
@@ -101,9 +102,15 @@ struct Cli {
     #[arg(long)]
     strict: bool,
 
-    /// Print no diagnostics about malformed or too-late lines.
-    #[arg(short, long)]
+    /// Print no diagnostics: no notes, warnings or reports of malformed or
+    /// too-late lines (errors are still reported).
+    #[arg(short, long, conflicts_with = "verbose")]
     quiet: bool,
+
+    /// Say on stderr which inputs are compressed (gzip and zstd inputs are
+    /// recognised by their first bytes and decompressed).
+    #[arg(short, long)]
+    verbose: bool,
 
     /// Log files, read in order as one stream; none, or `-`, reads stdin.
     #[arg(value_name = "FILE")]
@@ -146,6 +153,17 @@ fn run() -> anyhow::Result<()> {
             input::open_file(path)?;
         }
     }
+    if let Some(path) = followed.and_then(|i| inputs[i].path())
+        && path.exists()
+        && let Some(format) = input::compression_of(path)?
+    {
+        return Err(UsageError(format!(
+            "--tail cannot follow {}: it is {format}-compressed (decompress it into \
+             a pipe instead, or leave out --tail)",
+            path.display()
+        ))
+        .into());
+    }
     let signals = StopSignals::register()?;
     let stop = || signals.stop_requested();
     let config = HourlyConfig {
@@ -160,7 +178,7 @@ fn run() -> anyhow::Result<()> {
     let out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     let mut agg = Aggregator::new(config, out);
     for (i, name) in inputs.iter().enumerate() {
-        let mut source = open_source(name, followed == Some(i))?;
+        let mut source = open_source(name, followed == Some(i), cli.verbose)?;
         pump(&mut agg, &name.to_string(), source.as_mut(), &stop)?;
         if stop() {
             break;
@@ -174,17 +192,27 @@ fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The lines of one input: read to its end, or, when `follow`ed, a file
-/// followed like `tail -F` until a stop signal.
-fn open_source(name: &InputName, follow: bool) -> anyhow::Result<Box<dyn LineSource + Send>> {
-    Ok(match name {
-        InputName::Stdin => Box::new(BlockReader::new(io::stdin())),
-        InputName::Path(path) if follow => Box::new(
+/// The lines of one input: read to its end (decompressed if need be), or,
+/// when `follow`ed, a file followed like `tail -F` until a stop signal.
+fn open_source(
+    name: &InputName,
+    follow: bool,
+    verbose: bool,
+) -> anyhow::Result<Box<dyn LineSource + Send>> {
+    if follow && let Some(path) = name.path() {
+        return Ok(Box::new(
             Follower::new(path, DEFAULT_POLL)
                 .with_context(|| format!("cannot open {}", path.display()))?,
-        ),
-        InputName::Path(path) => Box::new(BlockReader::new(input::open_file(path)?)),
-    })
+        ));
+    }
+    let stream = input::open_stream(name)?;
+    if verbose && let Some(format) = stream.compression {
+        note(
+            TOOL,
+            &format!("{name}: {format}-compressed: decompressing it"),
+        );
+    }
+    Ok(Box::new(BlockReader::new(stream.reader)))
 }
 
 /// One line of counts on stderr.

@@ -6,9 +6,9 @@ use std::io::{self, BufWriter};
 
 use clap::{ArgGroup, Parser};
 use connspy::cli::{HostName, host_arg, lateness_arg, parse_args, time_arg};
-use connspy::diagnostics::MalformedReport;
+use connspy::diagnostics::{MalformedReport, note};
 use connspy::exit::{UsageError, status_of};
-use connspy::input::{self, InputName, MmapChoice};
+use connspy::input::{self, InputName, MmapChoice, Opened, Stream};
 use connspy::query::{self, Answer, Query, Side};
 use connspy::timestamp::{Duration, Timestamp};
 
@@ -68,9 +68,16 @@ struct Cli {
     #[arg(long)]
     strict: bool,
 
-    /// Print no diagnostics about malformed lines.
-    #[arg(short, long)]
+    /// Print no diagnostics: no notes or reports of malformed lines
+    /// (errors are still reported).
+    #[arg(short, long, conflicts_with = "verbose")]
     quiet: bool,
+
+    /// Say on stderr which inputs are compressed (gzip and zstd inputs are
+    /// recognised by their first bytes, decompressed, and read from the
+    /// start: fast seek does not apply to them).
+    #[arg(short, long)]
+    verbose: bool,
 
     /// Log files, read in order as one stream; `-` reads standard input.
     #[arg(required = true, value_name = "FILE")]
@@ -114,6 +121,9 @@ fn run() -> anyhow::Result<()> {
             input::open(&name, MmapChoice::Auto).map(|opened| (name, opened))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
+    if cli.verbose {
+        note_compressed(&inputs, query.fast_seek);
+    }
     let mut report = MalformedReport::new("connspy", cli.strict, cli.quiet);
     let mut answer = Answer::new(
         BufWriter::with_capacity(64 * 1024, io::stdout().lock()),
@@ -123,4 +133,27 @@ fn run() -> anyhow::Result<()> {
     answer.finish()?;
     report.finish();
     Ok(())
+}
+
+/// `-v`: one note per compressed input.
+fn note_compressed(inputs: &[(InputName, Opened)], fast_seek: bool) {
+    for (name, opened) in inputs {
+        if let Opened::Stream(Stream {
+            compression: Some(format),
+            ..
+        }) = opened
+        {
+            let unseekable = if fast_seek {
+                " (fast seek does not apply to compressed input)"
+            } else {
+                ""
+            };
+            note(
+                "connspy",
+                &format!(
+                    "{name}: {format}-compressed: decompressing it and reading it from the start{unseekable}"
+                ),
+            );
+        }
+    }
 }
