@@ -18,6 +18,7 @@ pub mod host_set;
 pub mod hourly;
 pub mod input;
 pub mod lines;
+pub mod progress;
 pub mod query;
 pub mod read_ahead;
 pub mod record;

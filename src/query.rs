@@ -27,10 +27,11 @@ use memmap2::Mmap;
 use crate::block_reader::{Block, BlockReader};
 use crate::diagnostics::{MalformedLine, MalformedReport, SHOWN_MALFORMED};
 use crate::host_set::HostSet;
-use crate::input::{InputName, Opened};
+use crate::input::{InputName, Opened, RawProgress};
 use crate::lines::LineEnds;
+use crate::progress::{Progress, Work};
 use crate::record::{Malformed, Record, host_eq, is_separator, parse_record};
-use crate::seek::seek_region;
+use crate::seek::{Seek, seek_region};
 use crate::timestamp::{Duration, Timestamp};
 
 /// Which field must equal the queried host; the other one is reported.
@@ -156,11 +157,12 @@ fn scan_block(query: &Query, kernel: Kernel, buf: &[u8], range: Range<usize>) ->
 }
 
 /// Gathers block results in file order: dedups and prints hosts, reports
-/// malformed lines with their line numbers.
+/// malformed lines with their line numbers, and moves the progress bar.
 pub struct Answer<'r, W: Write> {
     out: W,
     seen: HostSet,
     report: &'r mut MalformedReport,
+    progress: Progress,
 }
 
 impl<'r, W: Write> Answer<'r, W> {
@@ -169,7 +171,14 @@ impl<'r, W: Write> Answer<'r, W> {
             out,
             seen: HostSet::new(),
             report,
+            progress: Progress::new(false),
         }
+    }
+
+    /// Shows `progress` during a long scan; diagnostics are then written
+    /// clear of it (`out` should be wrapped by [`Progress::clear_of`]).
+    pub fn with_progress(self, progress: Progress) -> Answer<'r, W> {
+        Answer { progress, ..self }
     }
 
     fn merge(
@@ -197,7 +206,10 @@ impl<'r, W: Write> Answer<'r, W> {
 
     fn malformed(&mut self, name: &InputName, line: u64, why: Malformed) -> anyhow::Result<()> {
         let file = name.to_string();
-        Ok(self.report.record(MalformedLine { file, line, why })?)
+        let report = &mut *self.report;
+        Ok(self
+            .progress
+            .suspend(|| report.record(MalformedLine { file, line, why }))?)
     }
 
     pub fn finish(mut self) -> anyhow::Result<()> {
@@ -260,7 +272,14 @@ pub fn run(
         .iter()
         .rposition(|s| s.is_some_and(|s| s.start_proven))
         .unwrap_or(0);
-    for ((name, opened), seek) in inputs.into_iter().zip(seeks).skip(first) {
+    let works: Vec<Work> = (inputs.iter().zip(&seeks))
+        .map(|((_, opened), seek)| work_of(opened, seek.as_ref()))
+        .collect();
+    answer
+        .progress
+        .start(works[first..].iter().fold(Work::default(), |a, &w| a + w));
+    let mut done = 0;
+    for (((name, opened), seek), work) in inputs.into_iter().zip(seeks).zip(works).skip(first) {
         let stopped = match (opened, seek) {
             (Opened::Mapped(map), Some(seek)) => {
                 scan_mapped(
@@ -268,39 +287,69 @@ pub fn run(
                     Kernel::Candidates,
                     &map,
                     seek.start..seek.end,
-                    &name,
+                    (&name, done),
                     answer,
                 )?;
                 seek.end_proven
             }
-            (Opened::Mapped(map), None) => {
-                scan_mapped(query, Kernel::Full, &map, 0..map.len(), &name, answer)?
+            (Opened::Mapped(map), None) => scan_mapped(
+                query,
+                Kernel::Full,
+                &map,
+                0..map.len(),
+                (&name, done),
+                answer,
+            )?,
+            (Opened::Stream(stream), _) => {
+                let progress = stream.progress.map(|p| (p, done));
+                scan_stream(query, stream.reader, &name, progress, answer)?
             }
-            (Opened::Stream(stream), _) => scan_stream(query, stream.reader, &name, answer)?,
         };
         if stopped {
             break;
         }
+        done += work.bytes;
     }
     Ok(())
 }
 
+/// What scanning one input costs, for the progress bar: the region a seek
+/// left, the whole of a mapped file, or a compressed file of known size
+/// (a plain stream's size is unknown).
+fn work_of(opened: &Opened, seek: Option<&Seek>) -> Work {
+    let mut work = Work::default();
+    match (opened, seek) {
+        (Opened::Mapped(_), Some(seek)) => work.add_mapped((seek.end - seek.start) as u64),
+        (Opened::Mapped(map), None) => work.add_mapped(map.len() as u64),
+        (Opened::Stream(stream), _) => {
+            if let (Some(format), Some(raw)) = (stream.compression, &stream.progress) {
+                work.add_compressed(format, raw.size);
+            }
+        }
+    }
+    work
+}
+
 /// Scans `range` of a mapped file with all cores; returns whether the early
 /// stop was met.
+/// `done` is the progress made before this input.
 fn scan_mapped(
     query: &Query,
     kernel: Kernel,
     map: &Mmap,
     range: Range<usize>,
-    name: &InputName,
+    (name, done): (&InputName, u64),
     answer: &mut Answer<'_, impl Write>,
 ) -> anyhow::Result<bool> {
     let buf = &map[..];
-    let blocks = split_blocks(buf, range, query.block_bytes.max(1));
+    let blocks = split_blocks(buf, range.clone(), query.block_bytes.max(1));
     let mut lines = LineCounter::default();
     let mut stopped = false;
-    for_each_block_in_order(query, kernel, map, &blocks, |scan| {
+    for_each_block_in_order(query, kernel, map, &blocks, |i, scan| {
         answer.merge(&scan, name, &mut lines, buf)?;
+        answer
+            .progress
+            .set_position(done + (blocks[i].end - range.start) as u64);
         stopped = scan.stopped;
         Ok(stopped)
     })?;
@@ -331,14 +380,14 @@ fn for_each_block_in_order(
     kernel: Kernel,
     map: &Mmap,
     blocks: &[Range<usize>],
-    mut merge: impl FnMut(BlockScan) -> anyhow::Result<bool>,
+    mut merge: impl FnMut(usize, BlockScan) -> anyhow::Result<bool>,
 ) -> anyhow::Result<()> {
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(blocks.len());
     if workers <= 1 {
-        for block in blocks {
-            if merge(scan_mapped_block(query, kernel, map, block))? {
+        for (i, block) in blocks.iter().enumerate() {
+            if merge(i, scan_mapped_block(query, kernel, map, block))? {
                 break;
             }
         }
@@ -376,8 +425,8 @@ fn for_each_block_in_order(
             for (i, scan) in rx.iter() {
                 pending.insert(i, scan);
                 while let Some(scan) = pending.remove(&merged.load(Ordering::Relaxed)) {
-                    merged.fetch_add(1, Ordering::Release);
-                    if merge(scan)? {
+                    let i = merged.fetch_add(1, Ordering::Release);
+                    if merge(i, scan)? {
                         return Ok(());
                     }
                 }
@@ -399,11 +448,13 @@ fn scan_mapped_block(query: &Query, kernel: Kernel, map: &Mmap, block: &Range<us
 }
 
 /// Scans a stream front to back with the full kernel; returns whether the
-/// early stop was met.
+/// early stop was met. `progress`: how far through a compressed file the
+/// reading is, and the progress made before it.
 fn scan_stream(
     query: &Query,
     reader: Box<dyn Read + Send>,
     name: &InputName,
+    progress: Option<(RawProgress, u64)>,
     answer: &mut Answer<'_, impl Write>,
 ) -> anyhow::Result<bool> {
     let mut reader = BlockReader::new(reader);
@@ -421,6 +472,9 @@ fn scan_stream(
             Block::Lines(bytes) => {
                 let scan = scan_block(query, Kernel::Full, bytes, 0..bytes.len());
                 answer.merge(&scan, name, &mut lines, bytes)?;
+                if let Some((raw, done)) = &progress {
+                    answer.progress.set_position(done + raw.read());
+                }
                 if scan.stopped {
                     return Ok(true);
                 }

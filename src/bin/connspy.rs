@@ -9,6 +9,7 @@ use connspy::cli::{HostName, host_arg, lateness_arg, parse_args, time_arg};
 use connspy::diagnostics::{MalformedReport, note};
 use connspy::exit::{UsageError, status_of};
 use connspy::input::{self, InputName, MmapChoice, Opened, Stream};
+use connspy::progress::Progress;
 use connspy::query::{self, Answer, Query, Side};
 use connspy::timestamp::{Duration, Timestamp};
 
@@ -68,8 +69,8 @@ struct Cli {
     #[arg(long)]
     strict: bool,
 
-    /// Print no diagnostics: no notes or reports of malformed lines
-    /// (errors are still reported).
+    /// Print no diagnostics: no notes, progress bar or reports of
+    /// malformed lines (errors are still reported).
     #[arg(short, long, conflicts_with = "verbose")]
     quiet: bool,
 
@@ -125,10 +126,9 @@ fn run() -> anyhow::Result<()> {
         note_compressed(&inputs, query.fast_seek);
     }
     let mut report = MalformedReport::new("connspy", cli.strict, cli.quiet);
-    let mut answer = Answer::new(
-        BufWriter::with_capacity(64 * 1024, io::stdout().lock()),
-        &mut report,
-    );
+    let progress = Progress::new(!cli.quiet);
+    let out = BufWriter::with_capacity(64 * 1024, progress.clear_of(io::stdout().lock()));
+    let mut answer = Answer::new(out, &mut report).with_progress(progress);
     query::run(&query, inputs, &mut answer)?;
     answer.finish()?;
     report.finish();
