@@ -1,22 +1,57 @@
 //! Command-line plumbing shared by both tools: argument parsing with
-//! one-line errors, and the value parsers of the options they share.
+//! one-line errors, the value parsers of the options they share, and shell
+//! completions and man pages generated from the same definitions.
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
+use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
 
-use clap::Parser;
+use anyhow::Context;
 use clap::builder::TypedValueParser;
 use clap::error::ErrorKind;
+use clap::{Arg, Parser, ValueEnum, value_parser};
+use clap_complete::{Generator, Shell};
 
 use crate::exit::{UsageError, clap_error_line};
 use crate::record::is_separator;
 use crate::timestamp::{self, Duration, Timestamp};
 
-/// Parses the command line; `Ok(None)` means `--help` or `--version` was
-/// printed and the tool should exit 0. Any other clap error becomes a
-/// one-line [`UsageError`] (exit status 2).
+/// The option that writes documentation instead of running the tool; it
+/// must come first and alone (see [`parse_args`]).
+pub const GENERATE: &str = "--generate";
+
+/// What `--generate` writes on stdout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Generated {
+    Bash,
+    Zsh,
+    Fish,
+    Elvish,
+    Powershell,
+    /// The man page, in roff (`man -l -` shows it).
+    Man,
+}
+
+/// Parses the command line; `Ok(None)` means `--help`, `--version` or
+/// `--generate` output was printed and the tool should exit 0. Any other
+/// clap error becomes a one-line [`UsageError`] (exit status 2).
+///
+/// `TOOL --generate WHAT` writes a shell completion script or the man page
+/// built from the same definitions as the parser, so neither can drift
+/// from the options. It is not one of the tool's options (those require
+/// hosts and files), hence first and alone, and not in `--help`.
 pub fn parse_args<C: Parser>() -> anyhow::Result<Option<C>> {
-    match C::try_parse() {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == GENERATE) {
+        let what = generate_request(C::command().get_name(), args)?;
+        let text = generate(C::command(), what)?;
+        io::stdout()
+            .lock()
+            .write_all(&text)
+            .context("cannot write to stdout")?;
+        return Ok(None);
+    }
+    match C::try_parse_from(args) {
         Ok(cli) => Ok(Some(cli)),
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
             e.print()?;
@@ -24,6 +59,46 @@ pub fn parse_args<C: Parser>() -> anyhow::Result<Option<C>> {
         }
         Err(e) => Err(UsageError(clap_error_line(&e)).into()),
     }
+}
+
+/// Parses `TOOL --generate WHAT`.
+fn generate_request(tool: &str, args: Vec<OsString>) -> anyhow::Result<Generated> {
+    let cmd = clap::Command::new("generate").bin_name(tool).arg(
+        Arg::new("generate")
+            .long(&GENERATE[2..])
+            .value_name("WHAT")
+            .required(true)
+            .value_parser(value_parser!(Generated)),
+    );
+    match cmd.try_get_matches_from(args) {
+        Ok(matches) => Ok(*matches
+            .get_one::<Generated>("generate")
+            .context("--generate needs a value")?),
+        Err(e) => Err(UsageError(clap_error_line(&e)).into()),
+    }
+}
+
+/// A completion script for `cmd` or its man page.
+pub fn generate(mut cmd: clap::Command, what: Generated) -> io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let shell = match what {
+        Generated::Man => {
+            clap_mangen::Man::new(cmd).render(&mut out)?;
+            return Ok(out);
+        }
+        Generated::Bash => Shell::Bash,
+        Generated::Zsh => Shell::Zsh,
+        Generated::Fish => Shell::Fish,
+        Generated::Elvish => Shell::Elvish,
+        Generated::Powershell => Shell::PowerShell,
+    };
+    let name = cmd.get_name().to_string();
+    cmd.set_bin_name(name);
+    cmd.build();
+    shell
+        .try_generate(&cmd, &mut out)
+        .map_err(|e| io::Error::other(e.to_string()))?;
+    Ok(out)
 }
 
 /// `--time_init` / `--time_end`: the log's `TS` syntax or RFC 3339.
@@ -65,6 +140,47 @@ fn parse_host(text: &OsStr) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A stand-in for the tools' definitions.
+    #[derive(Parser)]
+    #[command(name = "tool", version, about = "Does a thing.")]
+    struct Tool {
+        /// The start time.
+        #[arg(long = "time_init")]
+        time_init: String,
+    }
+
+    use clap::CommandFactory;
+
+    #[test]
+    fn completions_and_man_pages_come_from_the_definitions() {
+        for what in Generated::value_variants() {
+            let text = String::from_utf8(generate(Tool::command(), *what).unwrap()).unwrap();
+            assert!(text.contains("time_init"), "{what:?}: {text}");
+        }
+        let man = String::from_utf8(generate(Tool::command(), Generated::Man).unwrap()).unwrap();
+        assert!(
+            man.contains(".SH NAME") && man.contains("Does a thing."),
+            "{man}"
+        );
+    }
+
+    #[test]
+    fn generate_takes_exactly_one_known_value() {
+        let args = |list: &[&str]| list.iter().map(OsString::from).collect::<Vec<_>>();
+        assert_eq!(
+            generate_request("tool", args(&["tool", "--generate", "zsh"])).unwrap(),
+            Generated::Zsh
+        );
+        for bad in [
+            &["tool", "--generate"][..],
+            &["tool", "--generate", "tcsh"],
+            &["tool", "--generate", "bash", "--time_init", "1"],
+        ] {
+            let err = generate_request("tool", args(bad)).unwrap_err();
+            assert!(err.downcast_ref::<UsageError>().is_some(), "{bad:?}: {err}");
+        }
+    }
 
     #[test]
     fn host_names_are_single_tokens() {

@@ -22,6 +22,8 @@ Examples:
 Exit status: 0 success (also when nothing matched), 1 unreadable input or
 I/O error (or a malformed line with --strict), 2 bad command line.";
 
+/// Which hosts connected to (or from) one host between two times.
+///
 /// Prints each distinct host that connected to HOST (--to) or that HOST
 /// connected to (--from) with time_init <= TS < time_end, in the order of
 /// its first such record. Log lines are `TS FROM_HOST TO_HOST`.
