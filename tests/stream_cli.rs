@@ -2,6 +2,8 @@
 //! files, stdin, `-`), diagnostics, `--stats`, a closed stdout, Ctrl-C, and
 //! every error path with its exit status and one-line message.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -51,22 +53,7 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 }
 
 fn stream(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let text = stdin.to_string();
-    let writer = std::thread::spawn(move || {
-        // The program may exit before reading it all (errors); ignore that.
-        let _ = input.write_all(text.as_bytes());
-    });
-    let output = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    output
+    common::run_with_stdin(BIN, args, stdin.as_bytes())
 }
 
 fn stdout(o: &Output) -> &str {
@@ -246,13 +233,7 @@ fn a_closed_stdout_ends_the_run_quietly() {
 
 #[test]
 fn ctrl_c_prints_the_complete_hours_and_stats_then_exits_130() {
-    let mut child = Command::new(BIN)
-        .args(args(&["--stats"]))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = common::spawn_piped(BIN, &args(&["--stats"]));
     let mut input = child.stdin.take().unwrap();
     input.write_all(log().as_bytes()).unwrap();
     input.flush().unwrap();

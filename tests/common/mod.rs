@@ -1,0 +1,31 @@
+//! Helpers shared by the integration tests that drive the real binaries.
+
+use std::io::Write;
+use std::process::{Child, Command, Output, Stdio};
+
+/// Starts `bin` with `args` and all three standard streams piped.
+pub fn spawn_piped(bin: &str, args: &[&str]) -> Child {
+    Command::new(bin)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Runs `bin` with `args`, feeding it `stdin` from a thread (so that a
+/// large input cannot deadlock against its output), and collects its
+/// output. A program that exits before reading all of stdin (an error) is
+/// fine.
+pub fn run_with_stdin(bin: &str, args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = spawn_piped(bin, args);
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    output
+}
