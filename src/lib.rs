@@ -18,6 +18,7 @@ pub mod host_set;
 pub mod hourly;
 pub mod input;
 pub mod lines;
+pub mod output;
 pub mod progress;
 pub mod query;
 pub mod read_ahead;

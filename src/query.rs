@@ -29,6 +29,7 @@ use crate::diagnostics::{MalformedLine, MalformedReport, SHOWN_MALFORMED};
 use crate::host_set::HostSet;
 use crate::input::{InputName, Opened, RawProgress};
 use crate::lines::LineEnds;
+use crate::output::{Field, Format, RowWriter};
 use crate::progress::{Progress, Work};
 use crate::record::{Malformed, Record, host_eq, is_separator, parse_record};
 use crate::seek::{Seek, seek_region};
@@ -156,19 +157,52 @@ fn scan_block(query: &Query, kernel: Kernel, buf: &[u8], range: Range<usize>) ->
     scan
 }
 
+/// The CSV header and JSON keys of `connspy`'s rows (`--format csv` and
+/// `jsonl`; TSV prints the host alone). Every row repeats its query, so
+/// that the rows of many queries loaded into one table stay apart: the
+/// range (unix seconds, exact, with a fraction when it has one), the kind
+/// (`to`: the host connected to `target`; `from`: `target` connected to
+/// the host), the queried host (lower case), and the host's 1-based
+/// position in first-seen order.
+pub const COLUMNS: &[&str] = &["time_init", "time_end", "kind", "target", "seq", "host"];
+
+/// What every row of one query repeats (see [`COLUMNS`]).
+struct RowContext {
+    time_init: String,
+    time_end: String,
+    kind: &'static str,
+    target: Vec<u8>,
+}
+
 /// Gathers block results in file order: dedups and prints hosts, reports
 /// malformed lines with their line numbers, and moves the progress bar.
 pub struct Answer<'r, W: Write> {
-    out: W,
+    out: RowWriter<W>,
+    context: RowContext,
     seen: HostSet,
     report: &'r mut MalformedReport,
     progress: Progress,
 }
 
 impl<'r, W: Write> Answer<'r, W> {
-    pub fn new(out: W, report: &'r mut MalformedReport) -> Answer<'r, W> {
+    /// The answer to `query`, printed to `out` in `format`.
+    pub fn new(
+        out: W,
+        format: Format,
+        query: &Query,
+        report: &'r mut MalformedReport,
+    ) -> Answer<'r, W> {
         Answer {
-            out,
+            out: RowWriter::new(out, format, COLUMNS),
+            context: RowContext {
+                time_init: query.time_init.to_string(),
+                time_end: query.time_end.to_string(),
+                kind: match query.side {
+                    Side::To => "to",
+                    Side::From => "from",
+                },
+                target: query.host.to_ascii_lowercase(),
+            },
             seen: HostSet::new(),
             report,
             progress: Progress::new(false),
@@ -181,6 +215,22 @@ impl<'r, W: Write> Answer<'r, W> {
         Answer { progress, ..self }
     }
 
+    /// Prints a host met for the first time.
+    fn print(&mut self, host: &[u8]) -> io::Result<()> {
+        if self.out.format() == Format::Tsv {
+            return self.out.row(&[Field::Host(host)]);
+        }
+        let c = &self.context;
+        self.out.row(&[
+            Field::Number(&c.time_init),
+            Field::Number(&c.time_end),
+            Field::Str(c.kind),
+            Field::Host(&c.target),
+            Field::Int(self.seen.len() as u64),
+            Field::Host(host),
+        ])
+    }
+
     fn merge(
         &mut self,
         scan: &BlockScan,
@@ -190,10 +240,7 @@ impl<'r, W: Write> Answer<'r, W> {
     ) -> anyhow::Result<()> {
         for host in scan.hosts.iter() {
             if self.seen.insert(host).1 {
-                self.out
-                    .write_all(host)
-                    .and_then(|()| self.out.write_all(b"\n"))
-                    .context("cannot write to stdout")?;
+                self.print(host).context("cannot write to stdout")?;
             }
         }
         for &(offset, why) in &scan.malformed {

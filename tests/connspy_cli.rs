@@ -480,3 +480,81 @@ fn a_full_stdout_is_an_error_naming_stdout() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("stdout"), "{}", stderr(&o));
 }
+
+#[test]
+fn csv_and_jsonl_rows_carry_the_query_and_any_host_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    // Hosts with a comma, a quote, and invalid UTF-8.
+    let log = write(
+        dir.path(),
+        "conn.log",
+        "1565647200 A,b zyla\n1565647201 \"q\" zyla\n1565647202 caf\u{e9} zyla\n",
+    );
+    let mut raw = std::fs::read(&log).unwrap();
+    raw.extend_from_slice(b"1565647203 x\xffY zyla\n");
+    std::fs::write(&log, &raw).unwrap();
+    let args = |format| {
+        connspy(&[
+            "--to",
+            "ZYLA",
+            "--time_init",
+            "1565647200",
+            "--time_end",
+            "1565647204.5",
+            "--format",
+            format,
+            log.to_str().unwrap(),
+        ])
+    };
+    let tsv = args("tsv");
+    assert_eq!(tsv.stdout, b"a,b\n\"q\"\ncaf\xc3\xa9\nx\xffy\n");
+    let csv = args("csv");
+    assert_eq!(
+        csv.stdout,
+        b"time_init,time_end,kind,target,seq,host\n\
+          1565647200,1565647204.5,to,zyla,1,\"a,b\"\n\
+          1565647200,1565647204.5,to,zyla,2,\"\"\"q\"\"\"\n\
+          1565647200,1565647204.5,to,zyla,3,caf\xc3\xa9\n\
+          1565647200,1565647204.5,to,zyla,4,x\xffy\n"
+    );
+    let jsonl = args("jsonl");
+    assert_eq!(
+        stdout(&jsonl),
+        "{\"time_init\":1565647200,\"time_end\":1565647204.5,\"kind\":\"to\",\"target\":\"zyla\",\"seq\":1,\"host\":\"a,b\"}\n\
+         {\"time_init\":1565647200,\"time_end\":1565647204.5,\"kind\":\"to\",\"target\":\"zyla\",\"seq\":2,\"host\":\"\\\"q\\\"\"}\n\
+         {\"time_init\":1565647200,\"time_end\":1565647204.5,\"kind\":\"to\",\"target\":\"zyla\",\"seq\":3,\"host\":\"caf\\u00c3\\u00a9\"}\n\
+         {\"time_init\":1565647200,\"time_end\":1565647204.5,\"kind\":\"to\",\"target\":\"zyla\",\"seq\":4,\"host\":\"x\\u00ffy\"}\n"
+    );
+    // Every line is a JSON object a strict parser accepts.
+    for line in stdout(&jsonl).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(v.is_object());
+    }
+    // An empty answer in CSV is still a table: its header.
+    let o = connspy(&[
+        "--from",
+        "nobody",
+        "--time_init",
+        "0",
+        "--time_end",
+        "1",
+        "--format",
+        "csv",
+        log.to_str().unwrap(),
+    ]);
+    assert_eq!(stdout(&o), "time_init,time_end,kind,target,seq,host\n");
+    assert_usage_error(
+        &[
+            "--to",
+            "a",
+            "--time_init",
+            "0",
+            "--time_end",
+            "1",
+            "--format",
+            "xml",
+            "f",
+        ],
+        "xml",
+    );
+}

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use connspy::diagnostics::MalformedReport;
 use connspy::input::{self, InputName, MmapChoice};
+use connspy::output::Format;
 use connspy::query::{self, Answer, Query, Side};
 use connspy::timestamp::{Duration, Timestamp};
 use proptest::prelude::*;
@@ -109,7 +110,7 @@ fn run(q: &Query, paths: &[PathBuf], choice: MmapChoice) -> Vec<u8> {
         .collect();
     let mut report = MalformedReport::new("test", false, true);
     let mut out = Vec::new();
-    let mut answer = Answer::new(&mut out, &mut report);
+    let mut answer = Answer::new(&mut out, Format::Tsv, q, &mut report);
     query::run(q, inputs, &mut answer).unwrap();
     answer.finish().unwrap();
     out

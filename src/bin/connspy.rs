@@ -9,6 +9,7 @@ use connspy::cli::{HostName, host_arg, lateness_arg, parse_args, time_arg};
 use connspy::diagnostics::{MalformedReport, note};
 use connspy::exit::{UsageError, status_of};
 use connspy::input::{self, InputName, MmapChoice, Opened, Stream};
+use connspy::output::Format;
 use connspy::progress::Progress;
 use connspy::query::{self, Answer, Query, Side};
 use connspy::timestamp::{Duration, Timestamp};
@@ -18,6 +19,7 @@ Examples:
   connspy --to zyla --time_init 1565647264445 --time_end 1565733587895 conn.log
   connspy --from zyla --time_init 2019-08-12T22:00:00Z --time_end 2019-08-12T23:00:00Z conn.log
   zcat old.log.gz | connspy --to zyla --time_init 1565647200 --time_end 1565650800 -
+  connspy --to zyla --time_init 1565647200 --time_end 1565650800 --format jsonl conn.log
 
 Exit status: 0 success (also when nothing matched), 1 unreadable input or
 I/O error (or a malformed line with --strict), 2 bad command line.";
@@ -82,6 +84,14 @@ struct Cli {
     #[arg(short, long)]
     verbose: bool,
 
+    /// Output format: tsv (one host per line), csv (with a header line) or
+    /// jsonl (one JSON object per line). CSV and JSON rows have the columns
+    /// time_init, time_end, kind (to or from), target (the queried host),
+    /// seq (first-seen position) and host; a host's bytes are kept exactly
+    /// (in JSON as the code points U+0000..U+00FF).
+    #[arg(long, value_name = "FORMAT", default_value = "tsv")]
+    format: Format,
+
     /// Log files, read in order as one stream; `-` reads standard input.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<OsString>,
@@ -130,7 +140,7 @@ fn run() -> anyhow::Result<()> {
     let mut report = MalformedReport::new("connspy", cli.strict, cli.quiet);
     let progress = Progress::new(!cli.quiet);
     let out = BufWriter::with_capacity(64 * 1024, progress.clear_of(io::stdout().lock()));
-    let mut answer = Answer::new(out, &mut report).with_progress(progress);
+    let mut answer = Answer::new(out, cli.format, &query, &mut report).with_progress(progress);
     query::run(&query, inputs, &mut answer)?;
     answer.finish()?;
     report.finish();
