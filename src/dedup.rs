@@ -14,6 +14,8 @@
 //! same output as asking it on every record, for a fraction of the cost.
 //! A list keeps only the order, as 4-byte host ids in a spool that stays in
 //! memory up to [`SPILL_BYTES`] and then moves to an unnamed temporary file.
+//! A window counted by a bounded summary (`--top-capacity`) has no table
+//! of every host: its lists are [`NamedList`]s, which spool the names.
 //!
 //! **Bound** per list: its Bloom bitmap (by default 10^6 hosts at 10^-9:
 //! ≈ 5.4 MB) plus at most `SPILL_BYTES` of spool and a read buffer while it
@@ -26,6 +28,7 @@ use std::io::{self, BufReader, Read, Seek, Write};
 use bloomfilter::Bloom;
 
 use crate::host_counts::{HostCounts, HostId, ListMark};
+use crate::host_set::{HostSet, fold_case};
 
 /// The fixed seed of every Bloom filter: the same input gives the same
 /// output on every run and every machine.
@@ -158,7 +161,26 @@ impl ListMaker {
     /// An empty list; with a Bloom mode it gets a cleared filter, reused or
     /// new (allocated zeroed).
     pub fn list(&mut self, mark: ListMark) -> HostList {
-        let seen = match self.dedup {
+        HostList {
+            mark,
+            seen: self.seen(),
+            spool: Spool::default(),
+        }
+    }
+
+    /// An empty list that keeps its hosts' names itself, for a window
+    /// whose counts do not hold every host (see [`NamedList`]).
+    pub fn named_list(&mut self) -> NamedList {
+        NamedList {
+            seen: self.seen(),
+            spool: Spool::default(),
+            exact: HostSet::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    fn seen(&mut self) -> Seen {
+        match self.dedup {
             Dedup::Bloom(BloomSize { capacity, fp_rate }) => Seen::Bloom {
                 filter: self.spare.pop().unwrap_or_else(|| {
                     // `BloomSize` is validated, which is all the
@@ -169,11 +191,16 @@ impl ListMaker {
                 capacity,
             },
             Dedup::Exact => Seen::Exact,
-        };
-        HostList {
-            mark,
-            seen,
-            spool: Spool::default(),
+        }
+    }
+
+    /// Keeps a printed list's filter, cleared, for a later list.
+    fn recycle(&mut self, seen: Seen) {
+        if let Seen::Bloom { mut filter, .. } = seen
+            && self.spare.len() < SPARE_FILTERS
+        {
+            filter.clear();
+            self.spare.push(filter);
         }
     }
 
@@ -185,13 +212,31 @@ impl ListMaker {
         list: HostList,
         f: impl FnMut(HostId) -> io::Result<()>,
     ) -> io::Result<()> {
-        if let Seen::Bloom { mut filter, .. } = list.seen
-            && self.spare.len() < SPARE_FILTERS
-        {
-            filter.clear();
-            self.spare.push(filter);
+        self.recycle(list.seen);
+        list.spool.for_each_id(f)
+    }
+
+    /// [`drain`](Self::drain) for a [`NamedList`]: `f` gets each name.
+    pub fn drain_named(
+        &mut self,
+        list: NamedList,
+        f: impl FnMut(&[u8]) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let exact = matches!(list.seen, Seen::Exact);
+        self.recycle(list.seen);
+        if exact {
+            list.exact.iter().try_for_each(f)
+        } else {
+            list.spool.for_each_name(f)
         }
-        list.spool.for_each(f)
+    }
+}
+
+/// What a new host does to a list of `len` hosts (counting it).
+fn new_host(seen: &Seen, len: u64) -> Inserted {
+    match *seen {
+        Seen::Bloom { capacity, .. } if len == capacity as u64 + 1 => Inserted::NewPastCapacity,
+        _ => Inserted::New,
     }
 }
 
@@ -214,29 +259,61 @@ impl HostList {
             // A false positive: dropped, as the filter decides.
             return Ok(Inserted::Seen);
         }
-        self.spool.push(id)?;
-        Ok(match self.seen {
-            Seen::Bloom { capacity, .. } if self.spool.len == capacity as u64 + 1 => {
-                Inserted::NewPastCapacity
-            }
-            _ => Inserted::New,
-        })
+        self.spool.push_id(id)?;
+        Ok(new_host(&self.seen, self.spool.len))
     }
 }
 
-/// Host ids in insertion order: in memory up to `SPILL_BYTES`, then
-/// appended to an unnamed temporary file in batches of that size.
+/// A `TO` or `FROM` list of a window counted by a bounded summary
+/// (`--top-capacity`), whose counts hold neither every host nor marks.
+/// The list keeps the names itself: with a Bloom filter, in its spool
+/// (so its memory stays bounded as [`HostList`]'s does), asking the filter
+/// on every record; with `--exact`, in a [`HostSet`] (which costs memory
+/// per listed host, as `--exact` always does). It lists exactly the hosts
+/// a [`HostList`] would: the filter is asked the same keys in the same
+/// order, and asking again about a host it has seen answers "present" and
+/// sets no bit.
+pub struct NamedList {
+    seen: Seen,
+    /// The names in order, with a Bloom filter.
+    spool: Spool,
+    /// The names in order, with exact membership.
+    exact: HostSet,
+    scratch: Vec<u8>,
+}
+
+impl NamedList {
+    /// Adds `host` (any case) unless it is already on the list.
+    pub fn insert(&mut self, host: &[u8]) -> io::Result<Inserted> {
+        let Seen::Bloom { filter, .. } = &mut self.seen else {
+            let new = self.exact.insert(host).1;
+            return Ok(if new { Inserted::New } else { Inserted::Seen });
+        };
+        let key = fold_case(host, &mut self.scratch);
+        if filter.check_and_set(key) {
+            return Ok(Inserted::Seen);
+        }
+        self.spool.push_name(key)?;
+        Ok(new_host(&self.seen, self.spool.len))
+    }
+}
+
+/// Entries (host ids or names) in insertion order: in memory up to
+/// `SPILL_BYTES`, then appended to an unnamed temporary file in batches of
+/// that size.
 #[derive(Default)]
 struct Spool {
-    /// The newest ids, little-endian `u32`s.
+    /// The newest entries' bytes.
     pending: Vec<u8>,
-    /// The older ids, if there were more than fit in `pending`.
+    /// The older entries, if there were more than fit in `pending`.
     file: Option<File>,
+    /// Number of entries.
     len: u64,
 }
 
 impl Spool {
-    fn push(&mut self, id: HostId) -> io::Result<()> {
+    /// Appends one entry made of `parts`, back to back.
+    fn push(&mut self, parts: &[&[u8]]) -> io::Result<()> {
         if self.pending.len() >= SPILL_BYTES {
             let file = match &mut self.file {
                 Some(f) => f,
@@ -245,28 +322,64 @@ impl Spool {
             file.write_all(&self.pending)?;
             self.pending.clear();
         }
-        self.pending.extend_from_slice(&id.to_raw().to_le_bytes());
+        for part in parts {
+            self.pending.extend_from_slice(part);
+        }
         self.len += 1;
         Ok(())
     }
 
-    fn for_each(self, mut f: impl FnMut(HostId) -> io::Result<()>) -> io::Result<()> {
-        if let Some(mut file) = self.file {
-            let spilled = self.len - (self.pending.len() / 4) as u64;
-            file.rewind()?;
-            let mut reader = BufReader::with_capacity(64 * 1024, file);
-            let mut raw = [0u8; 4];
-            for _ in 0..spilled {
-                reader.read_exact(&mut raw)?;
-                f(HostId::from_raw(u32::from_le_bytes(raw)))?;
+    /// Calls `read_entry` once per entry, oldest first, with a reader at
+    /// the entry's start; it must read exactly the entry.
+    fn for_each(
+        self,
+        mut read_entry: impl FnMut(&mut dyn Read) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let mut pending = &self.pending[..];
+        match self.file {
+            Some(mut file) => {
+                file.rewind()?;
+                let mut reader = BufReader::with_capacity(64 * 1024, file).chain(pending);
+                for _ in 0..self.len {
+                    read_entry(&mut reader)?;
+                }
+            }
+            None => {
+                for _ in 0..self.len {
+                    read_entry(&mut pending)?;
+                }
             }
         }
-        for raw in self.pending.chunks_exact(4) {
-            f(HostId::from_raw(u32::from_le_bytes([
-                raw[0], raw[1], raw[2], raw[3],
-            ])))?;
-        }
         Ok(())
+    }
+
+    fn push_id(&mut self, id: HostId) -> io::Result<()> {
+        self.push(&[&id.to_raw().to_le_bytes()])
+    }
+
+    fn for_each_id(self, mut f: impl FnMut(HostId) -> io::Result<()>) -> io::Result<()> {
+        let mut raw = [0u8; 4];
+        self.for_each(|r| {
+            r.read_exact(&mut raw)?;
+            f(HostId::from_raw(u32::from_le_bytes(raw)))
+        })
+    }
+
+    /// A name, after its length (`u32`: a host is at most a line long).
+    fn push_name(&mut self, name: &[u8]) -> io::Result<()> {
+        let len = u32::try_from(name.len()).map_err(io::Error::other)?;
+        self.push(&[&len.to_le_bytes(), name])
+    }
+
+    fn for_each_name(self, mut f: impl FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
+        let mut name = Vec::new();
+        let mut len = [0u8; 4];
+        self.for_each(|r| {
+            r.read_exact(&mut len)?;
+            name.resize(u32::from_le_bytes(len) as usize, 0);
+            r.read_exact(&mut name)?;
+            f(&name)
+        })
     }
 }
 
@@ -346,19 +459,69 @@ mod tests {
         let n = SPILL_BYTES / 4 * 2 + 10;
         let mut spool = Spool::default();
         for i in 0..n {
-            spool.push(HostId::from_raw(i as u32)).unwrap();
+            spool.push_id(HostId::from_raw(i as u32)).unwrap();
         }
         assert!(spool.file.is_some());
         assert!(spool.pending.len() <= SPILL_BYTES);
         let mut next = 0;
         spool
-            .for_each(|id| {
+            .for_each_id(|id| {
                 assert_eq!(id.to_raw(), next);
                 next += 1;
                 Ok(())
             })
             .unwrap();
         assert_eq!(next as usize, n);
+    }
+
+    #[test]
+    fn a_spilled_name_spool_replays_in_order() {
+        // About 3 MB of entries: some straddle the file and memory parts.
+        let names: Vec<Vec<u8>> = (0..200_000)
+            .map(|i| format!("host-{i}-{}", "x".repeat(i % 7)).into_bytes())
+            .collect();
+        let mut spool = Spool::default();
+        for name in &names {
+            spool.push_name(name).unwrap();
+        }
+        assert!(spool.file.is_some());
+        let mut back = Vec::new();
+        spool
+            .for_each_name(|name| {
+                back.push(name.to_vec());
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(back, names);
+    }
+
+    proptest::proptest! {
+        /// A named list lists exactly what a counted list lists, false
+        /// positives included (a tiny, overfull filter makes many).
+        #[test]
+        fn named_lists_list_what_counted_lists_list(
+            hosts in proptest::collection::vec("[a-hA-H]{1,2}", 0..120),
+            dedup in proptest::sample::select(vec![
+                Dedup::bloom(4, 0.3).unwrap(),
+                Dedup::default(),
+                Dedup::Exact,
+            ]),
+        ) {
+            let mut maker = ListMaker::new(dedup);
+            let mut named = maker.named_list();
+            for h in &hosts {
+                named.insert(h.as_bytes()).unwrap();
+            }
+            let mut from_named = Vec::new();
+            maker
+                .drain_named(named, |name| {
+                    from_named.push(String::from_utf8_lossy(name).into_owned());
+                    Ok(())
+                })
+                .unwrap();
+            let refs: Vec<&str> = hosts.iter().map(String::as_str).collect();
+            proptest::prop_assert_eq!(from_named, fill(dedup, &refs));
+        }
     }
 
     #[test]

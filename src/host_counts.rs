@@ -21,6 +21,9 @@
 //! host this hour", which make set membership free: the table that counts a
 //! host already is an exact set of the hour's hosts (see [`crate::dedup`]).
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
 use crate::host_set::HostSet;
 
 /// A host of one hour's table, by position in first-seen order.
@@ -104,17 +107,41 @@ impl HostCounts {
         new
     }
 
-    /// The host with the highest count; on a tie the one counted first.
-    /// `None` only for an empty table.
-    pub fn most_active(&self) -> Option<HostId> {
-        let mut best: Option<(usize, u64)> = None;
+    /// The host's activity count.
+    pub fn count(&self, id: HostId) -> u64 {
+        self.counts[id.index()] & COUNT_MASK
+    }
+
+    /// Every host, in first-seen order.
+    pub fn iter(&self) -> impl Iterator<Item = HostId> + use<> {
+        (0..self.counts.len() as u32).map(HostId)
+    }
+
+    /// The `k` hosts with the highest counts, highest first; on a tie the
+    /// one counted first comes first (SPEC's `MOST` rule; `top(1)` is the
+    /// `MOST` host). Empty only for an empty table or `k == 0`.
+    ///
+    /// One pass with a heap of the best `k` so far: O(hosts × log k) time,
+    /// O(min(k, hosts)) memory.
+    pub fn top(&self, k: usize) -> Vec<HostId> {
+        // Ordered so that the heap's greatest is the worst kept: lowest
+        // count, then the latest counted.
+        let mut best: BinaryHeap<(Reverse<u64>, u32)> =
+            BinaryHeap::with_capacity(k.min(self.counts.len()));
         for (i, word) in self.counts.iter().enumerate() {
-            let count = word & COUNT_MASK;
-            if best.is_none_or(|(_, c)| count > c) {
-                best = Some((i, count));
+            let entry = (Reverse(word & COUNT_MASK), i as u32);
+            if best.len() < k {
+                best.push(entry);
+            } else if let Some(mut worst) = best.peek_mut()
+                && entry < *worst
+            {
+                *worst = entry;
             }
         }
-        best.map(|(i, _)| HostId(i as u32))
+        best.into_sorted_vec()
+            .into_iter()
+            .map(|(_, i)| HostId(i))
+            .collect()
     }
 }
 
@@ -127,8 +154,8 @@ mod tests {
             self.counts.len()
         }
 
-        fn count(&self, id: HostId) -> u64 {
-            self.counts[id.index()] & COUNT_MASK
+        fn most_active(&self) -> Option<HostId> {
+            self.top(1).first().copied()
         }
     }
 
@@ -156,6 +183,41 @@ mod tests {
         assert_eq!(c.name(c.most_active().unwrap()), b"b");
         c.add(b"C");
         assert_eq!(c.name(c.most_active().unwrap()), b"c");
+    }
+
+    #[test]
+    fn top_orders_by_count_then_first_seen() {
+        let mut c = HostCounts::new();
+        for h in ["d", "b", "a", "c", "a", "b", "c", "e", "e", "e"] {
+            c.add(h.as_bytes());
+        }
+        let names = |ids: Vec<HostId>| -> Vec<String> {
+            ids.into_iter()
+                .map(|id| String::from_utf8_lossy(c.name(id)).into_owned())
+                .collect()
+        };
+        assert_eq!(names(c.top(3)), ["e", "b", "a"]);
+        assert_eq!(names(c.top(100)), ["e", "b", "a", "c", "d"]);
+        assert!(c.top(0).is_empty());
+    }
+
+    proptest::proptest! {
+        /// `top(k)` is the first `k` of a full sort by (count desc, first
+        /// seen asc).
+        #[test]
+        fn top_is_a_prefix_of_the_full_order(
+            hosts in proptest::collection::vec(0u8..12, 0..80),
+            k in 0usize..15,
+        ) {
+            let mut c = HostCounts::new();
+            for h in &hosts {
+                c.add(&[b'a' + h]);
+            }
+            let mut all: Vec<HostId> = c.iter().collect();
+            all.sort_by_key(|&id| (Reverse(c.count(id)), id.0));
+            all.truncate(k);
+            proptest::prop_assert_eq!(c.top(k), all);
+        }
     }
 
     #[test]

@@ -53,16 +53,7 @@ impl HostSet {
     /// needed, far beyond any memory this program may use.
     #[inline]
     pub fn insert(&mut self, host: &[u8]) -> (usize, bool) {
-        // Most hosts are written in lower case already: those are looked up
-        // as they are, and only the others are folded into `scratch` (the
-        // copy is a fifth of a lookup's cost on a typical log).
-        let key = if host.iter().any(u8::is_ascii_uppercase) {
-            self.scratch.clear();
-            self.scratch.extend(host.iter().map(u8::to_ascii_lowercase));
-            &self.scratch[..]
-        } else {
-            host
-        };
+        let key = fold_case(host, &mut self.scratch);
         let hash = hash_bytes(&self.hasher, key);
         let (names, ends) = (&self.names, &self.ends);
         if let Some(&i) = self
@@ -100,7 +91,21 @@ fn name_at<'a>(names: &'a [u8], ends: &[usize], i: usize) -> &'a [u8] {
     &names[start..ends[i]]
 }
 
-fn hash_bytes(hasher: &DefaultHashBuilder, key: &[u8]) -> u64 {
+/// `host` in ASCII lower case: itself when it has no upper case (most
+/// hosts are written in lower case already, and the copy is a fifth of a
+/// lookup's cost on a typical log), else folded into `scratch`.
+#[inline]
+pub(crate) fn fold_case<'a>(host: &'a [u8], scratch: &'a mut Vec<u8>) -> &'a [u8] {
+    if host.iter().any(u8::is_ascii_uppercase) {
+        scratch.clear();
+        scratch.extend(host.iter().map(u8::to_ascii_lowercase));
+        scratch
+    } else {
+        host
+    }
+}
+
+pub(crate) fn hash_bytes(hasher: &DefaultHashBuilder, key: &[u8]) -> u64 {
     let mut h = hasher.build_hasher();
     h.write(key);
     h.finish()

@@ -1,19 +1,21 @@
-//! The hourly aggregator behind `connspy-stream` (SPEC §3).
+//! The hourly aggregator behind `connspy-stream` (SPEC §3), for windows of
+//! any width that divides a day (`--window`, an hour by default).
 //!
-//! Records arrive roughly in time order. Each belongs to the hour
-//! `H = floor(TS / 3600 s) * 3600 s`; an hour stays *open* until the data
-//! proves it complete: with `latest` the largest `TS` seen, hour `H` closes
-//! once `latest - H > 3600 s + L` (strictly, in exact time). By the lateness
-//! bound no later record can belong to it, so it is printed and freed,
-//! oldest first. A record that arrives for a closed hour anyway breaks the
-//! promise: it is dropped and counted, and the hour is never reopened.
+//! Records arrive roughly in time order. Each belongs to the window
+//! `H = floor(TS / W) * W`; a window stays *open* until the data proves it
+//! complete: with `latest` the largest `TS` seen, window `H` closes once
+//! `latest - H > W + L` (strictly, in exact time). By the lateness bound no
+//! later record can belong to it, so it is printed and freed, oldest
+//! first. A record that arrives for a closed window anyway breaks the
+//! promise: it is dropped and counted, and the window is never reopened.
 //!
-//! Memory is the open hours only — with records in order, one or two — and
-//! each holds its [`HostCounts`] (bounded per distinct host) and its two
-//! [`HostList`]s (bounded by their Bloom bitmaps and spools). A closed hour
-//! is dropped whole — only its Bloom filters, cleared, are kept for the
-//! next hours (at most four; see [`ListMaker`]) — so memory stays flat
-//! however many hours go by.
+//! Memory is the open windows only — with records in order, one or two
+//! (more when `L` spans several windows) — and each holds its counts
+//! (exact, bounded per distinct host, or a bounded summary) and its two
+//! lists (bounded by their Bloom bitmaps and spools); see [`OpenWindow`].
+//! A closed window is dropped whole — only its Bloom filters, cleared, are
+//! kept for the next windows (at most four; see [`ListMaker`]) — so memory
+//! stays flat however many windows go by.
 //!
 //! Input comes as blocks of whole lines ([`Block`]) through a [`LineSource`];
 //! [`pump`] drives one source into the aggregator. Reading a file to its end
@@ -27,13 +29,16 @@ use std::sync::mpsc;
 use anyhow::Context;
 
 use crate::block_reader::{Block, BlockReader};
-use crate::dedup::{Dedup, HostList, Inserted, ListMaker};
+use crate::dedup::{Dedup, ListMaker};
 use crate::diagnostics::{MalformedLine, MalformedReport, SHOWN_MALFORMED};
 use crate::follow::{Event, Follower, Restart};
-use crate::host_counts::{HostCounts, ListMark};
+use crate::host_counts::ListMark;
 use crate::lines::LineEnds;
-use crate::record::{Malformed, Record, host_eq, parse_record};
+use crate::output::Format;
+use crate::record::{Malformed, Record, parse_record};
 use crate::timestamp::{Duration, Timestamp};
+use crate::window::{Counting, OpenWindow, Report, WindowSpan, WindowWidth};
+use crate::window_rows::StreamWriter;
 
 /// The name diagnostics are prefixed with.
 pub const TOOL: &str = "connspy-stream";
@@ -50,10 +55,18 @@ pub struct HourlyConfig {
     pub from_host: Vec<u8>,
     /// The lateness bound `L`.
     pub lateness: Duration,
+    /// `--window`: the width `W` of the windows (an hour by default).
+    pub window: WindowWidth,
     pub dedup: Dedup,
-    /// Flush the output after every hour (when following a log, so that a
-    /// reader of a pipe sees each hour as soon as it closes).
-    pub flush_each_hour: bool,
+    /// How windows count activity: exactly, or bounded (`--top-capacity`).
+    pub counting: Counting,
+    /// What a window prints besides its lists (`--top`, `--emit-counts`).
+    pub report: Report,
+    /// `--format`.
+    pub format: Format,
+    /// Flush the output after every window (when following a log, so that
+    /// a reader of a pipe sees each window as soon as it closes).
+    pub flush_each_window: bool,
     /// `--strict`: the first malformed line is an error.
     pub strict: bool,
     /// `-q`: no diagnostics on stderr.
@@ -67,61 +80,25 @@ pub struct Summary {
     pub records: u64,
     pub malformed: u64,
     pub too_late: u64,
-    pub hours_printed: u64,
+    pub windows_printed: u64,
     /// Bytes of the lines fed (an overlong line's bytes are not counted).
     pub bytes: u64,
 }
 
-/// An hour that may still receive records.
-struct OpenHour {
-    span: HourSpan,
-    counts: HostCounts,
-    /// Made when the hour first needs it, so an hour without matches never
-    /// allocates a Bloom bitmap.
-    to: Option<HostList>,
-    from: Option<HostList>,
-}
-
-/// An hour's bounds and its closing deadline `H + 3600 s + L`: the hour
-/// closes once `latest > deadline`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct HourSpan {
-    start: Timestamp,
-    end: Timestamp,
-    deadline: Timestamp,
-}
-
-impl HourSpan {
-    fn of(ts: Timestamp, lateness: Duration) -> HourSpan {
-        let start = ts.floor_to(Duration::HOUR);
-        HourSpan {
-            start,
-            end: start.saturating_add(Duration::HOUR),
-            // Saturating: with a bound so large the sum overflows, no hour
-            // ever closes, which is what such a bound means.
-            deadline: start.saturating_add(Duration::HOUR.saturating_add(lateness)),
-        }
-    }
-
-    fn contains(&self, ts: Timestamp) -> bool {
-        self.start <= ts && ts < self.end
-    }
-}
-
-/// Builds hourly summaries from records and writes each hour to `out` as it
-/// closes. Feed it with [`pump`] (or [`begin_input`](Self::begin_input) and
+/// Builds window summaries from records and writes each window to `out` as
+/// it closes. Feed it with [`pump`] (or [`begin_input`](Self::begin_input) and
 /// [`feed`](Self::feed)), then call [`finish`](Self::finish).
 pub struct Aggregator<W: Write> {
     config: HourlyConfig,
-    out: W,
+    out: StreamWriter<W>,
     lists: ListMaker,
     /// Sorted by start, oldest first; every one has at least one record.
-    open: VecDeque<OpenHour>,
+    open: VecDeque<OpenWindow>,
     /// The largest `TS` of the records kept so far (0 before the first).
     latest: Timestamp,
-    /// The hour of the previous record: most records share it, and this
+    /// The window of the previous record: most records share it, and this
     /// spares the 128-bit division of `floor_to`.
-    last_span: HourSpan,
+    last_span: WindowSpan,
     /// Name of the input being fed and the number of its last line fed.
     input: String,
     line: u64,
@@ -129,7 +106,7 @@ pub struct Aggregator<W: Write> {
     too_late: TooLateReport,
     records: u64,
     bytes: u64,
-    hours_printed: u64,
+    windows_printed: u64,
     warned_capacity: bool,
 }
 
@@ -142,20 +119,16 @@ impl<W: Write> Aggregator<W> {
                 total: 0,
             },
             lists: ListMaker::new(config.dedup),
+            out: StreamWriter::new(out, config.format, config.report.top),
             config,
-            out,
             open: VecDeque::new(),
             latest: Timestamp::ZERO,
-            last_span: HourSpan {
-                start: Timestamp::ZERO,
-                end: Timestamp::ZERO,
-                deadline: Timestamp::ZERO,
-            },
+            last_span: WindowSpan::EMPTY,
             input: String::new(),
             line: 0,
             records: 0,
             bytes: 0,
-            hours_printed: 0,
+            windows_printed: 0,
             warned_capacity: false,
         }
     }
@@ -179,9 +152,9 @@ impl<W: Write> Aggregator<W> {
     }
 
     /// Feeds one block: whole lines (the last may lack its `\n` only at the
-    /// true end of the input) or one overlong line. Hours that close are
-    /// written at once. [`pump`] does the same with the parsing on another
-    /// thread.
+    /// true end of the input) or one overlong line. Windows that close
+    /// are written at once. [`pump`] does the same with the parsing on
+    /// another thread.
     pub fn feed(&mut self, block: Block<'_>) -> anyhow::Result<()> {
         match block {
             Block::Lines(mut bytes) => {
@@ -227,7 +200,7 @@ impl<W: Write> Aggregator<W> {
     fn add(&mut self, record: Record<'_>) -> anyhow::Result<()> {
         self.records += 1;
         if !self.last_span.contains(record.ts) {
-            self.last_span = HourSpan::of(record.ts, self.config.lateness);
+            self.last_span = WindowSpan::of(record.ts, self.config.window, self.config.lateness);
         }
         let span = self.last_span;
         if self.latest > span.deadline {
@@ -235,60 +208,52 @@ impl<W: Write> Aggregator<W> {
                 .record(&self.input, self.line, span.start, self.latest);
             return Ok(());
         }
-        let hour = open_hour(&mut self.open, span);
-        let from = hour.counts.add(record.from);
-        let to = hour.counts.add(record.to);
-        let mut past_capacity = None;
-        if host_eq(record.to, &self.config.to_host) {
-            let list = hour.to.get_or_insert_with(|| self.lists.list(ListMark::To));
-            if list.insert(from, &mut hour.counts)? == Inserted::NewPastCapacity {
-                past_capacity = Some("TO");
-            }
-        }
-        if host_eq(record.from, &self.config.from_host) {
-            let list = hour
-                .from
-                .get_or_insert_with(|| self.lists.list(ListMark::From));
-            if list.insert(to, &mut hour.counts)? == Inserted::NewPastCapacity {
-                past_capacity = Some("FROM");
-            }
-        }
+        let window = open_window(&mut self.open, span, self.config.counting);
+        let past_capacity = window.add(
+            &record,
+            &self.config.to_host,
+            &self.config.from_host,
+            &mut self.lists,
+        )?;
         if let Some(which) = past_capacity {
             self.warn_capacity(span.start, which);
         }
         if record.ts > self.latest {
             self.latest = record.ts;
-            self.close_complete_hours()?;
+            self.close_complete_windows()?;
         }
         Ok(())
     }
 
-    /// Closes every open hour the data has proven complete, oldest first.
-    /// Open hours are sorted and the condition is monotone in `H`, so only
-    /// the front needs checking.
-    fn close_complete_hours(&mut self) -> anyhow::Result<()> {
+    /// Closes every open window the data has proven complete, oldest
+    /// first. Open windows are sorted and the condition is monotone in
+    /// `H`, so only the front needs checking.
+    fn close_complete_windows(&mut self) -> anyhow::Result<()> {
         while let Some(front) = self.open.front()
             && self.latest > front.span.deadline
         {
-            if let Some(hour) = self.open.pop_front() {
-                self.print_hour(hour)?;
+            if let Some(window) = self.open.pop_front() {
+                self.print_window(window)?;
             }
         }
         Ok(())
     }
 
-    /// Writes an hour and frees it.
-    fn print_hour(&mut self, hour: OpenHour) -> anyhow::Result<()> {
-        let label = format!("{}.0", hour.span.start);
-        let written = write_hour(&mut self.out, &mut self.lists, &label, hour).and_then(|()| {
-            if self.config.flush_each_hour {
-                self.out.flush()
-            } else {
-                Ok(())
-            }
-        });
-        written.with_context(|| format!("writing hour {label}"))?;
-        self.hours_printed += 1;
+    /// Writes a window and frees it.
+    fn print_window(&mut self, window: OpenWindow) -> anyhow::Result<()> {
+        let start = window.span.start;
+        let mut rows = self.out.window(start);
+        window
+            .write(&mut rows, &mut self.lists, self.config.report)
+            .and_then(|()| {
+                if self.config.flush_each_window {
+                    self.out.flush()
+                } else {
+                    Ok(())
+                }
+            })
+            .with_context(|| format!("writing window {start}.0"))?;
+        self.windows_printed += 1;
         Ok(())
     }
 
@@ -307,15 +272,19 @@ impl<W: Write> Aggregator<W> {
         Ok(())
     }
 
-    fn warn_capacity(&mut self, hour: Timestamp, which: &str) {
+    fn warn_capacity(&mut self, window: Timestamp, which: ListMark) {
         if self.warned_capacity || self.config.quiet {
             return;
         }
         self.warned_capacity = true;
+        let which = match which {
+            ListMark::To => "TO",
+            ListMark::From => "FROM",
+        };
         if let Dedup::Bloom(size) = self.config.dedup {
             let _ = writeln!(
                 io::stderr().lock(),
-                "{TOOL}: warning: the {which} list of hour {hour}.0 has more than {} \
+                "{TOOL}: warning: the {which} list of window {window}.0 has more than {} \
                  distinct hosts, past its Bloom filter's capacity: some hosts may be \
                  missing from it (raise --bloom-capacity or use --exact)",
                 size.capacity()
@@ -329,18 +298,18 @@ impl<W: Write> Aggregator<W> {
             records: self.records,
             malformed: self.malformed.total(),
             too_late: self.too_late.total,
-            hours_printed: self.hours_printed,
+            windows_printed: self.windows_printed,
             bytes: self.bytes,
         }
     }
 
-    /// Ends the run: prints the hours still open, oldest first, when
-    /// `print_open_hours` (false for `--only_complete_hours` and after an
-    /// interrupt), flushes the output and closes the diagnostics.
-    pub fn finish(mut self, print_open_hours: bool) -> anyhow::Result<Summary> {
-        if print_open_hours {
-            while let Some(hour) = self.open.pop_front() {
-                self.print_hour(hour)?;
+    /// Ends the run: prints the windows still open, oldest first, when
+    /// `print_open_windows` (false for `--only_complete_hours` and after
+    /// an interrupt), flushes the output and closes the diagnostics.
+    pub fn finish(mut self, print_open_windows: bool) -> anyhow::Result<Summary> {
+        if print_open_windows {
+            while let Some(window) = self.open.pop_front() {
+                self.print_window(window)?;
             }
         }
         self.out.flush().context("writing the output")?;
@@ -350,51 +319,19 @@ impl<W: Write> Aggregator<W> {
     }
 }
 
-/// An hour's output: its `TO` lines, its `FROM` lines, its `MOST` line.
-fn write_hour(
-    out: &mut impl Write,
-    lists: &mut ListMaker,
-    label: &str,
-    hour: OpenHour,
-) -> io::Result<()> {
-    let OpenHour {
-        counts, to, from, ..
-    } = hour;
-    let mut line = |kind: &[u8], id| -> io::Result<()> {
-        out.write_all(label.as_bytes())?;
-        out.write_all(kind)?;
-        out.write_all(counts.name(id))?;
-        out.write_all(b"\n")
-    };
-    if let Some(list) = to {
-        lists.drain(list, |id| line(b"\tTO\t", id))?;
-    }
-    if let Some(list) = from {
-        lists.drain(list, |id| line(b"\tFROM\t", id))?;
-    }
-    match counts.most_active() {
-        Some(id) => line(b"\tMOST\t", id),
-        None => Ok(()),
-    }
-}
-
-/// The open hour of `span`, opened if needed (usually it is the newest).
+/// The open window of `span`, opened if needed (usually it is the newest).
 #[inline]
-fn open_hour(open: &mut VecDeque<OpenHour>, span: HourSpan) -> &mut OpenHour {
+fn open_window(
+    open: &mut VecDeque<OpenWindow>,
+    span: WindowSpan,
+    counting: Counting,
+) -> &mut OpenWindow {
     let i = match open.back() {
         Some(newest) if newest.span.start == span.start => open.len() - 1,
         _ => {
-            let i = open.partition_point(|h| h.span.start < span.start);
-            if open.get(i).is_none_or(|h| h.span.start != span.start) {
-                open.insert(
-                    i,
-                    OpenHour {
-                        span,
-                        counts: HostCounts::new(),
-                        to: None,
-                        from: None,
-                    },
-                );
+            let i = open.partition_point(|w| w.span.start < span.start);
+            if open.get(i).is_none_or(|w| w.span.start != span.start) {
+                open.insert(i, OpenWindow::new(span, counting));
             }
             i
         }
@@ -411,12 +348,12 @@ struct TooLateReport {
 }
 
 impl TooLateReport {
-    fn record(&mut self, file: &str, line: u64, hour: Timestamp, latest: Timestamp) {
+    fn record(&mut self, file: &str, line: u64, window: Timestamp, latest: Timestamp) {
         self.total += 1;
         if self.total <= SHOWN_TOO_LATE && !self.quiet {
             let _ = writeln!(
                 io::stderr().lock(),
-                "{TOOL}: {file}:{line}: skipped too-late record: its hour {hour}.0 \
+                "{TOOL}: {file}:{line}: skipped too-late record: its window {window}.0 \
                  was already closed (latest time seen: {latest})"
             );
         }
@@ -654,8 +591,12 @@ mod tests {
             to_host: to.as_bytes().to_vec(),
             from_host: from.as_bytes().to_vec(),
             lateness: Duration::from_secs(lateness),
+            window: WindowWidth::HOUR,
             dedup: Dedup::default(),
-            flush_each_hour: false,
+            counting: Counting::Exact,
+            report: Report::default(),
+            format: Format::Tsv,
+            flush_each_window: false,
             strict: false,
             quiet: true,
         }
@@ -777,7 +718,7 @@ mod tests {
         );
         assert_eq!(summary.too_late, 1);
         assert_eq!(summary.records, 4);
-        assert_eq!(summary.hours_printed, 2);
+        assert_eq!(summary.windows_printed, 2);
     }
 
     #[test]
@@ -823,7 +764,7 @@ mod tests {
             out,
             "1565647200.0\tMOST\ta\n1565665200.0\tMOST\tc\n1565679600.0\tMOST\te\n"
         );
-        assert_eq!(summary.hours_printed, 3);
+        assert_eq!(summary.windows_printed, 3);
     }
 
     #[test]
@@ -864,7 +805,7 @@ mod tests {
             "1565647200.0\tMOST\ta\n1565650800.0\tMOST\tc\n1565654400.0\tMOST\te\n"
         );
         assert_eq!(complete, "1565647200.0\tMOST\ta\n");
-        assert_eq!(summary.hours_printed, 1);
+        assert_eq!(summary.windows_printed, 1);
     }
 
     #[test]
@@ -968,6 +909,72 @@ mod tests {
         assert_eq!((summary.malformed, summary.records), (1, 1));
     }
 
+    fn with(window: &str, top: usize, emit_counts: bool, counting: Counting) -> HourlyConfig {
+        HourlyConfig {
+            window: WindowWidth::parse(window).unwrap(),
+            counting,
+            report: Report { top, emit_counts },
+            ..config("x", "y", 0)
+        }
+    }
+
+    #[test]
+    fn a_window_closes_strictly_past_its_width_plus_lateness() {
+        // 5-minute windows, L = 0: window 0 closes once latest > 300 s.
+        let cfg = || with("5m", 1, false, Counting::Exact);
+        let log = rec(0, "a", "x") + &rec(299, "b", "c") + &rec(300, "d", "e");
+        assert_eq!(run_with(cfg(), &[&log], false).0, "");
+        let log = log + "1565647500.000000001 f g\n";
+        assert_eq!(
+            run_with(cfg(), &[&log], false).0,
+            "1565647200.0\tTO\ta\n1565647200.0\tMOST\ta\n"
+        );
+        // A record for window 0 after that is too late; window 1 is open.
+        let (out, summary) = run_with(cfg(), &[&(log + &rec(10, "z", "x"))], true);
+        assert_eq!(
+            out,
+            "1565647200.0\tTO\ta\n1565647200.0\tMOST\ta\n1565647500.0\tMOST\td\n"
+        );
+        assert_eq!((summary.too_late, summary.windows_printed), (1, 2));
+    }
+
+    #[test]
+    fn a_day_window_starts_at_utc_midnight() {
+        // 1565647200 is 2019-08-12T22:00:00Z; that day began 79200 s earlier.
+        let out = run_with(
+            with("1d", 1, false, Counting::Exact),
+            &[&rec(5, "a", "b")],
+            true,
+        )
+        .0;
+        assert_eq!(out, "1565568000.0\tMOST\ta\n");
+    }
+
+    #[test]
+    fn top_and_counts_rows_follow_the_lists() {
+        let log = [
+            rec(1, "b", "x"),
+            rec(2, "a", "x"),
+            rec(3, "y", "a"),
+            rec(4, "c", "c"),
+        ]
+        .concat();
+        let out = run_with(with("1h", 3, true, Counting::Exact), &[&log], true).0;
+        assert_eq!(
+            out,
+            "1565647200.0\tTO\tb\n1565647200.0\tTO\ta\n1565647200.0\tFROM\ta\n\
+             1565647200.0\tTOP\tx\t2\n1565647200.0\tTOP\ta\t2\n1565647200.0\tTOP\tc\t2\n\
+             1565647200.0\tCOUNT\tb\t1\n1565647200.0\tCOUNT\tx\t2\n\
+             1565647200.0\tCOUNT\ta\t2\n1565647200.0\tCOUNT\ty\t1\n\
+             1565647200.0\tCOUNT\tc\t2\n"
+        );
+        // --top 1 is the MOST line, with or without a bounded summary.
+        for counting in [Counting::Exact, Counting::Bounded(5)] {
+            let out = run_with(with("1h", 1, false, counting), &[&log], true).0;
+            assert!(out.ends_with("1565647200.0\tMOST\tx\n"), "{out}");
+        }
+    }
+
     mod props {
         use super::*;
         use crate::block_reader::Trickle;
@@ -1022,6 +1029,7 @@ mod tests {
                 prop_assert_eq!((String::from_utf8(out).unwrap(), summary), expected);
             }
 
+
             #[test]
             fn bloom_equals_exact_far_below_capacity(
                 lines in log_lines(),
@@ -1034,6 +1042,66 @@ mod tests {
                     whole(exact, &text)
                 );
             }
+        }
+
+        proptest! {
+            // Several runs per case: fewer cases, small Bloom filters.
+            #![proptest_config(ProptestConfig::with_cases(64))]
+
+            /// A summary with room for every host of a window prints what
+            /// exact counts print; one with less room changes only the top
+            /// rows (the lists keep their own names, with the same Bloom
+            /// decisions).
+            #[test]
+            fn bounded_counting_changes_nothing_but_the_top_rows(
+                lines in log_lines(),
+                top in 1usize..4,
+                lateness in prop::sample::select(vec![0u64, 300]),
+            ) {
+                let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+                let cfg = |counting| HourlyConfig {
+                    lateness: Duration::from_secs(lateness),
+                    dedup: Dedup::bloom(64, 0.01).unwrap(),
+                    ..with("1h", top, false, counting)
+                };
+                let exact = whole(cfg(Counting::Exact), &text);
+                prop_assert_eq!(&whole(cfg(Counting::Bounded(16)), &text), &exact);
+                let lists = |out: &str| -> String {
+                    out.lines()
+                        .filter(|l| l.contains("\tTO\t") || l.contains("\tFROM\t"))
+                        .map(|l| format!("{l}\n"))
+                        .collect()
+                };
+                let small = whole(cfg(Counting::Bounded(top)), &text);
+                prop_assert_eq!(lists(&small.0), lists(&exact.0));
+                prop_assert_eq!(small.1, exact.1);
+            }
+
+            /// Windows nest: with nothing closed before the end, the counts
+            /// of the 5-minute windows of an hour add up to the hour's.
+            #[test]
+            fn counts_of_nested_windows_add_up(lines in log_lines()) {
+                let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+                let counts = |window| {
+                    let cfg = HourlyConfig {
+                        lateness: Duration::from_secs(1 << 40),
+                        dedup: Dedup::Exact,
+                        ..with(window, 1, true, Counting::Exact)
+                    };
+                    let mut sums = std::collections::BTreeMap::new();
+                    for line in whole(cfg, &text).0.lines() {
+                        let f: Vec<&str> = line.split('\t').collect();
+                        if f[1] == "COUNT" {
+                            let start: u64 = f[0].trim_end_matches(".0").parse().unwrap();
+                            let n: u64 = f[3].parse().unwrap();
+                            *sums.entry((start / 3600 * 3600, f[2].to_string())).or_insert(0) += n;
+                        }
+                    }
+                    sums
+                };
+                prop_assert_eq!(counts("5m"), counts("1h"));
+            }
+
         }
     }
 }

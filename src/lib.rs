@@ -25,4 +25,7 @@ pub mod read_ahead;
 pub mod record;
 pub mod seek;
 pub mod signals;
+pub mod space_saving;
 pub mod timestamp;
+pub mod window;
+pub mod window_rows;

@@ -190,7 +190,7 @@ fn stats_go_to_stderr_with_every_count() {
         "records=5 ",
         "malformed=1 ",
         "too_late=0 ",
-        "hours_printed=2 ",
+        "windows_printed=2 ",
         &format!("bytes={} ", text.len()),
         "elapsed_s=",
         "records_per_s=",
@@ -274,6 +274,12 @@ fn help_and_version_print_and_succeed() {
         "--only_complete_hours",
         "--max_log_late_seconds",
         "--bloom-fp-rate",
+        "--window <W>",
+        "--top <K>",
+        "--top-capacity <N>",
+        "1/min(N,K+1)",
+        "--emit-counts",
+        "--format <FORMAT>",
         "Examples:",
         "connspy-stream --to aselin --from tanya",
     ] {
@@ -302,6 +308,22 @@ fn usage_errors_exit_2_with_one_line() {
         (&["--bloom-capacity", "1000000000000"], &["limit"]),
         (&["--exact", "--bloom-capacity", "5"], &["--exact"]),
         (&["--no-such-option"], &["--no-such-option"]),
+        (&["--window", "7m"], &["7m", "does not divide a day"]),
+        (&["--window", "0"], &["does not divide a day"]),
+        (&["--window", "1.5h"], &["1.5h", "not a window"]),
+        (&["--window", "2d"], &["2d"]),
+        (&["--top", "0"], &["--top"]),
+        (&["--top", "many"], &["many"]),
+        (&["--top-capacity", "0"], &["--top-capacity"]),
+        (
+            &["--top", "5", "--top-capacity", "4"],
+            &["must be at least --top"],
+        ),
+        (
+            &["--top-capacity", "9", "--emit-counts"],
+            &["--emit-counts"],
+        ),
+        (&["--format", "xml"], &["xml"]),
     ];
     for (extra, words) in cases {
         // Host errors carry their own --to/--from; the rest add to Q.
@@ -337,4 +359,98 @@ fn strict_makes_the_first_malformed_line_an_error() {
     let text = rec(1, "a", "zyla") + "1565647202 lonely\n";
     let o = stream(&args(&["--strict"]), &text);
     assert_error(&o, 1, &["<stdin>:2", "--strict"]);
+}
+
+#[test]
+fn the_default_window_top_and_format_spelled_out_change_nothing() {
+    for extra in [
+        &["--window", "1h"][..],
+        &["--window", "3600"],
+        &["--window", "60m"],
+        &["--top", "1"],
+        &["--format", "tsv"],
+        &["--top-capacity", "1000"],
+        &["--only-complete-windows", "--max_log_late_seconds", "1e9"][..0],
+    ] {
+        let o = stream(&args(extra), &log());
+        assert_eq!(stdout(&o), expected_all(), "{extra:?}");
+    }
+    let o = stream(&args(&["--only-complete-windows"]), &log());
+    assert_eq!(
+        stdout(&o),
+        stdout(&stream(&args(&["--only_complete_hours"]), &log()))
+    );
+}
+
+#[test]
+fn five_minute_windows_close_by_their_own_width() {
+    // Window 0 (H .. H+300) closes once the log is past H + 300 + L.
+    let text = [
+        rec(1, "a", "zyla"),
+        rec(299, "zyla", "b"),
+        rec(301, "c", "zyla"),
+        rec(300 + 30 + 1, "d", "e"),
+    ]
+    .concat();
+    let o = stream(
+        &args(&[
+            "--window",
+            "5m",
+            "--max_log_late_seconds",
+            "30",
+            "--only_complete_hours",
+        ]),
+        &text,
+    );
+    let w0 = format!("{}.0", H);
+    assert_eq!(
+        stdout(&o),
+        format!("{w0}\tTO\ta\n{w0}\tFROM\tb\n{w0}\tMOST\tzyla\n")
+    );
+}
+
+#[test]
+fn top_prints_k_hosts_with_counts_and_emit_counts_every_host() {
+    let text = [
+        rec(1, "a", "zyla"),
+        rec(2, "b", "zyla"),
+        rec(3, "b", "c"),
+        rec(4, "c", "a"),
+    ]
+    .concat();
+    let o = stream(&args(&["--top", "3", "--emit-counts"]), &text);
+    let h = format!("{}.0", H);
+    assert_eq!(
+        stdout(&o),
+        [
+            format!("{h}\tTO\ta\n{h}\tTO\tb\n"),
+            format!("{h}\tTOP\ta\t2\n{h}\tTOP\tzyla\t2\n{h}\tTOP\tb\t2\n"),
+            format!("{h}\tCOUNT\ta\t2\n{h}\tCOUNT\tzyla\t2\n"),
+            format!("{h}\tCOUNT\tb\t2\n{h}\tCOUNT\tc\t2\n"),
+        ]
+        .concat()
+    );
+}
+
+/// One host that is in half the records among a flood of one-off hosts:
+/// a summary of 8 counters still names it, and its count is within the
+/// stated bound (never below the truth, at most total / N above).
+#[test]
+fn a_bounded_summary_keeps_a_heavy_host_among_a_flood() {
+    let mut text = String::new();
+    for i in 0..2000u64 {
+        text.push_str(&rec(i % 3600, &format!("once{i}"), "heavy"));
+        text.push_str(&rec(i % 3600, &format!("src{i}"), &format!("dst{i}")));
+    }
+    let o = stream(
+        &args(&["--top", "1", "--top-capacity", "8", "--format", "csv"]),
+        &text,
+    );
+    let rows: Vec<&str> = stdout(&o).lines().collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let f: Vec<&str> = rows[1].split(',').collect();
+    assert_eq!((f[2], f[4]), ("top", "heavy"));
+    // heavy: 2000 of a total of 8000 (2 per record): over 8000 / min(8, 2).
+    let count: u64 = f[5].parse().unwrap();
+    assert!((2000..=2000 + 8000 / 8).contains(&count), "{count}");
 }

@@ -15,21 +15,30 @@ use connspy::exit::{UsageError, status_of};
 use connspy::follow::{DEFAULT_POLL, Follower};
 use connspy::hourly::{Aggregator, HourlyConfig, LineSource, Summary, TOOL, pump};
 use connspy::input::{self, InputName};
+use connspy::output::Format;
 use connspy::signals::StopSignals;
 use connspy::timestamp::Duration;
+use connspy::window::{Counting, Report, WindowWidth};
 
 const ABOUT: &str = "\
-For each hour of a connection log (lines `TS FROM_HOST TO_HOST`), prints the
-hosts that connected to --to (TO lines), the hosts --from connected to (FROM
-lines) and the most active host (MOST line), tab-separated:
+For each hour (or --window) of a connection log (lines `TS FROM_HOST
+TO_HOST`), prints the hosts that connected to --to (TO lines), the hosts
+--from connected to (FROM lines) and the most active host (MOST line),
+tab-separated:
 
   1565658000.0	TO	devonta
   1565658000.0	FROM	kexin
   1565658000.0	MOST	zeplin
 
-An hour is printed once the log has moved more than an hour plus
---max_log_late_seconds past its start; the hours still open at the end of
-the input are printed then (unless --only_complete_hours).";
+A window is printed once the log has moved more than its width plus
+--max_log_late_seconds past its start; the windows still open at the end of
+the input are printed then (unless --only_complete_hours).
+
+Opt-in rows: --top K prints the K most active hosts with their counts
+(`TOP` lines, tab-separated count), --emit-counts every host's count
+(`COUNT` lines). --format csv or jsonl prints the same rows with the columns
+window_start, window_start_rfc3339, kind (to, from, top, count), seq, host,
+count.";
 
 const EXAMPLES: &str = "\
 Examples:
@@ -37,6 +46,8 @@ Examples:
   connspy-stream --to aselin --from tanya --only_complete_hours day1.log day2.log
   zcat conn.log.gz | connspy-stream --to aselin --from tanya --stats
   connspy-stream --to aselin --from tanya --exact --max_log_late_seconds 600 conn.log
+  connspy-stream --to aselin --from tanya --window 5m --top 10 --format jsonl conn.log
+  connspy-stream --to aselin --from tanya --emit-counts --format csv shard1.log > shard1.csv
 
 Exit status: 0 success (also when nothing matched, and when stdout is closed
 early, as by `| head`), 1 unreadable input or I/O error (or a malformed line
@@ -58,20 +69,64 @@ struct Cli {
     #[arg(long, value_name = "HOST", value_parser = host_arg())]
     from: HostName,
 
-    /// At the end of the input, do not print the hours still open: only
-    /// hours proven complete by the data appear.
-    #[arg(long = "only_complete_hours", visible_alias = "only-complete-hours")]
+    /// At the end of the input, do not print the windows still open: only
+    /// windows proven complete by the data appear.
+    #[arg(long = "only_complete_hours", visible_aliases = ["only-complete-hours", "only-complete-windows"])]
     only_complete_hours: bool,
 
+    /// The width of the windows: a whole number of seconds (s, or no
+    /// unit), minutes (m), hours (h) or days (d) that divides a day
+    /// [default: 1h]. Each record belongs to the window starting at
+    /// floor(TS / W) * W (UTC). Example: --window 5m
+    #[arg(long, value_name = "W", value_parser = WindowWidth::parse)]
+    window: Option<WindowWidth>,
+
+    /// Print the K most active hosts of each window with their counts
+    /// (TOP lines; ties go to the host counted first), instead of the MOST
+    /// line. --top 1 is the default MOST line (in CSV and JSON Lines, a
+    /// `top` row with its count). Example: --top 10
+    #[arg(long, value_name = "K", default_value = "1",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    top: u64,
+
+    /// Bound each window's counts to N counters (a Space-Saving summary):
+    /// exact while a window has at most N distinct hosts.
+    ///
+    /// Memory then stays under N x (136 bytes + twice the longest host
+    /// name) per window, however many hosts it has. Past N distinct hosts
+    /// the guarantee is: every host whose true count is more than
+    /// 1/min(N,K+1) of the window's total activity (one per host per
+    /// record) is printed among the top K, and each printed count is never
+    /// below the host's true count and at most total/N above it. Ties go to
+    /// the host that entered the counts first (a host that takes over a
+    /// counter enters anew). N must be at least --top; not with
+    /// --emit-counts. Example: --top 10 --top-capacity 100000
+    #[arg(long = "top-capacity", value_name = "N", conflicts_with = "emit_counts",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    top_capacity: Option<u64>,
+
+    /// Also print every host's activity count of each window (COUNT
+    /// lines, or `count` rows), so that summaries of a log split across
+    /// machines can be merged exactly: per window, the union of the TO and
+    /// FROM rows and the sum of the counts (see the README for the SQL).
+    #[arg(long = "emit-counts")]
+    emit_counts: bool,
+
+    /// Output format: tsv (the lines above), csv (with a header line) or
+    /// jsonl (one JSON object per line); a host's bytes are kept exactly
+    /// (in JSON as the code points U+0000..U+00FF).
+    #[arg(long, value_name = "FORMAT", default_value = "tsv")]
+    format: Format,
+
     /// Keep following the last file as it grows, like `tail -F` (with stdin:
-    /// read until it closes); each hour is flushed as soon as it closes.
+    /// read until it closes); each window is flushed as soon as it closes.
     #[arg(long)]
     tail: bool,
 
     /// The lateness bound L: no record is more than L seconds older than
-    /// the newest record before it. An hour closes once the log is more
-    /// than 3600 + L seconds past its start; a record for a closed hour is
-    /// skipped and counted. Example: --max_log_late_seconds 600
+    /// the newest record before it. A window closes once the log is more
+    /// than its width + L seconds past its start; a record for a closed
+    /// window is skipped and counted. Example: --max_log_late_seconds 600
     #[arg(long = "max_log_late_seconds", visible_alias = "max-log-late-seconds",
           value_name = "SECONDS", default_value = "300", value_parser = lateness_arg,
           allow_hyphen_values = true)]
@@ -135,6 +190,18 @@ fn run() -> anyhow::Result<()> {
         )
         .map_err(UsageError)?
     };
+    let top = usize::try_from(cli.top).unwrap_or(usize::MAX);
+    let counting = match cli.top_capacity {
+        None => Counting::Exact,
+        Some(n) if n < cli.top => {
+            return Err(UsageError(format!(
+                "--top-capacity ({n}) must be at least --top ({})",
+                cli.top
+            ))
+            .into());
+        }
+        Some(n) => Counting::Bounded(usize::try_from(n).unwrap_or(usize::MAX)),
+    };
     let mut inputs: Vec<InputName> = cli.files.iter().map(|f| InputName::from_arg(f)).collect();
     if inputs.is_empty() {
         inputs.push(InputName::Stdin);
@@ -170,8 +237,15 @@ fn run() -> anyhow::Result<()> {
         to_host: cli.to.0,
         from_host: cli.from.0,
         lateness: cli.lateness,
+        window: cli.window.unwrap_or_default(),
         dedup,
-        flush_each_hour: cli.tail,
+        counting,
+        report: Report {
+            top,
+            emit_counts: cli.emit_counts,
+        },
+        format: cli.format,
+        flush_each_window: cli.tail,
         strict: cli.strict,
         quiet: cli.quiet,
     };
@@ -225,12 +299,12 @@ fn print_stats(summary: &Summary, started: Instant) {
     };
     let _ = writeln!(
         io::stderr().lock(),
-        "{TOOL}: stats: records={} malformed={} too_late={} hours_printed={} bytes={} \
+        "{TOOL}: stats: records={} malformed={} too_late={} windows_printed={} bytes={} \
          elapsed_s={elapsed:.3} records_per_s={rate:.0}",
         summary.records,
         summary.malformed,
         summary.too_late,
-        summary.hours_printed,
+        summary.windows_printed,
         summary.bytes,
     );
 }

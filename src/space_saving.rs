@@ -1,0 +1,346 @@
+//! A bounded count of the most active hosts of a window: the Space-Saving
+//! summary (Metwally, Agrawal and El Abbadi, "Efficient computation of
+//! frequent and top-k elements in data streams", 2005), for
+//! `connspy-stream --top-capacity N`.
+//!
+//! Exact counts need one entry per distinct host of a window, which a flood
+//! of one-off sources makes as large as the window. The summary keeps at
+//! most `N` counters instead. While a window has at most `N` distinct hosts
+//! nothing is ever evicted and every count is exact. Past that, a host not
+//! in the summary takes over the counter with the smallest count `m` and
+//! continues from `m + 1`; so the counts always add up to the window's
+//! total activity `T` (one per host per record), the smallest is at most
+//! `T / N`, and:
+//!
+//! - every counted host's count is at least its true count and at most its
+//!   true count plus the count it took over (at most `T / N`);
+//! - every host with a true count above `T / N` is in the summary;
+//! - the `K` highest counts include every host with a true count above
+//!   `T / min(N, K + 1)`: such a host is counted (above `T / N`), and `K`
+//!   other counts at least as high as its own would add up, with it, to
+//!   more than `T`.
+//!
+//! Order and ties follow SPEC's `MOST` rule: the higher count first, and on
+//! equal counts the host that entered the counts first, where a host that
+//! takes over a counter enters anew. The counter taken over is the lowest
+//! in that order (smallest count; on equal counts, the newest), so while
+//! nothing is evicted the order is exactly that of exact counts.
+//!
+//! **Bound.** At most `N` counters, each about 72 bytes of slot, heap and
+//! index plus its host name (at most twice the name's length, or 64 bytes):
+//! under `N * (136 + 2 * longest name)` bytes however long the window.
+
+use hashbrown::{DefaultHashBuilder, HashTable};
+
+use crate::host_set::{fold_case, hash_bytes};
+
+/// The Space-Saving summary of one window. See the module docs.
+pub struct SpaceSaving {
+    capacity: usize,
+    slots: Vec<Slot>,
+    /// Slot indices, found by name.
+    table: HashTable<u32>,
+    /// Slot indices as a binary heap whose root is the lowest in output
+    /// order: the counter to take over next.
+    heap: Vec<u32>,
+    hasher: DefaultHashBuilder,
+    /// Reused buffer for lower-casing a host that has upper case.
+    scratch: Vec<u8>,
+    /// The entry number of the next host to enter.
+    entries: u64,
+}
+
+struct Slot {
+    /// Lower case.
+    name: Vec<u8>,
+    hash: u64,
+    count: u64,
+    /// When the host entered the counts (see the module docs).
+    entry: u64,
+    /// Where the slot is in `heap`.
+    heap_pos: u32,
+}
+
+/// A name buffer is replaced rather than reused when it holds more than
+/// twice the new name and more than this many bytes, so that one long host
+/// cannot leave its allocation behind for good.
+const NAME_SLACK_BYTES: usize = 64;
+
+impl Slot {
+    /// Whether `self` comes before `other` in output order.
+    fn ranks_above(&self, other: &Slot) -> bool {
+        self.count > other.count || (self.count == other.count && self.entry < other.entry)
+    }
+}
+
+impl SpaceSaving {
+    /// An empty summary of at most `capacity` counters (at least one, at
+    /// most `u32::MAX`).
+    pub fn new(capacity: usize) -> SpaceSaving {
+        SpaceSaving {
+            capacity: capacity.clamp(1, u32::MAX as usize),
+            slots: Vec::new(),
+            table: HashTable::new(),
+            heap: Vec::new(),
+            hasher: DefaultHashBuilder::default(),
+            scratch: Vec::new(),
+            entries: 0,
+        }
+    }
+
+    /// Counts one appearance of `host` (any case).
+    #[inline]
+    pub fn add(&mut self, host: &[u8]) {
+        let key = fold_case(host, &mut self.scratch);
+        let hash = hash_bytes(&self.hasher, key);
+        let slots = &self.slots;
+        if let Some(&i) = self.table.find(hash, |&i| slots[i as usize].name == key) {
+            let slot = &mut self.slots[i as usize];
+            slot.count += 1;
+            let pos = slot.heap_pos as usize;
+            self.sift_down(pos);
+            return;
+        }
+        let entry = self.entries;
+        self.entries += 1;
+        let i = if self.slots.len() < self.capacity {
+            // `capacity` counters are far fewer than `u32::MAX`: each costs
+            // memory the caller has bounded.
+            let i = self.slots.len() as u32;
+            self.slots.push(Slot {
+                name: key.to_vec(),
+                hash,
+                count: 1,
+                entry,
+                heap_pos: self.heap.len() as u32,
+            });
+            self.heap.push(i);
+            self.sift_up(self.heap.len() - 1);
+            i
+        } else {
+            let i = self.heap[0];
+            let old_hash = self.slots[i as usize].hash;
+            if let Ok(found) = self.table.find_entry(old_hash, |&j| j == i) {
+                found.remove();
+            }
+            let slot = &mut self.slots[i as usize];
+            if slot.name.capacity() > (2 * key.len()).max(NAME_SLACK_BYTES) {
+                slot.name = key.to_vec();
+            } else {
+                slot.name.clear();
+                slot.name.extend_from_slice(key);
+            }
+            slot.hash = hash;
+            slot.count += 1;
+            slot.entry = entry;
+            self.sift_down(0);
+            i
+        };
+        let slots = &self.slots;
+        self.table
+            .insert_unique(hash, i, |&j| slots[j as usize].hash);
+    }
+
+    /// The `k` most active hosts with their counts, in output order.
+    pub fn top(&self, k: usize) -> Vec<(&[u8], u64)> {
+        let mut order: Vec<&Slot> = self.slots.iter().collect();
+        order.sort_unstable_by(|a, b| b.count.cmp(&a.count).then(a.entry.cmp(&b.entry)));
+        order
+            .into_iter()
+            .take(k)
+            .map(|s| (&s.name[..], s.count))
+            .collect()
+    }
+
+    /// Moves heap entry `pos` towards the root while it ranks below its
+    /// parent.
+    fn sift_up(&mut self, mut pos: usize) {
+        while pos > 0 {
+            let parent = (pos - 1) / 2;
+            if !self.below(pos, parent) {
+                break;
+            }
+            self.swap(pos, parent);
+            pos = parent;
+        }
+    }
+
+    /// Moves heap entry `pos` away from the root while a child ranks below
+    /// it (after its count grew).
+    fn sift_down(&mut self, mut pos: usize) {
+        loop {
+            let left = 2 * pos + 1;
+            if left >= self.heap.len() {
+                break;
+            }
+            let right = left + 1;
+            let child = if right < self.heap.len() && self.below(right, left) {
+                right
+            } else {
+                left
+            };
+            if !self.below(child, pos) {
+                break;
+            }
+            self.swap(pos, child);
+            pos = child;
+        }
+    }
+
+    /// Whether heap entry `a` ranks below heap entry `b` in output order.
+    fn below(&self, a: usize, b: usize) -> bool {
+        let (a, b) = (
+            &self.slots[self.heap[a] as usize],
+            &self.slots[self.heap[b] as usize],
+        );
+        b.ranks_above(a)
+    }
+
+    fn swap(&mut self, a: usize, b: usize) {
+        self.heap.swap(a, b);
+        self.slots[self.heap[a] as usize].heap_pos = a as u32;
+        self.slots[self.heap[b] as usize].heap_pos = b as u32;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host_counts::HostCounts;
+    use proptest::prelude::*;
+
+    impl SpaceSaving {
+        fn total(&self) -> u64 {
+            self.slots.iter().map(|s| s.count).sum()
+        }
+
+        fn min_count(&self) -> u64 {
+            self.heap
+                .first()
+                .map_or(0, |&i| self.slots[i as usize].count)
+        }
+    }
+
+    fn summary(capacity: usize, hosts: &[String]) -> SpaceSaving {
+        let mut s = SpaceSaving::new(capacity);
+        for h in hosts {
+            s.add(h.as_bytes());
+        }
+        s
+    }
+
+    fn exact(hosts: &[String]) -> HostCounts {
+        let mut c = HostCounts::new();
+        for h in hosts {
+            c.add(h.as_bytes());
+        }
+        c
+    }
+
+    fn names(top: Vec<(&[u8], u64)>) -> Vec<(String, u64)> {
+        top.into_iter()
+            .map(|(n, c)| (String::from_utf8_lossy(n).into_owned(), c))
+            .collect()
+    }
+
+    #[test]
+    fn ties_go_to_the_host_that_entered_first_and_case_folds() {
+        let hosts: Vec<String> = ["b", "A", "c", "a", "B", "C", "d"]
+            .map(String::from)
+            .to_vec();
+        let s = summary(10, &hosts);
+        assert_eq!(
+            names(s.top(3)),
+            [("b".into(), 2), ("a".into(), 2), ("c".into(), 2)]
+        );
+    }
+
+    #[test]
+    fn a_full_summary_hands_the_lowest_counter_to_the_newcomer() {
+        // a:3 b:1 c:1 with room for 3; d takes over c (count 1, the newest
+        // of the lowest), so d counts 2 with at most 1 too many.
+        let hosts: Vec<String> = ["a", "b", "c", "a", "a", "d"].map(String::from).to_vec();
+        let s = summary(3, &hosts);
+        assert_eq!(
+            names(s.top(5)),
+            [("a".into(), 3), ("d".into(), 2), ("b".into(), 1)]
+        );
+        assert_eq!(s.total(), 6);
+    }
+
+    #[test]
+    fn a_long_name_does_not_keep_its_buffer_after_eviction() {
+        let mut s = SpaceSaving::new(1);
+        s.add(&[b'x'; 10_000]);
+        s.add(b"y");
+        assert!(s.slots[0].name.capacity() <= NAME_SLACK_BYTES);
+    }
+
+    /// Streams over a few popular hosts and many rare ones, so that small
+    /// capacities evict a lot.
+    fn stream() -> impl Strategy<Value = Vec<String>> {
+        let host = prop_oneof![
+            3 => (0u8..4).prop_map(|i| format!("pop{i}")),
+            2 => (0u16..300).prop_map(|i| format!("Rare{i}")),
+        ];
+        prop::collection::vec(host, 0..600)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// At or under capacity, the top list is exactly that of exact
+        /// counts (names, counts and tie order), for every `k`.
+        #[test]
+        fn exact_while_distinct_hosts_fit(hosts in stream(), k in 1usize..8) {
+            let exact = exact(&hosts);
+            let distinct = exact.iter().count();
+            let s = summary(distinct.max(1), &hosts);
+            let want: Vec<(String, u64)> = exact
+                .top(k)
+                .into_iter()
+                .map(|id| (String::from_utf8_lossy(exact.name(id)).into_owned(), exact.count(id)))
+                .collect();
+            prop_assert_eq!(names(s.top(k)), want);
+        }
+
+        /// The Space-Saving guarantees, checked against exact counts.
+        #[test]
+        fn guarantees_hold_past_capacity(
+            hosts in stream(),
+            capacity in 1usize..40,
+            k in 1usize..6,
+        ) {
+            let exact = exact(&hosts);
+            let truth = |name: &[u8]| {
+                exact.iter().find(|&id| exact.name(id) == name).map_or(0, |id| exact.count(id))
+            };
+            let s = summary(capacity, &hosts);
+            let total = hosts.len() as u64;
+            prop_assert_eq!(s.total(), total);
+            if s.slots.len() == capacity {
+                prop_assert!(s.min_count() * capacity as u64 <= total);
+            }
+            // Counts never under-count and over-count by at most the
+            // smallest counter.
+            for (name, count) in s.top(usize::MAX) {
+                let t = truth(name);
+                prop_assert!(t <= count && count <= t + s.min_count(), "{t} vs {count}");
+            }
+            // Every host above T / N is counted; every host above
+            // T / min(N, K + 1) is in the top K.
+            let top = s.top(k);
+            let all = s.top(usize::MAX);
+            let share = capacity.min(k + 1) as u64;
+            for id in exact.iter() {
+                let (name, c) = (exact.name(id), exact.count(id));
+                if c * capacity as u64 > total {
+                    prop_assert!(all.iter().any(|(n, _)| *n == name));
+                }
+                if c * share > total {
+                    prop_assert!(top.iter().any(|(n, _)| *n == name), "{c} of {total}");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,354 @@
+//! The windows `connspy-stream` summarises: their width (`--window`, an
+//! hour by default, SPEC §3's hours), their bounds and closing deadline,
+//! and the state of one open window (its counts and lists).
+//!
+//! A record belongs to the window starting at `floor(TS / W) * W`. The
+//! width divides a day, so windows of every width start at UTC midnight
+//! and nest in whole days. A window closes once `latest - start > W + L`.
+
+use std::fmt;
+use std::io::{self, Write};
+
+use crate::dedup::{HostList, Inserted, ListMaker, NamedList};
+use crate::host_counts::{HostCounts, ListMark};
+use crate::record::{Record, host_eq};
+use crate::space_saving::SpaceSaving;
+use crate::timestamp::{Duration, Timestamp};
+use crate::window_rows::{RowKind, WindowRows};
+
+/// Seconds in a day: every width must divide it.
+const DAY_SECS: u64 = 86_400;
+
+/// A window width: a whole number of seconds that divides a day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WindowWidth(u64);
+
+impl WindowWidth {
+    /// SPEC §3's window, the default.
+    pub const HOUR: WindowWidth = WindowWidth(3600);
+
+    /// Parses `--window`: a whole number with a unit `s`, `m`, `h` or `d`
+    /// (`300s`, `5m`, `15m`, `1h`, `1d`); a bare number is seconds. It must
+    /// be positive and divide a day (86400 s).
+    pub fn parse(text: &str) -> Result<WindowWidth, String> {
+        let t = text.trim();
+        let (digits, unit) = match t.as_bytes().last() {
+            Some(b's') => (&t[..t.len() - 1], 1),
+            Some(b'm') => (&t[..t.len() - 1], 60),
+            Some(b'h') => (&t[..t.len() - 1], 3600),
+            Some(b'd') => (&t[..t.len() - 1], DAY_SECS),
+            _ => (t, 1),
+        };
+        let bad = || {
+            format!(
+                "'{text}' is not a window: a whole number with a unit s, m, h or d \
+                 (e.g. 300s, 5m, 15m, 1h, 1d)"
+            )
+        };
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let secs = digits
+            .parse::<u64>()
+            .ok()
+            .and_then(|n| n.checked_mul(unit))
+            .ok_or_else(bad)?;
+        if secs == 0 || !DAY_SECS.is_multiple_of(secs) {
+            return Err(format!(
+                "a window of '{text}' ({secs} s) does not divide a day ({DAY_SECS} s) \
+                 into whole windows (e.g. 5m, 15m, 1h, 1d)"
+            ));
+        }
+        Ok(WindowWidth(secs))
+    }
+
+    pub fn secs(self) -> u64 {
+        self.0
+    }
+
+    pub fn duration(self) -> Duration {
+        Duration::from_secs(self.0)
+    }
+}
+
+impl Default for WindowWidth {
+    fn default() -> WindowWidth {
+        WindowWidth::HOUR
+    }
+}
+
+impl fmt::Display for WindowWidth {
+    /// The largest unit that gives a whole number: `1h`, `90m`, `45s`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0;
+        match () {
+            _ if s.is_multiple_of(DAY_SECS) => write!(f, "{}d", s / DAY_SECS),
+            _ if s.is_multiple_of(3600) => write!(f, "{}h", s / 3600),
+            _ if s.is_multiple_of(60) => write!(f, "{}m", s / 60),
+            _ => write!(f, "{s}s"),
+        }
+    }
+}
+
+/// A window's bounds and its closing deadline `start + W + L`: the window
+/// closes once `latest > deadline`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WindowSpan {
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub deadline: Timestamp,
+}
+
+impl WindowSpan {
+    /// A span that contains no time.
+    pub const EMPTY: WindowSpan = WindowSpan {
+        start: Timestamp::ZERO,
+        end: Timestamp::ZERO,
+        deadline: Timestamp::ZERO,
+    };
+
+    /// The window of `width` that holds `ts`.
+    pub fn of(ts: Timestamp, width: WindowWidth, lateness: Duration) -> WindowSpan {
+        let width = width.duration();
+        let start = ts.floor_to(width);
+        WindowSpan {
+            start,
+            end: start.saturating_add(width),
+            // Saturating: with a bound so large the sum overflows, no
+            // window ever closes, which is what such a bound means.
+            deadline: start.saturating_add(width.saturating_add(lateness)),
+        }
+    }
+
+    #[inline]
+    pub fn contains(&self, ts: Timestamp) -> bool {
+        self.start <= ts && ts < self.end
+    }
+}
+
+/// How a window counts its hosts' activity.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Counting {
+    /// One exact count per distinct host (the default).
+    #[default]
+    Exact,
+    /// A Space-Saving summary of at most this many counters
+    /// (`--top-capacity`).
+    Bounded(usize),
+}
+
+/// What a window prints besides its lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Report {
+    /// `--top K`: the `K` most active hosts (1: SPEC's `MOST` line).
+    pub top: usize,
+    /// `--emit-counts`: every host's count (exact counting only).
+    pub emit_counts: bool,
+}
+
+impl Default for Report {
+    fn default() -> Report {
+        Report {
+            top: 1,
+            emit_counts: false,
+        }
+    }
+}
+
+/// A window that may still receive records: its counts and its `TO` and
+/// `FROM` lists (made when first needed, so a window without matches never
+/// allocates a Bloom bitmap).
+pub struct OpenWindow {
+    pub span: WindowSpan,
+    tally: Tally,
+}
+
+// The exact variant is the default and is touched on every record: it
+// stays inline (boxing it would add an indirection per record), and the
+// rare bounded one is boxed instead.
+#[allow(clippy::large_enum_variant)]
+enum Tally {
+    /// Every host counted exactly; the lists refer to the hosts of the
+    /// counts and keep their marks there (see [`crate::dedup`]).
+    Exact {
+        counts: HostCounts,
+        to: Option<HostList>,
+        from: Option<HostList>,
+    },
+    /// A bounded summary; the lists keep their own names.
+    Bounded(Box<BoundedTally>),
+}
+
+struct BoundedTally {
+    summary: SpaceSaving,
+    to: Option<NamedList>,
+    from: Option<NamedList>,
+}
+
+impl OpenWindow {
+    pub fn new(span: WindowSpan, counting: Counting) -> OpenWindow {
+        let tally = match counting {
+            Counting::Exact => Tally::Exact {
+                counts: HostCounts::new(),
+                to: None,
+                from: None,
+            },
+            Counting::Bounded(capacity) => Tally::Bounded(Box::new(BoundedTally {
+                summary: SpaceSaving::new(capacity),
+                to: None,
+                from: None,
+            })),
+        };
+        OpenWindow { span, tally }
+    }
+
+    /// Counts `record` and adds it to the lists it matches (`to_host`'s
+    /// `TO` list, `from_host`'s `FROM` list). Returns the list that has
+    /// just passed its Bloom filter's capacity, if one did.
+    #[inline]
+    pub fn add(
+        &mut self,
+        record: &Record<'_>,
+        to_host: &[u8],
+        from_host: &[u8],
+        lists: &mut ListMaker,
+    ) -> io::Result<Option<ListMark>> {
+        let to_match = host_eq(record.to, to_host);
+        let from_match = host_eq(record.from, from_host);
+        let (to_added, from_added) = match &mut self.tally {
+            Tally::Exact { counts, to, from } => {
+                let from_id = counts.add(record.from);
+                let to_id = counts.add(record.to);
+                let mut insert = |list: &mut Option<HostList>, mark, id| {
+                    list.get_or_insert_with(|| lists.list(mark))
+                        .insert(id, counts)
+                };
+                (
+                    to_match.then(|| insert(to, ListMark::To, from_id)),
+                    from_match.then(|| insert(from, ListMark::From, to_id)),
+                )
+            }
+            Tally::Bounded(tally) => {
+                let BoundedTally { summary, to, from } = &mut **tally;
+                summary.add(record.from);
+                summary.add(record.to);
+                let mut insert = |list: &mut Option<NamedList>, host| {
+                    list.get_or_insert_with(|| lists.named_list()).insert(host)
+                };
+                (
+                    to_match.then(|| insert(to, record.from)),
+                    from_match.then(|| insert(from, record.to)),
+                )
+            }
+        };
+        let mut past_capacity = None;
+        if to_added.transpose()? == Some(Inserted::NewPastCapacity) {
+            past_capacity = Some(ListMark::To);
+        }
+        if from_added.transpose()? == Some(Inserted::NewPastCapacity) {
+            past_capacity = Some(ListMark::From);
+        }
+        Ok(past_capacity)
+    }
+
+    /// Writes the window's rows and frees it: its `TO` rows, its `FROM`
+    /// rows (each in first-seen order), its top hosts, and with
+    /// `emit_counts` every host's count (in first-seen order).
+    pub fn write(
+        self,
+        rows: &mut WindowRows<'_, impl Write>,
+        lists: &mut ListMaker,
+        report: Report,
+    ) -> io::Result<()> {
+        match self.tally {
+            Tally::Exact { counts, to, from } => {
+                for (list, kind) in [(to, RowKind::To), (from, RowKind::From)] {
+                    if let Some(list) = list {
+                        lists.drain(list, |id| rows.row(kind, counts.name(id), None))?;
+                    }
+                }
+                for id in counts.top(report.top) {
+                    rows.row(RowKind::Top, counts.name(id), Some(counts.count(id)))?;
+                }
+                if report.emit_counts {
+                    for id in counts.iter() {
+                        rows.row(RowKind::Count, counts.name(id), Some(counts.count(id)))?;
+                    }
+                }
+            }
+            Tally::Bounded(tally) => {
+                let BoundedTally { summary, to, from } = *tally;
+                for (list, kind) in [(to, RowKind::To), (from, RowKind::From)] {
+                    if let Some(list) = list {
+                        lists.drain_named(list, |name| rows.row(kind, name, None))?;
+                    }
+                }
+                for (name, count) in summary.top(report.top) {
+                    rows.row(RowKind::Top, name, Some(count))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widths_parse_with_units_and_bare_seconds() {
+        for (text, secs) in [
+            ("300s", 300),
+            ("300", 300),
+            ("5m", 300),
+            ("15m", 900),
+            ("1h", 3600),
+            ("24h", 86_400),
+            ("1d", 86_400),
+            ("1s", 1),
+            ("90m", 5400),
+        ] {
+            assert_eq!(
+                WindowWidth::parse(text).map(WindowWidth::secs),
+                Ok(secs),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn widths_must_be_whole_positive_and_divide_a_day() {
+        for text in [
+            "", "h", "0", "0h", "7m", "2d", "1.5h", "-1h", "1w", "5 m", "+5m",
+        ] {
+            let err = WindowWidth::parse(text).unwrap_err();
+            assert!(err.contains(text), "{err}");
+        }
+        assert!(
+            WindowWidth::parse("7m")
+                .unwrap_err()
+                .contains("does not divide a day")
+        );
+        assert!(WindowWidth::parse("99999999999999999999d").is_err());
+    }
+
+    #[test]
+    fn widths_display_in_their_largest_whole_unit() {
+        for text in ["1d", "1h", "90m", "45s", "12h", "5m"] {
+            assert_eq!(WindowWidth::parse(text).unwrap().to_string(), text);
+        }
+    }
+
+    #[test]
+    fn a_span_is_the_aligned_window_and_its_deadline() {
+        let five = WindowWidth::parse("5m").unwrap();
+        let ts = Timestamp::from_secs(1_565_647_504); // 22:05:04
+        let span = WindowSpan::of(ts, five, Duration::from_secs(30));
+        assert_eq!(span.start, Timestamp::from_secs(1_565_647_500));
+        assert_eq!(span.end, Timestamp::from_secs(1_565_647_800));
+        assert_eq!(span.deadline, Timestamp::from_secs(1_565_647_830));
+        assert!(span.contains(ts) && !span.contains(span.end));
+        assert!(!WindowSpan::EMPTY.contains(Timestamp::ZERO));
+    }
+}
