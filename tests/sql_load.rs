@@ -1,0 +1,326 @@
+//! `--format csv` and `--format jsonl` are for loading into a database:
+//! these tests load the real binaries' output into an SQLite database file
+//! and check that SQL gives back the TSV results, and that the README's
+//! merge SQL over `--emit-counts` rows of a log split across three
+//! "machines" gives exactly the single-machine answer.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use connspy::query::COLUMNS as CONNSPY_COLUMNS;
+use connspy::window_rows::COLUMNS as STREAM_COLUMNS;
+use rusqlite::Connection;
+
+const STREAM: &str = env!("CARGO_BIN_EXE_connspy-stream");
+const CONNSPY: &str = env!("CARGO_BIN_EXE_connspy");
+
+/// The bundled sample log (made by examples/genlog.rs): a day of 10,000
+/// records, 10% late by up to 300 s, mixed case.
+fn sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/input-file-10000.txt")
+}
+
+/// Its most popular host, on both sides of many records.
+const HOST: &str = "nodrouk";
+
+/// Runs `bin` and returns its stdout; it must succeed quietly.
+fn run(bin: &str, args: &[&str]) -> Vec<u8> {
+    let o = Command::new(bin).args(args).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success() && err.is_empty(), "{args:?}: {err}");
+    o.stdout
+}
+
+fn stream(extra: &[&str], log: &Path) -> Vec<u8> {
+    let mut args = vec!["--to", HOST, "--from", HOST];
+    args.extend_from_slice(extra);
+    args.push(log.to_str().unwrap());
+    run(STREAM, &args)
+}
+
+/// Creates the table `name` with the stream's columns.
+fn stream_table(db: &Connection, name: &str) {
+    db.execute_batch(&format!(
+        "CREATE TABLE {name} (window_start INTEGER, window_start_rfc3339 TEXT, \
+         kind TEXT, seq INTEGER, host TEXT, count INTEGER);"
+    ))
+    .unwrap();
+}
+
+/// Loads CSV `text` (written to a file in `dir`) into `table` through
+/// SQLite's CSV virtual table, with `select` converting the columns.
+fn load_csv(db: &Connection, dir: &Path, table: &str, text: &[u8], select: &str) {
+    let file = dir.join(format!("{table}.csv"));
+    std::fs::write(&file, text).unwrap();
+    rusqlite::vtab::csvtab::load_module(db).unwrap();
+    db.execute_batch(&format!(
+        "CREATE VIRTUAL TABLE temp.csv_in USING csv(filename='{}', header=yes);
+         INSERT INTO {table} SELECT {select} FROM temp.csv_in;
+         DROP TABLE temp.csv_in;",
+        file.display()
+    ))
+    .unwrap();
+}
+
+/// Loads JSON Lines `text` into `table`: each line as a JSON text, then its
+/// keys through SQLite's JSON functions (a key left out is NULL).
+fn load_jsonl(db: &Connection, table: &str, text: &[u8], keys: &[&str]) {
+    db.execute_batch("CREATE TEMP TABLE json_in (line TEXT);")
+        .unwrap();
+    for line in std::str::from_utf8(text).unwrap().lines() {
+        db.execute("INSERT INTO temp.json_in VALUES (?1)", [line])
+            .unwrap();
+    }
+    let invalid: i64 = db
+        .query_row(
+            "SELECT count(*) FROM temp.json_in WHERE NOT json_valid(line)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(invalid, 0);
+    let fields: Vec<String> = keys
+        .iter()
+        .map(|k| format!("json_extract(line, '$.{k}')"))
+        .collect();
+    db.execute_batch(&format!(
+        "INSERT INTO {table} SELECT {} FROM temp.json_in; DROP TABLE temp.json_in;",
+        fields.join(", ")
+    ))
+    .unwrap();
+}
+
+const STREAM_CSV: &str = "CAST(window_start AS INTEGER), window_start_rfc3339, kind, \
+     CAST(seq AS INTEGER), host, CAST(NULLIF(count, '') AS INTEGER)";
+
+/// Loads the stream's `text` in `format` into a new `table`.
+fn load_stream(db: &Connection, dir: &Path, table: &str, format: &str, text: &[u8]) {
+    stream_table(db, table);
+    match format {
+        "csv" => load_csv(db, dir, table, text, STREAM_CSV),
+        _ => load_jsonl(db, table, text, STREAM_COLUMNS),
+    }
+}
+
+/// The TSV lines, rebuilt from a table in the printed order (`top` rows as
+/// the single `MOST` line when `most`, else as `TOP` lines with counts).
+fn tsv_from(db: &Connection, table: &str, most: bool) -> String {
+    let sql = format!(
+        "SELECT window_start || '.0' || char(9) || \
+           CASE kind WHEN 'top' THEN (CASE WHEN ?1 THEN 'MOST' ELSE 'TOP' END) \
+                     ELSE upper(kind) END || char(9) || host || \
+           CASE WHEN count IS NULL OR (kind = 'top' AND ?1) THEN '' \
+                ELSE char(9) || count END || char(10) \
+         FROM {table} \
+         ORDER BY window_start, \
+           CASE kind WHEN 'to' THEN 0 WHEN 'from' THEN 1 WHEN 'top' THEN 2 ELSE 3 END, seq"
+    );
+    let mut stmt = db.prepare(&sql).unwrap();
+    stmt.query_map([most], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn stream_rows_load_into_sqlite_and_give_back_the_tsv() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Connection::open(dir.path().join("rows.sqlite")).unwrap();
+    let options: [&[&str]; 2] = [&[], &["--window", "15m", "--top", "3", "--emit-counts"]];
+    for (i, extra) in options.into_iter().enumerate() {
+        let tsv = String::from_utf8(stream(extra, &sample())).unwrap();
+        assert!(tsv.contains("\tTO\t") && tsv.contains("\tFROM\t"));
+        for format in ["csv", "jsonl"] {
+            let table = format!("{format}{i}");
+            let mut args = extra.to_vec();
+            args.extend(["--format", format]);
+            load_stream(&db, dir.path(), &table, format, &stream(&args, &sample()));
+            assert_eq!(tsv_from(&db, &table, extra.is_empty()), tsv, "{table}");
+            // Both starts name the same instant.
+            let mismatched: i64 = db
+                .query_row(
+                    &format!(
+                        "SELECT count(*) FROM {table} WHERE window_start_rfc3339 \
+                         != strftime('%Y-%m-%dT%H:%M:%SZ', window_start, 'unixepoch')"
+                    ),
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(mismatched, 0);
+        }
+    }
+}
+
+#[test]
+fn connspy_rows_load_into_sqlite_and_give_back_the_tsv() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Connection::open(dir.path().join("hits.sqlite")).unwrap();
+    let log = sample();
+    for side in ["--to", "--from"] {
+        let run_in = |format| {
+            run(
+                CONNSPY,
+                &[
+                    side,
+                    "NODROUK",
+                    "--time_init",
+                    "2019-08-12T22:00:00Z",
+                    "--time_end",
+                    "1565690400.5",
+                    "--format",
+                    format,
+                    log.to_str().unwrap(),
+                ],
+            )
+        };
+        let tsv = String::from_utf8(run_in("tsv")).unwrap();
+        assert!(tsv.lines().count() > 10, "{tsv}");
+        let kind = &side[2..];
+        for format in ["csv", "jsonl"] {
+            let table = format!("hits_{kind}_{format}");
+            db.execute_batch(&format!(
+                "CREATE TABLE {table} (time_init REAL, time_end REAL, kind TEXT, \
+                 target TEXT, seq INTEGER, host TEXT);"
+            ))
+            .unwrap();
+            let out = run_in(format);
+            match format {
+                "csv" => load_csv(
+                    &db,
+                    dir.path(),
+                    &table,
+                    &out,
+                    "CAST(time_init AS REAL), CAST(time_end AS REAL), kind, target, \
+                     CAST(seq AS INTEGER), host",
+                ),
+                _ => load_jsonl(&db, &table, &out, CONNSPY_COLUMNS),
+            }
+            let mut stmt = db
+                .prepare(&format!(
+                    "SELECT host || char(10) FROM {table} \
+                     WHERE time_init = 1565647200 AND time_end = 1565690400.5 \
+                       AND kind = ?1 AND target = 'nodrouk' \
+                     ORDER BY seq"
+                ))
+                .unwrap();
+            let back: String = stmt
+                .query_map([kind], |r| r.get::<_, String>(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            assert_eq!(back, tsv, "{table}");
+        }
+    }
+}
+
+/// The merge SQL of the README, between its markers.
+fn readme_merge_sql() -> String {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme.find("<!-- merge-sql -->").expect("merge SQL marker");
+    let block = &readme[start..];
+    let sql = &block[block.find("```sql\n").unwrap() + 7..];
+    sql[..sql.find("```").unwrap()].to_string()
+}
+
+/// The rows of a query of three columns, as a set.
+fn set<T: rusqlite::types::FromSql + Ord, U: rusqlite::types::FromSql + Ord>(
+    db: &Connection,
+    sql: &str,
+) -> BTreeSet<(i64, T, U)> {
+    let mut stmt = db.prepare(sql).unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// Two sets are equal; on failure, shows only where they differ.
+fn assert_same<T: Ord + std::fmt::Debug>(merged: &BTreeSet<T>, single: &BTreeSet<T>) {
+    let extra: Vec<&T> = merged.difference(single).take(10).collect();
+    let missing: Vec<&T> = single.difference(merged).take(10).collect();
+    assert!(
+        extra.is_empty() && missing.is_empty(),
+        "merged has {extra:?}, lacks {missing:?}"
+    );
+}
+
+#[test]
+fn emit_counts_of_three_shards_merge_in_sql_to_the_single_machine_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    // Split the log by source host, as if each machine logged its own.
+    let text = std::fs::read_to_string(sample()).unwrap();
+    let mut shards = vec![String::new(); 3];
+    for line in text.lines() {
+        let from = line.split_whitespace().nth(1).unwrap().to_ascii_lowercase();
+        let shard = from.bytes().map(usize::from).sum::<usize>() % 3;
+        shards[shard] += line;
+        shards[shard] += "\n";
+    }
+    assert!(shards.iter().all(|s| s.lines().count() > 2000));
+
+    let db = Connection::open(dir.path().join("merge.sqlite")).unwrap();
+    stream_table(&db, "rows");
+    for (i, shard) in shards.iter().enumerate() {
+        let path = dir.path().join(format!("shard{i}.log"));
+        std::fs::write(&path, shard).unwrap();
+        // Machines may print either format: both load into one table.
+        let format = if i == 2 { "jsonl" } else { "csv" };
+        let out = stream(&["--emit-counts", "--format", format], &path);
+        match format {
+            "csv" => load_csv(&db, dir.path(), "rows", &out, STREAM_CSV),
+            _ => load_jsonl(&db, "rows", &out, STREAM_COLUMNS),
+        }
+    }
+    db.execute_batch(&readme_merge_sql()).unwrap();
+
+    // One machine over the whole log.
+    let whole = stream(&["--emit-counts", "--format", "csv"], &sample());
+    load_stream(&db, dir.path(), "single", "csv", &whole);
+
+    let lists = "WHERE kind IN ('to', 'from')";
+    let single_lists: BTreeSet<(i64, String, String)> = set(
+        &db,
+        &format!("SELECT window_start, kind, host FROM single {lists}"),
+    );
+    assert!(single_lists.len() > 100);
+    assert_same(
+        &set(&db, "SELECT window_start, kind, host FROM merged_lists"),
+        &single_lists,
+    );
+    let single_counts: BTreeSet<(i64, String, i64)> = set(
+        &db,
+        "SELECT window_start, host, count FROM single WHERE kind = 'count'",
+    );
+    assert_same(
+        &set(&db, "SELECT window_start, host, count FROM merged_counts"),
+        &single_counts,
+    );
+    // MOST: the merged rank-1 hosts of each window hold the single
+    // machine's MOST host with its count; where one host leads alone it
+    // is exactly the MOST host.
+    let mut leaders: BTreeMap<i64, Vec<(String, i64)>> = BTreeMap::new();
+    for (w, host, count) in set::<String, i64>(
+        &db,
+        "SELECT window_start, host, count FROM merged_top WHERE rank = 1",
+    ) {
+        leaders.entry(w).or_default().push((host, count));
+    }
+    let most = set::<String, i64>(
+        &db,
+        "SELECT window_start, host, count FROM single WHERE kind = 'top'",
+    );
+    assert_eq!(most.len(), leaders.len());
+    let mut alone = 0;
+    for (w, host, count) in most {
+        let lead = &leaders[&w];
+        assert!(
+            lead.contains(&(host.clone(), count)),
+            "{w}: {host} {lead:?}"
+        );
+        alone += usize::from(lead.len() == 1);
+    }
+    assert!(alone >= 20, "only {alone} windows with a single leader");
+}
