@@ -44,7 +44,8 @@ impl Compression {
     }
 
     /// Decompresses `raw` on a thread of its own (see [`ReadAhead`]), so
-    /// that decompression overlaps with the parsing of what it produced.
+    /// that decompression overlaps with the parsing of what it produced;
+    /// the thread starts at the first read.
     pub fn decompress(self, raw: impl Read + Send + 'static) -> io::Result<ReadAhead> {
         let raw = BufReader::with_capacity(RAW_READ_BYTES, raw);
         let decoder: Box<dyn Read + Send> = match self {
@@ -54,7 +55,7 @@ impl Compression {
             // the decoder's memory whatever a frame header asks for.
             Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(raw)?),
         };
-        ReadAhead::spawn(decoder)
+        Ok(ReadAhead::new(decoder))
     }
 }
 

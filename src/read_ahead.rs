@@ -1,9 +1,11 @@
 //! Running a slow reader (a decompressor) on a thread of its own, ahead of
 //! its consumer, so that producing bytes and parsing them overlap.
 //!
-//! The thread fills chunks of [`CHUNK_BYTES`] and hands them over through
-//! a bounded channel; emptied chunks go back to it for reuse, so a long
-//! input costs no allocation per chunk. Memory: at most
+//! The thread starts at the first read, so an input opened early (`connspy`
+//! opens all its inputs before reading the first) costs no thread and no
+//! buffer until its turn. It fills chunks of [`CHUNK_BYTES`] and hands them
+//! over through a bounded channel; emptied chunks go back to it for reuse,
+//! so a long input costs no allocation per chunk. Memory: at most
 //! `CHUNKS_AHEAD + 2` chunks (those queued, the one being filled, the one
 //! being read), 6 MiB.
 
@@ -28,28 +30,45 @@ type Message = io::Result<Option<Chunk>>;
 /// The consumer's end: reads what the thread produced, in order. Dropping
 /// it stops the thread after at most one more chunk.
 pub struct ReadAhead {
-    chunks: Receiver<Message>,
-    spare: SyncSender<Vec<u8>>,
+    /// The source, until the first read hands it to the thread.
+    pending: Option<Box<dyn Read + Send>>,
+    channel: Option<Channel>,
     current: Option<Chunk>,
     pos: usize,
     done: bool,
 }
 
+/// The consumer's ends of the two channels: chunks in, spares back.
+struct Channel {
+    chunks: Receiver<Message>,
+    spare: SyncSender<Vec<u8>>,
+}
+
 impl ReadAhead {
-    /// Starts reading `source` on a new thread.
-    pub fn spawn(source: impl Read + Send + 'static) -> io::Result<ReadAhead> {
-        let (chunk_tx, chunks) = mpsc::sync_channel(CHUNKS_AHEAD);
-        let (spare, spare_rx) = mpsc::sync_channel(CHUNKS_AHEAD + 2);
-        thread::Builder::new()
-            .name("read-ahead".into())
-            .spawn(move || produce(source, &chunk_tx, &spare_rx))?;
-        Ok(ReadAhead {
-            chunks,
-            spare,
+    /// Reads `source` on a thread of its own from the first read on.
+    pub fn new(source: impl Read + Send + 'static) -> ReadAhead {
+        ReadAhead {
+            pending: Some(Box::new(source)),
+            channel: None,
             current: None,
             pos: 0,
             done: false,
-        })
+        }
+    }
+
+    /// Starts the thread (the first time) and returns the channel.
+    fn channel(&mut self) -> io::Result<&Channel> {
+        if let Some(source) = self.pending.take() {
+            let (chunk_tx, chunks) = mpsc::sync_channel(CHUNKS_AHEAD);
+            let (spare, spare_rx) = mpsc::sync_channel(CHUNKS_AHEAD + 2);
+            thread::Builder::new()
+                .name("read-ahead".into())
+                .spawn(move || produce(source, &chunk_tx, &spare_rx))?;
+            self.channel = Some(Channel { chunks, spare });
+        }
+        self.channel
+            .as_ref()
+            .ok_or_else(|| io::Error::other("the reading thread could not be started"))
     }
 }
 
@@ -102,10 +121,18 @@ impl Read for ReadAhead {
             if self.done {
                 return Ok(0);
             }
-            if let Some((buf, _)) = self.current.take() {
-                let _ = self.spare.try_send(buf);
+            let spent = self.current.take();
+            let channel = match self.channel() {
+                Ok(channel) => channel,
+                Err(e) => {
+                    self.done = true;
+                    return Err(e);
+                }
+            };
+            if let Some((buf, _)) = spent {
+                let _ = channel.spare.try_send(buf);
             }
-            let message = self.chunks.recv().unwrap_or_else(|mpsc::RecvError| {
+            let message = channel.chunks.recv().unwrap_or_else(|mpsc::RecvError| {
                 // Only a panic ends the thread without a last message.
                 Err(io::Error::other("the reading thread stopped unexpectedly"))
             });
@@ -158,18 +185,35 @@ mod tests {
         for len in [0, 1, CHUNK_BYTES - 1, CHUNK_BYTES, 9 * CHUNK_BYTES + 12_345] {
             let (data, src) = source(len, false);
             let mut out = Vec::new();
-            ReadAhead::spawn(src)
-                .unwrap()
-                .read_to_end(&mut out)
-                .unwrap();
+            ReadAhead::new(src).read_to_end(&mut out).unwrap();
             assert!(out == data, "length {len}");
         }
     }
 
     #[test]
+    fn nothing_is_read_before_the_first_read() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        struct Watched(Arc<AtomicBool>);
+        impl Read for Watched {
+            fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+                self.0.store(true, Ordering::SeqCst);
+                Ok(0)
+            }
+        }
+        let touched = Arc::new(AtomicBool::new(false));
+        let mut reader = ReadAhead::new(Watched(Arc::clone(&touched)));
+        // A started thread would have read by now.
+        thread::sleep(std::time::Duration::from_millis(50));
+        assert!(!touched.load(Ordering::SeqCst));
+        assert_eq!(reader.read(&mut [0; 8]).unwrap(), 0);
+        assert!(touched.load(Ordering::SeqCst));
+    }
+
+    #[test]
     fn an_error_comes_after_the_data_read_before_it() {
         let (data, src) = source(3 * CHUNK_BYTES + 5, true);
-        let mut reader = ReadAhead::spawn(src).unwrap();
+        let mut reader = ReadAhead::new(src);
         let mut out = vec![0; data.len()];
         reader.read_exact(&mut out).unwrap();
         assert!(out == data);
@@ -186,10 +230,7 @@ mod tests {
                 panic!("decoder bug")
             }
         }
-        let err = ReadAhead::spawn(Panics)
-            .unwrap()
-            .read(&mut [0; 1])
-            .unwrap_err();
+        let err = ReadAhead::new(Panics).read(&mut [0; 1]).unwrap_err();
         assert!(err.to_string().contains("stopped unexpectedly"), "{err}");
     }
 }
