@@ -6,6 +6,9 @@
 #       10% of records up to 300 s late; DIR/log-*.report is genlog's --report.
 #   DIR/stress-2M-sources.txt         3M lines within one hour, 2M of them
 #       from 2M distinct sources to the host `target` (the rest background).
+#   DIR/log-30M.txt.zst, DIR/log-30M.txt.gz   compressed copies of log-30M
+#       (zstd level 3, gzip level 6: each tool's default level) for
+#       bench-compressed.sh; made with two threads (zstd -T2, pigz).
 #   DIR/hosts.txt                     popular=NAME (largest TO share, ~12.6%)
 #       and rare=NAME (TO share nearest 0.5%) of log-30M, for the bench scripts.
 #
@@ -42,6 +45,21 @@ gen log-30M --lines 30000000
 # the hour 22:00-23:00 (2019-08-12).
 gen stress-2M-sources --lines 3000000 --start 1565647500 --span 3300 \
   --fan-in-host target --fan-in-sources 2000000
+
+# compress EXT COMMAND...: DIR/log-30M.txt.EXT from COMMAND (a filter),
+# unless it exists; through a temporary name, like gen.
+compress() {
+  local ext=$1; shift
+  local out=$DIR/log-30M.txt.$ext
+  if [ -s "$out" ]; then echo "have $out"; return; fi
+  command -v "$1" > /dev/null || apt-get install -y -qq "$1" > /dev/null \
+    || { echo "cannot install $1" >&2; exit 1; }
+  echo "making $out: $*"
+  "$@" < "$DIR/log-30M.txt" > "$out.part"
+  mv "$out.part" "$out"
+}
+compress zst zstd -T2 -3 -q -c
+compress gz pigz -p 2 -6 -c
 
 # pick KIND REPORT: host of the first report row of that kind.
 pick() { awk -F'\t' -v k="$1" '$1 == k { print $3; exit }' "$2"; }
