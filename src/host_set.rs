@@ -55,11 +55,7 @@ impl HostSet {
     pub fn insert(&mut self, host: &[u8]) -> (usize, bool) {
         let key = fold_case(host, &mut self.scratch);
         let hash = hash_bytes(&self.hasher, key);
-        let (names, ends) = (&self.names, &self.ends);
-        if let Some(&i) = self
-            .table
-            .find(hash, |&i| name_at(names, ends, i as usize) == key)
-        {
+        if let Some(i) = find(&self.table, &self.names, &self.ends, key, hash) {
             return (i as usize, false);
         }
         let index = u32::try_from(self.ends.len()).expect("fewer than 2^32 distinct hosts");
@@ -70,6 +66,13 @@ impl HostSet {
             hash_bytes(hasher, name_at(names, ends, i as usize))
         });
         (index as usize, true)
+    }
+
+    /// Whether `host` (any case) is in the set.
+    pub fn contains(&mut self, host: &[u8]) -> bool {
+        let key = fold_case(host, &mut self.scratch);
+        let hash = hash_bytes(&self.hasher, key);
+        find(&self.table, &self.names, &self.ends, key, hash).is_some()
     }
 
     /// Names in insertion order.
@@ -84,6 +87,20 @@ impl HostSet {
             + self.table.capacity() * (size_of::<u32>() + 1)
             + self.scratch.capacity()
     }
+}
+
+/// The index of `key` (folded, hashed to `hash`) in a set's parts.
+#[inline]
+fn find(
+    table: &HashTable<u32>,
+    names: &[u8],
+    ends: &[usize],
+    key: &[u8],
+    hash: u64,
+) -> Option<u32> {
+    table
+        .find(hash, |&i| name_at(names, ends, i as usize) == key)
+        .copied()
 }
 
 fn name_at<'a>(names: &'a [u8], ends: &[usize], i: usize) -> &'a [u8] {

@@ -37,12 +37,19 @@ use crate::host_set::{fold_case, hash_bytes};
 /// The Space-Saving summary of one window. See the module docs.
 pub struct SpaceSaving {
     capacity: usize,
+    /// The hosts counted, by slot; a slot's host changes when its counter
+    /// is taken over.
     slots: Vec<Slot>,
+    /// The counters, one per slot: in slot order until the summary is
+    /// full, from then on a binary heap whose root is the lowest in output
+    /// order, the counter to take over next. Until the summary is full no
+    /// counter is ever taken over, so no heap is kept up (and a window with
+    /// at most `capacity` hosts never pays for one). Counts and entries live
+    /// here rather than in the slots so that the heap's comparisons stay
+    /// within one array.
+    counters: Vec<Counter>,
     /// Slot indices, found by name.
     table: HashTable<u32>,
-    /// Slot indices as a binary heap whose root is the lowest in output
-    /// order: the counter to take over next.
-    heap: Vec<u32>,
     hasher: DefaultHashBuilder,
     /// Reused buffer for lower-casing a host that has upper case.
     scratch: Vec<u8>,
@@ -54,24 +61,30 @@ struct Slot {
     /// Lower case.
     name: Vec<u8>,
     hash: u64,
+    /// Where the slot's counter is in `counters`.
+    counter: u32,
+}
+
+#[derive(Clone, Copy)]
+struct Counter {
     count: u64,
     /// When the host entered the counts (see the module docs).
     entry: u64,
-    /// Where the slot is in `heap`.
-    heap_pos: u32,
+    slot: u32,
+}
+
+impl Counter {
+    /// Whether `self` comes before `other` in output order.
+    #[inline]
+    fn ranks_above(&self, other: &Counter) -> bool {
+        self.count > other.count || (self.count == other.count && self.entry < other.entry)
+    }
 }
 
 /// A name buffer is replaced rather than reused when it holds more than
 /// twice the new name and more than this many bytes, so that one long host
 /// cannot leave its allocation behind for good.
 const NAME_SLACK_BYTES: usize = 64;
-
-impl Slot {
-    /// Whether `self` comes before `other` in output order.
-    fn ranks_above(&self, other: &Slot) -> bool {
-        self.count > other.count || (self.count == other.count && self.entry < other.entry)
-    }
-}
 
 impl SpaceSaving {
     /// An empty summary of at most `capacity` counters (at least one, at
@@ -80,8 +93,8 @@ impl SpaceSaving {
         SpaceSaving {
             capacity: capacity.clamp(1, u32::MAX as usize),
             slots: Vec::new(),
+            counters: Vec::new(),
             table: HashTable::new(),
-            heap: Vec::new(),
             hasher: DefaultHashBuilder::default(),
             scratch: Vec::new(),
             entries: 0,
@@ -93,37 +106,47 @@ impl SpaceSaving {
     pub fn add(&mut self, host: &[u8]) {
         let key = fold_case(host, &mut self.scratch);
         let hash = hash_bytes(&self.hasher, key);
+        let full = self.slots.len() == self.capacity;
         let slots = &self.slots;
         if let Some(&i) = self.table.find(hash, |&i| slots[i as usize].name == key) {
-            let slot = &mut self.slots[i as usize];
-            slot.count += 1;
-            let pos = slot.heap_pos as usize;
-            self.sift_down(pos);
+            let pos = self.slots[i as usize].counter as usize;
+            self.counters[pos].count += 1;
+            if full {
+                self.sift_down(pos);
+            }
             return;
         }
         let entry = self.entries;
         self.entries += 1;
-        let i = if self.slots.len() < self.capacity {
+        let i = if !full {
             // `capacity` counters are far fewer than `u32::MAX`: each costs
             // memory the caller has bounded.
             let i = self.slots.len() as u32;
             self.slots.push(Slot {
                 name: key.to_vec(),
                 hash,
+                counter: i,
+            });
+            self.counters.push(Counter {
                 count: 1,
                 entry,
-                heap_pos: self.heap.len() as u32,
+                slot: i,
             });
-            self.heap.push(i);
-            self.sift_up(self.heap.len() - 1);
+            if self.slots.len() == self.capacity {
+                for pos in (0..self.counters.len() / 2).rev() {
+                    self.sift_down(pos);
+                }
+            }
             i
         } else {
-            let i = self.heap[0];
-            let old_hash = self.slots[i as usize].hash;
-            if let Ok(found) = self.table.find_entry(old_hash, |&j| j == i) {
+            let root = &mut self.counters[0];
+            root.count += 1;
+            root.entry = entry;
+            let i = root.slot;
+            let slot = &mut self.slots[i as usize];
+            if let Ok(found) = self.table.find_entry(slot.hash, |&j| j == i) {
                 found.remove();
             }
-            let slot = &mut self.slots[i as usize];
             if slot.name.capacity() > (2 * key.len()).max(NAME_SLACK_BYTES) {
                 slot.name = key.to_vec();
             } else {
@@ -131,8 +154,6 @@ impl SpaceSaving {
                 slot.name.extend_from_slice(key);
             }
             slot.hash = hash;
-            slot.count += 1;
-            slot.entry = entry;
             self.sift_down(0);
             i
         };
@@ -143,63 +164,39 @@ impl SpaceSaving {
 
     /// The `k` most active hosts with their counts, in output order.
     pub fn top(&self, k: usize) -> Vec<(&[u8], u64)> {
-        let mut order: Vec<&Slot> = self.slots.iter().collect();
+        let mut order = self.counters.clone();
         order.sort_unstable_by(|a, b| b.count.cmp(&a.count).then(a.entry.cmp(&b.entry)));
         order
             .into_iter()
             .take(k)
-            .map(|s| (&s.name[..], s.count))
+            .map(|c| (&self.slots[c.slot as usize].name[..], c.count))
             .collect()
     }
 
-    /// Moves heap entry `pos` towards the root while it ranks below its
-    /// parent.
-    fn sift_up(&mut self, mut pos: usize) {
-        while pos > 0 {
-            let parent = (pos - 1) / 2;
-            if !self.below(pos, parent) {
-                break;
-            }
-            self.swap(pos, parent);
-            pos = parent;
-        }
-    }
-
-    /// Moves heap entry `pos` away from the root while a child ranks below
-    /// it (after its count grew).
+    /// Moves counter `pos` away from the root while a child ranks below it
+    /// (after its count grew).
+    #[inline]
     fn sift_down(&mut self, mut pos: usize) {
+        let c = &mut self.counters;
         loop {
             let left = 2 * pos + 1;
-            if left >= self.heap.len() {
+            if left >= c.len() {
                 break;
             }
             let right = left + 1;
-            let child = if right < self.heap.len() && self.below(right, left) {
+            let child = if right < c.len() && c[left].ranks_above(&c[right]) {
                 right
             } else {
                 left
             };
-            if !self.below(child, pos) {
+            if !c[pos].ranks_above(&c[child]) {
                 break;
             }
-            self.swap(pos, child);
+            c.swap(pos, child);
+            self.slots[c[pos].slot as usize].counter = pos as u32;
+            self.slots[c[child].slot as usize].counter = child as u32;
             pos = child;
         }
-    }
-
-    /// Whether heap entry `a` ranks below heap entry `b` in output order.
-    fn below(&self, a: usize, b: usize) -> bool {
-        let (a, b) = (
-            &self.slots[self.heap[a] as usize],
-            &self.slots[self.heap[b] as usize],
-        );
-        b.ranks_above(a)
-    }
-
-    fn swap(&mut self, a: usize, b: usize) {
-        self.heap.swap(a, b);
-        self.slots[self.heap[a] as usize].heap_pos = a as u32;
-        self.slots[self.heap[b] as usize].heap_pos = b as u32;
     }
 }
 
@@ -211,13 +208,11 @@ mod tests {
 
     impl SpaceSaving {
         fn total(&self) -> u64 {
-            self.slots.iter().map(|s| s.count).sum()
+            self.counters.iter().map(|c| c.count).sum()
         }
 
         fn min_count(&self) -> u64 {
-            self.heap
-                .first()
-                .map_or(0, |&i| self.slots[i as usize].count)
+            self.counters.iter().map(|c| c.count).min().unwrap_or(0)
         }
     }
 

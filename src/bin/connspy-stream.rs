@@ -1,4 +1,5 @@
-//! `connspy-stream`: hour-by-hour summaries of a connection log (SPEC §3).
+//! `connspy-stream`: hour-by-hour (or `--window`) summaries of a connection
+//! log (SPEC §3).
 //! The work is in [`connspy::hourly`]; this is the command line around it.
 
 use std::ffi::OsString;
@@ -52,19 +53,19 @@ Examples:
 Exit status: 0 success (also when nothing matched, and when stdout is closed
 early, as by `| head`), 1 unreadable input or I/O error (or a malformed line
 with --strict), 2 bad command line, 130/143 stopped by SIGINT/SIGTERM (after
-printing the hours already complete).";
+printing the windows already complete).";
 
-/// Hour-by-hour summaries of a connection log.
+/// Hour-by-hour (or window-by-window) summaries of a connection log.
 #[derive(Parser)]
 #[command(name = "connspy-stream", version, about, long_about = ABOUT, after_help = EXAMPLES)]
 struct Cli {
-    /// List, per hour, the hosts that connected to HOST (FROM_HOST of records
+    /// List, per window, the hosts that connected to HOST (FROM_HOST of records
     /// whose TO_HOST is HOST; hosts compare case-insensitively).
     /// Example: --to aselin
     #[arg(long, value_name = "HOST", value_parser = host_arg())]
     to: HostName,
 
-    /// List, per hour, the hosts HOST connected to (TO_HOST of records whose
+    /// List, per window, the hosts HOST connected to (TO_HOST of records whose
     /// FROM_HOST is HOST). Example: --from tanya
     #[arg(long, value_name = "HOST", value_parser = host_arg())]
     from: HostName,
@@ -133,8 +134,10 @@ struct Cli {
     lateness: Duration,
 
     /// Deduplicate the TO and FROM lists exactly instead of through Bloom
-    /// filters (no false positives; no bitmaps either, since the hour's
-    /// host counts already hold every host).
+    /// filters (no false positives; no bitmaps either, since the window's
+    /// host counts already hold every host; with --top-capacity each list
+    /// keeps a set of its hosts). Also spares clearing a Bloom bitmap per
+    /// window, which small windows (--window 5m) notice.
     #[arg(long)]
     exact: bool,
 
