@@ -158,10 +158,6 @@ impl<W: Write> RowWriter<W> {
         self.header()?;
         self.out.flush()
     }
-
-    pub fn get_ref(&self) -> &W {
-        &self.out
-    }
 }
 
 fn write_int(out: &mut impl Write, n: u64) -> io::Result<()> {
@@ -225,6 +221,12 @@ fn write_json_string(out: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    impl<W: Write> RowWriter<W> {
+        pub(crate) fn get_ref(&self) -> &W {
+            &self.out
+        }
+    }
 
     const COLUMNS: &[&str] = &["n", "kind", "host", "count"];
 
