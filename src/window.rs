@@ -195,42 +195,53 @@ impl OpenWindow {
         from_host: &[u8],
         lists: &mut ListMaker,
     ) -> io::Result<Option<ListMark>> {
-        let to_match = host_eq(record.to, to_host);
-        let from_match = host_eq(record.from, from_host);
+        // Written out per arm, as the original per-record code was: the
+        // compiler keeps the default (exact) arm as lean as before.
         let (to_added, from_added) = match &mut self.tally {
             Tally::Exact { counts, to, from } => {
                 let from_id = counts.add(record.from);
                 let to_id = counts.add(record.to);
-                let mut insert = |list: &mut Option<HostList>, mark, id| {
-                    list.get_or_insert_with(|| lists.list(mark))
-                        .insert(id, counts)
+                let to_added = if host_eq(record.to, to_host) {
+                    let list = to.get_or_insert_with(|| lists.list(ListMark::To));
+                    Some(list.insert(from_id, counts)?)
+                } else {
+                    None
                 };
-                (
-                    to_match.then(|| insert(to, ListMark::To, from_id)),
-                    from_match.then(|| insert(from, ListMark::From, to_id)),
-                )
+                let from_added = if host_eq(record.from, from_host) {
+                    let list = from.get_or_insert_with(|| lists.list(ListMark::From));
+                    Some(list.insert(to_id, counts)?)
+                } else {
+                    None
+                };
+                (to_added, from_added)
             }
             Tally::Bounded(tally) => {
                 let BoundedTally { summary, to, from } = &mut **tally;
                 summary.add(record.from);
                 summary.add(record.to);
-                let mut insert = |list: &mut Option<NamedList>, host| {
-                    list.get_or_insert_with(|| lists.named_list()).insert(host)
+                let to_added = if host_eq(record.to, to_host) {
+                    let list = to.get_or_insert_with(|| lists.named_list());
+                    Some(list.insert(record.from)?)
+                } else {
+                    None
                 };
-                (
-                    to_match.then(|| insert(to, record.from)),
-                    from_match.then(|| insert(from, record.to)),
-                )
+                let from_added = if host_eq(record.from, from_host) {
+                    let list = from.get_or_insert_with(|| lists.named_list());
+                    Some(list.insert(record.to)?)
+                } else {
+                    None
+                };
+                (to_added, from_added)
             }
         };
-        let mut past_capacity = None;
-        if to_added.transpose()? == Some(Inserted::NewPastCapacity) {
-            past_capacity = Some(ListMark::To);
-        }
-        if from_added.transpose()? == Some(Inserted::NewPastCapacity) {
-            past_capacity = Some(ListMark::From);
-        }
-        Ok(past_capacity)
+        let past = Some(Inserted::NewPastCapacity);
+        Ok(if from_added == past {
+            Some(ListMark::From)
+        } else if to_added == past {
+            Some(ListMark::To)
+        } else {
+            None
+        })
     }
 
     /// Writes the window's rows and frees it: its `TO` rows, its `FROM`
