@@ -26,9 +26,11 @@
 //! in that order (smallest count; on equal counts, the newest), so while
 //! nothing is evicted the order is exactly that of exact counts.
 //!
-//! **Bound.** At most `N` counters, each about 72 bytes of slot, heap and
-//! index plus its host name (at most twice the name's length, or 64 bytes):
-//! under `N * (136 + 2 * longest name)` bytes however long the window.
+//! **Bound.** At most `N` counters, each at most 156 bytes of slot,
+//! counter and index (64 bytes, doubled by growth, and 12 of hash table)
+//! and an allocation of at most 16 bytes of header and twice its name or
+//! 64 bytes: under `N * (236 + 2 * longest name)` bytes however many hosts
+//! the window has.
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 
@@ -261,6 +263,31 @@ mod tests {
             [("a".into(), 3), ("d".into(), 2), ("b".into(), 1)]
         );
         assert_eq!(s.total(), 6);
+    }
+
+    #[test]
+    fn memory_stays_within_the_bound_however_many_hosts_come() {
+        let capacity = 5000;
+        let mut s = SpaceSaving::new(capacity);
+        let mut longest = 0;
+        for i in 0..60_000u64 {
+            let name = format!("h{i}{}", "x".repeat((i % 50) as usize));
+            longest = longest.max(name.len());
+            s.add(name.as_bytes());
+            s.add(b"popular");
+        }
+        let used = s.slots.capacity() * size_of::<Slot>()
+            + s.counters.capacity() * size_of::<Counter>()
+            + s.table.capacity() * (size_of::<u32>() + 1)
+            + s.slots
+                .iter()
+                .map(|x| x.name.capacity() + 16)
+                .sum::<usize>();
+        assert!(
+            used <= capacity * (236 + 2 * longest),
+            "{used} bytes for {capacity} counters"
+        );
+        assert_eq!(s.top(1)[0], (&b"popular"[..], 60_000));
     }
 
     #[test]

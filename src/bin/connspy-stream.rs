@@ -93,7 +93,7 @@ struct Cli {
     /// Bound each window's counts to N counters (a Space-Saving summary):
     /// exact while a window has at most N distinct hosts.
     ///
-    /// Memory then stays under N x (136 bytes + twice the longest host
+    /// Memory then stays under N x (236 bytes + twice the longest host
     /// name) per window, however many hosts it has. Past N distinct hosts
     /// the guarantee is: every host whose true count is more than
     /// 1/min(N,K+1) of the window's total activity (one per host per
