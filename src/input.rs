@@ -5,14 +5,15 @@ use std::ffi::OsStr;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Cursor, Read};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context;
-use memmap2::Mmap;
 
 use crate::compressed::{Compression, MAGIC_BYTES, read_head};
+use crate::whole::Whole;
 
 /// A FILE argument: a path, or `-` for standard input.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,7 +53,8 @@ impl fmt::Display for InputName {
 /// Mapping is what lets `connspy` binary-search a log for its start and
 /// hand disjoint parts of it to several threads without copying; it is an
 /// explicit choice because it is only possible for regular files, and
-/// because a mapped file that another process truncates faults on access.
+/// because a mapped file that another process truncates faults on access
+/// (see [`Whole::map`] for how that is met).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MmapChoice {
     /// Map regular, non-empty files; read everything else.
@@ -63,8 +65,8 @@ pub enum MmapChoice {
 
 /// An opened input.
 pub enum Opened {
-    /// The whole file, mapped read-only.
-    Mapped(Mmap),
+    /// The whole file, mapped read-only (or, from tests, bytes in memory).
+    Whole(Whole),
     /// Anything read front to back: stdin, a pipe, a FIFO, a device, a
     /// compressed file, or a file that could not be mapped.
     Stream(Stream),
@@ -121,11 +123,18 @@ pub fn open(name: &InputName, choice: MmapChoice) -> anyhow::Result<Opened> {
         && let InputName::Path(path) = name
     {
         let file = open_file(path)?;
-        if let Some(map) = try_map(&file)
-            && Compression::sniff(&map[..map.len().min(MAGIC_BYTES)]).is_none()
-        {
-            return Ok(Opened::Mapped(map));
-        }
+        let mut head = [0; MAGIC_BYTES];
+        let plain = file
+            .read_at(&mut head, 0)
+            .is_ok_and(|n| Compression::sniff(&head[..n]).is_none());
+        let file = if plain {
+            match Whole::map(file, &name.to_string()) {
+                Ok(whole) => return Ok(Opened::Whole(whole)),
+                Err(file) => file,
+            }
+        } else {
+            file
+        };
         return file_stream(file, path).map(Opened::Stream);
     }
     open_stream(name).map(Opened::Stream)
@@ -191,21 +200,6 @@ pub fn open_file(path: &Path) -> anyhow::Result<File> {
     Ok(file)
 }
 
-/// Maps a regular, non-empty file; `None` means "read it instead".
-fn try_map(file: &File) -> Option<Mmap> {
-    let meta = file.metadata().ok()?;
-    if !meta.is_file() || meta.len() == 0 {
-        return None;
-    }
-    // SAFETY: the map is read-only and private to this process, and no
-    // reference into it outlives it. The remaining hazard is another
-    // process truncating the file while it is mapped: pages past the new
-    // end then fault (SIGBUS) on access. Logs are appended to or rotated
-    // by rename, not truncated in place; `--nofastseek` still maps, so a
-    // user expecting truncation should pipe the file through stdin.
-    unsafe { Mmap::map(file) }.ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,7 +226,7 @@ mod tests {
         f.write_all(b"1 a b\n").unwrap();
         assert!(matches!(
             open(&name, MmapChoice::Auto),
-            Ok(Opened::Mapped(_))
+            Ok(Opened::Whole(_))
         ));
         assert!(matches!(
             open(&name, MmapChoice::Never),
@@ -243,7 +237,7 @@ mod tests {
     fn compression(opened: anyhow::Result<Opened>) -> Option<Compression> {
         match opened.unwrap() {
             Opened::Stream(stream) => stream.compression,
-            Opened::Mapped(_) => panic!("a compressed file was mapped"),
+            Opened::Whole(_) => panic!("a compressed file was mapped"),
         }
     }
 

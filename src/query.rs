@@ -22,7 +22,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use anyhow::Context;
-use memmap2::Mmap;
 
 use crate::block_reader::{Block, BlockReader};
 use crate::diagnostics::{MalformedLine, MalformedReport, SHOWN_MALFORMED};
@@ -34,6 +33,7 @@ use crate::progress::{Progress, Work};
 use crate::record::{Malformed, Record, host_eq, is_separator, parse_record};
 use crate::seek::{Seek, seek_region};
 use crate::timestamp::{Duration, Timestamp};
+use crate::whole::Whole;
 
 /// Which field must equal the queried host; the other one is reported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -302,18 +302,21 @@ pub fn run(
     inputs: Vec<(InputName, Opened)>,
     answer: &mut Answer<'_, impl Write>,
 ) -> anyhow::Result<()> {
-    let seeks: Vec<_> = inputs
+    let seeks = inputs
         .iter()
         .map(|(_, opened)| match opened {
-            Opened::Mapped(map) if query.fast_seek => Some(seek_region(
-                map,
-                query.time_init,
-                query.time_end,
-                query.lateness,
-            )),
-            _ => None,
+            Opened::Whole(whole) if query.fast_seek => {
+                whole.check_len(whole.bytes().len())?;
+                Ok(Some(seek_region(
+                    whole.bytes(),
+                    query.time_init,
+                    query.time_end,
+                    query.lateness,
+                )))
+            }
+            _ => Ok(None),
         })
-        .collect();
+        .collect::<anyhow::Result<Vec<_>>>()?;
     // A proving record in a later file makes every earlier file irrelevant.
     let first = seeks
         .iter()
@@ -328,22 +331,22 @@ pub fn run(
     let mut done = 0;
     for (((name, opened), seek), work) in inputs.into_iter().zip(seeks).zip(works).skip(first) {
         let stopped = match (opened, seek) {
-            (Opened::Mapped(map), Some(seek)) => {
-                scan_mapped(
+            (Opened::Whole(whole), Some(seek)) => {
+                scan_whole(
                     query,
                     Kernel::Candidates,
-                    &map,
+                    &whole,
                     seek.start..seek.end,
                     (&name, done),
                     answer,
                 )?;
                 seek.end_proven
             }
-            (Opened::Mapped(map), None) => scan_mapped(
+            (Opened::Whole(whole), None) => scan_whole(
                 query,
                 Kernel::Full,
-                &map,
-                0..map.len(),
+                &whole,
+                0..whole.bytes().len(),
                 (&name, done),
                 answer,
             )?,
@@ -366,8 +369,8 @@ pub fn run(
 fn work_of(opened: &Opened, seek: Option<&Seek>) -> Work {
     let mut work = Work::default();
     match (opened, seek) {
-        (Opened::Mapped(_), Some(seek)) => work.add_mapped((seek.end - seek.start) as u64),
-        (Opened::Mapped(map), None) => work.add_mapped(map.len() as u64),
+        (Opened::Whole(_), Some(seek)) => work.add_mapped((seek.end - seek.start) as u64),
+        (Opened::Whole(whole), None) => work.add_mapped(whole.bytes().len() as u64),
         (Opened::Stream(stream), _) => {
             if let (Some(format), Some(raw)) = (stream.compression, &stream.progress) {
                 work.add_compressed(format, raw.size);
@@ -377,22 +380,23 @@ fn work_of(opened: &Opened, seek: Option<&Seek>) -> Work {
     work
 }
 
-/// Scans `range` of a mapped file with all cores; returns whether the early
-/// stop was met.
-/// `done` is the progress made before this input.
-fn scan_mapped(
+/// Scans `range` of a whole input with all cores; returns whether the
+/// early stop was met. `done` is the progress made before this input.
+fn scan_whole(
     query: &Query,
     kernel: Kernel,
-    map: &Mmap,
+    whole: &Whole,
     range: Range<usize>,
     (name, done): (&InputName, u64),
     answer: &mut Answer<'_, impl Write>,
 ) -> anyhow::Result<bool> {
-    let buf = &map[..];
+    let buf = whole.bytes();
+    // Finding the block ends reads a little of every block.
+    whole.check_len(range.end)?;
     let blocks = split_blocks(buf, range.clone(), query.block_bytes.max(1));
     let mut lines = LineCounter::default();
     let mut stopped = false;
-    for_each_block_in_order(query, kernel, map, &blocks, |i, scan| {
+    for_each_block_in_order(query, kernel, whole, &blocks, |i, scan| {
         answer.merge(&scan, name, &mut lines, buf)?;
         answer
             .progress
@@ -421,11 +425,12 @@ fn split_blocks(buf: &[u8], range: Range<usize>, size: usize) -> Vec<Range<usize
 
 /// Scans `blocks` on worker threads and hands each result to `merge` in
 /// block order; `merge` returns `true` to stop early (the workers then
-/// stop taking blocks).
+/// stop taking blocks). A block that cannot be read ends the run with its
+/// error, in block order too.
 fn for_each_block_in_order(
     query: &Query,
     kernel: Kernel,
-    map: &Mmap,
+    whole: &Whole,
     blocks: &[Range<usize>],
     mut merge: impl FnMut(usize, BlockScan) -> anyhow::Result<bool>,
 ) -> anyhow::Result<()> {
@@ -434,7 +439,7 @@ fn for_each_block_in_order(
         .min(blocks.len());
     if workers <= 1 {
         for (i, block) in blocks.iter().enumerate() {
-            if merge(i, scan_mapped_block(query, kernel, map, block))? {
+            if merge(i, scan_whole_block(query, kernel, whole, block)?)? {
                 break;
             }
         }
@@ -459,7 +464,7 @@ fn for_each_block_in_order(
                     if i >= limit.load(Ordering::Acquire) {
                         break;
                     }
-                    let scan = scan_mapped_block(query, kernel, map, &blocks[i]);
+                    let scan = scan_whole_block(query, kernel, whole, &blocks[i]);
                     if tx.send((i, scan)).is_err() {
                         break;
                     }
@@ -473,7 +478,7 @@ fn for_each_block_in_order(
                 pending.insert(i, scan);
                 while let Some(scan) = pending.remove(&merged.load(Ordering::Relaxed)) {
                     let i = merged.fetch_add(1, Ordering::Release);
-                    if merge(i, scan)? {
+                    if merge(i, scan?)? {
                         return Ok(());
                     }
                 }
@@ -485,13 +490,17 @@ fn for_each_block_in_order(
     })
 }
 
-/// Scans one block of a map, first asking the kernel to map its pages in
-/// one call: one `madvise` per block costs far less than the page faults
-/// of touching it (a no-op where `MADV_POPULATE_READ` is not supported).
-fn scan_mapped_block(query: &Query, kernel: Kernel, map: &Mmap, block: &Range<usize>) -> BlockScan {
-    #[cfg(target_os = "linux")]
-    let _ = map.advise_range(memmap2::Advice::PopulateRead, block.start, block.len());
-    scan_block(query, kernel, map, block.clone())
+/// Scans one block of a whole input, once the file is known to still
+/// hold it, and with its pages asked for in one call.
+fn scan_whole_block(
+    query: &Query,
+    kernel: Kernel,
+    whole: &Whole,
+    block: &Range<usize>,
+) -> anyhow::Result<BlockScan> {
+    whole.check_len(block.end)?;
+    whole.prefault(block.clone());
+    Ok(scan_block(query, kernel, whole.bytes(), block.clone()))
 }
 
 /// Scans a stream front to back with the full kernel; returns whether the

@@ -4,6 +4,7 @@
 use std::ffi::OsString;
 use std::io::{self, BufWriter};
 
+use anyhow::Context;
 use clap::{ArgGroup, Parser};
 use connspy::cli::{HostName, host_arg, lateness_arg, parse_args, time_arg};
 use connspy::diagnostics::{MalformedReport, note};
@@ -126,6 +127,9 @@ fn run() -> anyhow::Result<()> {
         fast_seek: !cli.nofastseek,
         block_bytes: query::DEFAULT_BLOCK_BYTES,
     };
+    // Before anything is mapped: a log truncated under its map becomes
+    // one line on stderr and exit status 1, not a crash.
+    connspy::sigbus::install("connspy").context("cannot install the SIGBUS handler")?;
     let inputs = cli
         .files
         .iter()

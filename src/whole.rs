@@ -1,0 +1,116 @@
+//! An input held whole in the address space, so that it can be searched
+//! and split among threads: a file mapped read-only, or bytes already in
+//! memory (how tests and the fuzz targets hand `connspy`'s query a log
+//! without writing a file).
+//!
+//! A mapped file can be truncated by another process while it is read.
+//! Two defences keep that from crashing the tool (see `# Safety` on
+//! [`Whole::map`]): [`Whole::check_len`] compares the file's size with
+//! the part about to be read, which turns the common case into an
+//! ordinary error, and [`crate::sigbus`] turns the fault of a read that
+//! loses the race into one line on stderr and exit status 1.
+
+use std::fs::File;
+
+use memmap2::Mmap;
+
+use crate::sigbus;
+
+/// The bytes of a whole input.
+pub struct Whole {
+    backing: Backing,
+}
+
+enum Backing {
+    /// Declared before `map`, so that the range is unregistered before it
+    /// is unmapped.
+    Mapped {
+        _guard: sigbus::Guard,
+        map: Mmap,
+        file: File,
+        name: String,
+    },
+    Memory(Vec<u8>),
+}
+
+impl Whole {
+    /// Maps a regular, non-empty file (shown as `name` in errors); gives
+    /// the file back when it is to be read as a stream instead.
+    pub fn map(file: File, name: &str) -> Result<Whole, File> {
+        if !file
+            .metadata()
+            .is_ok_and(|meta| meta.is_file() && meta.len() > 0)
+        {
+            return Err(file);
+        }
+        // SAFETY: the map is read-only and private to this process, and no
+        // reference into it outlives it. The remaining hazard is another
+        // process truncating the file while it is mapped: pages past the
+        // new end then fault (SIGBUS) on access. It is met twice: readers
+        // call `check_len` before each block, so a truncation that happened
+        // before is an ordinary error; one that happens during the read of
+        // a block is caught by the SIGBUS handler of `crate::sigbus`
+        // (installed by the tool), which names the file and exits with
+        // status 1 instead of crashing. Either way no wrong answer is
+        // printed as if complete. Content rewritten in place (not
+        // shortened) is read as it is found, as with any reader.
+        let map = match unsafe { Mmap::map(&file) } {
+            Ok(map) => map,
+            Err(_) => return Err(file),
+        };
+        let range = map.as_ptr() as usize..map.as_ptr() as usize + map.len();
+        Ok(Whole {
+            backing: Backing::Mapped {
+                _guard: sigbus::Guard::new(range, name),
+                map,
+                file,
+                name: name.to_string(),
+            },
+        })
+    }
+
+    /// Bytes in memory, read like a mapped file.
+    pub fn from_bytes(bytes: Vec<u8>) -> Whole {
+        Whole {
+            backing: Backing::Memory(bytes),
+        }
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        match &self.backing {
+            Backing::Mapped { map, .. } => map,
+            Backing::Memory(bytes) => bytes,
+        }
+    }
+
+    /// Errs when the file no longer reaches `end`: reading that part of
+    /// the map would fault. One `fstat`, cheap next to a block's scan.
+    pub fn check_len(&self, end: usize) -> anyhow::Result<()> {
+        let Backing::Mapped { file, name, .. } = &self.backing else {
+            return Ok(());
+        };
+        let len = file
+            .metadata()
+            .map_err(|e| anyhow::Error::new(e).context(format!("cannot read {name}")))?
+            .len();
+        if len < end as u64 {
+            anyhow::bail!(
+                "{name}: the file shrank while it was being read (to {len} bytes, \
+                 truncated by another process?); the answer would be incomplete"
+            );
+        }
+        Ok(())
+    }
+
+    /// Asks the kernel to read `range` in with one call: one `madvise`
+    /// costs far less than the page faults of touching it (a no-op for
+    /// bytes in memory, and where `MADV_POPULATE_READ` is not supported).
+    pub fn prefault(&self, range: std::ops::Range<usize>) {
+        #[cfg(target_os = "linux")]
+        if let Backing::Mapped { map, .. } = &self.backing {
+            let _ = map.advise_range(memmap2::Advice::PopulateRead, range.start, range.len());
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = range;
+    }
+}
