@@ -381,13 +381,18 @@ pub trait LineSource {
 
 impl<R: Read> LineSource for BlockReader<R> {
     /// Reads to the end of the data, then hands out the unterminated last
-    /// line, if any; asks `stop` before each block.
+    /// line, if any; asks `stop` before each block, and again at the end of
+    /// the data, which a stop also makes (see [`crate::interruptible`]):
+    /// a line cut short there is not a line.
     fn next_event(&mut self, stop: &dyn Fn() -> bool) -> io::Result<Option<Event<'_>>> {
         if stop() {
             return Ok(None);
         }
         if self.has_block()? {
             return Ok(self.next_block()?.map(Event::Block));
+        }
+        if stop() {
+            return Ok(None);
         }
         Ok(self.take_partial().map(Event::Block))
     }

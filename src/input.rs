@@ -3,9 +3,10 @@
 
 use std::ffi::OsStr;
 use std::fmt;
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::{self, Cursor, Read};
-use std::os::unix::fs::FileExt;
+use std::os::fd::AsFd;
+use std::os::unix::fs::{FileExt, FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,6 +14,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use anyhow::Context;
 
 use crate::compressed::{Compression, MAGIC_BYTES, read_head};
+use crate::interruptible::Interruptible;
+use crate::signals::StopSignals;
 use crate::whole::Whole;
 
 /// A FILE argument: a path, or `-` for standard input.
@@ -148,6 +151,23 @@ pub fn open_stream(name: &InputName) -> anyhow::Result<Stream> {
     }
 }
 
+/// Opens `name` to be read front to back in waits that a stop signal ends
+/// (see [`Interruptible`]), however idle the input: stdin through a
+/// descriptor of its own, a FIFO without blocking in `open`.
+pub fn open_interruptible(name: &InputName, signals: &StopSignals) -> anyhow::Result<Stream> {
+    let file = match name {
+        InputName::Stdin => stdin_file()?,
+        InputName::Path(path) => open_nonblocking(path)?,
+    };
+    let size = file
+        .metadata()
+        .ok()
+        .filter(|meta| meta.is_file())
+        .map(|meta| meta.len());
+    let reader = Interruptible::new(file, signals.clone());
+    sniffed(Box::new(reader), size).with_context(|| format!("cannot read {name}"))
+}
+
 fn file_stream(file: File, path: &Path) -> anyhow::Result<Stream> {
     let cannot_read = || format!("cannot read {}", path.display());
     let meta = file.metadata().with_context(cannot_read)?;
@@ -189,8 +209,46 @@ pub fn compression_of(path: &Path) -> anyhow::Result<Option<Compression>> {
 /// Opens `path` for reading, refusing a directory up front (reading one
 /// fails later, with a less helpful message).
 pub fn open_file(path: &Path) -> anyhow::Result<File> {
+    checked(path, File::open(path))
+}
+
+/// Opens `path` to be read by a reader that waits for data itself
+/// ([`Interruptible`]): a FIFO opens at once, with no writer yet, instead
+/// of blocking in `open`.
+fn open_nonblocking(path: &Path) -> anyhow::Result<File> {
+    let opened = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path);
+    checked(path, opened)
+}
+
+/// Standard input as a file of its own (a duplicate descriptor), read
+/// directly rather than through the buffer of [`io::stdin`], whose
+/// contents a wait for data on the descriptor would not see.
+fn stdin_file() -> anyhow::Result<File> {
+    let fd = io::stdin()
+        .as_fd()
+        .try_clone_to_owned()
+        .context("cannot read <stdin>")?;
+    Ok(File::from(fd))
+}
+
+/// Checks, before any output, that `path` can be opened for reading.
+/// A FIFO is only looked at: opening it would release a writer waiting in
+/// its own `open`, and closing it again would break that writer's pipe.
+pub fn check_readable(path: &Path) -> anyhow::Result<()> {
     let shown = path.display();
-    let file = File::open(path).with_context(|| format!("cannot open {shown}"))?;
+    let meta = std::fs::metadata(path).with_context(|| format!("cannot open {shown}"))?;
+    if !meta.file_type().is_fifo() {
+        open_file(path)?;
+    }
+    Ok(())
+}
+
+fn checked(path: &Path, opened: io::Result<File>) -> anyhow::Result<File> {
+    let shown = path.display();
+    let file = opened.with_context(|| format!("cannot open {shown}"))?;
     let meta = file
         .metadata()
         .with_context(|| format!("cannot read {shown}"))?;

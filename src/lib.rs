@@ -17,6 +17,7 @@ pub mod host_counts;
 pub mod host_set;
 pub mod hourly;
 pub mod input;
+pub mod interruptible;
 pub mod lines;
 pub mod output;
 pub mod progress;

@@ -4,9 +4,11 @@
 //! lose output still buffered; instead the first signal is only recorded,
 //! the loop notices it at its next check, finishes and flushes what is
 //! complete, and the tool exits with 130 (SIGINT) or 143 (SIGTERM), the
-//! statuses a shell gives a process killed by those signals. A second
-//! signal exits at once with its status, for a run stuck where it cannot
-//! check (a read from a terminal that never returns).
+//! statuses a shell gives a process killed by those signals. Reads from
+//! inputs that may stay idle wait in slices that look at the flag (see
+//! [`crate::interruptible`]). A second signal exits at once with its
+//! status, for a run stuck where it cannot check (a write to a stdout that
+//! nobody reads).
 
 use std::io;
 use std::sync::Arc;

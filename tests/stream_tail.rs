@@ -58,9 +58,14 @@ struct Tail {
 impl Tail {
     /// Follows `input` (a path, or stdin when `None`).
     fn start(input: Option<&Path>) -> Tail {
+        Tail::spawn(&["--tail"], input)
+    }
+
+    /// Runs with `extra` options on `input` (a path, or stdin when `None`).
+    fn spawn(extra: &[&str], input: Option<&Path>) -> Tail {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_connspy-stream"));
         cmd.args(["--to", "b", "--from", "a", "--max_log_late_seconds", "0"])
-            .arg("--tail")
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .stdin(Stdio::piped());
@@ -307,4 +312,49 @@ fn with_stdin_it_reads_until_stdin_closes() {
     let (exit, rest, _) = tail.finish();
     assert_eq!(exit.code(), Some(0));
     assert_eq!(rest, vec![out(1, "MOST", "c")]);
+}
+
+/// Waits for the exit that one `signal` asks for, which must come within
+/// a fraction of `EXPECT_WITHIN` (the reads look at the stop request every
+/// 50 ms); returns the output not yet read.
+fn stopped_by(tail: Tail, signal: &str, status: i32) -> Vec<String> {
+    tail.signal(signal);
+    let signalled = Instant::now();
+    let (exit, rest, stderr) = tail.finish();
+    assert!(
+        signalled.elapsed() < Duration::from_secs(3),
+        "took {:?} to stop",
+        signalled.elapsed()
+    );
+    assert_eq!(exit.code(), Some(status), "{stderr}");
+    rest
+}
+
+#[test]
+fn an_idle_stdin_stops_on_one_signal_after_the_complete_hours() {
+    let records = rec(0, "a", "b") + &rec(3601, "c", "d") + rec(3602, "e", "f").trim_end();
+    // Followed: the closed hour is out at once; stdin stays open and idle.
+    let mut tail = Tail::start(None);
+    tail.stdin().write_all(records.as_bytes()).unwrap();
+    tail.stdin().flush().unwrap();
+    tail.expect(&hour0());
+    assert_eq!(stopped_by(tail, "TERM", 143), Vec::<String>::new());
+    // Batch: the closed hour is written when the signal ends the run; the
+    // open hour and the unfinished last line are not.
+    let mut batch = Tail::spawn(&[], None);
+    batch.stdin().write_all(records.as_bytes()).unwrap();
+    batch.stdin().flush().unwrap();
+    batch.expect_quiet();
+    assert_eq!(stopped_by(batch, "INT", 130), hour0());
+}
+
+#[test]
+fn waiting_for_a_fifo_writer_stops_on_one_signal() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("conn.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let mut tail = Tail::spawn(&[], Some(&fifo));
+    tail.expect_quiet();
+    assert_eq!(stopped_by(tail, "TERM", 143), Vec::<String>::new());
 }

@@ -220,7 +220,7 @@ fn run() -> anyhow::Result<()> {
         if let Some(path) = name.path()
             && (followed != Some(i) || path.exists())
         {
-            input::open_file(path)?;
+            input::check_readable(path)?;
         }
     }
     if let Some(path) = followed.and_then(|i| inputs[i].path())
@@ -255,11 +255,14 @@ fn run() -> anyhow::Result<()> {
     let out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     let mut agg = Aggregator::new(config, out);
     for (i, name) in inputs.iter().enumerate() {
-        let mut source = open_source(name, followed == Some(i), cli.verbose)?;
-        pump(&mut agg, &name.to_string(), source.as_mut(), &stop)?;
+        let mut source = open_source(name, followed == Some(i), &signals, cli.verbose)?;
+        let pumped = pump(&mut agg, &name.to_string(), source.as_mut(), &stop);
         if stop() {
+            // A stop cuts reads short: a decompressor that then finds its
+            // input truncated has not met an error of the input.
             break;
         }
+        pumped?;
     }
     let summary = agg.finish(!cli.only_complete_hours && !stop())?;
     if cli.stats {
@@ -269,11 +272,13 @@ fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The lines of one input: read to its end (decompressed if need be), or,
-/// when `follow`ed, a file followed like `tail -F` until a stop signal.
+/// The lines of one input: read to its end (decompressed if need be, in
+/// waits a stop signal ends however idle the input), or, when `follow`ed,
+/// a file followed like `tail -F` until a stop signal.
 fn open_source(
     name: &InputName,
     follow: bool,
+    signals: &StopSignals,
     verbose: bool,
 ) -> anyhow::Result<Box<dyn LineSource + Send>> {
     if follow && let Some(path) = name.path() {
@@ -282,7 +287,7 @@ fn open_source(
                 .with_context(|| format!("cannot open {}", path.display()))?,
         ));
     }
-    let stream = input::open_stream(name)?;
+    let stream = input::open_interruptible(name, signals)?;
     if verbose && let Some(format) = stream.compression {
         note(
             TOOL,
