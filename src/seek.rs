@@ -17,7 +17,7 @@
 //! lets tests check that without timing anything.
 
 use crate::lines::{LineStep, next_line_start};
-use crate::record::parse_record;
+use crate::record::{MAX_LINE_BYTES, parse_record};
 use crate::timestamp::{Duration, Timestamp};
 
 /// The part of a log a query must read, and what finding it cost.
@@ -72,12 +72,15 @@ struct Probe {
 
 /// The first well-formed record whose line starts in `[from, limit)`.
 ///
-/// Malformed lines are stepped over; the scan never passes `limit`, so a
-/// run of malformed lines costs at most the bytes of the range being
-/// searched, and the bisection stays O(file size) in its worst case and
-/// O(log(file size)) probes always.
+/// Malformed lines are stepped over; the scan never passes `limit` by more
+/// than [`MAX_LINE_BYTES`] (a line that starts before it and ends further
+/// on is malformed anyway), so a run of malformed lines, or one endless
+/// line, costs at most the bytes of the range being searched: the
+/// bisection stays O(file size) in its worst case and O(log(file size))
+/// probes always.
 fn first_record(buf: &[u8], from: usize, limit: usize) -> Option<Probe> {
-    let mut step = LineStep::new(from, buf.len());
+    let scan_end = limit.saturating_add(MAX_LINE_BYTES + 1).min(buf.len());
+    let mut step = LineStep::new(from, scan_end);
     loop {
         let start = step.position();
         if start >= limit {
@@ -121,7 +124,7 @@ fn bisect(
         *probes += 1;
         match (
             bound,
-            first_record(buf, next_line_start(buf, mid).max(from), hi),
+            first_record(buf, next_line_start(&buf[..hi], mid).max(from), hi),
         ) {
             (Bound::Start, Some(p)) if proves(p.ts) => {
                 found = Some(p.next);
