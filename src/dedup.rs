@@ -334,17 +334,23 @@ impl Spool {
     /// Appends one entry made of `parts`, back to back.
     fn push(&mut self, parts: &[&[u8]]) -> io::Result<()> {
         if self.pending.len() >= SPILL_BYTES {
-            let file = match &mut self.file {
-                Some(f) => f,
-                None => self.file.insert(tempfile::tempfile()?),
-            };
-            file.write_all(&self.pending)?;
-            self.pending.clear();
+            self.spill().map_err(|e| spill_error("write", e))?;
         }
         for part in parts {
             self.pending.extend_from_slice(part);
         }
         self.len += 1;
+        Ok(())
+    }
+
+    /// Moves the pending entries to the end of the temporary file.
+    fn spill(&mut self) -> io::Result<()> {
+        let file = match &mut self.file {
+            Some(f) => f,
+            None => self.file.insert(tempfile::tempfile()?),
+        };
+        file.write_all(&self.pending)?;
+        self.pending.clear();
         Ok(())
     }
 
@@ -357,7 +363,7 @@ impl Spool {
         let mut pending = &self.pending[..];
         match self.file {
             Some(mut file) => {
-                file.rewind()?;
+                file.rewind().map_err(|e| spill_error("read", e))?;
                 let mut reader = BufReader::with_capacity(64 * 1024, file).chain(pending);
                 for _ in 0..self.len {
                     read_entry(&mut reader)?;
@@ -400,6 +406,19 @@ impl Spool {
             f(&name)
         })
     }
+}
+
+/// A spill file that cannot be written or read back: the run must stop
+/// (a list would lose hosts), with a message saying where and what to do.
+fn spill_error(doing: &str, e: io::Error) -> io::Error {
+    io::Error::new(
+        e.kind(),
+        format!(
+            "cannot {doing} the spill file of a long host list in {} ({e}); \
+             point TMPDIR at a writable directory with room",
+            std::env::temp_dir().display()
+        ),
+    )
 }
 
 #[cfg(test)]

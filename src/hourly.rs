@@ -252,7 +252,7 @@ impl<W: Write> Aggregator<W> {
                     Ok(())
                 }
             })
-            .with_context(|| format!("writing window {start}.0"))?;
+            .with_context(|| format!("cannot write window {start}.0 to stdout"))?;
         self.windows_printed += 1;
         Ok(())
     }
@@ -312,7 +312,7 @@ impl<W: Write> Aggregator<W> {
                 self.print_window(window)?;
             }
         }
-        self.out.flush().context("writing the output")?;
+        self.out.flush().context("cannot write to stdout")?;
         self.malformed.finish();
         self.too_late.finish();
         Ok(self.summary())

@@ -454,3 +454,67 @@ fn a_bounded_summary_keeps_a_heavy_host_among_a_flood() {
     let count: u64 = f[5].parse().unwrap();
     assert!((2000..=2000 + 8000 / 8).contains(&count), "{count}");
 }
+
+#[test]
+fn a_full_stdout_is_an_error_naming_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "conn.log", &log());
+    for extra in [&[][..], &["--tail"]] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        // With --tail each hour is flushed as it closes, so the error comes
+        // from the first hour and ends the run before any waiting.
+        let o = Command::new(BIN)
+            .args(args(&[f.to_str().unwrap()]))
+            .args(extra)
+            .stdout(full)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{extra:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with("connspy-stream: cannot write ")
+                && err.contains("stdout")
+                && err.contains("No space left on device"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_spill_file_that_cannot_be_written_stops_the_run_with_exit_1() {
+    // Hour 0 is complete before hour 1's TO list outgrows memory (512 Ki
+    // hosts) and must spill into a TMPDIR that does not exist.
+    let mut text = rec(1, "a", "zyla");
+    for i in 0..530_000 {
+        text.push_str(&rec(3601 + i % 1000, &format!("s{i}"), "zyla"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let tmpdir = dir.path().join("missing");
+    let mut child = Command::new(BIN)
+        .args(args(&["--exact", "--max_log_late_seconds", "0"]))
+        .env("TMPDIR", &tmpdir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || drop(input.write_all(text.as_bytes())));
+    let o = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(stdout(&o), out(0, "TO", "a") + &out(0, "MOST", "a"));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "connspy-stream: cannot write the spill file of a long host list in {} (No such \
+             file or directory (os error 2)); point TMPDIR at a writable directory with room\n",
+            tmpdir.display()
+        )
+    );
+}
