@@ -239,11 +239,16 @@ fn stdin_file() -> anyhow::Result<File> {
 /// its own `open`, and closing it again would break that writer's pipe.
 pub fn check_readable(path: &Path) -> anyhow::Result<()> {
     let shown = path.display();
-    let meta = std::fs::metadata(path).with_context(|| format!("cannot open {shown}"))?;
-    if !meta.file_type().is_fifo() {
+    std::fs::metadata(path).with_context(|| format!("cannot open {shown}"))?;
+    if !is_fifo(path) {
         open_file(path)?;
     }
     Ok(())
+}
+
+/// Whether `path` names a FIFO (also `/dev/stdin` when stdin is a pipe).
+pub fn is_fifo(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|meta| meta.file_type().is_fifo())
 }
 
 fn checked(path: &Path, opened: io::Result<File>) -> anyhow::Result<File> {

@@ -358,3 +358,21 @@ fn waiting_for_a_fifo_writer_stops_on_one_signal() {
     tail.expect_quiet();
     assert_eq!(stopped_by(tail, "TERM", 143), Vec::<String>::new());
 }
+
+#[test]
+fn a_followed_fifo_is_read_until_its_writer_closes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("conn.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let mut tail = Tail::start(Some(&fifo));
+    let mut writer = OpenOptions::new().write(true).open(&fifo).unwrap();
+    writer
+        .write_all((rec(0, "a", "b") + &rec(3601, "c", "d")).as_bytes())
+        .unwrap();
+    tail.expect(&hour0());
+    drop(writer);
+    let (exit, rest, stderr) = tail.finish();
+    assert_eq!(exit.code(), Some(0), "{stderr}");
+    assert_eq!(rest, vec![out(1, "MOST", "c")]);
+}

@@ -223,8 +223,11 @@ fn run() -> anyhow::Result<()> {
             input::check_readable(path)?;
         }
     }
+    // (A FIFO is read as a stream, decompressed if need be; reading its
+    // first bytes here would take them from it.)
     if let Some(path) = followed.and_then(|i| inputs[i].path())
         && path.exists()
+        && !input::is_fifo(path)
         && let Some(format) = input::compression_of(path)?
     {
         return Err(UsageError(format!(
@@ -274,14 +277,19 @@ fn run() -> anyhow::Result<()> {
 
 /// The lines of one input: read to its end (decompressed if need be, in
 /// waits a stop signal ends however idle the input), or, when `follow`ed,
-/// a file followed like `tail -F` until a stop signal.
+/// a file followed like `tail -F` until a stop signal. A followed FIFO is
+/// read until its writer closes it, like stdin: it has no end to wait at,
+/// nor a name that could be rotated.
 fn open_source(
     name: &InputName,
     follow: bool,
     signals: &StopSignals,
     verbose: bool,
 ) -> anyhow::Result<Box<dyn LineSource + Send>> {
-    if follow && let Some(path) = name.path() {
+    if follow
+        && let Some(path) = name.path()
+        && !input::is_fifo(path)
+    {
         return Ok(Box::new(
             Follower::new(path, DEFAULT_POLL)
                 .with_context(|| format!("cannot open {}", path.display()))?,
