@@ -151,15 +151,14 @@ impl<R: Read> BlockReader<R> {
     }
 }
 
-/// A reader that hands out at most `step` bytes per call: tests use it to
-/// check that results do not depend on where reads split the data.
-#[cfg(test)]
-pub(crate) struct Trickle<'a> {
+/// A reader that hands out at most `step` bytes per call: tests and the
+/// fuzz targets use it to check that results do not depend on where reads
+/// split the data.
+pub struct Trickle<'a> {
     pub data: &'a [u8],
     pub step: usize,
 }
 
-#[cfg(test)]
 impl Read for Trickle<'_> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         let n = self.step.min(out.len()).min(self.data.len());
