@@ -1,0 +1,39 @@
+//! The line parser on arbitrary bytes: never a panic, and every verdict
+//! agrees with the obvious definition of SPEC §1 (three runs of
+//! non-separators; the first a `TS`).
+
+#![no_main]
+
+use connspy::record::{MAX_LINE_BYTES, Malformed, is_separator, parse_record};
+use connspy::timestamp::{LARGEST_SECONDS_VALUE, Timestamp, parse_cli_time, parse_lateness};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|line: &[u8]| {
+    let fields: Vec<&[u8]> = line
+        .split(|&b| is_separator(b))
+        .filter(|f| !f.is_empty())
+        .collect();
+    match (parse_record(line), &fields[..]) {
+        (Ok(rec), [ts, from, to]) => {
+            assert_eq!((rec.from, rec.to), (*from, *to));
+            assert_eq!(Ok(rec.ts), Timestamp::parse(ts));
+        }
+        (Err(Malformed::Blank), []) => {}
+        (Err(Malformed::FieldCount(n)), _) if !fields.is_empty() && fields.len() != 3 => {
+            assert_eq!(n, fields.len().min(4))
+        }
+        (Err(Malformed::BadTimestamp(e)), [ts, _, _]) => assert_eq!(Err(e), Timestamp::parse(ts)),
+        (Err(Malformed::TooLong), _) if line.len() > MAX_LINE_BYTES => {}
+        (verdict, _) => panic!("{verdict:?} for fields {fields:?}"),
+    }
+    // A time in the seconds range prints as the `TS` it parses from.
+    if let Ok(ts) = Timestamp::parse(line)
+        && ts.as_nanos() / 1_000_000_000 <= u128::from(LARGEST_SECONDS_VALUE)
+    {
+        assert_eq!(Timestamp::parse(ts.to_string().as_bytes()), Ok(ts));
+    }
+    if let Ok(text) = std::str::from_utf8(line) {
+        let _ = parse_cli_time(text);
+        let _ = parse_lateness(text);
+    }
+});
