@@ -11,8 +11,8 @@
 //! needs is prepared beforehand: each guarded map registers its address
 //! range and a ready-made message line in a fixed table of slots. On a
 //! fault inside a registered range the handler writes that line to stderr
-//! and ends the process with `_exit(1)` (a runtime error; the answer would
-//! be incomplete). Any other SIGBUS is not ours: the handler restores the
+//! (once, however many threads fault together) and ends the process with
+//! `_exit(1)` (a runtime error; the answer would be incomplete). Any other SIGBUS is not ours: the handler restores the
 //! action that was there before (Rust's runtime reports stack overflows
 //! through it) and raises the signal again, so that it meets that action
 //! (a faulting access also runs again and faults once more).
@@ -63,6 +63,9 @@ const REASON: &str = "the file shrank while it was being read (truncated by anot
 
 /// The generic line, for a map without a slot (built when installing).
 static UNNAMED_MESSAGE: OnceLock<Box<[u8]>> = OnceLock::new();
+
+/// Set by the first thread whose fault is reported.
+static REPORTING: AtomicBool = AtomicBool::new(false);
 
 /// The SIGBUS action in place before ours.
 static PREVIOUS: OnceLock<libc::sigaction> = OnceLock::new();
@@ -182,6 +185,13 @@ extern "C" fn on_sigbus(_signal: libc::c_int, info: *mut libc::siginfo_t, _conte
     unsafe {
         let address = (*info).si_addr() as usize;
         if let Some((message, len)) = message_for(address) {
+            // Several threads may fault at once: the first one reports and
+            // ends the process; the others wait for that end in silence.
+            if REPORTING.swap(true, Ordering::AcqRel) {
+                loop {
+                    libc::pause();
+                }
+            }
             libc::write(libc::STDERR_FILENO, message.cast(), len);
             libc::_exit(1);
         }
