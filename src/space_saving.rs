@@ -164,7 +164,8 @@ impl SpaceSaving {
             .insert_unique(hash, i, |&j| slots[j as usize].hash);
     }
 
-    /// The `k` most active hosts with their counts, in output order.
+    /// The `k` most active hosts with their counts, in output order. Sorts
+    /// a copy of the counters (24 bytes each, while the window prints).
     pub fn top(&self, k: usize) -> Vec<(&[u8], u64)> {
         let mut order = self.counters.clone();
         order.sort_unstable_by(|a, b| b.count.cmp(&a.count).then(a.entry.cmp(&b.entry)));
