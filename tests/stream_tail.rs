@@ -349,6 +349,21 @@ fn an_idle_stdin_stops_on_one_signal_after_the_complete_hours() {
 }
 
 #[test]
+fn a_stop_in_the_middle_of_compressed_stdin_is_a_stop_not_an_error() {
+    // The stop cuts the decompressor's input short; that is not a damaged
+    // stream to report, only the end of the run.
+    let records = rec(0, "a", "b") + &rec(3601, "c", "d");
+    let zst = zstd::encode_all(records.repeat(100).as_bytes(), 1).unwrap();
+    for extra in [&[][..], &["--tail"]] {
+        let mut run = Tail::spawn(extra, None);
+        run.stdin().write_all(&zst[..zst.len() / 2]).unwrap();
+        run.stdin().flush().unwrap();
+        run.expect_quiet();
+        stopped_by(run, "TERM", 143);
+    }
+}
+
+#[test]
 fn waiting_for_a_fifo_writer_stops_on_one_signal() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("conn.fifo");
