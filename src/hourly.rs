@@ -90,6 +90,8 @@ pub struct Summary {
 /// [`feed`](Self::feed)), then call [`finish`](Self::finish).
 pub struct Aggregator<W: Write> {
     config: HourlyConfig,
+    /// Reused by [`feed`](Self::feed), which parses on this thread.
+    parse_buffer: ParsedLines,
     out: StreamWriter<W>,
     lists: ListMaker,
     /// Sorted by start, oldest first; every one has at least one record.
@@ -113,6 +115,7 @@ pub struct Aggregator<W: Write> {
 impl<W: Write> Aggregator<W> {
     pub fn new(config: HourlyConfig, out: W) -> Aggregator<W> {
         Aggregator {
+            parse_buffer: ParsedLines::default(),
             malformed: MalformedReport::new(TOOL, config.strict, config.quiet),
             too_late: TooLateReport {
                 quiet: config.quiet,
@@ -158,12 +161,16 @@ impl<W: Write> Aggregator<W> {
     pub fn feed(&mut self, block: Block<'_>) -> anyhow::Result<()> {
         match block {
             Block::Lines(mut bytes) => {
-                let mut parsed = ParsedLines::default();
-                while !bytes.is_empty() {
+                // The parse buffer is kept for the next block: allocating
+                // one per block would cost page faults on every block.
+                let mut parsed = std::mem::take(&mut self.parse_buffer);
+                let mut fed = Ok(());
+                while fed.is_ok() && !bytes.is_empty() {
                     bytes = &bytes[parsed.fill(bytes)..];
-                    self.feed_parsed(&parsed)?;
+                    fed = self.feed_parsed(&parsed);
                 }
-                Ok(())
+                self.parse_buffer = parsed;
+                fed
             }
             Block::Overlong => self.feed_overlong(),
         }
@@ -418,6 +425,7 @@ const BLOCKS_AHEAD: usize = 4;
 /// (which must stay in order, on this one): parsing is about a third of
 /// the work per line, so the two overlap on two cores. The reader stops at
 /// its next check once this side returns, whether it ended or failed.
+/// With a single core the two run in line instead.
 pub fn pump<W: Write>(
     agg: &mut Aggregator<W>,
     name: &str,
@@ -425,6 +433,20 @@ pub fn pump<W: Write>(
     stop: &(dyn Fn() -> bool + Sync),
 ) -> anyhow::Result<()> {
     agg.begin_input(name);
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+        // One core (as CPU affinity may allow): a reading thread could only
+        // add its hand-over to the same work, so read and parse in line.
+        while let Some(event) = source
+            .next_event(stop)
+            .with_context(|| format!("cannot read {name}"))?
+        {
+            match event {
+                Event::Block(block) => agg.feed(block)?,
+                Event::Restarted(why) => agg.restart_input(why),
+            }
+        }
+        return Ok(());
+    }
     let done = AtomicBool::new(false);
     let reader_stop = || stop() || done.load(Ordering::Relaxed);
     std::thread::scope(|scope| {

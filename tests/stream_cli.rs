@@ -518,3 +518,19 @@ fn a_spill_file_that_cannot_be_written_stops_the_run_with_exit_1() {
         )
     );
 }
+
+#[test]
+fn one_core_reads_in_line_and_prints_the_same() {
+    // With one CPU allowed, the reading thread is not used (see `pump`);
+    // the answer must not change. `taskset` comes with util-linux.
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "conn.log", &log());
+    let path = log.to_str().unwrap();
+    let pinned = Command::new("taskset")
+        .args(["-c", "0", BIN])
+        .args(args(&[path]))
+        .output()
+        .expect("taskset (util-linux) runs");
+    assert!(pinned.status.success(), "{}", stderr(&pinned));
+    assert_eq!(stdout(&pinned), expected_all());
+}
