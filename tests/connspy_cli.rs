@@ -1,7 +1,9 @@
 //! The real `connspy` binary: answers, inputs, and every error path of
 //! SPEC §2 and §4 with its exit status and message.
 
-use std::io::{BufRead, BufReader, Write};
+mod common;
+
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -429,28 +431,18 @@ fn a_closed_stdout_ends_quietly() {
         .collect();
     let log = write(dir.path(), "big.log", &text);
     for extra in [&[][..], &["--nofastseek"]] {
-        let mut child = Command::new(BIN)
-            .args([
-                "--to",
-                "zyla",
-                "--time_init",
-                "0",
-                "--time_end",
-                "9999999999",
-            ])
-            .args(extra)
-            .arg(&log)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
+        let mut args = vec![
+            "--to",
+            "zyla",
+            "--time_init",
+            "0",
+            "--time_end",
+            "9999999999",
+        ];
+        args.extend_from_slice(extra);
+        args.push(log.to_str().unwrap());
+        let (first, o) = common::first_line_then_close(BIN, &args);
         assert_eq!(first, "source-0\n");
-        // The reader is dropped here: the pipe is closed.
-        let o = child.wait_with_output().unwrap();
         assert_eq!(o.status.code(), Some(0), "{extra:?}");
         assert!(o.stderr.is_empty(), "{extra:?}: {}", stderr(&o));
     }

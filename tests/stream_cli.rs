@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -208,27 +208,9 @@ fn a_closed_stdout_ends_the_run_quietly() {
     }
     let dir = tempfile::tempdir().unwrap();
     let f = write(dir.path(), "big.log", &text);
-    let mut child = Command::new(BIN)
-        .args(args(&["--exact", f.to_str().unwrap()]))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    // The reader is dropped here: the pipe is closed.
+    let (first, o) = common::first_line_then_close(BIN, &args(&["--exact", f.to_str().unwrap()]));
     assert_eq!(first, out(0, "TO", "sender0"));
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    let status = child.wait().unwrap();
-    assert_eq!((status.code(), err.as_str()), (Some(0), ""));
+    assert_eq!((o.status.code(), stderr(&o)), (Some(0), ""));
 }
 
 #[test]

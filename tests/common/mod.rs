@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests that drive the real binaries.
+//! Each test crate compiles this module and uses only some of it.
+#![allow(dead_code)]
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Output, Stdio};
 
 /// Starts `bin` with `args` and all three standard streams piped.
@@ -28,4 +30,18 @@ pub fn run_with_stdin(bin: &str, args: &[&str], stdin: &[u8]) -> Output {
     let output = child.wait_with_output().unwrap();
     writer.join().unwrap();
     output
+}
+
+/// Runs `bin` with `args`, reads the first line of its stdout, then closes
+/// the pipe (as `| head -1` does) and waits; returns that line and how the
+/// run ended (its status and stderr).
+pub fn first_line_then_close(bin: &str, args: &[&str]) -> (String, Output) {
+    let mut child = spawn_piped(bin, args);
+    drop(child.stdin.take());
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    // The reader is dropped here: the pipe is closed.
+    (first, child.wait_with_output().unwrap())
 }
