@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use crate::record::Malformed;
+use crate::parse::record::Malformed;
 
 /// How many malformed lines are shown one by one.
 pub const SHOWN_MALFORMED: u64 = 5;

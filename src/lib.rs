@@ -1,34 +1,29 @@
 //! connspy: who talked to whom, and when, from connection logs.
 //!
 //! The library behind two tools: `connspy` answers a time-range query by
-//! seeking into a memory-mapped log, `connspy-stream` summarises a log hour
-//! by hour in bounded memory, in batch or while following a growing file.
-//! Both read the same line format (`TS FROM_HOST TO_HOST`, see [`record`])
-//! and rely on the same promise: the lateness bound `L`.
+//! seeking into a memory-mapped log, `connspy-stream` summarises a log
+//! window by window in bounded memory, in batch or while following a
+//! growing file. Both read the same records (`TS FROM_HOST TO_HOST`, see
+//! [`parse`]) and rely on the same promise, the lateness bound `L`
+//! (`docs/behaviour.md#lateness-bound`).
+//!
+//! The modules, by what they serve; each may use only those above it:
+//! - [`parse`]: lines, records, timestamps and host identity: every rule
+//!   of the input's syntax. Uses nothing else of the crate.
+//! - [`io`]: getting bytes: opening inputs, mapping, streaming, decompressing,
+//!   following a file, stop signals. Uses `parse` (line boundaries only).
+//! - [`query`]: the `connspy` query: seek, scan, merge, answer.
+//! - [`stream`]: the `connspy-stream` aggregation: windows, lists, counts.
+//! - [`output`], [`diagnostics`], [`exit`], [`cli`]: what both tools share
+//!   toward the user: row formats, messages on stderr, exit statuses and
+//!   the command line.
 
-pub mod block_reader;
 pub mod cli;
-pub mod compressed;
-pub mod dedup;
 pub mod diagnostics;
 pub mod exit;
-pub mod follow;
-pub mod host_counts;
-pub mod host_set;
-pub mod hourly;
-pub mod input;
-pub mod interruptible;
-pub mod lines;
+pub mod io;
 pub mod output;
-pub mod progress;
+pub mod parse;
 pub mod query;
-pub mod read_ahead;
-pub mod record;
-pub mod seek;
-pub mod sigbus;
-pub mod signals;
-pub mod space_saving;
-pub mod timestamp;
-pub mod whole;
-pub mod window;
-pub mod window_rows;
+pub mod stream;
+pub mod tool;

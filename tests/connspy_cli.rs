@@ -306,8 +306,8 @@ fn validation_errors_exit_2_with_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let log = write(dir.path(), "conn.log", LOG);
     let log = log.to_str().unwrap();
-    assert_usage_error(&["--to", "a", "--time_end", "5", log], "--time_init");
-    assert_usage_error(&["--to", "a", "--time_init", "5", log], "--time_end");
+    assert_usage_error(&["--to", "a", "--time_end", "5", log], "--time-init");
+    assert_usage_error(&["--to", "a", "--time_init", "5", log], "--time-end");
     assert_usage_error(
         &["--to", "a", "--time_init", "x", "--time_end", "5", log],
         "'x'",
@@ -330,7 +330,7 @@ fn validation_errors_exit_2_with_one_line() {
     );
     assert_usage_error(
         &["--to", "a", "--time_init", "6", "--time_end", "5", log],
-        "before --time_init",
+        "before --time-init",
     );
     assert_usage_error(
         &[
@@ -410,10 +410,10 @@ fn help_and_version_exit_0() {
     for option in [
         "--to",
         "--from",
-        "--time_init",
-        "--time_end",
-        "--nofastseek",
-        "--max_log_late_seconds",
+        "--time-init",
+        "--time-end",
+        "--no-fast-seek",
+        "--max-log-late-seconds",
         "Example",
     ] {
         assert!(stdout(&help).contains(option), "help lacks {option}");

@@ -7,10 +7,10 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use connspy::diagnostics::MalformedReport;
-use connspy::input::{self, InputName, MmapChoice};
+use connspy::io::input::{self, InputName, MmapChoice};
 use connspy::output::Format;
+use connspy::parse::timestamp::{Duration, Timestamp};
 use connspy::query::{self, Answer, Query, Side};
-use connspy::timestamp::{Duration, Timestamp};
 use proptest::prelude::*;
 
 /// One generated line: what kind, and the random choices that shape it.

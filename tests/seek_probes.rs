@@ -1,8 +1,8 @@
 //! The seeker's cost is O(log n) probes: counted on generated layouts of
 //! growing size, never timed.
 
-use connspy::seek::seek_region;
-use connspy::timestamp::{Duration, Timestamp};
+use connspy::parse::timestamp::{Duration, Timestamp};
+use connspy::query::seek::seek_region;
 
 /// `n` records one second apart with some records up to `late` seconds
 /// behind and a malformed line every 97 lines.

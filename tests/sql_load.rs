@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use connspy::query::COLUMNS as CONNSPY_COLUMNS;
-use connspy::window_rows::COLUMNS as STREAM_COLUMNS;
+use connspy::stream::rows::COLUMNS as STREAM_COLUMNS;
 use rusqlite::Connection;
 
 const STREAM: &str = env!("CARGO_BIN_EXE_connspy-stream");

@@ -14,10 +14,10 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use connspy::diagnostics::MalformedReport;
-use connspy::input::{self, InputName, MmapChoice, Opened};
+use connspy::io::input::{self, InputName, MmapChoice, Opened};
 use connspy::output::Format;
+use connspy::parse::timestamp::{Duration as Lateness, Timestamp};
 use connspy::query::{self, Answer, Query, Side};
-use connspy::timestamp::{Duration as Lateness, Timestamp};
 
 /// Set in the child process of the SIGBUS tests: the log it maps.
 const CHILD_LOG: &str = "CONNSPY_TEST_SIGBUS_LOG";
@@ -91,7 +91,7 @@ fn run_child(act: &str, log: &Path) -> std::process::Output {
 #[ignore = "run by the SIGBUS tests in a child process"]
 fn sigbus_child() {
     let log = std::env::var_os(CHILD_LOG).expect("run by the SIGBUS tests");
-    connspy::sigbus::install("connspy").unwrap();
+    connspy::io::sigbus::install("connspy").unwrap();
     let name = InputName::Path(log.clone().into());
     let Ok(Opened::Whole(whole)) = input::open(&name, MmapChoice::Auto) else {
         panic!("not mapped");

@@ -11,12 +11,13 @@
 
 #![no_main]
 
-use connspy::block_reader::{BlockReader, Trickle};
-use connspy::dedup::Dedup;
-use connspy::hourly::{Aggregator, HourlyConfig, Summary, pump};
+use connspy::io::block_reader::{BlockReader, Trickle};
 use connspy::output::Format;
-use connspy::timestamp::Duration;
-use connspy::window::{Counting, Report, WindowWidth};
+use connspy::parse::timestamp::Duration;
+use connspy::stream::aggregator::{Aggregator, HourlyConfig, Summary};
+use connspy::stream::dedup::Dedup;
+use connspy::stream::pump::pump;
+use connspy::stream::window::{Counting, Report, WindowWidth};
 use libfuzzer_sys::fuzz_target;
 
 /// Bounds in seconds the fuzzer picks from: none, usual, and ones that

@@ -4,8 +4,8 @@
 
 #![no_main]
 
-use connspy::record::{MAX_LINE_BYTES, Malformed, is_separator, parse_record};
-use connspy::timestamp::{LARGEST_SECONDS_VALUE, Timestamp, parse_cli_time, parse_lateness};
+use connspy::parse::record::{MAX_LINE_BYTES, Malformed, is_separator, parse_record};
+use connspy::parse::timestamp::{LARGEST_SECONDS_VALUE, Timestamp, parse_cli_time, parse_lateness};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|line: &[u8]| {

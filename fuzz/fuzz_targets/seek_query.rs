@@ -14,12 +14,12 @@ use std::io::Cursor;
 use std::path::PathBuf;
 
 use connspy::diagnostics::MalformedReport;
-use connspy::input::{InputName, Opened, Stream};
+use connspy::io::input::{InputName, Opened, Stream};
+use connspy::io::whole::Whole;
 use connspy::output::Format;
+use connspy::parse::record::parse_record;
+use connspy::parse::timestamp::{Duration, Timestamp};
 use connspy::query::{self, Answer, Query, Side};
-use connspy::record::parse_record;
-use connspy::timestamp::{Duration, Timestamp};
-use connspy::whole::Whole;
 use libfuzzer_sys::fuzz_target;
 
 /// Bounds in seconds the fuzzer picks from.

@@ -23,7 +23,8 @@ use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::block_reader::{Block, BlockReader};
+use crate::io::block_reader::BlockReader;
+use crate::io::source::{Event, LineSource, Restart};
 
 /// How long a follower waits at the end of data before looking again.
 pub const DEFAULT_POLL: Duration = Duration::from_millis(200);
@@ -31,36 +32,6 @@ pub const DEFAULT_POLL: Duration = Duration::from_millis(200);
 /// The longest a wait goes without asking whether to stop, so that a stop
 /// signal is acted on well within half a second whatever the poll interval.
 const STOP_CHECK: Duration = Duration::from_millis(50);
-
-/// What a follower hands out.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Event<'a> {
-    /// Whole lines of the file being read (or a skipped overlong line).
-    Block(Block<'a>),
-    /// Reading starts again at the start of a file: line numbers restart
-    /// at 1 with the next block.
-    Restarted(Restart),
-}
-
-/// Why reading started again at the start of a file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Restart {
-    /// The path names another file (the old one was rotated away or
-    /// deleted); the old one was read to its end first.
-    Replaced,
-    /// The file became shorter than what had been read (copytruncate);
-    /// an unfinished last line read before was dropped.
-    Truncated,
-}
-
-impl std::fmt::Display for Restart {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Restart::Replaced => "has been replaced; following the new file from its start",
-            Restart::Truncated => "file truncated; reading it again from its start",
-        })
-    }
-}
 
 /// Which file a path names: the same device and inode is the same file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -266,9 +237,17 @@ fn open(path: &Path) -> io::Result<(File, FileId)> {
     Ok((file, FileId::of(&meta)))
 }
 
+impl LineSource for Follower {
+    /// Never ends by itself: only `stop` ends it.
+    fn next_event(&mut self, stop: &dyn Fn() -> bool) -> io::Result<Option<Event<'_>>> {
+        self.next_block(stop)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::io::block_reader::Block;
     use std::fs::OpenOptions;
     use std::io::Write;
     use std::sync::Arc;

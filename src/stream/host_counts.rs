@@ -19,19 +19,19 @@
 //!
 //! Each count also carries two marks, "the TO / FROM list has met this
 //! host this hour", which make set membership free: the table that counts a
-//! host already is an exact set of the hour's hosts (see [`crate::dedup`]).
+//! host already is an exact set of the hour's hosts (see [`crate::stream::dedup`]).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use crate::host_set::HostSet;
+use crate::parse::host_set::HostSet;
 
 /// A host of one hour's table, by position in first-seen order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HostId(u32);
 
 impl HostId {
-    /// The position as stored in a spool of ids (see [`crate::dedup`]).
+    /// The position as stored in a spool of ids (see [`crate::stream::dedup`]).
     pub(crate) fn to_raw(self) -> u32 {
         self.0
     }

@@ -4,7 +4,7 @@
 //! (another process truncated the file after it was mapped) raises SIGBUS,
 //! which by default kills the process with no word of why. `connspy`
 //! checks the file's size before each block it reads (see
-//! [`crate::whole`]), which turns the common case into an ordinary error;
+//! [`crate::io::whole`]), which turns the common case into an ordinary error;
 //! this handler covers the window between that check and the read.
 //!
 //! The handler may only do what is async-signal-safe, so everything it

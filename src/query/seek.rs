@@ -16,9 +16,9 @@
 //! Each search costs O(log(file size)) probes; the [`Seek::probes`] count
 //! lets tests check that without timing anything.
 
-use crate::lines::{LineStep, next_line_start};
-use crate::record::{MAX_LINE_BYTES, parse_record};
-use crate::timestamp::{Duration, Timestamp};
+use crate::parse::lines::{LineStep, next_line_start};
+use crate::parse::record::{MAX_LINE_BYTES, parse_record};
+use crate::parse::timestamp::{Duration, Timestamp};
 
 /// The part of a log a query must read, and what finding it cost.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -22,29 +22,25 @@
 //! and following a growing one (`--tail`) are both just sources.
 
 use std::collections::VecDeque;
-use std::io::{self, Read, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
+use std::io::{self, Write};
 
 use anyhow::Context;
 
-use crate::block_reader::{Block, BlockReader};
-use crate::dedup::{Dedup, ListMaker};
 use crate::diagnostics::{MalformedLine, MalformedReport, SHOWN_MALFORMED};
-use crate::follow::{Event, Follower, Restart};
-use crate::host_counts::ListMark;
-use crate::lines::LineEnds;
+use crate::io::block_reader::Block;
+use crate::io::source::Restart;
 use crate::output::Format;
-use crate::record::{Malformed, Record, parse_record};
-use crate::timestamp::{Duration, Timestamp};
-use crate::window::{Counting, OpenWindow, Report, WindowSpan, WindowWidth};
-use crate::window_rows::StreamWriter;
+use crate::parse::batch::{Item, ParsedLines};
+use crate::parse::record::{Malformed, Record};
+use crate::parse::timestamp::{Duration, Timestamp};
+use crate::stream::dedup::{Dedup, ListMaker};
+use crate::stream::host_counts::ListMark;
+use crate::stream::rows::StreamWriter;
+use crate::stream::too_late::TooLateReport;
+use crate::stream::window::{Counting, OpenWindow, Report, WindowSpan, WindowWidth};
 
 /// The name diagnostics are prefixed with.
 pub const TOOL: &str = "connspy-stream";
-
-/// How many too-late records are shown one by one (then only counted).
-pub const SHOWN_TOO_LATE: u64 = 5;
 
 /// What to aggregate and how.
 #[derive(Clone, Debug)]
@@ -117,10 +113,7 @@ impl<W: Write> Aggregator<W> {
         Aggregator {
             parse_buffer: ParsedLines::default(),
             malformed: MalformedReport::new(TOOL, config.strict, config.quiet),
-            too_late: TooLateReport {
-                quiet: config.quiet,
-                total: 0,
-            },
+            too_late: TooLateReport::new(config.quiet),
             lists: ListMaker::new(config.dedup),
             out: StreamWriter::new(out, config.format, config.report.top),
             config,
@@ -304,7 +297,7 @@ impl<W: Write> Aggregator<W> {
         Summary {
             records: self.records,
             malformed: self.malformed.total(),
-            too_late: self.too_late.total,
+            too_late: self.too_late.total(),
             windows_printed: self.windows_printed,
             bytes: self.bytes,
         }
@@ -346,272 +339,12 @@ fn open_window(
     &mut open[i]
 }
 
-/// Counts too-late records and shows the first few, like
-/// [`MalformedReport`] does for malformed lines.
-#[derive(Debug)]
-struct TooLateReport {
-    quiet: bool,
-    total: u64,
-}
-
-impl TooLateReport {
-    fn record(&mut self, file: &str, line: u64, window: Timestamp, latest: Timestamp) {
-        self.total += 1;
-        if self.total <= SHOWN_TOO_LATE && !self.quiet {
-            let _ = writeln!(
-                io::stderr().lock(),
-                "{TOOL}: {file}:{line}: skipped too-late record: its window {window}.0 \
-                 was already closed (latest time seen: {latest})"
-            );
-        }
-    }
-
-    fn finish(&self) {
-        if self.total > 0 && !self.quiet {
-            let _ = writeln!(
-                io::stderr().lock(),
-                "{TOOL}: {} too-late record(s) skipped in all",
-                self.total
-            );
-        }
-    }
-}
-
-/// Where [`pump`] gets its lines: a file or stdin read to its end (a
-/// [`BlockReader`]), or a file followed like `tail -F` (a [`Follower`]).
-pub trait LineSource {
-    /// The next block of whole lines (each ending in `\n`, except a last
-    /// line at the true end of the input) or restart; `Ok(None)` when the
-    /// source has ended or `stop` returned true.
-    fn next_event(&mut self, stop: &dyn Fn() -> bool) -> io::Result<Option<Event<'_>>>;
-}
-
-impl<R: Read> LineSource for BlockReader<R> {
-    /// Reads to the end of the data, then hands out the unterminated last
-    /// line, if any; asks `stop` before each block, and again at the end of
-    /// the data, which a stop also makes (see [`crate::interruptible`]):
-    /// a line cut short there is not a line.
-    fn next_event(&mut self, stop: &dyn Fn() -> bool) -> io::Result<Option<Event<'_>>> {
-        if stop() {
-            return Ok(None);
-        }
-        if self.has_block()? {
-            return Ok(self.next_block()?.map(Event::Block));
-        }
-        if stop() {
-            return Ok(None);
-        }
-        Ok(self.take_partial().map(Event::Block))
-    }
-}
-
-impl LineSource for Follower {
-    /// Never ends by itself: only `stop` ends it.
-    fn next_event(&mut self, stop: &dyn Fn() -> bool) -> io::Result<Option<Event<'_>>> {
-        self.next_block(stop)
-    }
-}
-
-/// Blocks parsed ahead and waiting for the aggregator: a few, so that the
-/// reading thread stays busy while memory stays at a few blocks (each at
-/// most `MAX_LINE_BYTES` plus a read's worth of bytes, and 48 bytes of
-/// parse per line).
-const BLOCKS_AHEAD: usize = 4;
-
-/// Feeds `source` (named `name` in diagnostics) to `agg` until it ends or
-/// `stop` (a signal flag) turns true.
-///
-/// Reading and parsing run on a second thread, ahead of the aggregation
-/// (which must stay in order, on this one): parsing is about a third of
-/// the work per line, so the two overlap on two cores. The reader stops at
-/// its next check once this side returns, whether it ended or failed.
-/// With a single core the two run in line instead.
-pub fn pump<W: Write>(
-    agg: &mut Aggregator<W>,
-    name: &str,
-    source: &mut (dyn LineSource + Send),
-    stop: &(dyn Fn() -> bool + Sync),
-) -> anyhow::Result<()> {
-    agg.begin_input(name);
-    if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
-        // One core (as CPU affinity may allow): a reading thread could only
-        // add its hand-over to the same work, so read and parse in line.
-        while let Some(event) = source
-            .next_event(stop)
-            .with_context(|| format!("cannot read {name}"))?
-        {
-            match event {
-                Event::Block(block) => agg.feed(block)?,
-                Event::Restarted(why) => agg.restart_input(why),
-            }
-        }
-        return Ok(());
-    }
-    let done = AtomicBool::new(false);
-    let reader_stop = || stop() || done.load(Ordering::Relaxed);
-    std::thread::scope(|scope| {
-        let (parsed_tx, parsed_rx) = mpsc::sync_channel(BLOCKS_AHEAD);
-        let (spare_tx, spare_rx) = mpsc::channel();
-        scope.spawn(move || read_ahead(source, &reader_stop, parsed_tx, spare_rx));
-        let fed = (|| {
-            for ahead in parsed_rx {
-                match ahead.with_context(|| format!("cannot read {name}"))? {
-                    Ahead::Lines(parsed) => {
-                        agg.feed_parsed(&parsed)?;
-                        // The reader may be gone already; then so is the need.
-                        let _ = spare_tx.send(parsed);
-                    }
-                    Ahead::Overlong => agg.feed_overlong()?,
-                    Ahead::Restarted(why) => agg.restart_input(why),
-                }
-                if stop() {
-                    break;
-                }
-            }
-            Ok(())
-        })();
-        done.store(true, Ordering::Relaxed);
-        fed
-    })
-}
-
-/// What the reading thread hands to the aggregator, in input order.
-enum Ahead {
-    Lines(ParsedLines),
-    Overlong,
-    Restarted(Restart),
-}
-
-/// The reading thread: reads `source`, parses each block into a spare
-/// [`ParsedLines`] (returned by the aggregator, so buffers are reused, not
-/// reallocated) and sends it on, until the source ends, `stop` turns true,
-/// or the aggregator hangs up.
-fn read_ahead(
-    source: &mut (dyn LineSource + Send),
-    stop: &dyn Fn() -> bool,
-    parsed: mpsc::SyncSender<io::Result<Ahead>>,
-    spares: mpsc::Receiver<ParsedLines>,
-) {
-    let send = |ahead| parsed.send(ahead).is_ok();
-    loop {
-        let sent = match source.next_event(stop) {
-            Ok(None) => return,
-            Err(e) => {
-                let _ = send(Err(e));
-                return;
-            }
-            Ok(Some(Event::Block(Block::Lines(mut bytes)))) => {
-                let mut sent = true;
-                while sent && !bytes.is_empty() {
-                    let mut lines = spares.try_recv().unwrap_or_default();
-                    bytes = &bytes[lines.fill(bytes)..];
-                    sent = send(Ok(Ahead::Lines(lines)));
-                }
-                sent
-            }
-            Ok(Some(Event::Block(Block::Overlong))) => send(Ok(Ahead::Overlong)),
-            Ok(Some(Event::Restarted(why))) => send(Ok(Ahead::Restarted(why))),
-        };
-        if !sent {
-            return;
-        }
-    }
-}
-
-/// A block of lines with every line parsed: the unit of work handed from
-/// the reading thread to the aggregator. It owns a copy of the block's
-/// bytes, which the parsed hosts point into by offset.
-#[derive(Default)]
-pub struct ParsedLines {
-    bytes: Vec<u8>,
-    items: Vec<Item>,
-    /// Lines in the block.
-    lines: u64,
-}
-
-/// One parsed line of a [`ParsedLines`]; `line` counts from 0 in the block.
-enum Item {
-    Record {
-        ts: Timestamp,
-        from: Span,
-        to: Span,
-        line: u32,
-    },
-    Malformed {
-        line: u32,
-        why: Malformed,
-    },
-}
-
-/// Where a host lies in its block's bytes.
-#[derive(Clone, Copy)]
-struct Span {
-    start: u32,
-    end: u32,
-}
-
-impl Span {
-    /// The position of `part`, a subslice of `whole`. Blocks are under
-    /// 4 GiB (at most `MAX_LINE_BYTES` plus one read).
-    fn within(whole: &[u8], part: &[u8]) -> Span {
-        let start = part.as_ptr() as usize - whole.as_ptr() as usize;
-        Span {
-            start: start as u32,
-            end: (start + part.len()) as u32,
-        }
-    }
-
-    fn range(self) -> std::ops::Range<usize> {
-        self.start as usize..self.end as usize
-    }
-}
-
-/// Lines parsed into one [`ParsedLines`] at most: bounds its parse (48
-/// bytes a line) however short the lines of a block are.
-const LINES_PER_PARSE: usize = 16 * 1024;
-
-impl ParsedLines {
-    /// Replaces the contents with the first lines of `bytes` (whole lines;
-    /// at most [`LINES_PER_PARSE`] of them) and their parse; returns how
-    /// many bytes of `bytes` it took.
-    pub fn fill(&mut self, bytes: &[u8]) -> usize {
-        self.items.clear();
-        let mut ends = LineEnds::new(bytes);
-        let mut start = 0;
-        let mut line = 0u32;
-        let take = loop {
-            if line as usize == LINES_PER_PARSE {
-                break start.min(bytes.len());
-            }
-            // The last line of the input may lack its `\n`.
-            let end = match ends.next() {
-                Some(end) => end,
-                None if start < bytes.len() => bytes.len(),
-                None => break bytes.len(),
-            };
-            // Spans are offsets, so they hold in the copy made below.
-            self.items.push(match parse_record(&bytes[start..end]) {
-                Ok(rec) => Item::Record {
-                    ts: rec.ts,
-                    from: Span::within(bytes, rec.from),
-                    to: Span::within(bytes, rec.to),
-                    line,
-                },
-                Err(why) => Item::Malformed { line, why },
-            });
-            line += 1;
-            start = end + 1;
-        };
-        self.bytes.clear();
-        self.bytes.extend_from_slice(&bytes[..take]);
-        self.lines = line as u64;
-        take
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::io::block_reader::BlockReader;
+    use crate::parse::batch::LINES_PER_PARSE;
+    use crate::stream::pump::pump;
 
     fn config(to: &str, from: &str, lateness: u64) -> HourlyConfig {
         HourlyConfig {
@@ -718,7 +451,7 @@ mod tests {
         assert_eq!(closed_before_end(&past, 300), "1565647200.0\tMOST\ta\n");
         // Fractional lateness is exact too.
         let cfg = |l| HourlyConfig {
-            lateness: crate::timestamp::parse_lateness(l).unwrap(),
+            lateness: crate::parse::timestamp::parse_lateness(l).unwrap(),
             ..config("x", "y", 0)
         };
         let log = rec(0, "a", "b") + "1565650800.25 c d\n";
@@ -885,20 +618,6 @@ mod tests {
     }
 
     #[test]
-    fn a_parse_holds_a_bounded_number_of_lines_and_takes_whole_lines() {
-        let mut parsed = ParsedLines::default();
-        let text = "1 a b\n".repeat(LINES_PER_PARSE + 10);
-        assert_eq!(parsed.fill(text.as_bytes()), 6 * LINES_PER_PARSE);
-        assert_eq!(parsed.lines, LINES_PER_PARSE as u64);
-        // Exactly the limit, the last line without its `\n`.
-        let text = "1 a b\n".repeat(LINES_PER_PARSE - 1) + "2 c d";
-        assert_eq!(parsed.fill(text.as_bytes()), text.len());
-        assert_eq!(parsed.lines, LINES_PER_PARSE as u64);
-        assert_eq!(parsed.fill(b""), 0);
-        assert_eq!(parsed.lines, 0);
-    }
-
-    #[test]
     fn line_numbers_run_on_across_parses_of_one_block() {
         let line = 2 * LINES_PER_PARSE + 7;
         let mut text = "1565647200 a b\n".repeat(line - 1);
@@ -1004,7 +723,7 @@ mod tests {
 
     mod props {
         use super::*;
-        use crate::block_reader::Trickle;
+        use crate::io::block_reader::Trickle;
         use proptest::prelude::*;
 
         /// Logs over a few hours and a small host alphabet (in mixed case),

@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use crate::timestamp::{Timestamp, TimestampError};
+use crate::parse::timestamp::{Timestamp, TimestampError};
 
 /// Lines longer than this are malformed without being parsed, so that a log
 /// with no newline in it never makes a reader buffer it whole.
@@ -164,6 +164,19 @@ pub fn host_eq(a: &[u8], b: &[u8]) -> bool {
 #[inline]
 pub fn write_lowercase(out: &mut Vec<u8>, host: &[u8]) {
     out.extend(host.iter().map(u8::to_ascii_lowercase));
+}
+
+/// Whether the last field of `line` is `host` (compared as hosts are),
+/// without parsing the line: the cheap test a scan makes before parsing a
+/// line that can only matter if it is.
+#[inline]
+pub fn last_field_is(line: &[u8], host: &[u8]) -> bool {
+    let mut end = line.len();
+    while end > 0 && is_separator(line[end - 1]) {
+        end -= 1;
+    }
+    let n = host.len();
+    end > n && is_separator(line[end - n - 1]) && host_eq(&line[end - n..end], host)
 }
 
 #[cfg(test)]

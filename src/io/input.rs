@@ -13,10 +13,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context;
 
-use crate::compressed::{Compression, MAGIC_BYTES, read_head};
-use crate::interruptible::Interruptible;
-use crate::signals::StopSignals;
-use crate::whole::Whole;
+use crate::io::compressed::{Compression, MAGIC_BYTES, read_head};
+use crate::io::interruptible::Interruptible;
+use crate::io::signals::StopSignals;
+use crate::io::whole::Whole;
 
 /// A FILE argument: a path, or `-` for standard input.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -34,7 +34,7 @@
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 
-use crate::host_set::{fold_case, hash_bytes};
+use crate::parse::host_set::{fold_case, hash_bytes};
 
 /// The Space-Saving summary of one window. See the module docs.
 pub struct SpaceSaving {
@@ -206,7 +206,7 @@ impl SpaceSaving {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::host_counts::HostCounts;
+    use crate::stream::host_counts::HostCounts;
     use proptest::prelude::*;
 
     impl SpaceSaving {

@@ -1,7 +1,7 @@
 //! Reading an input that may stay silent (stdin, a pipe, a FIFO, a
 //! terminal) without missing a stop request.
 //!
-//! A stop signal only sets a flag (see [`crate::signals`]); a thread
+//! A stop signal only sets a flag (see [`crate::io::signals`]); a thread
 //! blocked in `read` on an idle pipe would not look at it until data or
 //! the end of the input came. So before each read this waits for data
 //! with `poll(2)`, [`STOP_CHECK`] at a time, and looks at the flag between
@@ -12,7 +12,7 @@
 //! true end). Regular files never block, so they are
 //! read directly, with no `poll` per read.
 //!
-//! A FIFO is opened non-blocking (see [`crate::input::open_stream`]), so
+//! A FIFO is opened non-blocking (see [`crate::io::input::open_stream`]), so
 //! that waiting for its writer is one of these waits too, rather than an
 //! `open` that no signal ends; reads that find no data then return
 //! `WouldBlock`, and are waited for the same way.
@@ -22,7 +22,7 @@ use std::io::{self, Read};
 use std::os::fd::AsRawFd;
 use std::time::Duration;
 
-use crate::signals::StopSignals;
+use crate::io::signals::StopSignals;
 
 /// The longest a wait for data goes without looking at the stop flag.
 pub const STOP_CHECK: Duration = Duration::from_millis(50);

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressFinish, ProgressStyle};
 
-use crate::compressed::Compression;
+use crate::io::compressed::Compression;
 
 /// Scans expected to end sooner get no bar: it would flash and vanish.
 pub const SHOW_AFTER: Duration = Duration::from_secs(1);

@@ -7,14 +7,14 @@
 //! Two defences keep that from crashing the tool (see `# Safety` on
 //! [`Whole::map`]): [`Whole::check_len`] compares the file's size with
 //! the part about to be read, which turns the common case into an
-//! ordinary error, and [`crate::sigbus`] turns the fault of a read that
+//! ordinary error, and [`crate::io::sigbus`] turns the fault of a read that
 //! loses the race into one line on stderr and exit status 1.
 
 use std::fs::File;
 
 use memmap2::Mmap;
 
-use crate::sigbus;
+use crate::io::sigbus;
 
 /// The bytes of a whole input.
 pub struct Whole {
@@ -49,7 +49,7 @@ impl Whole {
         // new end then fault (SIGBUS) on access. It is met twice: readers
         // call `check_len` before each block, so a truncation that happened
         // before is an ordinary error; one that happens during the read of
-        // a block is caught by the SIGBUS handler of `crate::sigbus`
+        // a block is caught by the SIGBUS handler of `crate::io::sigbus`
         // (installed by the tool), which names the file and exits with
         // status 1 instead of crashing. Either way no wrong answer is
         // printed as if complete. Content rewritten in place (not

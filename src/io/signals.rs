@@ -6,7 +6,7 @@
 //! complete, and the tool exits with 130 (SIGINT) or 143 (SIGTERM), the
 //! statuses a shell gives a process killed by those signals. Reads from
 //! inputs that may stay idle wait in slices that look at the flag (see
-//! [`crate::interruptible`]). A second signal exits at once with its
+//! [`crate::io::interruptible`]). A second signal exits at once with its
 //! status, for a run stuck where it cannot check (a write to a stdout that
 //! nobody reads).
 

@@ -9,7 +9,7 @@
 use std::fmt;
 use std::io::{self, BufReader, Read};
 
-use crate::read_ahead::ReadAhead;
+use crate::io::read_ahead::ReadAhead;
 
 /// How many leading bytes [`Compression::sniff`] needs to decide.
 pub const MAGIC_BYTES: usize = 4;

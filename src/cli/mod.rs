@@ -2,6 +2,10 @@
 //! one-line errors, the value parsers of the options they share, and shell
 //! completions and man pages generated from the same definitions.
 
+pub mod common;
+pub mod query;
+pub mod stream;
+
 use std::ffi::{OsStr, OsString};
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
@@ -13,8 +17,8 @@ use clap::{Arg, Parser, ValueEnum, value_parser};
 use clap_complete::{Generator, Shell};
 
 use crate::exit::{UsageError, clap_error_line};
-use crate::record::is_separator;
-use crate::timestamp::{self, Duration, Timestamp};
+use crate::parse::record::is_separator;
+use crate::parse::timestamp::{self, Duration, Timestamp};
 
 /// The option that writes documentation instead of running the tool; it
 /// must come first and alone (see [`parse_args`]).
@@ -101,7 +105,7 @@ pub fn generate(mut cmd: clap::Command, what: Generated) -> io::Result<Vec<u8>> 
     Ok(out)
 }
 
-/// `--time_init` / `--time_end`: the log's `TS` syntax or RFC 3339.
+/// `--time-init` / `--time-end`: the log's `TS` syntax or RFC 3339.
 pub fn time_arg(text: &str) -> Result<Timestamp, String> {
     timestamp::parse_cli_time(text)
 }

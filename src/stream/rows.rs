@@ -24,7 +24,7 @@
 use std::io::{self, Write};
 
 use crate::output::{Field, Format, RowWriter};
-use crate::timestamp::Timestamp;
+use crate::parse::timestamp::Timestamp;
 
 /// The CSV header and JSON keys of the stream's rows.
 pub const COLUMNS: &[&str] = &[

@@ -4,12 +4,12 @@
 //! data) and by `connspy-stream`, which must also keep reading a file that
 //! grows. Blocks end at a line end, so a caller parses each block without
 //! ever seeing half a line; a line that would not fit in
-//! [`MAX_LINE_BYTES`](crate::record::MAX_LINE_BYTES) is reported once and its
+//! [`MAX_LINE_BYTES`](crate::parse::record::MAX_LINE_BYTES) is reported once and its
 //! bytes are dropped instead of buffered.
 
 use std::io::{self, Read};
 
-use crate::record::MAX_LINE_BYTES;
+use crate::parse::record::MAX_LINE_BYTES;
 
 /// How much is read per `read` call: large enough that syscalls are a small
 /// part of the cost, small enough to stay in cache.

@@ -27,8 +27,8 @@ use std::io::{self, BufReader, Read, Seek, Write};
 
 use bloomfilter::Bloom;
 
-use crate::host_counts::{HostCounts, HostId, ListMark};
-use crate::host_set::{HostSet, fold_case};
+use crate::parse::host_set::{HostSet, fold_case};
+use crate::stream::host_counts::{HostCounts, HostId, ListMark};
 
 /// The fixed seed of every Bloom filter: the same input gives the same
 /// output on every run and every machine.

@@ -8,12 +8,12 @@
 
 use std::io::{self, Write};
 
-use crate::dedup::{HostList, Inserted, ListMaker, NamedList};
-use crate::host_counts::{HostCounts, ListMark};
-use crate::record::{Record, host_eq};
-use crate::space_saving::SpaceSaving;
-use crate::timestamp::{Duration, Timestamp};
-use crate::window_rows::{RowKind, WindowRows};
+use crate::parse::record::{Record, host_eq};
+use crate::parse::timestamp::{Duration, Timestamp};
+use crate::stream::dedup::{HostList, Inserted, ListMaker, NamedList};
+use crate::stream::host_counts::{HostCounts, ListMark};
+use crate::stream::rows::{RowKind, WindowRows};
+use crate::stream::space_saving::SpaceSaving;
 
 /// Seconds in a day: every width must divide it.
 const DAY_SECS: u64 = 86_400;
@@ -151,7 +151,7 @@ pub struct OpenWindow {
 #[allow(clippy::large_enum_variant)]
 enum Tally {
     /// Every host counted exactly; the lists refer to the hosts of the
-    /// counts and keep their marks there (see [`crate::dedup`]).
+    /// counts and keep their marks there (see [`crate::stream::dedup`]).
     Exact {
         counts: HostCounts,
         to: Option<HostList>,

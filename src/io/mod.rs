@@ -1,0 +1,21 @@
+//! Getting the bytes of a log: opening inputs (files, stdin, FIFOs),
+//! mapping a whole file ([`whole`], guarded by [`sigbus`]), reading a
+//! stream in whole-line blocks ([`block_reader`]), decompressing
+//! ([`compressed`], [`read_ahead`]), following a growing file like
+//! `tail -F` ([`follow`]), and stopping any of it on a signal
+//! ([`signals`], [`interruptible`]).
+//!
+//! Owns: file descriptors, maps, buffers and waits.
+//! May use: [`crate::parse`] for line boundaries; nothing of the query or
+//! the stream.
+
+pub mod block_reader;
+pub mod compressed;
+pub mod follow;
+pub mod input;
+pub mod interruptible;
+pub mod read_ahead;
+pub mod sigbus;
+pub mod signals;
+pub mod source;
+pub mod whole;

@@ -1,0 +1,116 @@
+//! Parsing a block of lines at once, into a form that owns its bytes and
+//! can be handed to another thread.
+
+use crate::parse::lines::LineEnds;
+use crate::parse::record::{Malformed, parse_record};
+use crate::parse::timestamp::Timestamp;
+
+/// A block of lines with every line parsed: the unit of work handed from
+/// the reading thread to the aggregator. It owns a copy of the block's
+/// bytes, which the parsed hosts point into by offset.
+#[derive(Default)]
+pub struct ParsedLines {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) items: Vec<Item>,
+    /// Lines in the block.
+    pub(crate) lines: u64,
+}
+
+/// One parsed line of a [`ParsedLines`]; `line` counts from 0 in the block.
+pub(crate) enum Item {
+    Record {
+        ts: Timestamp,
+        from: Span,
+        to: Span,
+        line: u32,
+    },
+    Malformed {
+        line: u32,
+        why: Malformed,
+    },
+}
+
+/// Where a host lies in its block's bytes.
+#[derive(Clone, Copy)]
+pub(crate) struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    /// The position of `part`, a subslice of `whole`. Blocks are under
+    /// 4 GiB (at most `MAX_LINE_BYTES` plus one read).
+    fn within(whole: &[u8], part: &[u8]) -> Span {
+        let start = part.as_ptr() as usize - whole.as_ptr() as usize;
+        Span {
+            start: start as u32,
+            end: (start + part.len()) as u32,
+        }
+    }
+
+    pub(crate) fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// Lines parsed into one [`ParsedLines`] at most: bounds its parse (48
+/// bytes a line) however short the lines of a block are.
+pub(crate) const LINES_PER_PARSE: usize = 16 * 1024;
+
+impl ParsedLines {
+    /// Replaces the contents with the first lines of `bytes` (whole lines;
+    /// at most [`LINES_PER_PARSE`] of them) and their parse; returns how
+    /// many bytes of `bytes` it took.
+    pub fn fill(&mut self, bytes: &[u8]) -> usize {
+        self.items.clear();
+        let mut ends = LineEnds::new(bytes);
+        let mut start = 0;
+        let mut line = 0u32;
+        let take = loop {
+            if line as usize == LINES_PER_PARSE {
+                break start.min(bytes.len());
+            }
+            // The last line of the input may lack its `\n`.
+            let end = match ends.next() {
+                Some(end) => end,
+                None if start < bytes.len() => bytes.len(),
+                None => break bytes.len(),
+            };
+            // Spans are offsets, so they hold in the copy made below.
+            self.items.push(match parse_record(&bytes[start..end]) {
+                Ok(rec) => Item::Record {
+                    ts: rec.ts,
+                    from: Span::within(bytes, rec.from),
+                    to: Span::within(bytes, rec.to),
+                    line,
+                },
+                Err(why) => Item::Malformed { line, why },
+            });
+            line += 1;
+            start = end + 1;
+        };
+        self.bytes.clear();
+        self.bytes.extend_from_slice(&bytes[..take]);
+        self.lines = line as u64;
+        take
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_parse_holds_a_bounded_number_of_lines_and_takes_whole_lines() {
+        let mut parsed = ParsedLines::default();
+        let text = "1 a b\n".repeat(LINES_PER_PARSE + 10);
+        assert_eq!(parsed.fill(text.as_bytes()), 6 * LINES_PER_PARSE);
+        assert_eq!(parsed.lines, LINES_PER_PARSE as u64);
+        // Exactly the limit, the last line without its `\n`.
+        let text = "1 a b\n".repeat(LINES_PER_PARSE - 1) + "2 c d";
+        assert_eq!(parsed.fill(text.as_bytes()), text.len());
+        assert_eq!(parsed.lines, LINES_PER_PARSE as u64);
+        assert_eq!(parsed.fill(b""), 0);
+        assert_eq!(parsed.lines, 0);
+    }
+}

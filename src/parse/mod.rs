@@ -1,0 +1,14 @@
+//! Every rule of the input's syntax, in one place: what a line is
+//! ([`lines`]), what a record is ([`record`]), what a time is
+//! ([`timestamp`]) and when two hosts are the same ([`host_set`]).
+//!
+//! Owns: turning bytes into records and saying why a line is not one.
+//! May use: nothing else of the crate, so that both tools, the seeker and
+//! the fuzz targets apply exactly the same rules
+//! (`docs/behaviour.md#parsing`).
+
+pub mod batch;
+pub mod host_set;
+pub mod lines;
+pub mod record;
+pub mod timestamp;

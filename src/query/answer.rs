@@ -1,0 +1,160 @@
+//! What `connspy` prints: block results merged in file order into one
+//! answer, deduplicated, with malformed lines reported at their line
+//! numbers.
+
+use std::io::{self, Write};
+
+use anyhow::Context;
+
+use crate::diagnostics::{MalformedLine, MalformedReport};
+use crate::io::input::InputName;
+use crate::output::{Field, Format, RowWriter};
+use crate::parse::host_set::HostSet;
+use crate::parse::record::Malformed;
+use crate::query::progress::Progress;
+use crate::query::scan::BlockScan;
+use crate::query::{Query, Side};
+
+/// The CSV header and JSON keys of `connspy`'s rows (`--format csv` and
+/// `jsonl`; TSV prints the host alone). Every row repeats its query, so
+/// that the rows of many queries loaded into one table stay apart: the
+/// range (unix seconds, exact, with a fraction when it has one), the kind
+/// (`to`: the host connected to `target`; `from`: `target` connected to
+/// the host), the queried host (lower case), and the host's 1-based
+/// position in first-seen order.
+pub const COLUMNS: &[&str] = &["time_init", "time_end", "kind", "target", "seq", "host"];
+
+/// What every row of one query repeats (see [`COLUMNS`]).
+struct RowContext {
+    time_init: String,
+    time_end: String,
+    kind: &'static str,
+    target: Vec<u8>,
+}
+
+/// Gathers block results in file order: dedups and prints hosts, reports
+/// malformed lines with their line numbers, and moves the progress bar.
+pub struct Answer<'r, W: Write> {
+    out: RowWriter<W>,
+    context: RowContext,
+    seen: HostSet,
+    report: &'r mut MalformedReport,
+    pub(crate) progress: Progress,
+}
+
+impl<'r, W: Write> Answer<'r, W> {
+    /// The answer to `query`, printed to `out` in `format`.
+    pub fn new(
+        out: W,
+        format: Format,
+        query: &Query,
+        report: &'r mut MalformedReport,
+    ) -> Answer<'r, W> {
+        Answer {
+            out: RowWriter::new(out, format, COLUMNS),
+            context: RowContext {
+                time_init: query.time_init.to_string(),
+                time_end: query.time_end.to_string(),
+                kind: match query.side {
+                    Side::To => "to",
+                    Side::From => "from",
+                },
+                target: query.host.to_ascii_lowercase(),
+            },
+            seen: HostSet::new(),
+            report,
+            progress: Progress::new(false),
+        }
+    }
+
+    /// Shows `progress` during a long scan; diagnostics are then written
+    /// clear of it (`out` should be wrapped by [`Progress::clear_of`]).
+    pub fn with_progress(self, progress: Progress) -> Answer<'r, W> {
+        Answer { progress, ..self }
+    }
+
+    /// Prints a host met for the first time.
+    fn print(&mut self, host: &[u8]) -> io::Result<()> {
+        if self.out.format() == Format::Tsv {
+            return self.out.row(&[Field::Host(host)]);
+        }
+        let c = &self.context;
+        self.out.row(&[
+            Field::Number(&c.time_init),
+            Field::Number(&c.time_end),
+            Field::Str(c.kind),
+            Field::Host(&c.target),
+            Field::Int(self.seen.len() as u64),
+            Field::Host(host),
+        ])
+    }
+
+    pub(crate) fn merge(
+        &mut self,
+        scan: &BlockScan,
+        name: &InputName,
+        lines: &mut LineCounter,
+        buf: &[u8],
+    ) -> anyhow::Result<()> {
+        for host in scan.hosts.iter() {
+            if self.seen.insert(host).1 {
+                self.print(host).context("cannot write to stdout")?;
+            }
+        }
+        for &(offset, why) in &scan.malformed {
+            self.malformed(name, lines.line_at(buf, offset), why)?;
+        }
+        self.report
+            .add_unlocated(scan.malformed_total - scan.malformed.len() as u64);
+        Ok(())
+    }
+
+    pub(crate) fn malformed(
+        &mut self,
+        name: &InputName,
+        line: u64,
+        why: Malformed,
+    ) -> anyhow::Result<()> {
+        let file = name.to_string();
+        let report = &mut *self.report;
+        Ok(self
+            .progress
+            .suspend(|| report.record(MalformedLine { file, line, why }))?)
+    }
+
+    pub fn finish(mut self) -> anyhow::Result<()> {
+        self.out.flush().context("cannot write to stdout")
+    }
+}
+
+/// Line numbers of byte offsets, counted lazily: only up to the last
+/// offset asked for, so a seek that skips most of a file does not pay for
+/// counting its lines unless a diagnostic needs them.
+#[derive(Default)]
+pub(crate) struct LineCounter {
+    newlines_before: u64,
+    counted_to: usize,
+}
+
+impl LineCounter {
+    /// The 1-based line number of the line starting at `offset` of `buf`;
+    /// offsets must be asked for in increasing order.
+    pub(crate) fn line_at(&mut self, buf: &[u8], offset: usize) -> u64 {
+        self.newlines_before +=
+            memchr::memchr_iter(b'\n', &buf[self.counted_to..offset]).count() as u64;
+        self.counted_to = offset;
+        self.newlines_before + 1
+    }
+
+    /// Counts a line the reader dropped whole (too long); returns its number.
+    pub(crate) fn skipped_line(&mut self) -> u64 {
+        self.newlines_before += 1;
+        self.newlines_before
+    }
+
+    /// Moves past a streamed block whose bytes will not be seen again.
+    pub(crate) fn end_block(&mut self, block: &[u8]) {
+        self.line_at(block, block.len());
+        self.counted_to = 0;
+    }
+}

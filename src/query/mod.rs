@@ -1,0 +1,249 @@
+//! The time-range query of `connspy`: which hosts talked to (or were
+//! talked to by) one host between two times.
+//!
+//! A mapped log is cut into line-aligned blocks that worker threads scan in
+//! parallel; the results are merged strictly in file order, so the output
+//! (first-seen order) and the early stop are exactly those of one
+//! sequential pass.
+//!
+//! Two block kernels:
+//! - **full** (`--nofastseek`, and inputs that cannot be mapped): every line
+//!   is parsed, every malformed line is reported, and reading stops at the
+//!   first record with `TS >= time_end + L` (SPEC §2's early stop).
+//! - **candidates** (fast seek): the seeker has already bounded the region
+//!   by proving records, so only lines whose host field can match are
+//!   parsed; the others cannot change the answer. Malformed lines are
+//!   reported among those parsed.
+
+mod answer;
+mod ordered;
+pub mod progress;
+mod scan;
+pub mod seek;
+
+pub use answer::{Answer, COLUMNS};
+
+use std::io::{self, Read, Write};
+use std::ops::Range;
+
+use crate::io::block_reader::{Block, BlockReader};
+use crate::io::input::{InputName, Opened, RawProgress};
+use crate::io::whole::Whole;
+use crate::parse::record::{Malformed, Record, host_eq, last_field_is};
+use crate::parse::timestamp::{Duration, Timestamp};
+use crate::query::answer::LineCounter;
+use crate::query::ordered::{for_each_block_in_order, split_blocks};
+use crate::query::progress::Work;
+use crate::query::scan::{Kernel, scan_block, scan_whole_block};
+use crate::query::seek::{Seek, seek_region};
+
+/// Which field must equal the queried host; the other one is reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// `--to HOST`: report `FROM_HOST` of records whose `TO_HOST` is HOST.
+    To,
+    /// `--from HOST`: report `TO_HOST` of records whose `FROM_HOST` is HOST.
+    From,
+}
+
+/// One query, as given on the command line.
+#[derive(Clone, Debug)]
+pub struct Query {
+    pub host: Vec<u8>,
+    pub side: Side,
+    pub time_init: Timestamp,
+    pub time_end: Timestamp,
+    pub lateness: Duration,
+    pub fast_seek: bool,
+    /// Bytes per block handed to a worker thread; [`DEFAULT_BLOCK_BYTES`]
+    /// except in tests that want many blocks from a small log.
+    pub block_bytes: usize,
+}
+
+/// Large enough that per-block costs vanish, small enough that two workers
+/// stay balanced and an early stop wastes little.
+pub const DEFAULT_BLOCK_BYTES: usize = 4 << 20;
+
+impl Query {
+    /// The host a matching record contributes, if it matches.
+    #[inline]
+    fn answer<'a>(&self, rec: &Record<'a>) -> Option<&'a [u8]> {
+        if rec.ts < self.time_init || rec.ts >= self.time_end {
+            return None;
+        }
+        let (key, reported) = match self.side {
+            Side::To => (rec.to, rec.from),
+            Side::From => (rec.from, rec.to),
+        };
+        host_eq(key, &self.host).then_some(reported)
+    }
+
+    /// Whether `line` may match: for `--to`, its last field is the host (a
+    /// suffix compare, no parsing); for `--from`, always (the middle field
+    /// needs a parse anyway).
+    #[inline]
+    pub(crate) fn may_match(&self, line: &[u8]) -> bool {
+        self.side == Side::From || last_field_is(line, &self.host)
+    }
+
+    fn stop_at(&self) -> Timestamp {
+        self.time_end.saturating_add(self.lateness)
+    }
+}
+
+/// Runs `query` over `inputs` read in order as one stream.
+pub fn run(
+    query: &Query,
+    inputs: Vec<(InputName, Opened)>,
+    answer: &mut Answer<'_, impl Write>,
+) -> anyhow::Result<()> {
+    let seeks = inputs
+        .iter()
+        .map(|(_, opened)| match opened {
+            Opened::Whole(whole) if query.fast_seek => {
+                whole.check_len(whole.bytes().len())?;
+                Ok(Some(seek_region(
+                    whole.bytes(),
+                    query.time_init,
+                    query.time_end,
+                    query.lateness,
+                )))
+            }
+            _ => Ok(None),
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    // A proving record in a later file makes every earlier file irrelevant.
+    let first = seeks
+        .iter()
+        .rposition(|s| s.is_some_and(|s| s.start_proven))
+        .unwrap_or(0);
+    let works: Vec<Work> = (inputs.iter().zip(&seeks))
+        .map(|((_, opened), seek)| work_of(opened, seek.as_ref()))
+        .collect();
+    answer
+        .progress
+        .start(works[first..].iter().fold(Work::default(), |a, &w| a + w));
+    let mut done = 0;
+    for (((name, opened), seek), work) in inputs.into_iter().zip(seeks).zip(works).skip(first) {
+        let stopped = match (opened, seek) {
+            (Opened::Whole(whole), Some(seek)) => {
+                scan_whole(
+                    query,
+                    Kernel::Candidates,
+                    &whole,
+                    seek.start..seek.end,
+                    (&name, done),
+                    answer,
+                )?;
+                seek.end_proven
+            }
+            (Opened::Whole(whole), None) => scan_whole(
+                query,
+                Kernel::Full,
+                &whole,
+                0..whole.bytes().len(),
+                (&name, done),
+                answer,
+            )?,
+            (Opened::Stream(stream), _) => {
+                let progress = stream.progress.map(|p| (p, done));
+                scan_stream(query, stream.reader, &name, progress, answer)?
+            }
+        };
+        if stopped {
+            break;
+        }
+        done += work.bytes;
+    }
+    Ok(())
+}
+
+/// What scanning one input costs, for the progress bar: the region a seek
+/// left, the whole of a mapped file, or a compressed file of known size
+/// (a plain stream's size is unknown).
+fn work_of(opened: &Opened, seek: Option<&Seek>) -> Work {
+    let mut work = Work::default();
+    match (opened, seek) {
+        (Opened::Whole(_), Some(seek)) => work.add_mapped((seek.end - seek.start) as u64),
+        (Opened::Whole(whole), None) => work.add_mapped(whole.bytes().len() as u64),
+        (Opened::Stream(stream), _) => {
+            if let (Some(format), Some(raw)) = (stream.compression, &stream.progress) {
+                work.add_compressed(format, raw.size);
+            }
+        }
+    }
+    work
+}
+
+/// Scans `range` of a whole input with all cores; returns whether the
+/// early stop was met. `done` is the progress made before this input.
+fn scan_whole(
+    query: &Query,
+    kernel: Kernel,
+    whole: &Whole,
+    range: Range<usize>,
+    (name, done): (&InputName, u64),
+    answer: &mut Answer<'_, impl Write>,
+) -> anyhow::Result<bool> {
+    let buf = whole.bytes();
+    // Finding the block ends reads a little of every block.
+    whole.check_len(range.end)?;
+    let blocks = split_blocks(buf, range.clone(), query.block_bytes.max(1));
+    let mut lines = LineCounter::default();
+    let mut stopped = false;
+    for_each_block_in_order(
+        &blocks,
+        |block| scan_whole_block(query, kernel, whole, block),
+        |i, scan| {
+            answer.merge(&scan, name, &mut lines, buf)?;
+            answer
+                .progress
+                .set_position(done + (blocks[i].end - range.start) as u64);
+            stopped = scan.stopped;
+            Ok(stopped)
+        },
+    )?;
+    Ok(stopped)
+}
+
+/// Scans a stream front to back with the full kernel; returns whether the
+/// early stop was met. `progress`: how far through a compressed file the
+/// reading is, and the progress made before it.
+fn scan_stream(
+    query: &Query,
+    reader: Box<dyn Read + Send>,
+    name: &InputName,
+    progress: Option<(RawProgress, u64)>,
+    answer: &mut Answer<'_, impl Write>,
+) -> anyhow::Result<bool> {
+    let mut reader = BlockReader::new(reader);
+    let mut lines = LineCounter::default();
+    loop {
+        let block = match reader.next_block() {
+            Ok(Some(block)) => block,
+            Ok(None) => match reader.take_partial() {
+                Some(block) => block,
+                None => return Ok(false),
+            },
+            Err(e) => return Err(read_error(name, e)),
+        };
+        match block {
+            Block::Lines(bytes) => {
+                let scan = scan_block(query, Kernel::Full, bytes, 0..bytes.len());
+                answer.merge(&scan, name, &mut lines, bytes)?;
+                if let Some((raw, done)) = &progress {
+                    answer.progress.set_position(done + raw.read());
+                }
+                if scan.stopped {
+                    return Ok(true);
+                }
+                lines.end_block(bytes);
+            }
+            Block::Overlong => answer.malformed(name, lines.skipped_line(), Malformed::TooLong)?,
+        }
+    }
+}
+
+fn read_error(name: &InputName, e: io::Error) -> anyhow::Error {
+    anyhow::Error::new(e).context(format!("cannot read {name}"))
+}

@@ -1,0 +1,18 @@
+//! The aggregation of `connspy-stream`: records into windows
+//! ([`aggregator`], [`window`]), each window's TO and FROM lists
+//! ([`dedup`]) and activity counts ([`host_counts`], [`space_saving`]),
+//! and the rows it prints ([`rows`]).
+//!
+//! Owns: open windows and everything they hold, and the rule that closes
+//! them (`docs/behaviour.md#connspy-stream-windows-and-hour-closing`).
+//! May use: [`crate::parse`], [`crate::io`] (blocks and line sources, never
+//! the follower itself), [`crate::output`] and [`crate::diagnostics`].
+
+pub mod aggregator;
+pub mod dedup;
+pub mod host_counts;
+pub mod pump;
+pub mod rows;
+pub mod space_saving;
+pub mod too_late;
+pub mod window;

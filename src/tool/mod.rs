@@ -1,0 +1,22 @@
+//! The two tools as functions: each `run` takes the parsed command line,
+//! does the whole job and returns what `--stats` reports. The binaries are
+//! only `main` around these.
+//!
+//! This is the one layer that knows both the command line and every part
+//! of the library (it chooses between reading and following a file, for
+//! instance), and the only one, with the binaries, that uses `anyhow`.
+
+pub mod query;
+pub mod stream;
+
+use crate::diagnostics::note;
+use crate::io::compressed::Compression;
+use crate::io::input::InputName;
+
+/// `-v`: says that an input is compressed and how it is read.
+fn note_compressed(tool: &str, name: &InputName, format: Compression, how: &str) {
+    note(
+        tool,
+        &format!("{name}: {format}-compressed: decompressing it{how}"),
+    );
+}

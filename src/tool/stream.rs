@@ -1,0 +1,193 @@
+//! `connspy-stream`: the summaries, from command line to printed windows,
+//! reading files and stdin to their end or following the last file.
+
+use std::fmt;
+use std::io::{self, BufWriter};
+use std::time::{Duration as Elapsed, Instant};
+
+use anyhow::Context;
+
+use crate::cli::stream::StreamArgs;
+use crate::exit::UsageError;
+use crate::io::block_reader::BlockReader;
+use crate::io::follow::{DEFAULT_POLL, Follower};
+use crate::io::input::{self, InputName};
+use crate::io::signals::StopSignals;
+use crate::io::source::LineSource;
+use crate::stream::aggregator::{Aggregator, HourlyConfig, Summary};
+use crate::stream::dedup::{DEFAULT_BLOOM_CAPACITY, DEFAULT_BLOOM_FP_RATE, Dedup};
+use crate::stream::pump::pump;
+use crate::stream::window::{Counting, Report};
+
+pub use crate::stream::aggregator::TOOL;
+
+/// What `--stats` reports: the run's counts and how long it took.
+#[derive(Clone, Copy, Debug)]
+pub struct RunSummary {
+    /// The aggregator's counts.
+    pub counts: Summary,
+    /// Wall time from the start of the run.
+    pub elapsed: Elapsed,
+}
+
+impl fmt::Display for RunSummary {
+    /// One line: `stats: records=… records_per_s=…`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let elapsed = self.elapsed.as_secs_f64();
+        let c = &self.counts;
+        let rate = if elapsed > 0.0 {
+            c.records as f64 / elapsed
+        } else {
+            0.0
+        };
+        write!(
+            f,
+            "stats: records={} malformed={} too_late={} windows_printed={} bytes={} \
+             elapsed_s={elapsed:.3} records_per_s={rate:.0}",
+            c.records, c.malformed, c.too_late, c.windows_printed, c.bytes,
+        )
+    }
+}
+
+impl HourlyConfig {
+    /// The aggregation a command line asks for; inconsistent values are
+    /// usage errors.
+    pub fn from_args(args: &StreamArgs) -> Result<HourlyConfig, UsageError> {
+        let dedup = if args.exact {
+            Dedup::Exact
+        } else {
+            Dedup::bloom(
+                args.bloom_capacity.unwrap_or(DEFAULT_BLOOM_CAPACITY),
+                args.bloom_fp_rate.unwrap_or(DEFAULT_BLOOM_FP_RATE),
+            )
+            .map_err(UsageError)?
+        };
+        let counting = match args.top_capacity {
+            None => Counting::Exact,
+            Some(n) if n < args.top => {
+                return Err(UsageError(format!(
+                    "--top-capacity ({n}) must be at least --top ({})",
+                    args.top
+                )));
+            }
+            Some(n) => Counting::Bounded(usize::try_from(n).unwrap_or(usize::MAX)),
+        };
+        Ok(HourlyConfig {
+            to_host: args.to.0.clone(),
+            from_host: args.from.0.clone(),
+            lateness: args.common.lateness,
+            window: args.window.unwrap_or_default(),
+            dedup,
+            counting,
+            report: Report {
+                top: usize::try_from(args.top).unwrap_or(usize::MAX),
+                emit_counts: args.emit_counts,
+            },
+            format: args.common.format,
+            flush_each_window: args.tail,
+            strict: args.common.strict,
+            quiet: args.common.quiet,
+        })
+    }
+}
+
+/// The inputs in reading order (stdin when none is named) and which of
+/// them, with `--tail`, is followed: the last, when it is a file (stdin is
+/// read until it closes, as always).
+fn plan_inputs(args: &StreamArgs) -> (Vec<InputName>, Option<usize>) {
+    let mut inputs: Vec<InputName> = args.files.iter().map(|f| InputName::from_arg(f)).collect();
+    if inputs.is_empty() {
+        inputs.push(InputName::Stdin);
+    }
+    let followed = args.tail.then(|| inputs.len() - 1);
+    (inputs, followed)
+}
+
+/// Reports a file that cannot be opened before any output (except a
+/// followed one that does not exist yet: it is waited for), and refuses
+/// to follow a compressed file. Each input is opened again when its turn
+/// comes: following a file must see the file the path names then.
+fn check_inputs(inputs: &[InputName], followed: Option<usize>) -> anyhow::Result<()> {
+    for (i, name) in inputs.iter().enumerate() {
+        if let Some(path) = name.path()
+            && (followed != Some(i) || path.exists())
+        {
+            input::check_readable(path)?;
+        }
+    }
+    // (A FIFO is read as a stream, decompressed if need be; reading its
+    // first bytes here would take them from it.)
+    if let Some(path) = followed.and_then(|i| inputs[i].path())
+        && path.exists()
+        && !input::is_fifo(path)
+        && let Some(format) = input::compression_of(path)?
+    {
+        return Err(UsageError(format!(
+            "--tail cannot follow {}: it is {format}-compressed (decompress it into \
+             a pipe instead, or leave out --tail)",
+            path.display()
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// Runs `connspy-stream` as the command line asks: prints the windows on
+/// stdout and the diagnostics on stderr, and returns the counts.
+pub fn run(args: StreamArgs) -> anyhow::Result<RunSummary> {
+    let started = Instant::now();
+    let config = HourlyConfig::from_args(&args)?;
+    let (inputs, followed) = plan_inputs(&args);
+    check_inputs(&inputs, followed)?;
+    let signals = StopSignals::register()?;
+    let stop = || signals.stop_requested();
+    let out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    let mut agg = Aggregator::new(config, out);
+    for (i, name) in inputs.iter().enumerate() {
+        let mut source = open_source(name, followed == Some(i), &signals, args.common.verbose)?;
+        let pumped = pump(&mut agg, &name.to_string(), source.as_mut(), &stop);
+        if stop() {
+            // A stop cuts reads short: a decompressor that then finds its
+            // input truncated has not met an error of the input.
+            break;
+        }
+        pumped?;
+    }
+    let counts = agg.finish(!args.only_complete_hours && !stop())?;
+    let summary = RunSummary {
+        counts,
+        elapsed: started.elapsed(),
+    };
+    if args.stats {
+        crate::diagnostics::note(TOOL, &summary.to_string());
+    }
+    signals.check()?;
+    Ok(summary)
+}
+
+/// The lines of one input: read to its end (decompressed if need be, in
+/// waits a stop signal ends however idle the input), or, when `follow`ed,
+/// a file followed like `tail -F` until a stop signal. A followed FIFO is
+/// read until its writer closes it, like stdin: it has no end to wait at,
+/// nor a name that could be rotated.
+fn open_source(
+    name: &InputName,
+    follow: bool,
+    signals: &StopSignals,
+    verbose: bool,
+) -> anyhow::Result<Box<dyn LineSource + Send>> {
+    if follow
+        && let Some(path) = name.path()
+        && !input::is_fifo(path)
+    {
+        return Ok(Box::new(
+            Follower::new(path, DEFAULT_POLL)
+                .with_context(|| format!("cannot open {}", path.display()))?,
+        ));
+    }
+    let stream = input::open_interruptible(name, signals)?;
+    if verbose && let Some(format) = stream.compression {
+        super::note_compressed(TOOL, name, format, "");
+    }
+    Ok(Box::new(BlockReader::new(stream.reader)))
+}
