@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks a log against SPEC §1, independently of the Rust parser.
+"""Checks a log against docs/behaviour.md#parsing, independently of the Rust parser.
 
     check-log.py FILE [LATE_SECONDS]
 

@@ -1,4 +1,4 @@
-//! genlog: a deterministic generator of realistic connection logs (SPEC §1)
+//! genlog: a deterministic generator of realistic connection logs (docs/behaviour.md#parsing)
 //! for benchmarks and tests of `connspy` and `connspy-stream`.
 //!
 //!     cargo run --release --example genlog -- --lines 3000000 --report --out log.txt

@@ -1,82 +1,138 @@
-//! Malformed-line reporting on stderr, short however bad the log is.
+//! Everything the tools say on stderr besides their output, through one
+//! sink that knows the tool's name and whether `-q` silenced it.
 //!
-//! A log of a million broken lines must not bury the terminal, so the first
-//! few are shown as `FILE:LINE: reason` and the rest are only counted.
+//! Library code never writes to stderr itself: it is handed a
+//! [`Diagnostics`] and speaks through it, so that every line carries the
+//! tool's prefix, `-q` is honoured in one place, and tests can read what
+//! was said. (Two things draw on the terminal directly, by nature: the
+//! progress bar, see [`crate::query::progress`], and the SIGBUS handler,
+//! which may only make async-signal-safe calls.)
+//!
+//! Malformed lines are reported short however bad the log is: the first
+//! few as `FILE:LINE: reason`, the rest only counted.
 
+use std::fmt::Display;
 use std::io::{self, Write};
+use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::error::Error;
 use crate::parse::record::Malformed;
 
 /// How many malformed lines are shown one by one.
 pub const SHOWN_MALFORMED: u64 = 5;
 
-/// Writes one line on stderr, prefixed with the tool's name: a note the
-/// user asked for with `-v`.
-pub fn note(tool: &str, text: &str) {
-    let _ = writeln!(io::stderr().lock(), "{tool}: {text}");
+/// Where diagnostics go: stderr in the tools, a buffer in tests. Cloning
+/// shares the same sink, so threads and parts of a run can each hold one.
+#[derive(Clone)]
+pub struct Diagnostics {
+    tool: &'static str,
+    quiet: bool,
+    sink: Arc<Mutex<Box<dyn Write + Send>>>,
+}
+
+impl std::fmt::Debug for Diagnostics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Diagnostics")
+            .field("tool", &self.tool)
+            .field("quiet", &self.quiet)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Diagnostics {
+    /// Diagnostics of `tool` on stderr; `quiet` (`-q`) drops all but errors.
+    pub fn stderr(tool: &'static str, quiet: bool) -> Diagnostics {
+        Diagnostics::to_writer(tool, quiet, io::stderr())
+    }
+
+    /// Diagnostics of `tool` written to `sink` (a test's buffer).
+    pub fn to_writer(
+        tool: &'static str,
+        quiet: bool,
+        sink: impl Write + Send + 'static,
+    ) -> Diagnostics {
+        Diagnostics {
+            tool,
+            quiet,
+            sink: Arc::new(Mutex::new(Box::new(sink))),
+        }
+    }
+
+    /// The name every line is prefixed with.
+    pub fn tool(&self) -> &'static str {
+        self.tool
+    }
+
+    /// Whether notes and warnings are dropped (`-q`).
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
+    }
+
+    /// A note or warning, unless quiet.
+    pub fn note(&self, text: impl Display) {
+        if !self.quiet {
+            self.line(text);
+        }
+    }
+
+    /// A line that is printed even when quiet: an error, or what the user
+    /// asked for explicitly (`--stats`).
+    pub fn error(&self, text: impl Display) {
+        self.line(text);
+    }
+
+    /// One line, written whole, so that lines of threads never mix.
+    fn line(&self, text: impl Display) {
+        let line = format!("{}: {text}\n", self.tool);
+        let mut sink = self.sink.lock().unwrap_or_else(PoisonError::into_inner);
+        // Nothing better can be done with a failing stderr.
+        let _ = sink.write_all(line.as_bytes());
+        let _ = sink.flush();
+    }
 }
 
 /// Where a malformed line is and why it is malformed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MalformedLine {
+    /// The input's name, as diagnostics show it.
     pub file: String,
     /// 1-based line number within `file`.
     pub line: u64,
+    /// What is wrong with it.
     pub why: Malformed,
 }
-
-/// `--strict` met a malformed line: the run stops with exit status 1.
-#[derive(Debug)]
-pub struct StrictError(pub MalformedLine);
-
-impl std::fmt::Display for StrictError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let m = &self.0;
-        write!(
-            f,
-            "{}:{}: malformed line ({}); stopping because of --strict",
-            m.file, m.line, m.why
-        )
-    }
-}
-
-impl std::error::Error for StrictError {}
 
 /// Counts malformed lines and shows the first few.
 #[derive(Debug)]
 pub struct MalformedReport {
-    tool: &'static str,
+    diagnostics: Diagnostics,
     strict: bool,
-    quiet: bool,
     total: u64,
 }
 
 impl MalformedReport {
-    pub fn new(tool: &'static str, strict: bool, quiet: bool) -> MalformedReport {
+    /// A report through `diagnostics`; with `strict`, the first malformed
+    /// line is an error instead.
+    pub fn new(diagnostics: Diagnostics, strict: bool) -> MalformedReport {
         MalformedReport {
-            tool,
+            diagnostics,
             strict,
-            quiet,
             total: 0,
         }
     }
 
-    /// Records one malformed line, in input order. With `--strict` the
+    /// Records one malformed line, in input order. In strict mode the
     /// first one is an error.
-    pub fn record(&mut self, line: MalformedLine) -> Result<(), StrictError> {
+    pub fn record(&mut self, line: MalformedLine) -> Result<(), Error> {
         if self.strict {
-            return Err(StrictError(line));
+            return Err(Error::Strict(line));
         }
         self.total += 1;
-        if self.total <= SHOWN_MALFORMED && !self.quiet {
-            let _ = writeln!(
-                io::stderr().lock(),
-                "{}: {}:{}: skipped malformed line: {}",
-                self.tool,
-                line.file,
-                line.line,
-                line.why
-            );
+        if self.total <= SHOWN_MALFORMED {
+            self.diagnostics.note(format_args!(
+                "{}:{}: skipped malformed line: {}",
+                line.file, line.line, line.why
+            ));
         }
         Ok(())
     }
@@ -87,19 +143,24 @@ impl MalformedReport {
         self.total += count;
     }
 
+    /// Malformed lines so far.
     pub fn total(&self) -> u64 {
         self.total
     }
 
+    /// Whether the next malformed line would be shown (or stop the run),
+    /// so needs its location; later ones are only counted.
+    pub fn wants_location(&self) -> bool {
+        self.strict || self.total < SHOWN_MALFORMED
+    }
+
     /// The closing count, when any line was skipped.
     pub fn finish(&self) {
-        if self.total > 0 && !self.quiet {
-            let _ = writeln!(
-                io::stderr().lock(),
-                "{}: {} malformed line(s) skipped in all",
-                self.tool,
+        if self.total > 0 {
+            self.diagnostics.note(format_args!(
+                "{} malformed line(s) skipped in all",
                 self.total
-            );
+            ));
         }
     }
 }
@@ -107,6 +168,25 @@ impl MalformedReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A sink whose contents the test can read afterwards.
+    #[derive(Clone, Default)]
+    pub(crate) struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().write(buf)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Captured {
+        fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+    }
 
     fn at(line: u64) -> MalformedLine {
         MalformedLine {
@@ -117,18 +197,34 @@ mod tests {
     }
 
     #[test]
-    fn counts_every_line_and_strict_stops_at_the_first() {
-        let mut report = MalformedReport::new("t", false, true);
+    fn shows_the_first_few_counts_every_line_and_strict_stops_at_the_first() {
+        let said = Captured::default();
+        let mut report =
+            MalformedReport::new(Diagnostics::to_writer("t", false, said.clone()), false);
         for n in 1..=1000 {
             report.record(at(n)).unwrap();
         }
         report.add_unlocated(5);
+        report.finish();
         assert_eq!(report.total(), 1005);
-        let mut strict = MalformedReport::new("t", true, true);
+        let text = said.text();
+        assert_eq!(text.lines().count(), SHOWN_MALFORMED as usize + 1, "{text}");
+        assert!(text.starts_with("t: log:1: skipped malformed line: blank line\n"));
+        assert!(text.ends_with("t: 1005 malformed line(s) skipped in all\n"));
+        let mut strict = MalformedReport::new(Diagnostics::to_writer("t", true, said), true);
         let err = strict.record(at(7)).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "log:7: malformed line (blank line); stopping because of --strict"
+            "log:7: malformed line (blank line); stopping at the first one (strict mode)"
         );
+    }
+
+    #[test]
+    fn quiet_drops_notes_but_not_errors() {
+        let said = Captured::default();
+        let diagnostics = Diagnostics::to_writer("t", true, said.clone());
+        diagnostics.note("a note");
+        diagnostics.error("an error");
+        assert_eq!(said.text(), "t: an error\n");
     }
 }

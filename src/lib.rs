@@ -20,6 +20,7 @@
 
 pub mod cli;
 pub mod diagnostics;
+pub mod error;
 pub mod exit;
 pub mod io;
 pub mod output;

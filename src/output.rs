@@ -73,6 +73,7 @@ impl<W: Write> RowWriter<W> {
         }
     }
 
+    /// The format rows are written in.
     pub fn format(&self) -> Format {
         self.format
     }

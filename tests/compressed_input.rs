@@ -5,15 +5,14 @@
 
 mod common;
 
+use common::{H, stderr, write_file};
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 const CONNSPY: &str = env!("CARGO_BIN_EXE_connspy");
 const STREAM: &str = env!("CARGO_BIN_EXE_connspy-stream");
-
-/// 2019-08-12T22:00:00Z.
-const H: u64 = 1_565_647_200;
 
 /// A log of about 1.1 MB (more than one read-ahead chunk and many reader
 /// blocks) over seven hours: mixed host case, records up to 100 s late,
@@ -60,18 +59,8 @@ fn zstd(data: &[u8]) -> Vec<u8> {
     zstd::encode_all(data, 1).unwrap()
 }
 
-fn write(dir: &Path, name: &str, data: &[u8]) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, data).unwrap();
-    path
-}
-
 fn run(bin: &str, args: &[&str], stdin: &[u8]) -> Output {
     common::run_with_stdin(bin, args, stdin)
-}
-
-fn stderr(o: &Output) -> &str {
-    std::str::from_utf8(&o.stderr).unwrap()
 }
 
 /// The plain log and its compressed copies, some under misleading names.
@@ -89,14 +78,14 @@ fn logs() -> Logs {
     let gz_bytes = gzip_members(text.as_bytes());
     let zst_bytes = zstd(text.as_bytes());
     let compressed = vec![
-        write(dir.path(), "conn.log.gz", &gz_bytes),
-        write(dir.path(), "conn.log.zst", &zst_bytes),
+        write_file(dir.path(), "conn.log.gz", &gz_bytes),
+        write_file(dir.path(), "conn.log.zst", &zst_bytes),
         // Told by their first bytes, not their names.
-        write(dir.path(), "conn.log.1", &zst_bytes),
-        write(dir.path(), "conn.zst", &gz_bytes),
+        write_file(dir.path(), "conn.log.1", &zst_bytes),
+        write_file(dir.path(), "conn.zst", &gz_bytes),
     ];
     Logs {
-        plain: write(dir.path(), "conn.log", text.as_bytes()),
+        plain: write_file(dir.path(), "conn.log", text.as_bytes()),
         _dir: dir,
         compressed,
         gz_bytes,
@@ -167,8 +156,8 @@ fn connspy_reads_plain_and_compressed_files_as_one_stream() {
     let text = log();
     let (first, second) = text.split_at(text.find("\n1565660").unwrap() + 1);
     let dir = tempfile::tempdir().unwrap();
-    let a = write(dir.path(), "a.log", first.as_bytes());
-    let b = write(dir.path(), "b.log", &zstd(second.as_bytes()));
+    let a = write_file(dir.path(), "a.log", first.as_bytes());
+    let b = write_file(dir.path(), "b.log", zstd(second.as_bytes()));
     let query = [&ALL_TO_ZYLA[..], &["-q"]].concat();
     let whole = run(CONNSPY, &[&query[..], &[s(&logs.plain)]].concat(), b"");
     let split = run(CONNSPY, &[&query[..], &[s(&a), s(&b)]].concat(), b"");
@@ -235,15 +224,15 @@ fn broken_compressed_data_is_a_read_error_naming_the_file() {
     let mut bad_crc = logs.gz_bytes.clone();
     bad_crc[n - 8] ^= 1;
     let broken = [
-        write(dir.path(), "cut.gz", &logs.gz_bytes[..n / 2]),
-        write(dir.path(), "bad-block.gz", &bad_block),
-        write(dir.path(), "bad-crc.gz", &bad_crc),
-        write(
+        write_file(dir.path(), "cut.gz", &logs.gz_bytes[..n / 2]),
+        write_file(dir.path(), "bad-block.gz", &bad_block),
+        write_file(dir.path(), "bad-crc.gz", &bad_crc),
+        write_file(
             dir.path(),
             "cut.zst",
             &logs.zst_bytes[..logs.zst_bytes.len() / 2],
         ),
-        write(dir.path(), "magic-only.zst", &[0x28, 0xb5, 0x2f, 0xfd]),
+        write_file(dir.path(), "magic-only.zst", [0x28, 0xb5, 0x2f, 0xfd]),
     ];
     for path in &broken {
         let query = ALL_TO_ZYLA;

@@ -1,10 +1,11 @@
 //! The real `connspy` binary: answers, inputs, and every error path of
-//! SPEC §2 and §4 with its exit status and message.
+//! docs/behaviour.md (query, exit statuses) with its exit status and message.
 
 mod common;
 
+use common::{stderr, stdout, write_file};
+
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_connspy");
@@ -20,26 +21,12 @@ const LOG: &str = "\
 1565651200 way-after zyla
 ";
 
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
 fn connspy(args: &[&str]) -> Output {
     Command::new(BIN)
         .args(args)
         .stdin(Stdio::null())
         .output()
         .unwrap()
-}
-
-fn stdout(o: &Output) -> &str {
-    std::str::from_utf8(&o.stdout).unwrap()
-}
-
-fn stderr(o: &Output) -> &str {
-    std::str::from_utf8(&o.stderr).unwrap()
 }
 
 /// Asserts a usage error: status 2, nothing on stdout, one stderr line
@@ -59,7 +46,7 @@ fn assert_usage_error(args: &[&str], needle: &str) {
 #[test]
 fn prints_distinct_sources_in_first_seen_order_lowercased() {
     let dir = tempfile::tempdir().unwrap();
-    let log = write(dir.path(), "conn.log", LOG);
+    let log = write_file(dir.path(), "conn.log", LOG);
     let log = log.to_str().unwrap();
     for extra in [&[][..], &["--nofastseek"]] {
         let mut args = vec![
@@ -84,7 +71,7 @@ fn prints_distinct_sources_in_first_seen_order_lowercased() {
 #[test]
 fn time_init_is_inclusive_and_time_end_exclusive() {
     let dir = tempfile::tempdir().unwrap();
-    let log = write(dir.path(), "conn.log", LOG);
+    let log = write_file(dir.path(), "conn.log", LOG);
     let o = connspy(&[
         "--to",
         "zyla",
@@ -100,7 +87,7 @@ fn time_init_is_inclusive_and_time_end_exclusive() {
 #[test]
 fn from_reports_the_hosts_it_connected_to() {
     let dir = tempfile::tempdir().unwrap();
-    let log = write(dir.path(), "conn.log", LOG);
+    let log = write_file(dir.path(), "conn.log", LOG);
     let o = connspy(&[
         "--from",
         "ZYLA",
@@ -117,7 +104,7 @@ fn from_reports_the_hosts_it_connected_to() {
 #[test]
 fn rfc3339_times_equal_their_unix_forms() {
     let dir = tempfile::tempdir().unwrap();
-    let log = write(dir.path(), "conn.log", LOG);
+    let log = write_file(dir.path(), "conn.log", LOG);
     let log = log.to_str().unwrap();
     let unix = connspy(&[
         "--to",
@@ -145,10 +132,10 @@ fn rfc3339_times_equal_their_unix_forms() {
 #[test]
 fn stdin_and_several_files_read_as_one_stream() {
     let dir = tempfile::tempdir().unwrap();
-    let whole = write(dir.path(), "all.log", LOG);
+    let whole = write_file(dir.path(), "all.log", LOG);
     let (head, tail) = LOG.split_at(LOG.find("1565647203").unwrap());
-    let a = write(dir.path(), "a.log", head);
-    let b = write(dir.path(), "b.log", tail);
+    let a = write_file(dir.path(), "a.log", head);
+    let b = write_file(dir.path(), "b.log", tail);
     let window = [
         "--to",
         "zyla",
@@ -187,10 +174,10 @@ fn stdin_and_several_files_read_as_one_stream() {
 #[test]
 fn the_early_stop_ends_reading_past_time_end_plus_lateness() {
     // A record that breaks the bound after the stop point is never read by
-    // the full scan: the stop is SPEC's rule, not an end-of-file artefact.
+    // the full scan: the stop is the documented rule (docs/behaviour.md#early-stop), not an end-of-file artefact.
     let dir = tempfile::tempdir().unwrap();
     let text = "100 a x\n500 b x\n100 c x\n";
-    let log = write(dir.path(), "conn.log", text);
+    let log = write_file(dir.path(), "conn.log", text);
     let args = [
         "--nofastseek",
         "--max_log_late_seconds",
@@ -228,14 +215,13 @@ fn malformed_lines_are_skipped_reported_briefly_and_never_touch_stdout() {
         text.push_str("1565647200 broken extra zyla\n");
         text.push_str("garbage\n");
     }
-    let clean = write(
+    let clean = write_file(
         dir.path(),
         "clean.log",
-        &text
-            .replace("1565647200 broken extra zyla\n", "")
+        text.replace("1565647200 broken extra zyla\n", "")
             .replace("garbage\n", ""),
     );
-    let messy = write(dir.path(), "messy.log", &text);
+    let messy = write_file(dir.path(), "messy.log", &text);
     let args = [
         "--nofastseek",
         "--to",
@@ -297,14 +283,14 @@ fn malformed_lines_are_skipped_reported_briefly_and_never_touch_stdout() {
     assert_eq!(strict.status.code(), Some(1));
     assert!(
         stderr(&strict).contains("messy.log:2: malformed line")
-            && stderr(&strict).contains("--strict")
+            && stderr(&strict).contains("(strict mode)")
     );
 }
 
 #[test]
 fn validation_errors_exit_2_with_one_line() {
     let dir = tempfile::tempdir().unwrap();
-    let log = write(dir.path(), "conn.log", LOG);
+    let log = write_file(dir.path(), "conn.log", LOG);
     let log = log.to_str().unwrap();
     assert_usage_error(&["--to", "a", "--time_end", "5", log], "--time-init");
     assert_usage_error(&["--to", "a", "--time_init", "5", log], "--time-end");
@@ -429,7 +415,7 @@ fn a_closed_stdout_ends_quietly() {
     let text: String = (0..200_000)
         .map(|i| format!("{} source-{i} zyla\n", 1565647200 + i / 100))
         .collect();
-    let log = write(dir.path(), "big.log", &text);
+    let log = write_file(dir.path(), "big.log", &text);
     for extra in [&[][..], &["--nofastseek"]] {
         let mut args = vec![
             "--to",
@@ -451,7 +437,7 @@ fn a_closed_stdout_ends_quietly() {
 #[test]
 fn a_full_stdout_is_an_error_naming_stdout() {
     let dir = tempfile::tempdir().unwrap();
-    let log = write(dir.path(), "conn.log", LOG);
+    let log = write_file(dir.path(), "conn.log", LOG);
     let full = std::fs::OpenOptions::new()
         .write(true)
         .open("/dev/full")
@@ -477,7 +463,7 @@ fn a_full_stdout_is_an_error_naming_stdout() {
 fn csv_and_jsonl_rows_carry_the_query_and_any_host_bytes() {
     let dir = tempfile::tempdir().unwrap();
     // Hosts with a comma, a quote, and invalid UTF-8.
-    let log = write(
+    let log = write_file(
         dir.path(),
         "conn.log",
         "1565647200 A,b zyla\n1565647201 \"q\" zyla\n1565647202 caf\u{e9} zyla\n",

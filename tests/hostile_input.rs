@@ -82,6 +82,7 @@ fn run_with(mut cmd: Command, feed: impl FnOnce(&mut dyn Write) + Send + 'static
     // SAFETY: plain out-parameters; `child` is ours and not waited for
     // elsewhere (std's `Child` does not wait on drop).
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: as above: valid out-pointers to locals, and our own child.
     let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
     assert_eq!(pid, child.id() as libc::pid_t);
     writer.join().unwrap();

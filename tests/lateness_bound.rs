@@ -8,14 +8,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use common::{H, rec, write_file};
 
-fn write(dir: &Path, text: &str) -> PathBuf {
-    let path = dir.join("conn.log");
-    std::fs::write(&path, text).unwrap();
-    path
-}
+use std::process::{Command, Output};
 
 /// The ordered log, with `extra` inserted right after the record of `after`.
 fn log_with(after: u64, extra: &str) -> String {
@@ -52,7 +47,7 @@ fn the_full_scan_reads_every_record_up_to_the_early_stop_however_late() {
     // `late` is 800 s older than the record before it, and in range.
     let text = log_with(5900, "5100 late x\n");
     let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), &text);
+    let file = write_file(dir.path(), "conn.log", &text);
     let mut want = hosts(5000, 5900);
     want.push("late".into());
     want.extend(hosts(5901, 5999));
@@ -69,7 +64,7 @@ fn the_full_scan_never_reads_past_the_early_stop_even_records_in_range() {
     // are more than L older than it, in range, and never read.
     let text = log_with(5500, "6500 spike y\n");
     let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), &text);
+    let file = write_file(dir.path(), "conn.log", &text);
     let stopped = hosts(5000, 5500);
     assert_eq!(
         connspy(&["--nofastseek"], file.to_str().unwrap(), None),
@@ -90,7 +85,7 @@ fn fast_seek_misses_an_in_range_record_before_its_start_record() {
     // than it: the start record fast seek finds (TS < 4990) follows it.
     let text = log_with(1100, "5500 early x\n");
     let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), &text);
+    let file = write_file(dir.path(), "conn.log", &text);
     let file = file.to_str().unwrap();
     let mut full = vec!["early".to_string()];
     full.extend(hosts(5000, 5999));
@@ -98,13 +93,10 @@ fn fast_seek_misses_an_in_range_record_before_its_start_record() {
     assert_eq!(connspy(&[], file, None), hosts(5000, 5999));
 }
 
-/// An hour start (2019-08-12T22:00:00Z) and the stream tool's run on a
-/// log with `L = 300`, with `--stats`.
-const H: u64 = 1_565_647_200;
-
+/// The stream tool's run on a log with `L = 300`, with `--stats`.
 fn stream(text: &str) -> Output {
     let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), text);
+    let file = write_file(dir.path(), "conn.log", text);
     Command::new(env!("CARGO_BIN_EXE_connspy-stream"))
         .args(["--to", "x", "--from", "nobody", "--stats"])
         .arg(file)
@@ -112,15 +104,16 @@ fn stream(text: &str) -> Output {
         .unwrap()
 }
 
-fn rec(offset: u64, from: &str) -> String {
-    format!("{} {from} x\n", H + offset)
-}
-
 #[test]
 fn the_stream_counts_a_late_record_normally_while_its_hour_is_open() {
     // `late` is 2900 s older than the newest record (L = 300), but hour 0
     // is open until the log passes H + 3900 s.
-    let text = [rec(3000, "a"), rec(100, "late"), rec(3001, "b")].concat();
+    let text = [
+        rec(3000, "a", "x"),
+        rec(100, "late", "x"),
+        rec(3001, "b", "x"),
+    ]
+    .concat();
     let o = stream(&text);
     assert!(o.status.success());
     assert_eq!(
@@ -135,10 +128,10 @@ fn the_stream_counts_a_late_record_normally_while_its_hour_is_open() {
 fn the_stream_drops_and_counts_a_record_of_a_printed_hour_which_is_never_printed_again() {
     // `c` closes hour 0 (3901 > 3600 + 300): `late` comes after that.
     let text = [
-        rec(10, "a"),
-        rec(3901, "c"),
-        rec(20, "late"),
-        rec(3902, "d"),
+        rec(10, "a", "x"),
+        rec(3901, "c", "x"),
+        rec(20, "late", "x"),
+        rec(3902, "d", "x"),
     ]
     .concat();
     let o = stream(&text);

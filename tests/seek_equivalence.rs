@@ -6,8 +6,9 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use connspy::diagnostics::MalformedReport;
+use connspy::diagnostics::{Diagnostics, MalformedReport};
 use connspy::io::input::{self, InputName, MmapChoice};
+use connspy::io::sigbus;
 use connspy::output::Format;
 use connspy::parse::timestamp::{Duration, Timestamp};
 use connspy::query::{self, Answer, Query, Side};
@@ -108,7 +109,8 @@ fn run(q: &Query, paths: &[PathBuf], choice: MmapChoice) -> Vec<u8> {
             (name, opened)
         })
         .collect();
-    let mut report = MalformedReport::new("test", false, true);
+    let mut report =
+        MalformedReport::new(Diagnostics::to_writer("test", true, std::io::sink()), false);
     let mut out = Vec::new();
     let mut answer = Answer::new(&mut out, Format::Tsv, q, &mut report);
     query::run(q, inputs, &mut answer).unwrap();
@@ -158,11 +160,11 @@ proptest! {
             fast_seek: false,
             block_bytes,
         };
-        let full = run(&q, std::slice::from_ref(&whole), MmapChoice::Auto);
+        let full = run(&q, std::slice::from_ref(&whole), MmapChoice::Auto(sigbus::install("test").unwrap()));
         let streamed = run(&q, std::slice::from_ref(&whole), MmapChoice::Never);
         q.fast_seek = true;
-        let fast = run(&q, std::slice::from_ref(&whole), MmapChoice::Auto);
-        let fast_split = run(&q, &[p1, p2], MmapChoice::Auto);
+        let fast = run(&q, std::slice::from_ref(&whole), MmapChoice::Auto(sigbus::install("test").unwrap()));
+        let fast_split = run(&q, &[p1, p2], MmapChoice::Auto(sigbus::install("test").unwrap()));
         prop_assert_eq!(&fast, &full);
         prop_assert_eq!(&streamed, &full);
         prop_assert_eq!(&fast_split, &full);

@@ -4,19 +4,13 @@
 
 mod common;
 
+use common::{H, rec, stderr, stdout, write_file};
+
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_connspy-stream");
-
-/// Hour 0 of the tests (1565647200 = 2019-08-12T22:00:00Z).
-const H: u64 = 1_565_647_200;
-
-fn rec(offset: u64, from: &str, to: &str) -> String {
-    format!("{} {from} {to}\n", H + offset)
-}
 
 fn out(hour: u64, kind: &str, host: &str) -> String {
     format!("{}.0\t{kind}\t{host}\n", H + hour * 3600)
@@ -46,22 +40,8 @@ fn expected_all() -> String {
     .concat()
 }
 
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
 fn stream(args: &[&str], stdin: &str) -> Output {
     common::run_with_stdin(BIN, args, stdin.as_bytes())
-}
-
-fn stdout(o: &Output) -> &str {
-    std::str::from_utf8(&o.stdout).unwrap()
-}
-
-fn stderr(o: &Output) -> &str {
-    std::str::from_utf8(&o.stderr).unwrap()
 }
 
 /// Exit status `status`, no stdout, and exactly one stderr line that starts
@@ -86,7 +66,7 @@ fn args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
 #[test]
 fn a_file_prints_closed_hours_then_the_open_ones() {
     let dir = tempfile::tempdir().unwrap();
-    let f = write(dir.path(), "a.log", &log());
+    let f = write_file(dir.path(), "a.log", log());
     let o = stream(&args(&[f.to_str().unwrap()]), "");
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(stdout(&o), expected_all());
@@ -106,8 +86,8 @@ fn several_files_are_one_stream() {
     let dir = tempfile::tempdir().unwrap();
     let text = log();
     let (first, rest) = text.split_at(text.find(&rec(3600 + 301, "b", "c")).unwrap());
-    let a = write(dir.path(), "a.log", first);
-    let b = write(dir.path(), "b.log", rest);
+    let a = write_file(dir.path(), "a.log", first);
+    let b = write_file(dir.path(), "b.log", rest);
     let o = stream(&args(&[a.to_str().unwrap(), b.to_str().unwrap()]), "");
     assert_eq!((o.status.code(), stdout(&o)), (Some(0), &*expected_all()));
     // A file and stdin between them, in the order given.
@@ -207,7 +187,7 @@ fn a_closed_stdout_ends_the_run_quietly() {
         text.push_str(&rec(i % 3000, &format!("sender{i}"), "zyla"));
     }
     let dir = tempfile::tempdir().unwrap();
-    let f = write(dir.path(), "big.log", &text);
+    let f = write_file(dir.path(), "big.log", &text);
     let (first, o) = common::first_line_then_close(BIN, &args(&["--exact", f.to_str().unwrap()]));
     assert_eq!(first, out(0, "TO", "sender0"));
     assert_eq!((o.status.code(), stderr(&o)), (Some(0), ""));
@@ -253,8 +233,8 @@ fn help_and_version_print_and_succeed() {
     let help = stdout(&o);
     for w in [
         "--to <HOST>",
-        "--only_complete_hours",
-        "--max_log_late_seconds",
+        "--only-complete-hours",
+        "--max-log-late-seconds",
         "--bloom-fp-rate",
         "--window <W>",
         "--top <K>",
@@ -325,7 +305,7 @@ fn usage_errors_exit_2_with_one_line() {
 #[test]
 fn unreadable_files_exit_1_before_any_output() {
     let dir = tempfile::tempdir().unwrap();
-    let good = write(dir.path(), "good.log", &log());
+    let good = write_file(dir.path(), "good.log", log());
     let missing = dir.path().join("missing.log");
     let o = stream(
         &args(&[good.to_str().unwrap(), missing.to_str().unwrap()]),
@@ -340,7 +320,7 @@ fn unreadable_files_exit_1_before_any_output() {
 fn strict_makes_the_first_malformed_line_an_error() {
     let text = rec(1, "a", "zyla") + "1565647202 lonely\n";
     let o = stream(&args(&["--strict"]), &text);
-    assert_error(&o, 1, &["<stdin>:2", "--strict"]);
+    assert_error(&o, 1, &["<stdin>:2", "(strict mode)"]);
 }
 
 #[test]
@@ -440,7 +420,7 @@ fn a_bounded_summary_keeps_a_heavy_host_among_a_flood() {
 #[test]
 fn a_full_stdout_is_an_error_naming_stdout() {
     let dir = tempfile::tempdir().unwrap();
-    let f = write(dir.path(), "conn.log", &log());
+    let f = write_file(dir.path(), "conn.log", log());
     for extra in [&[][..], &["--tail"]] {
         let full = std::fs::OpenOptions::new()
             .write(true)
@@ -506,7 +486,7 @@ fn one_core_reads_in_line_and_prints_the_same() {
     // With one CPU allowed, the reading thread is not used (see `pump`);
     // the answer must not change. `taskset` comes with util-linux.
     let dir = tempfile::tempdir().unwrap();
-    let log = write(dir.path(), "conn.log", &log());
+    let log = write_file(dir.path(), "conn.log", log());
     let path = log.to_str().unwrap();
     let pinned = Command::new("taskset")
         .args(["-c", "0", BIN])

@@ -13,8 +13,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use connspy::diagnostics::MalformedReport;
+use connspy::diagnostics::{Diagnostics, MalformedReport};
 use connspy::io::input::{self, InputName, MmapChoice, Opened};
+use connspy::io::sigbus;
 use connspy::output::Format;
 use connspy::parse::timestamp::{Duration as Lateness, Timestamp};
 use connspy::query::{self, Answer, Query, Side};
@@ -59,11 +60,12 @@ fn a_file_shorter_than_its_map_is_an_error_naming_it_before_a_block_is_read() {
     let log = dir.path().join("conn.log");
     write_log(&log, 20_000);
     let name = InputName::Path(log.clone());
-    let opened = input::open(&name, MmapChoice::Auto).unwrap();
+    let opened = input::open(&name, MmapChoice::Auto(sigbus::install("test").unwrap())).unwrap();
     assert!(matches!(opened, Opened::Whole(_)));
     shrink(&log, 100);
     let mut out = Vec::new();
-    let mut report = MalformedReport::new("t", false, true);
+    let mut report =
+        MalformedReport::new(Diagnostics::to_writer("t", true, std::io::sink()), false);
     let query = query(4096);
     let mut answer = Answer::new(&mut out, Format::Tsv, &query, &mut report);
     let err = query::run(&query, vec![(name, opened)], &mut answer).unwrap_err();
@@ -93,7 +95,9 @@ fn sigbus_child() {
     let log = std::env::var_os(CHILD_LOG).expect("run by the SIGBUS tests");
     connspy::io::sigbus::install("connspy").unwrap();
     let name = InputName::Path(log.clone().into());
-    let Ok(Opened::Whole(whole)) = input::open(&name, MmapChoice::Auto) else {
+    let Ok(Opened::Whole(whole)) =
+        input::open(&name, MmapChoice::Auto(sigbus::install("test").unwrap()))
+    else {
         panic!("not mapped");
     };
     match std::env::var(CHILD_ACT).unwrap().as_str() {
@@ -111,6 +115,8 @@ fn sigbus_child() {
             // SAFETY: as above, the fault is the point.
             let map = unsafe { memmap2::Mmap::map(&file) }.unwrap();
             shrink(Path::new(&log), 0);
+            // SAFETY: the reference is valid for the read; the read faults
+            // (SIGBUS), which is what the parent test expects to see.
             let byte = unsafe { std::ptr::read_volatile(&map[map.len() - 1]) };
             println!("read {byte} without a fault");
         }

@@ -12,6 +12,7 @@
 #![no_main]
 
 use connspy::io::block_reader::{BlockReader, Trickle};
+use connspy::diagnostics::Diagnostics;
 use connspy::output::Format;
 use connspy::parse::timestamp::Duration;
 use connspy::stream::aggregator::{Aggregator, HourlyConfig, Summary};
@@ -39,7 +40,11 @@ fn run(
     print_open: bool,
 ) -> (Vec<u8>, Summary) {
     let mut out = Vec::new();
-    let mut agg = Aggregator::new(config.clone(), &mut out);
+    let mut agg = Aggregator::new(
+        config.clone(),
+        &mut out,
+        Diagnostics::to_writer("fuzz", true, std::io::sink()),
+    );
     let mut reader = BlockReader::new(Trickle { data: log, step });
     if pumped {
         pump(&mut agg, "fuzz", &mut reader, &|| false).expect("only --strict fails");
@@ -79,7 +84,6 @@ fuzz_target!(|data: &[u8]| {
         format: FORMATS[pick(*shape, 2, FORMATS.len())],
         flush_each_window: false,
         strict: false,
-        quiet: true,
     };
     let print_open = step & 1 == 0;
     let step = usize::from(step >> 1) + 1;

@@ -1,5 +1,5 @@
 //! The line parser on arbitrary bytes: never a panic, and every verdict
-//! agrees with the obvious definition of SPEC §1 (three runs of
+//! agrees with the obvious definition of docs/behaviour.md#parsing (three runs of
 //! non-separators; the first a `TS`).
 
 #![no_main]

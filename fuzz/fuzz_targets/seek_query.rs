@@ -13,7 +13,7 @@
 use std::io::Cursor;
 use std::path::PathBuf;
 
-use connspy::diagnostics::MalformedReport;
+use connspy::diagnostics::{Diagnostics, MalformedReport};
 use connspy::io::input::{InputName, Opened, Stream};
 use connspy::io::whole::Whole;
 use connspy::output::Format;
@@ -60,7 +60,7 @@ fn answer(query: &Query, log: &[u8], form: Form) -> Vec<u8> {
         }
     };
     let mut out = Vec::new();
-    let mut report = MalformedReport::new("fuzz", false, true);
+    let mut report = MalformedReport::new(Diagnostics::to_writer("fuzz", true, std::io::sink()), false);
     let mut answer = Answer::new(&mut out, Format::Tsv, query, &mut report);
     query::run(query, inputs, &mut answer).expect("in-memory inputs cannot fail");
     answer.finish().expect("writing to memory");

@@ -2,17 +2,20 @@
 //! times, found by seeking into the log instead of scanning it.
 //! The work is in [`connspy::tool::query`]; this is `main` around it.
 
+use std::process::ExitCode;
+
 use connspy::cli::parse_args;
 use connspy::cli::query::QueryArgs;
 use connspy::exit::status_of;
-use connspy::tool::query::{TOOL, run};
+use connspy::tool::query::TOOL;
 
-fn main() {
-    std::process::exit(status_of(
-        TOOL,
-        parse_args::<QueryArgs>().and_then(|args| match args {
-            Some(args) => run(args),
-            None => Ok(()),
-        }),
-    ));
+fn run() -> anyhow::Result<()> {
+    match parse_args::<QueryArgs>()? {
+        Some(args) => connspy::tool::query::run(args),
+        None => Ok(()),
+    }
+}
+
+fn main() -> ExitCode {
+    status_of(TOOL, run()).into()
 }

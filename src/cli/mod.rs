@@ -10,13 +10,13 @@ use std::ffi::{OsStr, OsString};
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
 
-use anyhow::Context;
 use clap::builder::TypedValueParser;
 use clap::error::ErrorKind;
 use clap::{Arg, Parser, ValueEnum, value_parser};
 use clap_complete::{Generator, Shell};
 
-use crate::exit::{UsageError, clap_error_line};
+use crate::error::{Error, IoContext};
+use crate::exit::clap_error_line;
 use crate::parse::record::is_separator;
 use crate::parse::timestamp::{self, Duration, Timestamp};
 
@@ -27,10 +27,15 @@ pub const GENERATE: &str = "--generate";
 /// What `--generate` writes on stdout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Generated {
+    /// A completion script for bash.
     Bash,
+    /// A completion script for zsh.
     Zsh,
+    /// A completion script for fish.
     Fish,
+    /// A completion script for elvish.
     Elvish,
+    /// A completion script for PowerShell.
     Powershell,
     /// The man page, in roff (`man -l -` shows it).
     Man,
@@ -38,35 +43,35 @@ pub enum Generated {
 
 /// Parses the command line; `Ok(None)` means `--help`, `--version` or
 /// `--generate` output was printed and the tool should exit 0. Any other
-/// clap error becomes a one-line [`UsageError`] (exit status 2).
+/// clap error becomes a one-line [`Error::Usage`] (exit status 2).
 ///
 /// `TOOL --generate WHAT` writes a shell completion script or the man page
 /// built from the same definitions as the parser, so neither can drift
 /// from the options. It is not one of the tool's options (those require
 /// hosts and files), hence first and alone, and not in `--help`.
-pub fn parse_args<C: Parser>() -> anyhow::Result<Option<C>> {
+pub fn parse_args<C: Parser>() -> Result<Option<C>, Error> {
     let args: Vec<OsString> = std::env::args_os().collect();
     if args.get(1).is_some_and(|a| a == GENERATE) {
         let what = generate_request(C::command().get_name(), args)?;
-        let text = generate(C::command(), what)?;
+        let text = generate(C::command(), what).doing(|| "cannot write the output".into())?;
         io::stdout()
             .lock()
             .write_all(&text)
-            .context("cannot write to stdout")?;
+            .doing(|| "cannot write to stdout".into())?;
         return Ok(None);
     }
     match C::try_parse_from(args) {
         Ok(cli) => Ok(Some(cli)),
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
-            e.print()?;
+            e.print().doing(|| "cannot write to stdout".into())?;
             Ok(None)
         }
-        Err(e) => Err(UsageError(clap_error_line(&e)).into()),
+        Err(e) => Err(Error::Usage(clap_error_line(&e))),
     }
 }
 
 /// Parses `TOOL --generate WHAT`.
-fn generate_request(tool: &str, args: Vec<OsString>) -> anyhow::Result<Generated> {
+fn generate_request(tool: &str, args: Vec<OsString>) -> Result<Generated, Error> {
     let cmd = clap::Command::new("generate").bin_name(tool).arg(
         Arg::new("generate")
             .long(&GENERATE[2..])
@@ -75,10 +80,11 @@ fn generate_request(tool: &str, args: Vec<OsString>) -> anyhow::Result<Generated
             .value_parser(value_parser!(Generated)),
     );
     match cmd.try_get_matches_from(args) {
-        Ok(matches) => Ok(*matches
+        Ok(matches) => matches
             .get_one::<Generated>("generate")
-            .context("--generate needs a value")?),
-        Err(e) => Err(UsageError(clap_error_line(&e)).into()),
+            .copied()
+            .ok_or_else(|| Error::Usage("--generate needs a value".into())),
+        Err(e) => Err(Error::Usage(clap_error_line(&e))),
     }
 }
 
@@ -182,7 +188,7 @@ mod tests {
             &["tool", "--generate", "bash", "--time_init", "1"],
         ] {
             let err = generate_request("tool", args(bad)).unwrap_err();
-            assert!(err.downcast_ref::<UsageError>().is_some(), "{bad:?}: {err}");
+            assert!(matches!(err, Error::Usage(_)), "{bad:?}: {err}");
         }
     }
 

@@ -55,6 +55,7 @@ pub struct QueryArgs {
     #[arg(long = "no-fast-seek", alias = "nofastseek")]
     pub no_fast_seek: bool,
 
+    /// The options both tools share.
     #[command(flatten)]
     pub common: CommonArgs,
 

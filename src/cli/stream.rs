@@ -128,6 +128,7 @@ pub struct StreamArgs {
     #[arg(long)]
     pub stats: bool,
 
+    /// The options both tools share.
     #[command(flatten)]
     pub common: CommonArgs,
 

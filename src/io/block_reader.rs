@@ -38,6 +38,7 @@ pub struct BlockReader<R> {
 }
 
 impl<R: Read> BlockReader<R> {
+    /// Reads `inner` in whole-line blocks, from its current position.
     pub fn new(inner: R) -> BlockReader<R> {
         BlockReader {
             inner,
@@ -49,10 +50,12 @@ impl<R: Read> BlockReader<R> {
         }
     }
 
+    /// Bytes read from `inner` so far (handed out or still buffered).
     pub fn bytes_read(&self) -> u64 {
         self.bytes_read
     }
 
+    /// The reader underneath, to look at or adjust between blocks.
     pub fn get_mut(&mut self) -> &mut R {
         &mut self.inner
     }
@@ -155,7 +158,9 @@ impl<R: Read> BlockReader<R> {
 /// fuzz targets use it to check that results do not depend on where reads
 /// split the data.
 pub struct Trickle<'a> {
+    /// The bytes handed out, a few at a time.
     pub data: &'a [u8],
+    /// At most this many bytes per read.
     pub step: usize,
 }
 

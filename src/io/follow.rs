@@ -27,7 +27,7 @@ use crate::io::block_reader::BlockReader;
 use crate::io::source::{Event, LineSource, Restart};
 
 /// How long a follower waits at the end of data before looking again.
-pub const DEFAULT_POLL: Duration = Duration::from_millis(200);
+pub(crate) const DEFAULT_POLL: Duration = Duration::from_millis(200);
 
 /// The longest a wait goes without asking whether to stop, so that a stop
 /// signal is acted on well within half a second whatever the poll interval.
@@ -81,7 +81,7 @@ enum Ready {
 
 /// Follows the file at a path; memory is bounded by one [`BlockReader`]
 /// plus, during a rotation, one more open file.
-pub struct Follower {
+pub(crate) struct Follower {
     path: PathBuf,
     poll: Duration,
     /// `None` until the path first names a file.
@@ -95,7 +95,7 @@ impl Follower {
     /// `poll` once its end is reached. A missing path is waited for; any
     /// other reason not to open it (permissions, a directory) is an error
     /// now, where it can be reported, rather than a silent wait.
-    pub fn new(path: &Path, poll: Duration) -> io::Result<Follower> {
+    pub(crate) fn new(path: &Path, poll: Duration) -> io::Result<Follower> {
         let current = match open(path) {
             Ok((file, id)) => Some(Current {
                 reader: BlockReader::new(file),
@@ -115,7 +115,7 @@ impl Follower {
     /// The next block of whole lines or restart, waiting for one as long
     /// as it takes; `None` only once `stop` returns true, which is asked
     /// at least every 50 ms while waiting.
-    pub fn next_block(&mut self, stop: &dyn Fn() -> bool) -> io::Result<Option<Event<'_>>> {
+    pub(crate) fn next_block(&mut self, stop: &dyn Fn() -> bool) -> io::Result<Option<Event<'_>>> {
         let ready = self.advance(stop)?;
         Ok(match (ready, self.current.as_mut()) {
             (Ready::Restarted(restart), _) => Some(Event::Restarted(restart)),

@@ -11,21 +11,24 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use anyhow::Context;
-
+use crate::error::{Error, IoContext, Result};
 use crate::io::compressed::{Compression, MAGIC_BYTES, read_head};
 use crate::io::interruptible::Interruptible;
+use crate::io::sigbus;
 use crate::io::signals::StopSignals;
 use crate::io::whole::Whole;
 
 /// A FILE argument: a path, or `-` for standard input.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum InputName {
+    /// `-`: standard input.
     Stdin,
+    /// A file (or FIFO, or device) by its path.
     Path(PathBuf),
 }
 
 impl InputName {
+    /// The input a FILE argument names.
     pub fn from_arg(arg: &OsStr) -> InputName {
         if arg == "-" {
             InputName::Stdin
@@ -34,6 +37,7 @@ impl InputName {
         }
     }
 
+    /// The path, unless the input is stdin.
     pub fn path(&self) -> Option<&Path> {
         match self {
             InputName::Stdin => None,
@@ -60,8 +64,9 @@ impl fmt::Display for InputName {
 /// (see [`Whole::map`] for how that is met).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MmapChoice {
-    /// Map regular, non-empty files; read everything else.
-    Auto,
+    /// Map regular, non-empty files; read everything else. Mapping needs
+    /// the SIGBUS handler in place: the token proves it is.
+    Auto(sigbus::Installed),
     /// Always read (used when only a sequential pass is wanted).
     Never,
 }
@@ -91,6 +96,7 @@ pub struct Stream {
 /// so far (by the decompressing thread, hence atomic).
 #[derive(Clone, Debug)]
 pub struct RawProgress {
+    /// The compressed file's size in bytes.
     pub size: u64,
     read: Arc<AtomicU64>,
 }
@@ -121,8 +127,8 @@ impl<R: Read> Read for Counted<R> {
 /// Whatever the input is called, its first bytes decide whether it is
 /// decompressed (see [`Compression::sniff`]); a compressed input is always
 /// a [`Stream`], whatever `choice` says.
-pub fn open(name: &InputName, choice: MmapChoice) -> anyhow::Result<Opened> {
-    if choice == MmapChoice::Auto
+pub fn open(name: &InputName, choice: MmapChoice) -> Result<Opened> {
+    if let MmapChoice::Auto(installed) = choice
         && let InputName::Path(path) = name
     {
         let file = open_file(path)?;
@@ -131,7 +137,7 @@ pub fn open(name: &InputName, choice: MmapChoice) -> anyhow::Result<Opened> {
             .read_at(&mut head, 0)
             .is_ok_and(|n| Compression::sniff(&head[..n]).is_none());
         let file = if plain {
-            match Whole::map(file, &name.to_string()) {
+            match Whole::map(file, &name.to_string(), installed) {
                 Ok(whole) => return Ok(Opened::Whole(whole)),
                 Err(file) => file,
             }
@@ -144,9 +150,11 @@ pub fn open(name: &InputName, choice: MmapChoice) -> anyhow::Result<Opened> {
 }
 
 /// Opens `name` to be read front to back, never mapped.
-pub fn open_stream(name: &InputName) -> anyhow::Result<Stream> {
+pub fn open_stream(name: &InputName) -> Result<Stream> {
     match name {
-        InputName::Stdin => sniffed(Box::new(io::stdin()), None).context("cannot read <stdin>"),
+        InputName::Stdin => {
+            sniffed(Box::new(io::stdin()), None).doing(|| "cannot read <stdin>".into())
+        }
         InputName::Path(path) => file_stream(open_file(path)?, path),
     }
 }
@@ -154,7 +162,7 @@ pub fn open_stream(name: &InputName) -> anyhow::Result<Stream> {
 /// Opens `name` to be read front to back in waits that a stop signal ends
 /// (see [`Interruptible`]), however idle the input: stdin through a
 /// descriptor of its own, a FIFO without blocking in `open`.
-pub fn open_interruptible(name: &InputName, signals: &StopSignals) -> anyhow::Result<Stream> {
+pub fn open_interruptible(name: &InputName, signals: &StopSignals) -> Result<Stream> {
     let file = match name {
         InputName::Stdin => stdin_file()?,
         InputName::Path(path) => open_nonblocking(path)?,
@@ -165,13 +173,13 @@ pub fn open_interruptible(name: &InputName, signals: &StopSignals) -> anyhow::Re
         .filter(|meta| meta.is_file())
         .map(|meta| meta.len());
     let reader = Interruptible::new(file, signals.clone());
-    sniffed(Box::new(reader), size).with_context(|| format!("cannot read {name}"))
+    sniffed(Box::new(reader), size).doing(|| format!("cannot read {name}"))
 }
 
-fn file_stream(file: File, path: &Path) -> anyhow::Result<Stream> {
+fn file_stream(file: File, path: &Path) -> Result<Stream> {
     let cannot_read = || format!("cannot read {}", path.display());
-    let meta = file.metadata().with_context(cannot_read)?;
-    sniffed(Box::new(file), meta.is_file().then_some(meta.len())).with_context(cannot_read)
+    let meta = file.metadata().doing(cannot_read)?;
+    sniffed(Box::new(file), meta.is_file().then_some(meta.len())).doing(cannot_read)
 }
 
 /// Reads the first bytes of `source` (of `size` bytes, when known), and
@@ -200,22 +208,22 @@ fn sniffed(mut source: Box<dyn Read + Send>, size: Option<u64>) -> io::Result<St
 }
 
 /// The compression of the file at `path`, from its first bytes.
-pub fn compression_of(path: &Path) -> anyhow::Result<Option<Compression>> {
+pub fn compression_of(path: &Path) -> Result<Option<Compression>> {
     let mut file = open_file(path)?;
-    let head = read_head(&mut file).with_context(|| format!("cannot read {}", path.display()))?;
+    let head = read_head(&mut file).doing(|| format!("cannot read {}", path.display()))?;
     Ok(Compression::sniff(&head))
 }
 
 /// Opens `path` for reading, refusing a directory up front (reading one
 /// fails later, with a less helpful message).
-pub fn open_file(path: &Path) -> anyhow::Result<File> {
+pub fn open_file(path: &Path) -> Result<File> {
     checked(path, File::open(path))
 }
 
 /// Opens `path` to be read by a reader that waits for data itself
 /// ([`Interruptible`]): a FIFO opens at once, with no writer yet, instead
 /// of blocking in `open`.
-fn open_nonblocking(path: &Path) -> anyhow::Result<File> {
+fn open_nonblocking(path: &Path) -> Result<File> {
     let opened = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
@@ -226,20 +234,20 @@ fn open_nonblocking(path: &Path) -> anyhow::Result<File> {
 /// Standard input as a file of its own (a duplicate descriptor), read
 /// directly rather than through the buffer of [`io::stdin`], whose
 /// contents a wait for data on the descriptor would not see.
-fn stdin_file() -> anyhow::Result<File> {
+fn stdin_file() -> Result<File> {
     let fd = io::stdin()
         .as_fd()
         .try_clone_to_owned()
-        .context("cannot read <stdin>")?;
+        .doing(|| "cannot read <stdin>".into())?;
     Ok(File::from(fd))
 }
 
 /// Checks, before any output, that `path` can be opened for reading.
 /// A FIFO is only looked at: opening it would release a writer waiting in
 /// its own `open`, and closing it again would break that writer's pipe.
-pub fn check_readable(path: &Path) -> anyhow::Result<()> {
+pub fn check_readable(path: &Path) -> Result<()> {
     let shown = path.display();
-    std::fs::metadata(path).with_context(|| format!("cannot open {shown}"))?;
+    std::fs::metadata(path).doing(|| format!("cannot open {shown}"))?;
     if !is_fifo(path) {
         open_file(path)?;
     }
@@ -251,14 +259,14 @@ pub fn is_fifo(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|meta| meta.file_type().is_fifo())
 }
 
-fn checked(path: &Path, opened: io::Result<File>) -> anyhow::Result<File> {
+fn checked(path: &Path, opened: io::Result<File>) -> Result<File> {
     let shown = path.display();
-    let file = opened.with_context(|| format!("cannot open {shown}"))?;
-    let meta = file
-        .metadata()
-        .with_context(|| format!("cannot read {shown}"))?;
+    let file = opened.doing(|| format!("cannot open {shown}"))?;
+    let meta = file.metadata().doing(|| format!("cannot read {shown}"))?;
     if meta.is_dir() {
-        anyhow::bail!("cannot read {shown}: it is a directory");
+        return Err(Error::Input(format!(
+            "cannot read {shown}: it is a directory"
+        )));
     }
     Ok(file)
 }
@@ -266,6 +274,10 @@ fn checked(path: &Path, opened: io::Result<File>) -> anyhow::Result<File> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn auto() -> MmapChoice {
+        MmapChoice::Auto(sigbus::install("test").unwrap())
+    }
     use std::io::Write;
 
     #[test]
@@ -282,22 +294,16 @@ mod tests {
     fn regular_files_map_and_empty_ones_are_read() {
         let mut f = tempfile::NamedTempFile::new().unwrap();
         let name = InputName::Path(f.path().to_path_buf());
-        assert!(matches!(
-            open(&name, MmapChoice::Auto),
-            Ok(Opened::Stream(_))
-        ));
+        assert!(matches!(open(&name, auto()), Ok(Opened::Stream(_))));
         f.write_all(b"1 a b\n").unwrap();
-        assert!(matches!(
-            open(&name, MmapChoice::Auto),
-            Ok(Opened::Whole(_))
-        ));
+        assert!(matches!(open(&name, auto()), Ok(Opened::Whole(_))));
         assert!(matches!(
             open(&name, MmapChoice::Never),
             Ok(Opened::Stream(_))
         ));
     }
 
-    fn compression(opened: anyhow::Result<Opened>) -> Option<Compression> {
+    fn compression(opened: Result<Opened>) -> Option<Compression> {
         match opened.unwrap() {
             Opened::Stream(stream) => stream.compression,
             Opened::Whole(_) => panic!("a compressed file was mapped"),
@@ -311,11 +317,11 @@ mod tests {
         let zst = dir.path().join("conn.log");
         std::fs::write(&zst, zstd::encode_all(&text[..], 3).unwrap()).unwrap();
         let name = InputName::Path(zst.clone());
-        for choice in [MmapChoice::Auto, MmapChoice::Never] {
+        for choice in [auto(), MmapChoice::Never] {
             assert_eq!(compression(open(&name, choice)), Some(Compression::Zstd));
         }
         assert_eq!(compression_of(&zst).unwrap(), Some(Compression::Zstd));
-        let Ok(Opened::Stream(mut stream)) = open(&name, MmapChoice::Auto) else {
+        let Ok(Opened::Stream(mut stream)) = open(&name, auto()) else {
             panic!("not a stream");
         };
         let mut out = Vec::new();
@@ -349,14 +355,15 @@ mod tests {
     fn errors_name_the_input_and_the_reason() {
         let dir = tempfile::tempdir().unwrap();
         let missing = InputName::Path(dir.path().join("nope.log"));
-        let err = open(&missing, MmapChoice::Auto).err().unwrap();
+        // As the tools show it: the error, then its source.
+        let err = anyhow::Error::from(open(&missing, auto()).err().unwrap());
         let msg = format!("{err:#}");
         assert!(
             msg.contains("nope.log") && msg.contains("No such file"),
             "{msg}"
         );
         let as_dir = InputName::Path(dir.path().to_path_buf());
-        let msg = format!("{:#}", open(&as_dir, MmapChoice::Auto).err().unwrap());
+        let msg = format!("{:#}", open(&as_dir, auto()).err().unwrap());
         assert!(msg.contains("is a directory"), "{msg}");
     }
 }

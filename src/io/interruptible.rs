@@ -25,10 +25,10 @@ use std::time::Duration;
 use crate::io::signals::StopSignals;
 
 /// The longest a wait for data goes without looking at the stop flag.
-pub const STOP_CHECK: Duration = Duration::from_millis(50);
+pub(crate) const STOP_CHECK: Duration = Duration::from_millis(50);
 
 /// A file read in waits that a stop request ends.
-pub struct Interruptible {
+pub(crate) struct Interruptible {
     file: File,
     /// Whether reads may block (anything but a regular file).
     may_block: bool,
@@ -36,7 +36,7 @@ pub struct Interruptible {
 }
 
 impl Interruptible {
-    pub fn new(file: File, signals: StopSignals) -> Interruptible {
+    pub(crate) fn new(file: File, signals: StopSignals) -> Interruptible {
         let may_block = !file.metadata().is_ok_and(|meta| meta.is_file());
         Interruptible {
             file,

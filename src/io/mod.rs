@@ -11,11 +11,11 @@
 
 pub mod block_reader;
 pub mod compressed;
-pub mod follow;
+pub(crate) mod follow;
 pub mod input;
-pub mod interruptible;
-pub mod read_ahead;
+pub(crate) mod interruptible;
+pub(crate) mod read_ahead;
 pub mod sigbus;
-pub mod signals;
+pub(crate) mod signals;
 pub mod source;
 pub mod whole;

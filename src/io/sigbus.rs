@@ -70,12 +70,18 @@ static REPORTING: AtomicBool = AtomicBool::new(false);
 /// The SIGBUS action in place before ours.
 static PREVIOUS: OnceLock<libc::sigaction> = OnceLock::new();
 
-/// Installs the handler (once per process; later calls do nothing).
-/// Until it is installed, [`Guard`]s register nothing and a truncated
-/// map kills the process as usual.
-pub fn install(tool: &'static str) -> io::Result<()> {
+/// Proof that the handler is installed, required to map a file (see
+/// [`crate::io::whole::Whole::map`]): only [`install`] makes one, so no
+/// file can be mapped in a process where a truncation would crash it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Installed(());
+
+/// Installs the handler (once per process; later calls do nothing) and
+/// returns the proof that it is in place. `tool` prefixes the line the
+/// handler writes.
+pub fn install(tool: &'static str) -> io::Result<Installed> {
     if TOOL.get().is_some() {
-        return Ok(());
+        return Ok(Installed(()));
     }
     let line = format!("{tool}: an input file: {REASON}\n");
     UNNAMED_MESSAGE.get_or_init(|| line.into_bytes().into_boxed_slice());
@@ -95,7 +101,7 @@ pub fn install(tool: &'static str) -> io::Result<()> {
         let _ = PREVIOUS.set(previous);
     }
     let _ = TOOL.set(tool);
-    Ok(())
+    Ok(Installed(()))
 }
 
 /// Registers a mapped file's address range for the handler while it

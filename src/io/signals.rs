@@ -17,7 +17,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::flag;
 
-use crate::exit::{INTERRUPTED, Interrupted, TERMINATED};
+use crate::error::Error;
+use crate::exit::ExitCode;
 
 /// Which stop signal arrived, if any. Cloning shares the same flags.
 #[derive(Clone, Debug)]
@@ -35,10 +36,18 @@ impl StopSignals {
             status: Arc::new(AtomicUsize::new(0)),
             received: Arc::new(AtomicBool::new(false)),
         };
-        for (signal, status) in [(SIGINT, INTERRUPTED), (SIGTERM, TERMINATED)] {
+        for (signal, code) in [
+            (SIGINT, ExitCode::Interrupted),
+            (SIGTERM, ExitCode::Terminated),
+        ] {
+            let status = code as u8;
             // Actions run in this order: the shutdown tests the flag before
             // this same signal sets it, so only a second signal exits at once.
-            flag::register_conditional_shutdown(signal, status, Arc::clone(&signals.received))?;
+            flag::register_conditional_shutdown(
+                signal,
+                i32::from(status),
+                Arc::clone(&signals.received),
+            )?;
             flag::register_usize(signal, Arc::clone(&signals.status), status as usize)?;
             flag::register(signal, Arc::clone(&signals.received))?;
         }
@@ -50,12 +59,15 @@ impl StopSignals {
         self.status.load(Ordering::SeqCst) != 0
     }
 
-    /// `Err(Interrupted(130 or 143))` once a stop signal has arrived, for
-    /// `?` in a work loop; the status is that of the first signal.
-    pub fn check(&self) -> Result<(), Interrupted> {
+    /// `Err(Error::Stopped(..))` once a stop signal has arrived, for `?`
+    /// in a work loop; the exit status is that of the first signal.
+    pub fn check(&self) -> Result<(), Error> {
         match self.status.load(Ordering::SeqCst) {
             0 => Ok(()),
-            status => Err(Interrupted(status as i32)),
+            status if status == ExitCode::Interrupted as usize => {
+                Err(Error::Stopped(ExitCode::Interrupted))
+            }
+            _ => Err(Error::Stopped(ExitCode::Terminated)),
         }
     }
 }
@@ -73,6 +85,9 @@ mod tests {
         assert!(signals.check().is_ok());
         signal_hook::low_level::raise(SIGTERM).unwrap();
         assert!(signals.stop_requested());
-        assert_eq!(signals.check().unwrap_err().0, TERMINATED);
+        assert_eq!(
+            signals.check().unwrap_err().exit_code(),
+            ExitCode::Terminated
+        );
     }
 }

@@ -14,6 +14,7 @@ use std::fs::File;
 
 use memmap2::Mmap;
 
+use crate::error::{Error, IoContext};
 use crate::io::sigbus;
 
 /// The bytes of a whole input.
@@ -36,24 +37,33 @@ enum Backing {
 impl Whole {
     /// Maps a regular, non-empty file (shown as `name` in errors); gives
     /// the file back when it is to be read as a stream instead.
-    pub fn map(file: File, name: &str) -> Result<Whole, File> {
+    ///
+    /// Reading a map whose file another process truncates faults; taking
+    /// [`sigbus::Installed`] makes sure that fault is caught (see the
+    /// SAFETY note inside), so this can be a safe function.
+    pub fn map(file: File, name: &str, _installed: sigbus::Installed) -> Result<Whole, File> {
         if !file
             .metadata()
             .is_ok_and(|meta| meta.is_file() && meta.len() > 0)
         {
             return Err(file);
         }
-        // SAFETY: the map is read-only and private to this process, and no
-        // reference into it outlives it. The remaining hazard is another
-        // process truncating the file while it is mapped: pages past the
-        // new end then fault (SIGBUS) on access. It is met twice: readers
-        // call `check_len` before each block, so a truncation that happened
-        // before is an ordinary error; one that happens during the read of
-        // a block is caught by the SIGBUS handler of `crate::io::sigbus`
-        // (installed by the tool), which names the file and exits with
-        // status 1 instead of crashing. Either way no wrong answer is
-        // printed as if complete. Content rewritten in place (not
-        // shortened) is read as it is found, as with any reader.
+        // SAFETY: the map is read-only, and no reference into it outlives
+        // it (it lives in `Whole`, which hands out borrows of itself only).
+        // memmap2 maps the file shared (MAP_SHARED), so what other
+        // processes write to the file shows through the map: bytes
+        // rewritten in place are read as they are found, as with any
+        // reader (`&[u8]` over them is then not strictly immutable; the
+        // scanners only compare bytes, so a change yields a wrong answer
+        // about changed data, never undefined control flow on our side).
+        // The hazard that matters is another process truncating the file:
+        // pages past the new end then fault (SIGBUS) on access. It is met
+        // twice: readers call `check_len` before each block, so a
+        // truncation that happened before is an ordinary error; one that
+        // happens during the read of a block is caught by the SIGBUS
+        // handler, whose installation `_installed` proves, which names the
+        // file and exits with status 1 instead of crashing. Either way no
+        // wrong answer is printed as if complete.
         let map = match unsafe { Mmap::map(&file) } {
             Ok(map) => map,
             Err(_) => return Err(file),
@@ -76,6 +86,7 @@ impl Whole {
         }
     }
 
+    /// All the bytes of the input.
     pub fn bytes(&self) -> &[u8] {
         match &self.backing {
             Backing::Mapped { map, .. } => map,
@@ -85,19 +96,19 @@ impl Whole {
 
     /// Errs when the file no longer reaches `end`: reading that part of
     /// the map would fault. One `fstat`, cheap next to a block's scan.
-    pub fn check_len(&self, end: usize) -> anyhow::Result<()> {
+    pub fn check_len(&self, end: usize) -> Result<(), Error> {
         let Backing::Mapped { file, name, .. } = &self.backing else {
             return Ok(());
         };
         let len = file
             .metadata()
-            .map_err(|e| anyhow::Error::new(e).context(format!("cannot read {name}")))?
+            .doing(|| format!("cannot read {name}"))?
             .len();
         if len < end as u64 {
-            anyhow::bail!(
+            return Err(Error::Input(format!(
                 "{name}: the file shrank while it was being read (to {len} bytes, \
                  truncated by another process?); the answer would be incomplete"
-            );
+            )));
         }
         Ok(())
     }

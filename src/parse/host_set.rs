@@ -16,7 +16,7 @@ use hashbrown::DefaultHashBuilder;
 use hashbrown::HashTable;
 
 #[derive(Default)]
-pub struct HostSet {
+pub(crate) struct HostSet {
     /// All names, lower-cased, back to back.
     names: Vec<u8>,
     /// `ends[i]` is where name `i` ends in `names`.
@@ -28,20 +28,16 @@ pub struct HostSet {
 }
 
 impl HostSet {
-    pub fn new() -> HostSet {
+    pub(crate) fn new() -> HostSet {
         HostSet::default()
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.ends.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
-
     /// Name `i`, in lower case.
-    pub fn get(&self, i: usize) -> &[u8] {
+    pub(crate) fn get(&self, i: usize) -> &[u8] {
         name_at(&self.names, &self.ends, i)
     }
 
@@ -52,7 +48,7 @@ impl HostSet {
     /// Never in practice: more than `u32::MAX` distinct hosts would be
     /// needed, far beyond any memory this program may use.
     #[inline]
-    pub fn insert(&mut self, host: &[u8]) -> (usize, bool) {
+    pub(crate) fn insert(&mut self, host: &[u8]) -> (usize, bool) {
         let key = fold_case(host, &mut self.scratch);
         let hash = hash_bytes(&self.hasher, key);
         if let Some(i) = find(&self.table, &self.names, &self.ends, key, hash) {
@@ -69,19 +65,19 @@ impl HostSet {
     }
 
     /// Whether `host` (any case) is in the set.
-    pub fn contains(&mut self, host: &[u8]) -> bool {
+    pub(crate) fn contains(&mut self, host: &[u8]) -> bool {
         let key = fold_case(host, &mut self.scratch);
         let hash = hash_bytes(&self.hasher, key);
         find(&self.table, &self.names, &self.ends, key, hash).is_some()
     }
 
     /// Names in insertion order.
-    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &[u8]> {
         (0..self.len()).map(|i| self.get(i))
     }
 
     /// Bytes held, for memory accounting in tests and `--stats`.
-    pub fn heap_bytes(&self) -> usize {
+    pub(crate) fn heap_bytes(&self) -> usize {
         self.names.capacity()
             + self.ends.capacity() * size_of::<usize>()
             + self.table.capacity() * (size_of::<u32>() + 1)

@@ -8,24 +8,24 @@
 /// Iterates the lines of `buf[pos..end]`, yielding each line without its
 /// `\n`; a last line with no `\n` is yielded too.
 #[derive(Clone, Debug)]
-pub struct LineStep {
+pub(crate) struct LineStep {
     pos: usize,
     end: usize,
 }
 
 impl LineStep {
-    pub fn new(pos: usize, end: usize) -> LineStep {
+    pub(crate) fn new(pos: usize, end: usize) -> LineStep {
         LineStep { pos, end }
     }
 
     /// The byte offset of the next line to be yielded.
-    pub fn position(&self) -> usize {
+    pub(crate) fn position(&self) -> usize {
         self.pos
     }
 
     /// The next line as `(start, end)` offsets (`end` excludes the `\n`).
     #[inline]
-    pub fn next_range(&mut self, buf: &[u8]) -> Option<(usize, usize)> {
+    pub(crate) fn next_range(&mut self, buf: &[u8]) -> Option<(usize, usize)> {
         if self.pos >= self.end {
             return None;
         }
@@ -44,7 +44,7 @@ impl LineStep {
 
     /// The next line's bytes (without `\n`).
     #[inline]
-    pub fn next_line<'b>(&mut self, buf: &'b [u8]) -> Option<&'b [u8]> {
+    pub(crate) fn next_line<'b>(&mut self, buf: &'b [u8]) -> Option<&'b [u8]> {
         self.next_range(buf).map(|(s, e)| &buf[s..e])
     }
 }
@@ -55,7 +55,7 @@ impl LineStep {
 /// compare loop into vector compares), then read off bit by bit: for the
 /// short lines of a connection log this is several times cheaper than one
 /// `memchr` call per line.
-pub struct LineEnds<'a> {
+pub(crate) struct LineEnds<'a> {
     buf: &'a [u8],
     /// Offset of the 64-byte chunk `mask` describes.
     chunk: usize,
@@ -64,7 +64,7 @@ pub struct LineEnds<'a> {
 }
 
 impl<'a> LineEnds<'a> {
-    pub fn new(buf: &'a [u8]) -> LineEnds<'a> {
+    pub(crate) fn new(buf: &'a [u8]) -> LineEnds<'a> {
         LineEnds {
             buf,
             chunk: 0,
@@ -137,7 +137,7 @@ fn newline_bits(bytes: &[u8]) -> u64 {
 /// The start of the first line that begins at or after `offset`: `offset`
 /// itself when it is 0 or follows a `\n`, else just past the next `\n`
 /// (or `buf.len()` when there is none).
-pub fn next_line_start(buf: &[u8], offset: usize) -> usize {
+pub(crate) fn next_line_start(buf: &[u8], offset: usize) -> usize {
     if offset == 0 {
         return 0;
     }

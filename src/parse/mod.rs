@@ -7,8 +7,8 @@
 //! the fuzz targets apply exactly the same rules
 //! (`docs/behaviour.md#parsing`).
 
-pub mod batch;
-pub mod host_set;
-pub mod lines;
+pub(crate) mod batch;
+pub(crate) mod host_set;
+pub(crate) mod lines;
 pub mod record;
 pub mod timestamp;

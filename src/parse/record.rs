@@ -16,8 +16,11 @@ pub const MAX_LINE_BYTES: usize = 1 << 22;
 /// [`host_eq`] and print them through [`write_lowercase`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Record<'a> {
+    /// The record's time.
     pub ts: Timestamp,
+    /// The host that connected (`FROM_HOST`), as written in the log.
     pub from: &'a [u8],
+    /// The host connected to (`TO_HOST`), as written in the log.
     pub to: &'a [u8],
 }
 
@@ -28,7 +31,9 @@ pub enum Malformed {
     Blank,
     /// Not exactly three fields (the count is capped at 4: "4 or more").
     FieldCount(usize),
+    /// The first field is not a time.
     BadTimestamp(TimestampError),
+    /// The line is longer than the longest line read (`MAX_LINE_BYTES`).
     TooLong,
 }
 
@@ -48,7 +53,7 @@ impl fmt::Display for Malformed {
     }
 }
 
-/// Field separators of SPEC §1: space, tab, `\r`, `\v`, `\f` (and `\n`, which
+/// Field separators (docs/behaviour.md#parsing): space, tab, `\r`, `\v`, `\f` (and `\n`, which
 /// only ever ends a line).
 #[inline]
 pub fn is_separator(b: u8) -> bool {
@@ -154,7 +159,7 @@ fn token_end(line: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// Host equality of SPEC §1: ASCII case-insensitive.
+/// Host equality (docs/behaviour.md#parsing): ASCII case-insensitive.
 #[inline]
 pub fn host_eq(a: &[u8], b: &[u8]) -> bool {
     a.eq_ignore_ascii_case(b)

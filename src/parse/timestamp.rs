@@ -23,9 +23,13 @@ const NANOS_PER_MILLI: u128 = 1_000_000;
 /// Why a `TS` field is not a timestamp; shown to the user in diagnostics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TimestampError {
+    /// Nothing to parse.
     Empty,
+    /// A character other than digits and one `.`.
     NotDigits,
+    /// A `.` with no digits after it.
     EmptyFraction,
+    /// Larger than the largest time accepted.
     OutOfRange,
 }
 
@@ -43,16 +47,20 @@ impl fmt::Display for TimestampError {
 impl std::error::Error for TimestampError {}
 
 impl Timestamp {
+    /// The Unix epoch, and the newest time seen before any record.
     pub const ZERO: Timestamp = Timestamp(0);
 
+    /// The time `nanos` nanoseconds after the epoch.
     pub const fn from_nanos(nanos: u128) -> Timestamp {
         Timestamp(nanos)
     }
 
+    /// The time `secs` seconds after the epoch.
     pub const fn from_secs(secs: u64) -> Timestamp {
         Timestamp(secs as u128 * NANOS_PER_SECOND)
     }
 
+    /// Nanoseconds since the epoch, exactly.
     pub const fn as_nanos(self) -> u128 {
         self.0
     }
@@ -62,10 +70,12 @@ impl Timestamp {
         u64::try_from(self.0 / NANOS_PER_SECOND).unwrap_or(u64::MAX)
     }
 
+    /// `self + other`, at most the largest time (never wraps).
     pub const fn saturating_add(self, other: Duration) -> Timestamp {
         Timestamp(self.0.saturating_add(other.0))
     }
 
+    /// `self - other`, at least the epoch (never wraps).
     pub const fn saturating_sub(self, other: Duration) -> Timestamp {
         Timestamp(self.0.saturating_sub(other.0))
     }
@@ -203,16 +213,20 @@ fn parse_digits(digits: &[u8]) -> Result<u128, TimestampError> {
 pub struct Duration(u128);
 
 impl Duration {
+    /// The default window width.
     pub const HOUR: Duration = Duration::from_secs(3600);
 
+    /// `secs` whole seconds.
     pub const fn from_secs(secs: u64) -> Duration {
         Duration(secs as u128 * NANOS_PER_SECOND)
     }
 
+    /// The length in nanoseconds, exactly.
     pub const fn as_nanos(self) -> u128 {
         self.0
     }
 
+    /// `self + other`, saturating at the largest duration.
     pub const fn saturating_add(self, other: Duration) -> Duration {
         Duration(self.0.saturating_add(other.0))
     }

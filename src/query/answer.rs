@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use anyhow::Context;
+use crate::error::{Error, IoContext};
 
 use crate::diagnostics::{MalformedLine, MalformedReport};
 use crate::io::input::InputName;
@@ -95,10 +95,10 @@ impl<'r, W: Write> Answer<'r, W> {
         name: &InputName,
         lines: &mut LineCounter,
         buf: &[u8],
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), Error> {
         for host in scan.hosts.iter() {
             if self.seen.insert(host).1 {
-                self.print(host).context("cannot write to stdout")?;
+                self.print(host).doing(|| "cannot write to stdout".into())?;
             }
         }
         for &(offset, why) in &scan.malformed {
@@ -114,16 +114,16 @@ impl<'r, W: Write> Answer<'r, W> {
         name: &InputName,
         line: u64,
         why: Malformed,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), Error> {
         let file = name.to_string();
         let report = &mut *self.report;
-        Ok(self
-            .progress
-            .suspend(|| report.record(MalformedLine { file, line, why }))?)
+        self.progress
+            .suspend(|| report.record(MalformedLine { file, line, why }))
     }
 
-    pub fn finish(mut self) -> anyhow::Result<()> {
-        self.out.flush().context("cannot write to stdout")
+    /// Flushes the answer; its last rows reach stdout only then.
+    pub fn finish(mut self) -> Result<(), Error> {
+        self.out.flush().doing(|| "cannot write to stdout".into())
     }
 }
 

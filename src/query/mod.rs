@@ -9,7 +9,7 @@
 //! Two block kernels:
 //! - **full** (`--nofastseek`, and inputs that cannot be mapped): every line
 //!   is parsed, every malformed line is reported, and reading stops at the
-//!   first record with `TS >= time_end + L` (SPEC §2's early stop).
+//!   first record with `TS >= time_end + L` (the early stop, docs/behaviour.md#early-stop).
 //! - **candidates** (fast seek): the seeker has already bounded the region
 //!   by proving records, so only lines whose host field can match are
 //!   parsed; the others cannot change the answer. Malformed lines are
@@ -26,6 +26,7 @@ pub use answer::{Answer, COLUMNS};
 use std::io::{self, Read, Write};
 use std::ops::Range;
 
+use crate::error::Error;
 use crate::io::block_reader::{Block, BlockReader};
 use crate::io::input::{InputName, Opened, RawProgress};
 use crate::io::whole::Whole;
@@ -49,11 +50,17 @@ pub enum Side {
 /// One query, as given on the command line.
 #[derive(Clone, Debug)]
 pub struct Query {
+    /// The host asked about (compared case-insensitively).
     pub host: Vec<u8>,
+    /// Whether the host is the destination (`--to`) or the source (`--from`).
     pub side: Side,
+    /// Start of the range, inclusive.
     pub time_init: Timestamp,
+    /// End of the range, exclusive.
     pub time_end: Timestamp,
+    /// The lateness bound `L` that fast seek and the early stop rely on.
     pub lateness: Duration,
+    /// Seek to the range instead of reading from the start.
     pub fast_seek: bool,
     /// Bytes per block handed to a worker thread; [`DEFAULT_BLOCK_BYTES`]
     /// except in tests that want many blocks from a small log.
@@ -96,7 +103,7 @@ pub fn run(
     query: &Query,
     inputs: Vec<(InputName, Opened)>,
     answer: &mut Answer<'_, impl Write>,
-) -> anyhow::Result<()> {
+) -> Result<(), Error> {
     let seeks = inputs
         .iter()
         .map(|(_, opened)| match opened {
@@ -111,7 +118,7 @@ pub fn run(
             }
             _ => Ok(None),
         })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>, Error>>()?;
     // A proving record in a later file makes every earlier file irrelevant.
     let first = seeks
         .iter()
@@ -184,7 +191,7 @@ fn scan_whole(
     range: Range<usize>,
     (name, done): (&InputName, u64),
     answer: &mut Answer<'_, impl Write>,
-) -> anyhow::Result<bool> {
+) -> Result<bool, Error> {
     let buf = whole.bytes();
     // Finding the block ends reads a little of every block.
     whole.check_len(range.end)?;
@@ -215,7 +222,7 @@ fn scan_stream(
     name: &InputName,
     progress: Option<(RawProgress, u64)>,
     answer: &mut Answer<'_, impl Write>,
-) -> anyhow::Result<bool> {
+) -> Result<bool, Error> {
     let mut reader = BlockReader::new(reader);
     let mut lines = LineCounter::default();
     loop {
@@ -244,6 +251,6 @@ fn scan_stream(
     }
 }
 
-fn read_error(name: &InputName, e: io::Error) -> anyhow::Error {
-    anyhow::Error::new(e).context(format!("cannot read {name}"))
+fn read_error(name: &InputName, e: io::Error) -> Error {
+    Error::io(format!("cannot read {name}"), e)
 }

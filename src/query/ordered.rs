@@ -91,3 +91,72 @@ pub(crate) fn for_each_block_in_order<T: Send, E: Send>(
         outcome
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_end_at_line_ends_and_cover_the_range() {
+        let buf = b"aaaa\nbb\ncccccc\nd\ne";
+        let blocks = split_blocks(buf, 2..buf.len(), 3);
+        assert_eq!(blocks, [2..8, 8..15, 15..18]);
+        assert_eq!(split_blocks(buf, 5..5, 3), []);
+    }
+
+    #[test]
+    fn results_arrive_in_block_order_whatever_the_finishing_order() {
+        let blocks: Vec<Range<usize>> = (0..200).map(|i| i..i + 1).collect();
+        let mut seen = Vec::new();
+        for_each_block_in_order(
+            &blocks,
+            |block| {
+                // Early blocks take longest, so workers finish out of order.
+                if block.start % 7 == 0 {
+                    std::thread::sleep(std::time::Duration::from_micros(200));
+                }
+                Ok::<_, ()>(block.start)
+            },
+            |i, start| {
+                assert_eq!(i, start);
+                seen.push(start);
+                Ok(false)
+            },
+        )
+        .unwrap();
+        assert_eq!(seen, (0..200).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_stop_or_an_error_ends_the_run_at_its_block() {
+        let blocks: Vec<Range<usize>> = (0..100).map(|i| i..i + 1).collect();
+        let mut seen = Vec::new();
+        for_each_block_in_order(
+            &blocks,
+            |b| Ok::<_, ()>(b.start),
+            |i, _| {
+                seen.push(i);
+                Ok(i == 41)
+            },
+        )
+        .unwrap();
+        assert_eq!(seen, (0..=41).collect::<Vec<_>>());
+        let mut merged = 0;
+        let err = for_each_block_in_order(
+            &blocks,
+            |b| {
+                if b.start == 30 {
+                    Err(b.start)
+                } else {
+                    Ok(b.start)
+                }
+            },
+            |_, _| {
+                merged += 1;
+                Ok(false)
+            },
+        );
+        assert_eq!(err, Err(30));
+        assert_eq!(merged, 30);
+    }
+}

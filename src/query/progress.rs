@@ -35,7 +35,9 @@ fn compressed_bytes_per_sec(format: Compression) -> f64 {
 /// how long that should take.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Work {
+    /// Bytes to scan.
     pub bytes: u64,
+    /// The scan's expected duration in seconds, from the measured rates.
     pub seconds: f64,
 }
 

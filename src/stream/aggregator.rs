@@ -1,4 +1,4 @@
-//! The hourly aggregator behind `connspy-stream` (SPEC §3), for windows of
+//! The hourly aggregator behind `connspy-stream` (docs/behaviour.md#stream), for windows of
 //! any width that divides a day (`--window`, an hour by default).
 //!
 //! Records arrive roughly in time order. Each belongs to the window
@@ -22,11 +22,10 @@
 //! and following a growing one (`--tail`) are both just sources.
 
 use std::collections::VecDeque;
-use std::io::{self, Write};
+use std::io::Write;
 
-use anyhow::Context;
-
-use crate::diagnostics::{MalformedLine, MalformedReport, SHOWN_MALFORMED};
+use crate::diagnostics::{Diagnostics, MalformedLine, MalformedReport};
+use crate::error::{Error, IoContext};
 use crate::io::block_reader::Block;
 use crate::io::source::Restart;
 use crate::output::Format;
@@ -39,9 +38,6 @@ use crate::stream::rows::StreamWriter;
 use crate::stream::too_late::TooLateReport;
 use crate::stream::window::{Counting, OpenWindow, Report, WindowSpan, WindowWidth};
 
-/// The name diagnostics are prefixed with.
-pub const TOOL: &str = "connspy-stream";
-
 /// What to aggregate and how.
 #[derive(Clone, Debug)]
 pub struct HourlyConfig {
@@ -53,6 +49,7 @@ pub struct HourlyConfig {
     pub lateness: Duration,
     /// `--window`: the width `W` of the windows (an hour by default).
     pub window: WindowWidth,
+    /// How the TO and FROM lists are deduplicated.
     pub dedup: Dedup,
     /// How windows count activity: exactly, or bounded (`--top-capacity`).
     pub counting: Counting,
@@ -65,8 +62,6 @@ pub struct HourlyConfig {
     pub flush_each_window: bool,
     /// `--strict`: the first malformed line is an error.
     pub strict: bool,
-    /// `-q`: no diagnostics on stderr.
-    pub quiet: bool,
 }
 
 /// Counts for `--stats`.
@@ -74,8 +69,11 @@ pub struct HourlyConfig {
 pub struct Summary {
     /// Well-formed records, including the too-late ones.
     pub records: u64,
+    /// Malformed lines skipped (or the one that stopped a strict run).
     pub malformed: u64,
+    /// Records skipped because their window had already been printed.
     pub too_late: u64,
+    /// Windows written to the output.
     pub windows_printed: u64,
     /// Bytes of the lines fed (an overlong line's bytes are not counted).
     pub bytes: u64,
@@ -102,6 +100,7 @@ pub struct Aggregator<W: Write> {
     line: u64,
     malformed: MalformedReport,
     too_late: TooLateReport,
+    diagnostics: Diagnostics,
     records: u64,
     bytes: u64,
     windows_printed: u64,
@@ -109,11 +108,14 @@ pub struct Aggregator<W: Write> {
 }
 
 impl<W: Write> Aggregator<W> {
-    pub fn new(config: HourlyConfig, out: W) -> Aggregator<W> {
+    /// An aggregator of `config` that prints windows to `out` and speaks
+    /// through `diagnostics`.
+    pub fn new(config: HourlyConfig, out: W, diagnostics: Diagnostics) -> Aggregator<W> {
         Aggregator {
             parse_buffer: ParsedLines::default(),
-            malformed: MalformedReport::new(TOOL, config.strict, config.quiet),
-            too_late: TooLateReport::new(config.quiet),
+            malformed: MalformedReport::new(diagnostics.clone(), config.strict),
+            too_late: TooLateReport::new(diagnostics.clone()),
+            diagnostics,
             lists: ListMaker::new(config.dedup),
             out: StreamWriter::new(out, config.format, config.report.top),
             config,
@@ -139,11 +141,9 @@ impl<W: Write> Aggregator<W> {
     }
 
     /// The input being fed starts over at its first line (a followed file
-    /// was replaced or truncated): said on stderr, and line numbers restart.
+    /// was replaced or truncated): said as a note, and line numbers restart.
     pub fn restart_input(&mut self, why: Restart) {
-        if !self.config.quiet {
-            let _ = writeln!(io::stderr().lock(), "{TOOL}: {}: {why}", self.input);
-        }
+        self.diagnostics.note(format_args!("{}: {why}", self.input));
         self.line = 0;
     }
 
@@ -151,7 +151,7 @@ impl<W: Write> Aggregator<W> {
     /// true end of the input) or one overlong line. Windows that close
     /// are written at once. [`pump`] does the same with the parsing on
     /// another thread.
-    pub fn feed(&mut self, block: Block<'_>) -> anyhow::Result<()> {
+    pub fn feed(&mut self, block: Block<'_>) -> Result<(), Error> {
         match block {
             Block::Lines(mut bytes) => {
                 // The parse buffer is kept for the next block: allocating
@@ -170,7 +170,7 @@ impl<W: Write> Aggregator<W> {
     }
 
     /// Feeds a block parsed by [`ParsedLines::fill`].
-    pub fn feed_parsed(&mut self, block: &ParsedLines) -> anyhow::Result<()> {
+    pub fn feed_parsed(&mut self, block: &ParsedLines) -> Result<(), Error> {
         self.bytes += block.bytes.len() as u64;
         let lines_before = self.line;
         for item in &block.items {
@@ -191,13 +191,13 @@ impl<W: Write> Aggregator<W> {
     }
 
     /// Feeds a line the reader skipped whole for being too long.
-    pub fn feed_overlong(&mut self) -> anyhow::Result<()> {
+    pub fn feed_overlong(&mut self) -> Result<(), Error> {
         self.line += 1;
         self.malformed_line(Malformed::TooLong)
     }
 
     #[inline]
-    fn add(&mut self, record: Record<'_>) -> anyhow::Result<()> {
+    fn add(&mut self, record: Record<'_>) -> Result<(), Error> {
         self.records += 1;
         if !self.last_span.contains(record.ts) {
             self.last_span = WindowSpan::of(record.ts, self.config.window, self.config.lateness);
@@ -228,7 +228,7 @@ impl<W: Write> Aggregator<W> {
     /// Closes every open window the data has proven complete, oldest
     /// first. Open windows are sorted and the condition is monotone in
     /// `H`, so only the front needs checking.
-    fn close_complete_windows(&mut self) -> anyhow::Result<()> {
+    fn close_complete_windows(&mut self) -> Result<(), Error> {
         while let Some(front) = self.open.front()
             && self.latest > front.span.deadline
         {
@@ -240,7 +240,7 @@ impl<W: Write> Aggregator<W> {
     }
 
     /// Writes a window and frees it.
-    fn print_window(&mut self, window: OpenWindow) -> anyhow::Result<()> {
+    fn print_window(&mut self, window: OpenWindow) -> Result<(), Error> {
         let start = window.span.start;
         let mut rows = self.out.window(start);
         window
@@ -252,15 +252,15 @@ impl<W: Write> Aggregator<W> {
                     Ok(())
                 }
             })
-            .with_context(|| format!("cannot write window {start}.0 to stdout"))?;
+            .doing(|| format!("cannot write window {start}.0 to stdout"))?;
         self.windows_printed += 1;
         Ok(())
     }
 
-    fn malformed_line(&mut self, why: Malformed) -> anyhow::Result<()> {
+    fn malformed_line(&mut self, why: Malformed) -> Result<(), Error> {
         // Only the first few are shown, so only they need a location (and
         // the allocation of its file name).
-        if self.config.strict || self.malformed.total() < SHOWN_MALFORMED {
+        if self.malformed.wants_location() {
             self.malformed.record(MalformedLine {
                 file: self.input.clone(),
                 line: self.line,
@@ -273,7 +273,7 @@ impl<W: Write> Aggregator<W> {
     }
 
     fn warn_capacity(&mut self, window: Timestamp, which: ListMark) {
-        if self.warned_capacity || self.config.quiet {
+        if self.warned_capacity {
             return;
         }
         self.warned_capacity = true;
@@ -282,13 +282,12 @@ impl<W: Write> Aggregator<W> {
             ListMark::From => "FROM",
         };
         if let Dedup::Bloom(size) = self.config.dedup {
-            let _ = writeln!(
-                io::stderr().lock(),
-                "{TOOL}: warning: the {which} list of window {window}.0 has more than {} \
+            self.diagnostics.note(format_args!(
+                "warning: the {which} list of window {window}.0 has more than {} \
                  distinct hosts, past its Bloom filter's capacity: some hosts may be \
-                 missing from it (raise --bloom-capacity or use --exact)",
+                 missing from it (raise the Bloom capacity, or deduplicate exactly)",
                 size.capacity()
-            );
+            ));
         }
     }
 
@@ -306,13 +305,13 @@ impl<W: Write> Aggregator<W> {
     /// Ends the run: prints the windows still open, oldest first, when
     /// `print_open_windows` (false for `--only_complete_hours` and after
     /// an interrupt), flushes the output and closes the diagnostics.
-    pub fn finish(mut self, print_open_windows: bool) -> anyhow::Result<Summary> {
+    pub fn finish(mut self, print_open_windows: bool) -> Result<Summary, Error> {
         if print_open_windows {
             while let Some(window) = self.open.pop_front() {
                 self.print_window(window)?;
             }
         }
-        self.out.flush().context("cannot write to stdout")?;
+        self.out.flush().doing(|| "cannot write to stdout".into())?;
         self.malformed.finish();
         self.too_late.finish();
         Ok(self.summary())
@@ -342,6 +341,11 @@ fn open_window(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Diagnostics the tests do not look at.
+    fn quiet() -> Diagnostics {
+        Diagnostics::to_writer("t", true, std::io::sink())
+    }
     use crate::io::block_reader::BlockReader;
     use crate::parse::batch::LINES_PER_PARSE;
     use crate::stream::pump::pump;
@@ -358,14 +362,13 @@ mod tests {
             format: Format::Tsv,
             flush_each_window: false,
             strict: false,
-            quiet: true,
         }
     }
 
     /// Runs `inputs` (each fed as one input) and returns stdout and counts.
     fn run_with(config: HourlyConfig, inputs: &[&str], print_open: bool) -> (String, Summary) {
         let mut out = Vec::new();
-        let mut agg = Aggregator::new(config, &mut out);
+        let mut agg = Aggregator::new(config, &mut out, quiet());
         for (i, text) in inputs.iter().enumerate() {
             let mut reader = BlockReader::new(text.as_bytes());
             pump(&mut agg, &format!("in{i}"), &mut reader, &|| false).unwrap();
@@ -588,20 +591,20 @@ mod tests {
             ..config("x", "y", 300)
         };
         let mut out = Vec::new();
-        let mut agg = Aggregator::new(cfg, &mut out);
+        let mut agg = Aggregator::new(cfg, &mut out, quiet());
         let mut reader = BlockReader::new(&b"1 a b\n2 c\n"[..]);
         let err = pump(&mut agg, "log", &mut reader, &|| false).unwrap_err();
         assert_eq!(
             err.to_string(),
             "log:2: malformed line (2 field(s) (expected TS FROM_HOST TO_HOST)); \
-             stopping because of --strict"
+             stopping at the first one (strict mode)"
         );
     }
 
     #[test]
     fn pump_stops_between_blocks_when_asked() {
         let mut out = Vec::new();
-        let mut agg = Aggregator::new(config("x", "y", 300), &mut out);
+        let mut agg = Aggregator::new(config("x", "y", 300), &mut out, quiet());
         let mut reader = BlockReader::new(&b"1 a b\n"[..]);
         pump(&mut agg, "log", &mut reader, &|| true).unwrap();
         assert_eq!(agg.summary().records, 0);
@@ -628,7 +631,7 @@ mod tests {
         };
         for pumped in [false, true] {
             let mut out = Vec::new();
-            let mut agg = Aggregator::new(cfg.clone(), &mut out);
+            let mut agg = Aggregator::new(cfg.clone(), &mut out, quiet());
             let err = if pumped {
                 let mut reader = BlockReader::new(text.as_bytes());
                 pump(&mut agg, "log", &mut reader, &|| false).unwrap_err()
@@ -647,7 +650,7 @@ mod tests {
     #[test]
     fn overlong_lines_are_malformed() {
         let mut out = Vec::new();
-        let mut agg = Aggregator::new(config("x", "y", 300), &mut out);
+        let mut agg = Aggregator::new(config("x", "y", 300), &mut out, quiet());
         agg.begin_input("log");
         agg.feed(Block::Overlong).unwrap();
         agg.feed(Block::Lines(b"1 a b\n")).unwrap();
@@ -768,7 +771,7 @@ mod tests {
                 prop_assert_eq!(&run_with(config("x", "y", lateness), &refs, true), &expected);
                 // Feed through a reader that returns tiny reads.
                 let mut out = Vec::new();
-                let mut agg = Aggregator::new(config("x", "y", lateness), &mut out);
+                let mut agg = Aggregator::new(config("x", "y", lateness), &mut out, quiet());
                 let mut reader = BlockReader::new(Trickle { data: text.as_bytes(), step });
                 pump(&mut agg, "t", &mut reader, &|| false).unwrap();
                 let summary = agg.finish(true).unwrap();

@@ -1,7 +1,7 @@
 //! The `TO` and `FROM` lists of one hour: distinct hosts in first-seen
 //! order, in bounded memory.
 //!
-//! SPEC §3 has the lists deduplicate through a Bloom filter with a fixed
+//! docs/behaviour.md#lists has the lists deduplicate through a Bloom filter with a fixed
 //! seed, so that the memory of a list does not grow with its number of
 //! distinct hosts and the output is the same on every run. `--exact` swaps
 //! the filter for exact membership.
@@ -34,8 +34,9 @@ use crate::stream::host_counts::{HostCounts, HostId, ListMark};
 /// output on every run and every machine.
 const BLOOM_SEED: &[u8; 32] = b"connspy-stream TO/FROM sets v1.0";
 
-/// Default Bloom sizing of SPEC §3.
+/// Default Bloom sizing (docs/behaviour.md#lists).
 pub const DEFAULT_BLOOM_CAPACITY: usize = 1_000_000;
+/// The Bloom filters' default false-positive rate at capacity.
 pub const DEFAULT_BLOOM_FP_RATE: f64 = 1e-9;
 
 /// Largest Bloom bitmap accepted: `--bloom-capacity` and `--bloom-fp-rate`
@@ -126,6 +127,7 @@ pub struct HostList {
 pub enum Inserted {
     /// The host was already on the list (or, rarely, a Bloom false positive).
     Seen,
+    /// Not in the list before: it has just been added.
     New,
     /// New, and the list just passed its Bloom filter's capacity: from now
     /// on false positives grow past the configured rate.
@@ -151,6 +153,7 @@ pub struct ListMaker {
 pub const SPARE_FILTERS: usize = 4;
 
 impl ListMaker {
+    /// Lists deduplicated as `dedup` says.
     pub fn new(dedup: Dedup) -> ListMaker {
         ListMaker {
             dedup,

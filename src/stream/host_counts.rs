@@ -66,7 +66,8 @@ impl ListMark {
 const COUNT_MASK: u64 = (1 << 62) - 1;
 
 /// Allocation floor of a table with few hosts, on top of 64 bytes per host.
-pub const SMALL_TABLE_BYTES: usize = 1024;
+#[cfg(test)]
+pub(crate) const SMALL_TABLE_BYTES: usize = 1024;
 
 /// The activity counts of one hour. See the module docs for its bounds.
 #[derive(Default)]
@@ -118,7 +119,7 @@ impl HostCounts {
     }
 
     /// The `k` hosts with the highest counts, highest first; on a tie the
-    /// one counted first comes first (SPEC's `MOST` rule; `top(1)` is the
+    /// one counted first comes first (the `MOST` rule of docs/behaviour.md#most; `top(1)` is the
     /// `MOST` host). Empty only for an empty table or `k == 0`.
     ///
     /// One pass with a heap of the best `k` so far: O(hosts × log k) time,

@@ -4,15 +4,15 @@
 //! and the rows it prints ([`rows`]).
 //!
 //! Owns: open windows and everything they hold, and the rule that closes
-//! them (`docs/behaviour.md#connspy-stream-windows-and-hour-closing`).
+//! them (`docs/behaviour.md#stream`).
 //! May use: [`crate::parse`], [`crate::io`] (blocks and line sources, never
 //! the follower itself), [`crate::output`] and [`crate::diagnostics`].
 
 pub mod aggregator;
 pub mod dedup;
-pub mod host_counts;
+pub(crate) mod host_counts;
 pub mod pump;
 pub mod rows;
-pub mod space_saving;
-pub mod too_late;
+pub(crate) mod space_saving;
+pub(crate) mod too_late;
 pub mod window;

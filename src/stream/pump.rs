@@ -5,8 +5,7 @@ use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
-use anyhow::Context;
-
+use crate::error::{Error, IoContext};
 use crate::io::block_reader::Block;
 use crate::io::source::{Event, LineSource, Restart};
 use crate::parse::batch::ParsedLines;
@@ -31,14 +30,14 @@ pub fn pump<W: Write>(
     name: &str,
     source: &mut (dyn LineSource + Send),
     stop: &(dyn Fn() -> bool + Sync),
-) -> anyhow::Result<()> {
+) -> Result<(), Error> {
     agg.begin_input(name);
     if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
         // One core (as CPU affinity may allow): a reading thread could only
         // add its hand-over to the same work, so read and parse in line.
         while let Some(event) = source
             .next_event(stop)
-            .with_context(|| format!("cannot read {name}"))?
+            .doing(|| format!("cannot read {name}"))?
         {
             match event {
                 Event::Block(block) => agg.feed(block)?,
@@ -55,7 +54,7 @@ pub fn pump<W: Write>(
         scope.spawn(move || read_ahead(source, &reader_stop, parsed_tx, spare_rx));
         let fed = (|| {
             for ahead in parsed_rx {
-                match ahead.with_context(|| format!("cannot read {name}"))? {
+                match ahead.doing(|| format!("cannot read {name}"))? {
                     Ahead::Lines(parsed) => {
                         agg.feed_parsed(&parsed)?;
                         // The reader may be gone already; then so is the need.

@@ -1,7 +1,7 @@
 //! The rows `connspy-stream` prints for each closed window, in each format
 //! (see [`crate::output`]).
 //!
-//! **TSV** (the default) is SPEC §3's lines, `WINDOW.0<TAB>KIND<TAB>HOST`,
+//! **TSV** (the default) is the original's lines (docs/behaviour.md#output-bytes), `WINDOW.0<TAB>KIND<TAB>HOST`,
 //! byte for byte: `TO`, `FROM` and one `MOST` line. The opt-in rows add a
 //! count column: `TOP` (with `--top K`, K > 1, instead of `MOST`) and
 //! `COUNT` (`--emit-counts`).
@@ -72,7 +72,7 @@ impl RowKind {
 /// The stream's output: rows of closed windows in one format.
 pub struct StreamWriter<W: Write> {
     rows: RowWriter<W>,
-    /// TSV prints the single top host as SPEC's `MOST` line, without count.
+    /// TSV prints the single top host as the `MOST` line (docs/behaviour.md#most), without count.
     single_most: bool,
 }
 

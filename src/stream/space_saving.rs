@@ -20,7 +20,7 @@
 //!   other counts at least as high as its own would add up, with it, to
 //!   more than `T`.
 //!
-//! Order and ties follow SPEC's `MOST` rule: the higher count first, and on
+//! Order and ties follow the `MOST` rule (docs/behaviour.md#most): the higher count first, and on
 //! equal counts the host that entered the counts first, where a host that
 //! takes over a counter enters anew. The counter taken over is the lowest
 //! in that order (smallest count; on equal counts, the newest), so while
@@ -37,7 +37,7 @@ use hashbrown::{DefaultHashBuilder, HashTable};
 use crate::parse::host_set::{fold_case, hash_bytes};
 
 /// The Space-Saving summary of one window. See the module docs.
-pub struct SpaceSaving {
+pub(crate) struct SpaceSaving {
     capacity: usize,
     /// The hosts counted, by slot; a slot's host changes when its counter
     /// is taken over.
@@ -91,7 +91,7 @@ const NAME_SLACK_BYTES: usize = 64;
 impl SpaceSaving {
     /// An empty summary of at most `capacity` counters (at least one, at
     /// most `u32::MAX`).
-    pub fn new(capacity: usize) -> SpaceSaving {
+    pub(crate) fn new(capacity: usize) -> SpaceSaving {
         SpaceSaving {
             capacity: capacity.clamp(1, u32::MAX as usize),
             slots: Vec::new(),
@@ -105,7 +105,7 @@ impl SpaceSaving {
 
     /// Counts one appearance of `host` (any case).
     #[inline]
-    pub fn add(&mut self, host: &[u8]) {
+    pub(crate) fn add(&mut self, host: &[u8]) {
         let key = fold_case(host, &mut self.scratch);
         let hash = hash_bytes(&self.hasher, key);
         let full = self.slots.len() == self.capacity;
@@ -166,7 +166,7 @@ impl SpaceSaving {
 
     /// The `k` most active hosts with their counts, in output order. Sorts
     /// a copy of the counters (24 bytes each, while the window prints).
-    pub fn top(&self, k: usize) -> Vec<(&[u8], u64)> {
+    pub(crate) fn top(&self, k: usize) -> Vec<(&[u8], u64)> {
         let mut order = self.counters.clone();
         order.sort_unstable_by(|a, b| b.count.cmp(&a.count).then(a.entry.cmp(&b.entry)));
         order

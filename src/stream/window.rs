@@ -1,5 +1,5 @@
 //! The windows `connspy-stream` summarises: their width (`--window`, an
-//! hour by default, SPEC §3's hours), their bounds and closing deadline,
+//! hour by default, docs/behaviour.md#hours), their bounds and closing deadline,
 //! and the state of one open window (its counts and lists).
 //!
 //! A record belongs to the window starting at `floor(TS / W) * W`. The
@@ -23,7 +23,7 @@ const DAY_SECS: u64 = 86_400;
 pub struct WindowWidth(u64);
 
 impl WindowWidth {
-    /// SPEC §3's window, the default.
+    /// The original's hour (docs/behaviour.md#hours), the default.
     pub const HOUR: WindowWidth = WindowWidth(3600);
 
     /// Parses `--window`: a whole number with a unit `s`, `m`, `h` or `d`
@@ -61,6 +61,7 @@ impl WindowWidth {
         Ok(WindowWidth(secs))
     }
 
+    /// The width as a duration.
     pub fn duration(self) -> Duration {
         Duration::from_secs(self.0)
     }
@@ -76,8 +77,11 @@ impl Default for WindowWidth {
 /// closes once `latest > deadline`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WindowSpan {
+    /// The window's first instant.
     pub start: Timestamp,
+    /// The first instant after the window.
     pub end: Timestamp,
+    /// The window is complete once the newest time seen passes this (start + width + L).
     pub deadline: Timestamp,
 }
 
@@ -102,6 +106,7 @@ impl WindowSpan {
         }
     }
 
+    /// Whether `ts` falls in the window.
     #[inline]
     pub fn contains(&self, ts: Timestamp) -> bool {
         self.start <= ts && ts < self.end
@@ -122,7 +127,7 @@ pub enum Counting {
 /// What a window prints besides its lists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Report {
-    /// `--top K`: the `K` most active hosts (1: SPEC's `MOST` line).
+    /// `--top K`: the `K` most active hosts (1: the `MOST` line, docs/behaviour.md#most).
     pub top: usize,
     /// `--emit-counts`: every host's count (exact counting only).
     pub emit_counts: bool,
@@ -141,6 +146,7 @@ impl Default for Report {
 /// `FROM` lists (made when first needed, so a window without matches never
 /// allocates a Bloom bitmap).
 pub struct OpenWindow {
+    /// Which window this is.
     pub span: WindowSpan,
     tally: Tally,
 }
@@ -168,6 +174,7 @@ struct BoundedTally {
 }
 
 impl OpenWindow {
+    /// An empty window of `span`, counting as `counting` says.
     pub fn new(span: WindowSpan, counting: Counting) -> OpenWindow {
         let tally = match counting {
             Counting::Exact => Tally::Exact {

@@ -9,14 +9,13 @@
 pub mod query;
 pub mod stream;
 
-use crate::diagnostics::note;
+use crate::diagnostics::Diagnostics;
 use crate::io::compressed::Compression;
 use crate::io::input::InputName;
 
 /// `-v`: says that an input is compressed and how it is read.
-fn note_compressed(tool: &str, name: &InputName, format: Compression, how: &str) {
-    note(
-        tool,
-        &format!("{name}: {format}-compressed: decompressing it{how}"),
-    );
+fn note_compressed(diagnostics: &Diagnostics, name: &InputName, format: Compression, how: &str) {
+    diagnostics.note(format_args!(
+        "{name}: {format}-compressed: decompressing it{how}"
+    ));
 }

@@ -6,8 +6,8 @@ use anyhow::Context;
 
 use crate::cli::HostName;
 use crate::cli::query::QueryArgs;
-use crate::diagnostics::MalformedReport;
-use crate::exit::UsageError;
+use crate::diagnostics::{Diagnostics, MalformedReport};
+use crate::error::Error;
 use crate::io::input::{self, InputName, MmapChoice, Opened, Stream};
 use crate::query::progress::Progress;
 use crate::query::{self, Answer, Query, Side};
@@ -18,9 +18,9 @@ pub const TOOL: &str = "connspy";
 impl Query {
     /// The query a command line asks for; a range that ends before it
     /// starts is a usage error.
-    pub fn from_args(args: &QueryArgs) -> Result<Query, UsageError> {
+    pub fn from_args(args: &QueryArgs) -> Result<Query, Error> {
         if args.time_end < args.time_init {
-            return Err(UsageError(format!(
+            return Err(Error::Usage(format!(
                 "--time-end ({}) is before --time-init ({})",
                 args.time_end, args.time_init
             )));
@@ -28,7 +28,7 @@ impl Query {
         let (side, HostName(host)) = match (&args.to, &args.from) {
             (Some(host), _) => (Side::To, host.clone()),
             (None, Some(host)) => (Side::From, host.clone()),
-            (None, None) => return Err(UsageError("give --to HOST or --from HOST".into())),
+            (None, None) => return Err(Error::Usage("give --to HOST or --from HOST".into())),
         };
         Ok(Query {
             host,
@@ -48,16 +48,19 @@ pub fn run(args: QueryArgs) -> anyhow::Result<()> {
     let query = Query::from_args(&args)?;
     // Before anything is mapped: a log truncated under its map becomes
     // one line on stderr and exit status 1, not a crash.
-    crate::io::sigbus::install(TOOL).context("cannot install the SIGBUS handler")?;
+    let installed =
+        crate::io::sigbus::install(TOOL).context("cannot install the SIGBUS handler")?;
     let inputs = args
         .files
         .iter()
         .map(|arg| {
             let name = InputName::from_arg(arg);
-            input::open(&name, MmapChoice::Auto).map(|opened| (name, opened))
+            input::open(&name, MmapChoice::Auto(installed)).map(|opened| (name, opened))
         })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    if args.common.verbose {
+        .collect::<Result<Vec<_>, Error>>()?;
+    let common = &args.common;
+    let diagnostics = Diagnostics::stderr(TOOL, common.quiet);
+    if common.verbose {
         for (name, opened) in &inputs {
             if let Opened::Stream(Stream {
                 compression: Some(format),
@@ -69,12 +72,11 @@ pub fn run(args: QueryArgs) -> anyhow::Result<()> {
                 } else {
                     " and reading it from the start"
                 };
-                super::note_compressed(TOOL, name, *format, how);
+                super::note_compressed(&diagnostics, name, *format, how);
             }
         }
     }
-    let common = &args.common;
-    let mut report = MalformedReport::new(TOOL, common.strict, common.quiet);
+    let mut report = MalformedReport::new(diagnostics, common.strict);
     let progress = Progress::new(!common.quiet);
     let out = BufWriter::with_capacity(64 * 1024, progress.clear_of(io::stdout().lock()));
     let mut answer = Answer::new(out, common.format, &query, &mut report).with_progress(progress);

@@ -8,7 +8,8 @@ use std::time::{Duration as Elapsed, Instant};
 use anyhow::Context;
 
 use crate::cli::stream::StreamArgs;
-use crate::exit::UsageError;
+use crate::diagnostics::Diagnostics;
+use crate::error::Error;
 use crate::io::block_reader::BlockReader;
 use crate::io::follow::{DEFAULT_POLL, Follower};
 use crate::io::input::{self, InputName};
@@ -19,7 +20,8 @@ use crate::stream::dedup::{DEFAULT_BLOOM_CAPACITY, DEFAULT_BLOOM_FP_RATE, Dedup}
 use crate::stream::pump::pump;
 use crate::stream::window::{Counting, Report};
 
-pub use crate::stream::aggregator::TOOL;
+/// The name diagnostics are prefixed with.
+pub const TOOL: &str = "connspy-stream";
 
 /// What `--stats` reports: the run's counts and how long it took.
 #[derive(Clone, Copy, Debug)]
@@ -52,7 +54,7 @@ impl fmt::Display for RunSummary {
 impl HourlyConfig {
     /// The aggregation a command line asks for; inconsistent values are
     /// usage errors.
-    pub fn from_args(args: &StreamArgs) -> Result<HourlyConfig, UsageError> {
+    pub fn from_args(args: &StreamArgs) -> Result<HourlyConfig, Error> {
         let dedup = if args.exact {
             Dedup::Exact
         } else {
@@ -60,12 +62,12 @@ impl HourlyConfig {
                 args.bloom_capacity.unwrap_or(DEFAULT_BLOOM_CAPACITY),
                 args.bloom_fp_rate.unwrap_or(DEFAULT_BLOOM_FP_RATE),
             )
-            .map_err(UsageError)?
+            .map_err(Error::Usage)?
         };
         let counting = match args.top_capacity {
             None => Counting::Exact,
             Some(n) if n < args.top => {
-                return Err(UsageError(format!(
+                return Err(Error::Usage(format!(
                     "--top-capacity ({n}) must be at least --top ({})",
                     args.top
                 )));
@@ -86,7 +88,6 @@ impl HourlyConfig {
             format: args.common.format,
             flush_each_window: args.tail,
             strict: args.common.strict,
-            quiet: args.common.quiet,
         })
     }
 }
@@ -122,7 +123,7 @@ fn check_inputs(inputs: &[InputName], followed: Option<usize>) -> anyhow::Result
         && !input::is_fifo(path)
         && let Some(format) = input::compression_of(path)?
     {
-        return Err(UsageError(format!(
+        return Err(Error::Usage(format!(
             "--tail cannot follow {}: it is {format}-compressed (decompress it into \
              a pipe instead, or leave out --tail)",
             path.display()
@@ -142,9 +143,11 @@ pub fn run(args: StreamArgs) -> anyhow::Result<RunSummary> {
     let signals = StopSignals::register()?;
     let stop = || signals.stop_requested();
     let out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
-    let mut agg = Aggregator::new(config, out);
+    let diagnostics = Diagnostics::stderr(TOOL, args.common.quiet);
+    let mut agg = Aggregator::new(config, out, diagnostics.clone());
     for (i, name) in inputs.iter().enumerate() {
-        let mut source = open_source(name, followed == Some(i), &signals, args.common.verbose)?;
+        let verbose = args.common.verbose.then_some(&diagnostics);
+        let mut source = open_source(name, followed == Some(i), &signals, verbose)?;
         let pumped = pump(&mut agg, &name.to_string(), source.as_mut(), &stop);
         if stop() {
             // A stop cuts reads short: a decompressor that then finds its
@@ -159,7 +162,7 @@ pub fn run(args: StreamArgs) -> anyhow::Result<RunSummary> {
         elapsed: started.elapsed(),
     };
     if args.stats {
-        crate::diagnostics::note(TOOL, &summary.to_string());
+        diagnostics.error(summary);
     }
     signals.check()?;
     Ok(summary)
@@ -174,7 +177,7 @@ fn open_source(
     name: &InputName,
     follow: bool,
     signals: &StopSignals,
-    verbose: bool,
+    verbose: Option<&Diagnostics>,
 ) -> anyhow::Result<Box<dyn LineSource + Send>> {
     if follow
         && let Some(path) = name.path()
@@ -186,8 +189,8 @@ fn open_source(
         ));
     }
     let stream = input::open_interruptible(name, signals)?;
-    if verbose && let Some(format) = stream.compression {
-        super::note_compressed(TOOL, name, format, "");
+    if let (Some(diagnostics), Some(format)) = (verbose, stream.compression) {
+        super::note_compressed(diagnostics, name, format, "");
     }
     Ok(Box::new(BlockReader::new(stream.reader)))
 }

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Output, Stdio};
 
 /// Starts `bin` with `args` and all three standard streams piped.
-pub fn spawn_piped(bin: &str, args: &[&str]) -> Child {
+pub(crate) fn spawn_piped(bin: &str, args: &[&str]) -> Child {
     Command::new(bin)
         .args(args)
         .stdin(Stdio::piped())
@@ -20,7 +20,7 @@ pub fn spawn_piped(bin: &str, args: &[&str]) -> Child {
 /// large input cannot deadlock against its output), and collects its
 /// output. A program that exits before reading all of stdin (an error) is
 /// fine.
-pub fn run_with_stdin(bin: &str, args: &[&str], stdin: &[u8]) -> Output {
+pub(crate) fn run_with_stdin(bin: &str, args: &[&str], stdin: &[u8]) -> Output {
     let mut child = spawn_piped(bin, args);
     let mut input = child.stdin.take().unwrap();
     let data = stdin.to_vec();
@@ -35,7 +35,7 @@ pub fn run_with_stdin(bin: &str, args: &[&str], stdin: &[u8]) -> Output {
 /// Runs `bin` with `args`, reads the first line of its stdout, then closes
 /// the pipe (as `| head -1` does) and waits; returns that line and how the
 /// run ended (its status and stderr).
-pub fn first_line_then_close(bin: &str, args: &[&str]) -> (String, Output) {
+pub(crate) fn first_line_then_close(bin: &str, args: &[&str]) -> (String, Output) {
     let mut child = spawn_piped(bin, args);
     drop(child.stdin.take());
     let mut first = String::new();
@@ -44,4 +44,33 @@ pub fn first_line_then_close(bin: &str, args: &[&str]) -> (String, Output) {
         .unwrap();
     // The reader is dropped here: the pipe is closed.
     (first, child.wait_with_output().unwrap())
+}
+
+/// An hour start (2019-08-12T22:00:00Z) the tests' logs are built around.
+pub(crate) const H: u64 = 1_565_647_200;
+
+/// A log line `TS FROM TO`, `offset` seconds after [`H`].
+pub(crate) fn rec(offset: u64, from: &str, to: &str) -> String {
+    format!("{} {from} {to}\n", H + offset)
+}
+
+/// Writes `data` to the file `name` in `dir` and returns its path.
+pub(crate) fn write_file(
+    dir: &std::path::Path,
+    name: &str,
+    data: impl AsRef<[u8]>,
+) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, data).unwrap();
+    path
+}
+
+/// A run's stdout as text.
+pub(crate) fn stdout(o: &Output) -> &str {
+    std::str::from_utf8(&o.stdout).unwrap()
+}
+
+/// A run's stderr as text.
+pub(crate) fn stderr(o: &Output) -> &str {
+    std::str::from_utf8(&o.stderr).unwrap()
 }
