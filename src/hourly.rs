@@ -154,6 +154,15 @@ impl<W: Write> Aggregator<W> {
         self.line = 0;
     }
 
+    /// Something the input's source says (a followed file that is not a
+    /// regular file, cannot be opened...): passed on to the diagnostics,
+    /// naming the input, unless `--quiet`.
+    pub fn notice(&mut self, text: &str) {
+        if !self.config.quiet {
+            crate::diagnostics::note(TOOL, &format!("{}: {text}", self.input));
+        }
+    }
+
     /// Feeds one block: whole lines (the last may lack its `\n` only at the
     /// true end of the input) or one overlong line. Windows that close
     /// are written at once. [`pump`] does the same with the parsing on
@@ -443,6 +452,7 @@ pub fn pump<W: Write>(
             match event {
                 Event::Block(block) => agg.feed(block)?,
                 Event::Restarted(why) => agg.restart_input(why),
+                Event::Notice(text) => agg.notice(&text),
             }
         }
         return Ok(());
@@ -463,6 +473,7 @@ pub fn pump<W: Write>(
                     }
                     Ahead::Overlong => agg.feed_overlong()?,
                     Ahead::Restarted(why) => agg.restart_input(why),
+                    Ahead::Notice(text) => agg.notice(&text),
                 }
                 if stop() {
                     break;
@@ -480,6 +491,7 @@ enum Ahead {
     Lines(ParsedLines),
     Overlong,
     Restarted(Restart),
+    Notice(String),
 }
 
 /// The reading thread: reads `source`, parses each block into a spare
@@ -511,6 +523,7 @@ fn read_ahead(
             }
             Ok(Some(Event::Block(Block::Overlong))) => send(Ok(Ahead::Overlong)),
             Ok(Some(Event::Restarted(why))) => send(Ok(Ahead::Restarted(why))),
+            Ok(Some(Event::Notice(text))) => send(Ok(Ahead::Notice(text))),
         };
         if !sent {
             return;

@@ -13,7 +13,7 @@ use connspy::cli::{HostName, host_arg, lateness_arg, parse_args};
 use connspy::dedup::{DEFAULT_BLOOM_CAPACITY, DEFAULT_BLOOM_FP_RATE, Dedup};
 use connspy::diagnostics::note;
 use connspy::exit::{UsageError, status_of};
-use connspy::follow::{DEFAULT_POLL, Follower};
+use connspy::follow::{FollowOptions, Follower};
 use connspy::hourly::{Aggregator, HourlyConfig, LineSource, Summary, TOOL, pump};
 use connspy::input::{self, InputName};
 use connspy::output::Format;
@@ -123,6 +123,26 @@ struct Cli {
     /// read until it closes); each window is flushed as soon as it closes.
     #[arg(long)]
     tail: bool,
+
+    /// With --tail: after a rotation (the file renamed, a new one at its
+    /// path), keep reading the old file too for this long, or until it is
+    /// deleted, so that a writer that reopens late loses nothing; its
+    /// unterminated last line is taken as a line only when the wait ends.
+    /// Example: --rotate-wait 30
+    #[arg(long = "rotate-wait", value_name = "SECONDS", default_value = "5",
+          value_parser = seconds_arg, requires = "tail")]
+    rotate_wait: std::time::Duration,
+
+    /// With --tail: look for changes every --poll-interval instead of
+    /// waiting for file-system events (for file systems that give none,
+    /// such as some network ones; without a watch, polling is used anyway).
+    #[arg(long, requires = "tail")]
+    poll: bool,
+
+    /// The wait between looks when polling. Example: --poll-interval 0.05
+    #[arg(long = "poll-interval", value_name = "SECONDS", default_value = "0.2",
+          value_parser = seconds_arg, requires = "tail")]
+    poll_interval: std::time::Duration,
 
     /// The lateness bound L: no record is more than L seconds older than
     /// the newest record before it. A window closes once the log is more
@@ -258,7 +278,12 @@ fn run() -> anyhow::Result<()> {
     let out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     let mut agg = Aggregator::new(config, out);
     for (i, name) in inputs.iter().enumerate() {
-        let mut source = open_source(name, followed == Some(i), &signals, cli.verbose)?;
+        let follow = (followed == Some(i)).then_some(FollowOptions {
+            poll: cli.poll,
+            poll_interval: cli.poll_interval,
+            rotate_wait: cli.rotate_wait,
+        });
+        let mut source = open_source(name, follow, &signals, cli.verbose)?;
         let pumped = pump(&mut agg, &name.to_string(), source.as_mut(), &stop);
         if stop() {
             // A stop cuts reads short: a decompressor that then finds its
@@ -282,16 +307,16 @@ fn run() -> anyhow::Result<()> {
 /// nor a name that could be rotated.
 fn open_source(
     name: &InputName,
-    follow: bool,
+    follow: Option<FollowOptions>,
     signals: &StopSignals,
     verbose: bool,
 ) -> anyhow::Result<Box<dyn LineSource + Send>> {
-    if follow
+    if let Some(options) = follow
         && let Some(path) = name.path()
         && !input::is_fifo(path)
     {
         return Ok(Box::new(
-            Follower::new(path, DEFAULT_POLL)
+            Follower::new(path, options)
                 .with_context(|| format!("cannot open {}", path.display()))?,
         ));
     }
@@ -303,6 +328,14 @@ fn open_source(
         );
     }
     Ok(Box::new(BlockReader::new(stream.reader)))
+}
+
+/// A duration in seconds, decimals allowed: `5`, `0.05`.
+fn seconds_arg(text: &str) -> Result<std::time::Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| format!("`{text}` is not a number of seconds (0 or more)"))
 }
 
 /// One line of counts on stderr.
