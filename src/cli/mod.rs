@@ -121,6 +121,14 @@ pub fn lateness_arg(text: &str) -> Result<Duration, String> {
     timestamp::parse_lateness(text)
 }
 
+/// A wait in seconds, decimals allowed (`5`, `0.05`).
+pub fn seconds_arg(text: &str) -> Result<std::time::Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| format!("`{text}` is not a number of seconds (0 or more)"))
+}
+
 /// A host given on the command line, as bytes since logs need not be UTF-8.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HostName(pub Vec<u8>);

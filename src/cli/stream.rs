@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use clap::Parser;
 
 use crate::cli::common::CommonArgs;
-use crate::cli::{HostName, host_arg};
+use crate::cli::{HostName, host_arg, seconds_arg};
 use crate::stream::window::WindowWidth;
 
 const ABOUT: &str = "\
@@ -104,6 +104,26 @@ pub struct StreamArgs {
     /// read until it closes); each window is flushed as soon as it closes.
     #[arg(long)]
     pub tail: bool,
+
+    /// With --tail: after a rotation (the file renamed, a new one at its
+    /// path), keep reading the old file too for this long, or until it is
+    /// deleted, so that a writer that reopens late loses nothing; its
+    /// unterminated last line is taken as a line only when the wait ends.
+    /// Example: --rotate-wait 30
+    #[arg(long = "rotate-wait", value_name = "SECONDS", default_value = "5",
+          value_parser = seconds_arg, requires = "tail")]
+    pub rotate_wait: std::time::Duration,
+
+    /// With --tail: look for changes every --poll-interval instead of
+    /// waiting for file-system events (for file systems that give none,
+    /// such as some network ones; without a watch, polling is used anyway).
+    #[arg(long, requires = "tail")]
+    pub poll: bool,
+
+    /// The wait between looks when polling. Example: --poll-interval 0.05
+    #[arg(long = "poll-interval", value_name = "SECONDS", default_value = "0.2",
+          value_parser = seconds_arg, requires = "tail")]
+    pub poll_interval: std::time::Duration,
 
     /// Deduplicate the TO and FROM lists exactly instead of through Bloom
     /// filters (no false positives; no bitmaps either, since the window's

@@ -1,37 +1,109 @@
 //! Following a log file by name, like `tail -F`: an endless source of
 //! whole-line blocks for `connspy-stream --tail`.
 //!
-//! The file is read from its start; at its current end the follower waits
-//! a poll interval and looks again: for more data, for another file at the
-//! path (rotation: the old file is read to its end first, then the new one
-//! from its start), for a file shorter than what was read (truncation:
-//! read again from the start). A path that does not exist, at the start or
-//! after a deletion, is waited for.
+//! The file is read from its start. At its end the follower waits for a
+//! file-system event (inotify, through the `notify` crate, on the file's
+//! directory) or, with [`FollowOptions::poll`] or where no watch can be
+//! set (some network or container file systems), for a poll interval; a
+//! look is also made at least every [`EVENT_LOOK`] with events, in case
+//! one is missed (a rotated file moved to another directory). Each wait
+//! is cut into slices of [`STOP_CHECK`] that ask whether to stop.
 //!
-//! It polls instead of asking for file-system notifications (`notify`,
-//! inotify): a look is four system calls, so polling every 200 ms picks new
-//! data up within 200 ms (about 100 ms on average) for about 0.05 s of CPU
-//! per idle minute (measured); and notifications would not remove the
-//! polling, which is still needed where they do not work (network file
-//! systems, some containers) and for the races between rename, create and
-//! open that `tail -F` itself handles by looking again.
+//! What a look checks:
+//! - **Appended data** is read at once (measured pick-up: see
+//!   `docs/robustness.md`).
+//! - **Truncation** (copytruncate): before every read, the last bytes read
+//!   (up to [`TAIL_BYTES`], just before the read offset) are read again
+//!   and compared. A file that was emptied and then written past the old
+//!   offset before the follower looked fails the comparison as surely as
+//!   one that is shorter; the file is then read again from its start
+//!   (complete lines already read are handed out first; an unfinished
+//!   last line of the old content is dropped). What the writer appended
+//!   after the last read and before the truncation is lost: it went to
+//!   the copy only. Reading at once on the write event keeps that window
+//!   to about a millisecond.
+//! - **Rotation**: the path names another regular file. The new file is
+//!   followed from its start, and the old one stays open and is read too
+//!   for [`FollowOptions::rotate_wait`] (or until it is deleted), so that
+//!   a writer that reopens the path late loses nothing. The old file's
+//!   unfinished last line is not handed out while it may still be
+//!   finished; when the wait ends it is handed out as a line, as at the
+//!   end of any input (and said in a notice).
+//! - **Other files at the path**: only regular files are followed. A FIFO,
+//!   a device, a directory or a socket at the path, or a file that cannot
+//!   be opened, is said in one notice (said again at most once a minute
+//!   while it lasts) and waited out; the file being read is kept. Nothing
+//!   is opened before a `stat` says it is a regular file, and the open is
+//!   non-blocking and checked again with `fstat`, so a FIFO that appears
+//!   in between cannot hang it.
+//!
+//! The follower writes nothing on stderr: notices are handed out as
+//! [`Event::Notice`], for the caller to report.
 
-use std::fs::{self, File};
-use std::io::{self, Seek, SeekFrom};
-use std::os::unix::fs::MetadataExt;
+use std::collections::VecDeque;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read};
+use std::os::unix::fs::{FileExt, FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
+
+use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 
 use crate::io::block_reader::BlockReader;
 use crate::io::source::{Event, LineSource, Restart};
 
-/// How long a follower waits at the end of data before looking again.
+/// How long a polling follower waits at the end of data before looking
+/// again (with `--poll`, or where no watch can be set).
 pub(crate) const DEFAULT_POLL: Duration = Duration::from_millis(200);
 
-/// The longest a wait goes without asking whether to stop, so that a stop
-/// signal is acted on well within half a second whatever the poll interval.
-const STOP_CHECK: Duration = Duration::from_millis(50);
+/// How long a rotated-away file is still read (`--rotate-wait`).
+pub(crate) const DEFAULT_ROTATE_WAIT: Duration = Duration::from_secs(5);
+
+/// With events, the longest a follower goes without looking anyway.
+pub(crate) const EVENT_LOOK: Duration = Duration::from_secs(1);
+
+/// The longest a wait goes without asking whether to stop.
+pub(crate) const STOP_CHECK: Duration = Duration::from_millis(50);
+
+/// How many bytes before the read offset are compared before each read.
+pub(crate) const TAIL_BYTES: usize = 64;
+
+/// The most bytes read between two questions whether to stop (a skip of
+/// an overlong line reads on without handing anything out): about 10 ms
+/// of reading from the page cache.
+const READ_BUDGET: u64 = 16 << 20;
+
+/// The most rotated-away files read at once; past it the oldest one's wait
+/// ends.
+const MAX_ROTATED: usize = 8;
+
+/// How often a lasting problem with the path is said again.
+const COMPLAIN_EVERY: Duration = Duration::from_secs(60);
+
+/// How a follower waits and how long it reads a rotated file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FollowOptions {
+    /// Poll every `poll_interval` instead of waiting for file-system
+    /// events.
+    pub poll: bool,
+    /// The wait between looks when polling.
+    pub poll_interval: Duration,
+    /// How long a file rotated away (renamed; the path names a new file)
+    /// is still read, unless it is deleted first.
+    pub rotate_wait: Duration,
+}
+
+impl Default for FollowOptions {
+    fn default() -> FollowOptions {
+        FollowOptions {
+            poll: false,
+            poll_interval: DEFAULT_POLL,
+            rotate_wait: DEFAULT_ROTATE_WAIT,
+        }
+    }
+}
 
 /// Which file a path names: the same device and inode is the same file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,80 +121,303 @@ impl FileId {
     }
 }
 
-/// The file being read.
-struct Current {
-    reader: BlockReader<File>,
-    id: FileId,
-}
-
-/// The file the path names after a rotation, opened when it was seen.
-struct Next {
+/// A regular file read by offset (`pread`), which checks before each read
+/// that the bytes just before the offset are still the ones it read, and
+/// reads at most a budget per turn (so that a caller gets to ask whether
+/// to stop).
+struct Tracked {
     file: File,
-    id: FileId,
-    /// The current file has been read to its end: switch at the next call.
-    drained: bool,
+    /// The offset of the next read.
+    pos: u64,
+    /// The last `tail_len` bytes read, which end at `pos`.
+    tail: [u8; TAIL_BYTES],
+    tail_len: usize,
+    /// Bytes this turn may still read.
+    budget: u64,
+    /// A read found the budget spent (not the end of the file).
+    exhausted: bool,
+    /// A read found the bytes before `pos` changed or gone.
+    truncated: bool,
 }
 
-/// What a look at the end of the current file found.
-enum Change {
-    None,
-    Replaced,
-    Truncated,
+impl Tracked {
+    fn new(file: File) -> Tracked {
+        Tracked {
+            file,
+            pos: 0,
+            tail: [0; TAIL_BYTES],
+            tail_len: 0,
+            budget: READ_BUDGET,
+            exhausted: false,
+            truncated: false,
+        }
+    }
+
+    /// A new turn: the budget is full again.
+    fn new_turn(&mut self) {
+        self.budget = READ_BUDGET;
+        self.exhausted = false;
+    }
+
+    /// Whether the bytes before `pos` are still those read.
+    fn still_there(&self) -> io::Result<bool> {
+        let mut seen = [0; TAIL_BYTES];
+        let seen = &mut seen[..self.tail_len];
+        match self
+            .file
+            .read_exact_at(seen, self.pos - self.tail_len as u64)
+        {
+            Ok(()) => Ok(*seen == self.tail[..self.tail_len]),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn remember(&mut self, data: &[u8]) {
+        let n = data.len();
+        if n >= TAIL_BYTES {
+            self.tail.copy_from_slice(&data[n - TAIL_BYTES..]);
+            self.tail_len = TAIL_BYTES;
+        } else {
+            let keep = self.tail_len.min(TAIL_BYTES - n);
+            self.tail
+                .copy_within(self.tail_len - keep..self.tail_len, 0);
+            self.tail[keep..keep + n].copy_from_slice(data);
+            self.tail_len = keep + n;
+        }
+    }
+
+    /// Whether the file has been deleted (no name left).
+    fn deleted(&self) -> io::Result<bool> {
+        Ok(self.file.metadata()?.nlink() == 0)
+    }
+}
+
+impl Read for Tracked {
+    /// `Ok(0)` at the end of the file, and also once the budget is spent
+    /// or a truncation is seen (see `exhausted` and `truncated`).
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.truncated {
+            return Ok(0);
+        }
+        if self.budget == 0 {
+            self.exhausted = true;
+            return Ok(0);
+        }
+        if self.tail_len > 0 && !self.still_there()? {
+            self.truncated = true;
+            return Ok(0);
+        }
+        let want = buf
+            .len()
+            .min(usize::try_from(self.budget).unwrap_or(usize::MAX));
+        let n = self.file.read_at(&mut buf[..want], self.pos)?;
+        self.remember(&buf[..n]);
+        self.pos += n as u64;
+        self.budget -= n as u64;
+        Ok(n)
+    }
+}
+
+/// A file being read.
+struct Followed {
+    reader: BlockReader<Tracked>,
+    id: FileId,
+}
+
+impl Followed {
+    fn new(file: File, id: FileId) -> Followed {
+        Followed {
+            reader: BlockReader::new(Tracked::new(file)),
+            id,
+        }
+    }
+
+    fn tracked(&mut self) -> &mut Tracked {
+        self.reader.get_mut()
+    }
+}
+
+/// A file rotated away, read until its wait ends or it is deleted.
+struct Rotated {
+    followed: Followed,
+    until: Instant,
+    /// Its last line has been handed out; it is dropped at the next turn.
+    ended: bool,
+}
+
+/// Which file a block comes from.
+#[derive(Clone, Copy)]
+enum Which {
+    Current,
+    Rotated(usize),
 }
 
 /// What the next call hands out, decided before anything is borrowed.
 enum Ready {
     Stopped,
-    Block,
-    /// The unfinished last line of a file that was rotated away.
-    Partial,
+    Notice(String),
     Restarted(Restart),
+    Block(Which),
+    /// The unfinished last line of a rotated file whose wait is over.
+    Partial(Which),
 }
 
-/// Follows the file at a path; memory is bounded by one [`BlockReader`]
-/// plus, during a rotation, one more open file.
-pub(crate) struct Follower {
-    path: PathBuf,
-    poll: Duration,
-    /// `None` until the path first names a file.
-    current: Option<Current>,
-    /// Set once the path names another file than the current one.
-    next: Option<Next>,
+/// Why the file at the path is not followed (yet).
+enum OpenError {
+    Missing,
+    /// Not a regular file: what it is.
+    NotRegular(&'static str),
+    Failed(io::Error),
 }
 
-impl Follower {
-    /// Follows `path` from its first byte, looking for changes every
-    /// `poll` once its end is reached. A missing path is waited for; any
-    /// other reason not to open it (permissions, a directory) is an error
-    /// now, where it can be reported, rather than a silent wait.
-    pub(crate) fn new(path: &Path, poll: Duration) -> io::Result<Follower> {
-        let current = match open(path) {
-            Ok((file, id)) => Some(Current {
-                reader: BlockReader::new(file),
-                id,
-            }),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-            Err(e) => return Err(e),
+/// Wakes a waiting follower when something changes in the followed
+/// file's directory; without a watch, waits are plain sleeps.
+struct Waker {
+    /// One pending wake-up at most: events that come while one is pending
+    /// are all answered by the same look.
+    woken: Option<Receiver<()>>,
+    _watcher: Option<RecommendedWatcher>,
+}
+
+impl Waker {
+    fn polling() -> Waker {
+        Waker {
+            woken: None,
+            _watcher: None,
+        }
+    }
+
+    /// Watches the directory of `path` (the file itself comes and goes
+    /// with rotation; the directory sees it all: writes, creations,
+    /// renames, deletions).
+    fn watching(path: &Path) -> Result<Waker, notify::Error> {
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
         };
-        Ok(Follower {
-            path: path.to_path_buf(),
-            poll,
-            current,
-            next: None,
+        let dir = dir.canonicalize().map_err(notify::Error::io)?;
+        let (wake, woken) = mpsc::sync_channel(1);
+        let mut watcher = notify::recommended_watcher(move |_: notify::Result<notify::Event>| {
+            let _ = wake.try_send(());
+        })?;
+        watcher.watch(&dir, RecursiveMode::NonRecursive)?;
+        Ok(Waker {
+            woken: Some(woken),
+            _watcher: Some(watcher),
         })
     }
 
-    /// The next block of whole lines or restart, waiting for one as long
-    /// as it takes; `None` only once `stop` returns true, which is asked
-    /// at least every 50 ms while waiting.
-    pub(crate) fn next_block(&mut self, stop: &dyn Fn() -> bool) -> io::Result<Option<Event<'_>>> {
-        let ready = self.advance(stop)?;
-        Ok(match (ready, self.current.as_mut()) {
-            (Ready::Restarted(restart), _) => Some(Event::Restarted(restart)),
-            (Ready::Block, Some(current)) => current.reader.next_block()?.map(Event::Block),
-            (Ready::Partial, Some(current)) => current.reader.take_partial().map(Event::Block),
-            _ => None,
+    fn is_watching(&self) -> bool {
+        self.woken.is_some()
+    }
+
+    /// Waits until `until`, an event, or `stop`.
+    fn wait(&mut self, until: Instant, stop: &dyn Fn() -> bool) {
+        while !stop() {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            let slice = left.min(STOP_CHECK);
+            match &self.woken {
+                Some(woken) => match woken.recv_timeout(slice) {
+                    Ok(()) => return,
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) => self.woken = None,
+                },
+                None => thread::sleep(slice),
+            }
+        }
+    }
+}
+
+/// Follows the file at a path; memory is bounded by one [`BlockReader`]
+/// per file read: the current one and those still in their rotate wait
+/// (at most [`MAX_ROTATED`]).
+pub(crate) struct Follower {
+    path: PathBuf,
+    options: FollowOptions,
+    /// `None` until the path first names a regular file.
+    current: Option<Followed>,
+    /// Said before the current file's first block.
+    announce: Option<Restart>,
+    /// Files rotated away, oldest first.
+    rotated: Vec<Rotated>,
+    waker: Waker,
+    notices: VecDeque<String>,
+    /// The last problem said about the path, and when.
+    complaint: Option<(String, Instant)>,
+}
+
+impl Follower {
+    /// Follows `path` from its first byte. A missing path is waited for;
+    /// anything else that keeps it from being followed now (not a regular
+    /// file, permissions) is an error now, where it can be reported,
+    /// rather than a wait.
+    pub(crate) fn new(path: &Path, options: FollowOptions) -> io::Result<Follower> {
+        let current = match open_regular(path) {
+            Ok((file, id)) => Some(Followed::new(file, id)),
+            Err(OpenError::Missing) => None,
+            Err(OpenError::NotRegular("a directory")) => {
+                return Err(io::ErrorKind::IsADirectory.into());
+            }
+            Err(OpenError::NotRegular(what)) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("it is {what}: --tail follows regular files only"),
+                ));
+            }
+            Err(OpenError::Failed(e)) => return Err(e),
+        };
+        let mut notices = VecDeque::new();
+        let waker = if options.poll {
+            Waker::polling()
+        } else {
+            Waker::watching(path).unwrap_or_else(|e| {
+                notices.push_back(format!(
+                    "cannot watch for changes ({e}); polling every {} ms instead",
+                    options.poll_interval.as_millis()
+                ));
+                Waker::polling()
+            })
+        };
+        Ok(Follower {
+            path: path.to_path_buf(),
+            options,
+            current,
+            announce: None,
+            rotated: Vec::new(),
+            waker,
+            notices,
+            complaint: None,
         })
+    }
+
+    /// Whether changes are waited for as events (not by polling).
+    #[cfg(test)]
+    fn is_watching(&self) -> bool {
+        self.waker.is_watching()
+    }
+
+    /// The next block of whole lines, restart or notice, waiting for one
+    /// as long as it takes; `None` only once `stop` returns true, which is
+    /// asked at least every 50 ms while waiting or reading.
+    pub(crate) fn next_block(&mut self, stop: &dyn Fn() -> bool) -> io::Result<Option<Event<'_>>> {
+        Ok(match self.advance(stop)? {
+            Ready::Stopped => None,
+            Ready::Notice(text) => Some(Event::Notice(text)),
+            Ready::Restarted(why) => Some(Event::Restarted(why)),
+            Ready::Block(which) => self.reader(which).next_block()?.map(Event::Block),
+            Ready::Partial(which) => self.reader(which).take_partial().map(Event::Block),
+        })
+    }
+
+    fn reader(&mut self, which: Which) -> &mut BlockReader<Tracked> {
+        match which {
+            Which::Current => &mut self.current.as_mut().expect("a current file").reader,
+            Which::Rotated(i) => &mut self.rotated[i].followed.reader,
+        }
     }
 
     /// Reads, waits and looks until there is something to hand out; the
@@ -133,106 +428,199 @@ impl Follower {
             if stop() {
                 return Ok(Ready::Stopped);
             }
-            let Some(current) = self.current.as_mut() else {
-                match open(&self.path) {
-                    Ok((file, id)) => {
-                        self.current = Some(Current {
-                            reader: BlockReader::new(file),
-                            id,
-                        })
+            if let Some(text) = self.notices.pop_front() {
+                return Ok(Ready::Notice(text));
+            }
+            let mut busy = false;
+            // Rotated files first: what is in them was written earlier.
+            self.rotated.retain(|r| !r.ended);
+            for (i, r) in self.rotated.iter_mut().enumerate() {
+                r.followed.tracked().new_turn();
+                if r.followed.reader.has_block()? {
+                    return Ok(Ready::Block(Which::Rotated(i)));
+                }
+                let tracked = r.followed.tracked();
+                if tracked.exhausted {
+                    busy = true;
+                    continue;
+                }
+                let truncated = tracked.truncated;
+                if truncated || Instant::now() >= r.until || tracked.deleted()? {
+                    r.ended = true;
+                    if truncated {
+                        // Its unfinished line lost its end: nothing to hand out.
+                        self.notices
+                            .push_back("a rotated-away file was truncated; left".to_string());
+                        return Ok(Ready::Notice(self.notices.pop_front().unwrap()));
                     }
-                    Err(_) => self.nap(stop),
-                }
-                continue;
-            };
-            let Some(next) = self.next.as_mut() else {
-                if current.reader.has_block()? {
-                    return Ok(Ready::Block);
-                }
-                match self.look()? {
-                    Change::None => self.nap(stop),
-                    // Drained from the next turn on.
-                    Change::Replaced => {}
-                    Change::Truncated => return Ok(Ready::Restarted(Restart::Truncated)),
-                }
-                continue;
-            };
-            if !next.drained {
-                if current.reader.has_block()? {
-                    return Ok(Ready::Block);
-                }
-                // Nobody will finish the old file's last line now: it is a
-                // line like any other, as at the end of the input.
-                next.drained = true;
-                if current.reader.has_partial() {
-                    return Ok(Ready::Partial);
+                    if r.followed.reader.has_partial() {
+                        self.notices.push_back(
+                            "the rotated-away file ended with an unterminated line, \
+                             taken as a line at the end of the rotate wait"
+                                .to_string(),
+                        );
+                        return Ok(Ready::Partial(Which::Rotated(i)));
+                    }
                 }
             }
-            if let Some(Next { file, id, .. }) = self.next.take() {
-                current.reader.replace(file);
-                current.id = id;
-                return Ok(Ready::Restarted(Restart::Replaced));
+            match self.current.as_mut() {
+                None => {
+                    if let Some(followed) = self.look_at_path() {
+                        self.current = Some(followed);
+                        continue;
+                    }
+                }
+                Some(current) => {
+                    current.tracked().new_turn();
+                    if current.reader.has_block()? {
+                        if let Some(why) = self.announce.take() {
+                            return Ok(Ready::Restarted(why));
+                        }
+                        return Ok(Ready::Block(Which::Current));
+                    }
+                    let tracked = current.tracked();
+                    if tracked.exhausted {
+                        busy = true;
+                    } else if tracked.truncated {
+                        // The same open file, from its start, with the
+                        // reader's buffer (and its unfinished line) dropped.
+                        let again = tracked.file.try_clone()?;
+                        current.reader.replace(Tracked::new(again));
+                        self.announce = None;
+                        return Ok(Ready::Restarted(Restart::Truncated));
+                    } else if let Some(next) = self.look_at_path() {
+                        self.rotate_to(next);
+                        continue;
+                    }
+                }
+            }
+            if !self.notices.is_empty() {
+                continue;
+            }
+            if !busy {
+                let look = if self.waker.is_watching() {
+                    EVENT_LOOK
+                } else {
+                    self.options.poll_interval
+                };
+                let mut until = Instant::now() + look;
+                for r in &self.rotated {
+                    until = until.min(r.until);
+                }
+                self.waker.wait(until, stop);
             }
         }
     }
 
-    /// At the end of the current file: has the path moved on to another
-    /// file (which is then opened, to be read once this one is drained), or
-    /// has the file shrunk (it is then read again from its start)?
-    fn look(&mut self) -> io::Result<Change> {
-        let Some(current) = self.current.as_mut() else {
-            return Ok(Change::None);
-        };
-        // A path that is missing or unreadable just now keeps the old
-        // file, which may still be written through an open descriptor.
-        // The new file is opened now, so that the one switched to is the
-        // one seen here even if the path changes again; an open that fails
-        // (a rotation half done) is tried again at the next look.
-        if let Ok(meta) = fs::metadata(&self.path)
-            && FileId::of(&meta) != current.id
-            && let Ok((file, id)) = open(&self.path)
-            && id != current.id
-        {
-            self.next = Some(Next {
-                file,
-                id,
-                drained: false,
+    /// The new file `next` at the path is followed from now on; the
+    /// current one (read to its end so far) is still read during the
+    /// rotate wait.
+    fn rotate_to(&mut self, next: Followed) {
+        if let Some(old) = self.current.replace(next) {
+            if self.rotated.len() >= MAX_ROTATED {
+                self.rotated[0].until = Instant::now();
+            }
+            self.rotated.push(Rotated {
+                followed: old,
+                until: Instant::now() + self.options.rotate_wait,
+                ended: false,
             });
-            return Ok(Change::Replaced);
         }
-        let file = current.reader.get_mut();
-        let read_to = file.stream_position()?;
-        if file.metadata()?.len() >= read_to {
-            return Ok(Change::None);
-        }
-        file.seek(SeekFrom::Start(0))?;
-        // The same open file, with the reader's buffer (and its unfinished
-        // line of the old content) dropped.
-        let again = file.try_clone()?;
-        current.reader.replace(again);
-        Ok(Change::Truncated)
+        self.announce = Some(Restart::Replaced);
     }
 
-    /// Waits one poll interval, or less if `stop` turns true.
-    fn nap(&self, stop: &dyn Fn() -> bool) {
-        let until = Instant::now() + self.poll;
-        while !stop() {
-            let left = until.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return;
-            }
-            thread::sleep(left.min(STOP_CHECK));
+    /// At the end of the current file (or with none yet): does the path
+    /// name another regular file, to be followed now? Problems with the
+    /// path become notices; a missing path is quietly waited for, and in
+    /// every case the file being read is kept (a writer may still be
+    /// writing it through an open descriptor).
+    fn look_at_path(&mut self) -> Option<Followed> {
+        let known = |id: FileId| {
+            self.current.as_ref().is_some_and(|c| c.id == id)
+                || self.rotated.iter().any(|r| r.followed.id == id)
+        };
+        // A cheap first look: the usual answer is "the same file".
+        if let Ok(meta) = fs::metadata(&self.path)
+            && known(FileId::of(&meta))
+        {
+            self.complaint = None;
+            return None;
         }
+        match open_regular(&self.path) {
+            Ok((file, id)) if !known(id) => {
+                self.complaint = None;
+                Some(Followed::new(file, id))
+            }
+            Ok(_) | Err(OpenError::Missing) => None,
+            Err(OpenError::NotRegular(what)) => {
+                self.complain(format!(
+                    "is {what}, not a regular file: waiting for a regular file \
+                     (--tail follows regular files only)"
+                ));
+                None
+            }
+            Err(OpenError::Failed(e)) => {
+                self.complain(format!("cannot open it: {e}; waiting until it can be"));
+                None
+            }
+        }
+    }
+
+    /// Says `text` unless it was the last thing said, less than a minute
+    /// ago.
+    fn complain(&mut self, text: String) {
+        if let Some((said, at)) = &self.complaint
+            && *said == text
+            && at.elapsed() < COMPLAIN_EVERY
+        {
+            return;
+        }
+        self.notices.push_back(text.clone());
+        self.complaint = Some((text, Instant::now()));
     }
 }
 
-/// Opens the file at `path` and tells which file it is; a directory is
-/// refused here (reading one would fail later, less clearly).
-fn open(path: &Path) -> io::Result<(File, FileId)> {
-    let file = File::open(path)?;
-    let meta = file.metadata()?;
-    if meta.is_dir() {
-        return Err(io::ErrorKind::IsADirectory.into());
+/// What a file type is, in words, when it is not a regular file.
+fn kind_of(meta: &fs::Metadata) -> Option<&'static str> {
+    let t = meta.file_type();
+    Some(if t.is_file() {
+        return None;
+    } else if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    })
+}
+
+/// Opens the regular file at `path` and tells which file it is. Nothing
+/// but a regular file is opened (`stat` first), and the open does not
+/// block (a FIFO swapped in after the `stat` would otherwise wait for a
+/// writer); `fstat` then checks what was opened.
+fn open_regular(path: &Path) -> Result<(File, FileId), OpenError> {
+    let failed = |e: io::Error| match e.kind() {
+        io::ErrorKind::NotFound => OpenError::Missing,
+        _ => OpenError::Failed(e),
+    };
+    let meta = fs::metadata(path).map_err(failed)?;
+    if let Some(what) = kind_of(&meta) {
+        return Err(OpenError::NotRegular(what));
+    }
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(failed)?;
+    let meta = file.metadata().map_err(OpenError::Failed)?;
+    if let Some(what) = kind_of(&meta) {
+        return Err(OpenError::NotRegular(what));
     }
     Ok((file, FileId::of(&meta)))
 }
@@ -248,7 +636,6 @@ impl LineSource for Follower {
 mod tests {
     use super::*;
     use crate::io::block_reader::Block;
-    use std::fs::OpenOptions;
     use std::io::Write;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
@@ -267,6 +654,7 @@ mod tests {
     enum Item {
         Line(String),
         Restarted(Restart),
+        Notice(String),
     }
 
     fn line(text: &str) -> Item {
@@ -282,6 +670,7 @@ mod tests {
             match f.next_block(&past_deadline).unwrap() {
                 None => break,
                 Some(Event::Restarted(r)) => items.push(Item::Restarted(r)),
+                Some(Event::Notice(n)) => items.push(Item::Notice(n)),
                 Some(Event::Block(Block::Lines(lines))) => {
                     let text = String::from_utf8(lines.to_vec()).unwrap();
                     items.extend(text.lines().map(line));
@@ -292,12 +681,27 @@ mod tests {
         items
     }
 
+    /// Like [`take`], without the notices.
+    fn take_quietly(f: &mut Follower, count: usize, within: Duration) -> Vec<Item> {
+        let deadline = Instant::now() + within;
+        let mut items = Vec::new();
+        while items.len() < count {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let more = take(f, 1, left);
+            if more.is_empty() {
+                break;
+            }
+            items.extend(more.into_iter().filter(|i| !matches!(i, Item::Notice(_))));
+        }
+        items
+    }
+
     fn expect(f: &mut Follower, items: Vec<Item>) {
-        assert_eq!(take(f, items.len(), EXPECT_WITHIN), items);
+        assert_eq!(take_quietly(f, items.len(), EXPECT_WITHIN), items);
     }
 
     fn expect_nothing(f: &mut Follower) {
-        assert_eq!(take(f, 1, QUIET_FOR), vec![]);
+        assert_eq!(take_quietly(f, 1, QUIET_FOR), vec![]);
     }
 
     fn append(path: &Path, text: &str) {
@@ -309,22 +713,58 @@ mod tests {
         file.write_all(text.as_bytes()).unwrap();
     }
 
-    fn setup(content: &str) -> (tempfile::TempDir, PathBuf, Follower) {
+    fn options(poll: bool, rotate_wait: Duration) -> FollowOptions {
+        FollowOptions {
+            poll,
+            poll_interval: POLL,
+            rotate_wait,
+        }
+    }
+
+    fn setup_with(content: &str, options: FollowOptions) -> (tempfile::TempDir, PathBuf, Follower) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("log");
         append(&path, content);
-        let follower = Follower::new(&path, POLL).unwrap();
+        let follower = Follower::new(&path, options).unwrap();
         (dir, path, follower)
+    }
+
+    /// Polling, with no rotate wait: the old behaviour.
+    fn setup(content: &str) -> (tempfile::TempDir, PathBuf, Follower) {
+        setup_with(content, options(true, Duration::ZERO))
     }
 
     #[test]
     fn reads_from_the_start_then_picks_up_appended_lines() {
-        let (_dir, path, mut f) = setup("1 a b\n2 c d\n");
-        expect(&mut f, vec![line("1 a b"), line("2 c d")]);
-        expect_nothing(&mut f);
-        append(&path, "3 e f\n");
-        expect(&mut f, vec![line("3 e f")]);
-        expect_nothing(&mut f);
+        for poll in [true, false] {
+            let (_dir, path, mut f) = setup_with("1 a b\n2 c d\n", options(poll, Duration::ZERO));
+            assert_eq!(f.is_watching(), !poll);
+            expect(&mut f, vec![line("1 a b"), line("2 c d")]);
+            expect_nothing(&mut f);
+            append(&path, "3 e f\n");
+            expect(&mut f, vec![line("3 e f")]);
+            expect_nothing(&mut f);
+        }
+    }
+
+    #[test]
+    fn with_events_appended_lines_come_within_milliseconds() {
+        let (_dir, path, mut f) = setup_with("", FollowOptions::default());
+        assert!(f.is_watching());
+        let mut slowest = Duration::ZERO;
+        for i in 0..20 {
+            expect_nothing_for(&mut f, Duration::from_millis(5));
+            let written = Instant::now();
+            append(&path, &format!("{i} a b\n"));
+            expect(&mut f, vec![line(&format!("{i} a b"))]);
+            slowest = slowest.max(written.elapsed());
+        }
+        // Polling would take up to the 1 s safety look; events, about 1 ms.
+        assert!(slowest < Duration::from_millis(500), "{slowest:?}");
+    }
+
+    fn expect_nothing_for(f: &mut Follower, quiet: Duration) {
+        assert_eq!(take_quietly(f, 1, quiet), vec![]);
     }
 
     #[test]
@@ -358,7 +798,7 @@ mod tests {
             ],
         );
         expect_nothing(&mut f);
-        // The old file is done with; the new one is followed.
+        // The old file is done with (no rotate wait); the new one is followed.
         append(&old, "7 x y\n");
         append(&path, " l\n");
         expect(&mut f, vec![line("6 k l")]);
@@ -366,11 +806,75 @@ mod tests {
     }
 
     #[test]
+    fn during_the_rotate_wait_both_files_are_read() {
+        for poll in [true, false] {
+            let (dir, path, mut f) =
+                setup_with("1 a b\n", options(poll, Duration::from_millis(700)));
+            expect(&mut f, vec![line("1 a b")]);
+            let old = dir.path().join("log.1");
+            let mut writer = OpenOptions::new().append(true).open(&path).unwrap();
+            fs::rename(&path, &old).unwrap();
+            writer.write_all(b"2 c").unwrap();
+            append(&path, "3 e f\n");
+            expect(
+                &mut f,
+                vec![Item::Restarted(Restart::Replaced), line("3 e f")],
+            );
+            // The old file's unfinished line is not a line while it may grow.
+            expect_nothing_for(&mut f, Duration::from_millis(200));
+            // The late writer finishes it, and writes more, then reopens.
+            writer.write_all(b" d\n4 g h\n5 i").unwrap();
+            expect(&mut f, vec![line("2 c d"), line("4 g h")]);
+            // At the end of the wait, the unterminated line is a line.
+            assert_eq!(
+                take(&mut f, 2, EXPECT_WITHIN),
+                vec![
+                    Item::Notice(
+                        "the rotated-away file ended with an unterminated line, taken as \
+                         a line at the end of the rotate wait"
+                            .to_string()
+                    ),
+                    line("5 i")
+                ]
+                .into_iter()
+                .rev()
+                .collect::<Vec<_>>(),
+                "poll {poll}"
+            );
+            // The wait is over: the old file is no longer read.
+            writer.write_all(b"6 k l\n").unwrap();
+            append(&path, "7 m n\n");
+            expect(&mut f, vec![line("7 m n")]);
+        }
+    }
+
+    #[test]
+    fn a_rotated_file_that_is_deleted_is_left_at_once() {
+        let (dir, path, mut f) = setup_with("1 a b\n", options(false, Duration::from_secs(60)));
+        expect(&mut f, vec![line("1 a b")]);
+        let old = dir.path().join("log.1");
+        fs::rename(&path, &old).unwrap();
+        append(&old, "2 c d\n");
+        append(&path, "3 e f\n");
+        expect(
+            &mut f,
+            vec![
+                line("2 c d"),
+                Item::Restarted(Restart::Replaced),
+                line("3 e f"),
+            ],
+        );
+        append(&old, "4 g");
+        fs::remove_file(&old).unwrap();
+        // Well before the 60 s wait.
+        expect(&mut f, vec![line("4 g")]);
+    }
+
+    #[test]
     fn truncation_reads_again_from_the_start() {
         let (_dir, path, mut f) = setup("1 a b\n2 c d\n3 e");
         expect(&mut f, vec![line("1 a b"), line("2 c d")]);
-        // copytruncate: the same file, emptied, then written again (less
-        // than was read, or the shrinking could not be seen).
+        // copytruncate: the same file, emptied, then written again.
         OpenOptions::new()
             .write(true)
             .open(&path)
@@ -388,10 +892,35 @@ mod tests {
     }
 
     #[test]
+    fn truncation_is_seen_when_the_file_grew_past_the_old_offset() {
+        // Polling every 300 ms: the truncation and the rewrite both happen
+        // before the follower looks again.
+        let mut opts = options(true, Duration::ZERO);
+        opts.poll_interval = Duration::from_millis(300);
+        let (_dir, path, mut f) = setup_with("1 a b\n", opts);
+        expect(&mut f, vec![line("1 a b")]);
+        OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(0)
+            .unwrap();
+        append(&path, "20 longer x\n21 longer y\n");
+        expect(
+            &mut f,
+            vec![
+                Item::Restarted(Restart::Truncated),
+                line("20 longer x"),
+                line("21 longer y"),
+            ],
+        );
+    }
+
+    #[test]
     fn a_missing_path_is_waited_for() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("later.log");
-        let mut f = Follower::new(&path, POLL).unwrap();
+        let mut f = Follower::new(&path, options(false, Duration::ZERO)).unwrap();
         expect_nothing(&mut f);
         append(&path, "1 a b\n");
         expect(&mut f, vec![line("1 a b")]);
@@ -415,24 +944,107 @@ mod tests {
     }
 
     #[test]
+    fn a_fifo_at_the_path_is_said_once_and_waited_out() {
+        let (_dir, path, mut f) = setup_with("1 a b\n", options(false, Duration::ZERO));
+        expect(&mut f, vec![line("1 a b")]);
+        fs::remove_file(&path).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let said = take(&mut f, 1, EXPECT_WITHIN);
+        assert!(
+            matches!(&said[..], [Item::Notice(n)] if n.starts_with("is a FIFO")),
+            "{said:?}"
+        );
+        // Said once, not at every look.
+        assert_eq!(take(&mut f, 1, QUIET_FOR), vec![]);
+        fs::remove_file(&path).unwrap();
+        append(&path, "2 c d\n");
+        expect(
+            &mut f,
+            vec![Item::Restarted(Restart::Replaced), line("2 c d")],
+        );
+    }
+
+    #[test]
+    fn a_character_device_at_the_path_is_not_read() {
+        let (_dir, path, mut f) = setup_with("1 a b\n", options(true, Duration::ZERO));
+        expect(&mut f, vec![line("1 a b")]);
+        fs::remove_file(&path).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
+        let said = take(&mut f, 2, Duration::from_millis(500));
+        assert!(
+            matches!(&said[..], [Item::Notice(n)] if n.starts_with("is a character device")),
+            "{said:?}"
+        );
+    }
+
+    #[test]
+    fn a_path_that_cannot_be_opened_is_said_and_waited_for() {
+        let (_dir, path, mut f) = setup_with("1 a b\n", options(true, Duration::ZERO));
+        expect(&mut f, vec![line("1 a b")]);
+        fs::remove_file(&path).unwrap();
+        // A symbolic link to itself: there, but never openable (even by
+        // root, whom permissions do not stop).
+        std::os::unix::fs::symlink("log", &path).unwrap();
+        let said = take(&mut f, 2, Duration::from_millis(500));
+        assert!(
+            matches!(&said[..], [Item::Notice(n)] if n.starts_with("cannot open it")),
+            "{said:?}"
+        );
+        fs::remove_file(&path).unwrap();
+        append(&path, "2 c d\n");
+        expect(
+            &mut f,
+            vec![Item::Restarted(Restart::Replaced), line("2 c d")],
+        );
+    }
+
+    #[test]
     fn a_stop_ends_a_wait_long_before_the_poll_interval() {
+        for poll in [true, false] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut opts = options(poll, Duration::ZERO);
+            opts.poll_interval = Duration::from_secs(60);
+            let mut f = Follower::new(&dir.path().join("never"), opts).unwrap();
+            let stop = Arc::new(AtomicBool::new(false));
+            let setter = Arc::clone(&stop);
+            thread::spawn(move || {
+                thread::sleep(Duration::from_millis(100));
+                setter.store(true, Ordering::SeqCst);
+            });
+            let started = Instant::now();
+            assert_eq!(f.next_block(&|| stop.load(Ordering::SeqCst)).unwrap(), None);
+            assert!(started.elapsed() < Duration::from_secs(30));
+        }
+    }
+
+    #[test]
+    fn a_stop_ends_the_skip_of_an_endless_line() {
+        // 4 GB of one line (sparse): skipping it reads on without handing
+        // anything out, for seconds.
         let dir = tempfile::tempdir().unwrap();
-        let mut f = Follower::new(&dir.path().join("never"), Duration::from_secs(60)).unwrap();
-        let stop = Arc::new(AtomicBool::new(false));
-        let setter = Arc::clone(&stop);
-        thread::spawn(move || {
-            thread::sleep(Duration::from_millis(100));
-            setter.store(true, Ordering::SeqCst);
-        });
+        let path = dir.path().join("log");
+        File::create(&path).unwrap().set_len(4 << 30).unwrap();
+        let mut f = Follower::new(&path, options(true, Duration::ZERO)).unwrap();
         let started = Instant::now();
-        assert_eq!(f.next_block(&|| stop.load(Ordering::SeqCst)).unwrap(), None);
-        assert!(started.elapsed() < Duration::from_secs(30));
+        let stop = || started.elapsed() > Duration::from_millis(50);
+        while f.next_block(&stop).unwrap().is_some() {}
+        assert!(
+            started.elapsed() < Duration::from_millis(1000),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[test]
     fn an_unreadable_path_is_an_error_at_once() {
         let dir = tempfile::tempdir().unwrap();
-        let err = Follower::new(dir.path(), POLL).err().unwrap();
+        let err = Follower::new(dir.path(), FollowOptions::default())
+            .err()
+            .unwrap();
         assert_eq!(err.kind(), io::ErrorKind::IsADirectory);
     }
 }

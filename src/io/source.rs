@@ -8,21 +8,25 @@ use crate::io::block_reader::{Block, BlockReader};
 /// What a follower hands out.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Event<'a> {
-    /// Whole lines of the file being read (or a skipped overlong line).
+    /// Whole lines of a file being read (or a skipped overlong line).
     Block(Block<'a>),
     /// Reading starts again at the start of a file: line numbers restart
     /// at 1 with the next block.
     Restarted(Restart),
+    /// Something the user should hear about (one line, without the path):
+    /// the path is not a regular file, cannot be opened, no watch could be
+    /// set, a rotated file's unfinished last line was taken as a line.
+    Notice(String),
 }
 
 /// Why reading started again at the start of a file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Restart {
     /// The path names another file (the old one was rotated away or
-    /// deleted); the old one was read to its end first.
+    /// deleted); the old one is still read during the rotate wait.
     Replaced,
-    /// The file became shorter than what had been read (copytruncate);
-    /// an unfinished last line read before was dropped.
+    /// The file was truncated (copytruncate); an unfinished last line read
+    /// before was dropped.
     Truncated,
 }
 

@@ -147,6 +147,14 @@ impl<W: Write> Aggregator<W> {
         self.line = 0;
     }
 
+    /// Something the input's source says (a followed file that is not a
+    /// regular file, cannot be opened...): passed on to the diagnostics,
+    /// naming the input.
+    pub fn notice(&mut self, text: &str) {
+        self.diagnostics
+            .note(format_args!("{}: {text}", self.input));
+    }
+
     /// Feeds one block: whole lines (the last may lack its `\n` only at the
     /// true end of the input) or one overlong line. Windows that close
     /// are written at once. [`pump`] does the same with the parsing on

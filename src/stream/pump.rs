@@ -42,6 +42,7 @@ pub fn pump<W: Write>(
             match event {
                 Event::Block(block) => agg.feed(block)?,
                 Event::Restarted(why) => agg.restart_input(why),
+                Event::Notice(text) => agg.notice(&text),
             }
         }
         return Ok(());
@@ -62,6 +63,7 @@ pub fn pump<W: Write>(
                     }
                     Ahead::Overlong => agg.feed_overlong()?,
                     Ahead::Restarted(why) => agg.restart_input(why),
+                    Ahead::Notice(text) => agg.notice(&text),
                 }
                 if stop() {
                     break;
@@ -79,6 +81,7 @@ enum Ahead {
     Lines(ParsedLines),
     Overlong,
     Restarted(Restart),
+    Notice(String),
 }
 
 /// The reading thread: reads `source`, parses each block into a spare
@@ -110,6 +113,7 @@ fn read_ahead(
             }
             Ok(Some(Event::Block(Block::Overlong))) => send(Ok(Ahead::Overlong)),
             Ok(Some(Event::Restarted(why))) => send(Ok(Ahead::Restarted(why))),
+            Ok(Some(Event::Notice(text))) => send(Ok(Ahead::Notice(text))),
         };
         if !sent {
             return;

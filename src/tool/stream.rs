@@ -11,7 +11,7 @@ use crate::cli::stream::StreamArgs;
 use crate::diagnostics::Diagnostics;
 use crate::error::Error;
 use crate::io::block_reader::BlockReader;
-use crate::io::follow::{DEFAULT_POLL, Follower};
+use crate::io::follow::{FollowOptions, Follower};
 use crate::io::input::{self, InputName};
 use crate::io::signals::StopSignals;
 use crate::io::source::LineSource;
@@ -147,7 +147,12 @@ pub fn run(args: StreamArgs) -> anyhow::Result<RunSummary> {
     let mut agg = Aggregator::new(config, out, diagnostics.clone());
     for (i, name) in inputs.iter().enumerate() {
         let verbose = args.common.verbose.then_some(&diagnostics);
-        let mut source = open_source(name, followed == Some(i), &signals, verbose)?;
+        let follow = (followed == Some(i)).then_some(FollowOptions {
+            poll: args.poll,
+            poll_interval: args.poll_interval,
+            rotate_wait: args.rotate_wait,
+        });
+        let mut source = open_source(name, follow, &signals, verbose)?;
         let pumped = pump(&mut agg, &name.to_string(), source.as_mut(), &stop);
         if stop() {
             // A stop cuts reads short: a decompressor that then finds its
@@ -175,16 +180,16 @@ pub fn run(args: StreamArgs) -> anyhow::Result<RunSummary> {
 /// nor a name that could be rotated.
 fn open_source(
     name: &InputName,
-    follow: bool,
+    follow: Option<FollowOptions>,
     signals: &StopSignals,
     verbose: Option<&Diagnostics>,
 ) -> anyhow::Result<Box<dyn LineSource + Send>> {
-    if follow
+    if let Some(options) = follow
         && let Some(path) = name.path()
         && !input::is_fifo(path)
     {
         return Ok(Box::new(
-            Follower::new(path, DEFAULT_POLL)
+            Follower::new(path, options)
                 .with_context(|| format!("cannot open {}", path.display()))?,
         ));
     }
