@@ -10,10 +10,10 @@ use connspy::exit::status_of;
 use connspy::tool::query::TOOL;
 
 fn run() -> anyhow::Result<()> {
-    match parse_args::<QueryArgs>()? {
-        Some(args) => connspy::tool::query::run(args),
-        None => Ok(()),
+    if let Some(args) = parse_args::<QueryArgs>()? {
+        connspy::tool::query::run(args)?;
     }
+    Ok(())
 }
 
 fn main() -> ExitCode {

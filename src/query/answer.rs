@@ -121,9 +121,11 @@ impl<'r, W: Write> Answer<'r, W> {
             .suspend(|| report.record(MalformedLine { file, line, why }))
     }
 
-    /// Flushes the answer; its last rows reach stdout only then.
-    pub fn finish(mut self) -> Result<(), Error> {
-        self.out.flush().doing(|| "cannot write to stdout".into())
+    /// Flushes the answer (its last rows reach stdout only then) and
+    /// returns how many distinct hosts it printed.
+    pub fn finish(mut self) -> Result<u64, Error> {
+        self.out.flush().doing(|| "cannot write to stdout".into())?;
+        Ok(self.seen.len() as u64)
     }
 }
 

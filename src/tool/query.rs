@@ -1,5 +1,6 @@
 //! `connspy`: the query, from command line to printed answer.
 
+use std::fmt;
 use std::io::{self, BufWriter};
 
 use anyhow::Context;
@@ -42,9 +43,26 @@ impl Query {
     }
 }
 
+/// What a query found, for a caller that wants more than the printed
+/// answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QuerySummary {
+    /// Distinct hosts printed.
+    pub hosts: u64,
+    /// Malformed lines met (with fast seek, among the lines parsed).
+    pub malformed: u64,
+}
+
+impl fmt::Display for QuerySummary {
+    /// One line: `hosts=… malformed=…`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "hosts={} malformed={}", self.hosts, self.malformed)
+    }
+}
+
 /// Runs `connspy` as the command line asks: prints the answer on stdout
-/// and the diagnostics on stderr.
-pub fn run(args: QueryArgs) -> anyhow::Result<()> {
+/// and the diagnostics on stderr, and returns what it found.
+pub fn run(args: QueryArgs) -> anyhow::Result<QuerySummary> {
     let query = Query::from_args(&args)?;
     // Before anything is mapped: a log truncated under its map becomes
     // one line on stderr and exit status 1, not a crash.
@@ -81,7 +99,10 @@ pub fn run(args: QueryArgs) -> anyhow::Result<()> {
     let out = BufWriter::with_capacity(64 * 1024, progress.clear_of(io::stdout().lock()));
     let mut answer = Answer::new(out, common.format, &query, &mut report).with_progress(progress);
     query::run(&query, inputs, &mut answer)?;
-    answer.finish()?;
+    let hosts = answer.finish()?;
     report.finish();
-    Ok(())
+    Ok(QuerySummary {
+        hosts,
+        malformed: report.total(),
+    })
 }
