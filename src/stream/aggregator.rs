@@ -112,6 +112,9 @@ pub struct Aggregator<W: Write> {
     bytes: u64,
     windows_printed: u64,
     warned_capacity: bool,
+    /// Distinct hosts of the last window printed: the room a new window's
+    /// table starts with.
+    hosts_hint: usize,
 }
 
 impl<W: Write> Aggregator<W> {
@@ -133,6 +136,7 @@ impl<W: Write> Aggregator<W> {
             bytes: 0,
             windows_printed: 0,
             warned_capacity: false,
+            hosts_hint: 0,
         }
     }
 
@@ -216,7 +220,7 @@ impl<W: Write> Aggregator<W> {
                 .record(&self.input, self.line, span.start, self.latest);
             return Ok(());
         }
-        let window = open_window(&mut self.open, span, self.config.counting);
+        let window = open_window(&mut self.open, span, self.config.counting, self.hosts_hint);
         let past_capacity = window.add(
             &record,
             &self.config.to_host,
@@ -256,6 +260,7 @@ impl<W: Write> Aggregator<W> {
     fn print_window(&mut self, window: OpenWindow) -> anyhow::Result<()> {
         let start = window.span.start;
         self.printed.insert(start, window.span.end);
+        self.hosts_hint = window.hosts();
         let mut rows = self.out.window(start);
         window
             .write(&mut rows, &mut self.lists, self.config.report)
@@ -339,13 +344,14 @@ fn open_window(
     open: &mut VecDeque<OpenWindow>,
     span: WindowSpan,
     counting: Counting,
+    hosts_hint: usize,
 ) -> &mut OpenWindow {
     let i = match open.back() {
         Some(newest) if newest.span.start == span.start => open.len() - 1,
         _ => {
             let i = open.partition_point(|w| w.span.start < span.start);
             if open.get(i).is_none_or(|w| w.span.start != span.start) {
-                open.insert(i, OpenWindow::new(span, counting));
+                open.insert(i, OpenWindow::new(span, counting, hosts_hint));
             }
             i
         }
