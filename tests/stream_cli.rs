@@ -280,8 +280,8 @@ fn help_and_version_print_and_succeed() {
     let help = stdout(&o);
     for w in [
         "--to <HOST>",
-        "--only_complete_hours",
-        "--max_log_late_seconds",
+        "--only-complete-hours",
+        "--max-log-late-seconds",
         "--bloom-fp-rate",
         "--window <W>",
         "--top <K>",

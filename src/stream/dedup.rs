@@ -26,7 +26,7 @@
 //! table's own bound. A named list with a filter: its spool, its set of
 //! known hosts (at most twice [`KNOWN_BYTES`]) and its filter's stages,
 //! proportional to the hosts it met and at most
-//! [`Dedup::bloom_max_bytes`] (≈ 7.3 MB by default). With `--exact`, a
+//! [`Dedup::bloom_max_bytes`] (≈ 7 MB by default). With `--exact`, a
 //! named list holds every listed name.
 
 use std::fs::File;
