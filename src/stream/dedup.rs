@@ -201,7 +201,9 @@ impl GrowingBloom {
         if self.stages.iter().any(|stage| stage.check(key)) {
             return true;
         }
-        if self.last_len >= self.last_capacity {
+        // Once, when the last stage fills up: past the plan, the last
+        // stage takes the rest.
+        if self.last_len == self.last_capacity {
             self.add_stage();
         }
         if let Some(last) = self.stages.last_mut() {
