@@ -44,7 +44,8 @@ load_log() {
   LOG=$(readlink -f "${1:-$ROOT/target/bench-data/log-30M.txt}")
   [ -f "$LOG" ] || { echo "no log $LOG (run bench/make-logs.sh)" >&2; exit 1; }
   F=$(q "$LOG"); NAME=$(basename "$LOG" .txt)
-  local hosts; hosts=$(dirname "$LOG")/hosts.txt
+  local hosts; hosts=$(dirname "$LOG")/$NAME.hosts
+  [ -f "$hosts" ] || hosts=$(dirname "$LOG")/hosts.txt
   if [ -f "$hosts" ]; then
     POPULAR=${POPULAR:-$(sed -n 's/^popular=//p' "$hosts")}
     RARE=${RARE:-$(sed -n 's/^rare=//p' "$hosts")}

@@ -9,8 +9,13 @@
 #   DIR/log-30M.txt.zst, DIR/log-30M.txt.gz   compressed copies of log-30M
 #       (zstd level 3, gzip level 6: each tool's default level) for
 #       bench-compressed.sh; made with two threads (zstd -T2, pigz).
+#   DIR/log-many-30M.txt              the many-host shape real logs have: 30M
+#       lines over 30 days, 200,000 hosts (10% of them IPs), Zipf 1.1, seed 12
+#       (~909 MB); its popular host takes ~13% of the records.
 #   DIR/hosts.txt                     popular=NAME (largest TO share, ~12.6%)
-#       and rare=NAME (TO share nearest 0.5%) of log-30M, for the bench scripts.
+#       and rare=NAME (TO share nearest 0.5%) of log-30M, for the bench scripts;
+#       DIR/log-many-30M.hosts the same for the many-host log (the scripts
+#       read NAME.hosts beside a log first, then hosts.txt).
 #
 # DIR defaults to target/bench-data (git-ignored). The generator is
 # deterministic: deleting a file and rerunning recreates it byte for byte.
@@ -41,6 +46,8 @@ gen() {
 
 gen log-3M --lines 3000000
 gen log-30M --lines 30000000
+gen log-many-30M --lines 30000000 --seed 12 --hosts 200000 --ip-fraction 0.1 \
+  --span 2592000 --zipf 1.1
 # Base times 22:05:00..22:59:59 and lateness up to 300 s keep every record in
 # the hour 22:00-23:00 (2019-08-12).
 gen stress-2M-sources --lines 3000000 --start 1565647500 --span 3300 \
@@ -77,3 +84,9 @@ share() {
   share log-30M
 } > "$DIR/hosts.txt"
 cat "$DIR/hosts.txt"
+{
+  echo "popular=$(pick top "$DIR/log-many-30M.report")"
+  echo "rare=$(pick rare "$DIR/log-many-30M.report")"
+  share log-many-30M
+} > "$DIR/log-many-30M.hosts"
+cat "$DIR/log-many-30M.hosts"

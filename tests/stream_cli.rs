@@ -109,6 +109,33 @@ fn only_complete_hours_leaves_out_the_open_ones() {
 }
 
 #[test]
+fn a_record_past_the_bound_for_a_window_never_printed_is_kept() {
+    // Hour 0 never had a record before `0 c d`: it opens, and as the data
+    // proves it complete it is printed at once, before hour 2; only a
+    // record for a window already printed is too late.
+    let text = rec(7200, "a", "b") + &rec(0, "c", "d");
+    let hour0 = out(0, "FROM", "d") + &out(0, "MOST", "c");
+    let o = stream(&["--to", "b", "--from", "c"], &text);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        stdout(&o),
+        hour0.clone() + &out(2, "TO", "a") + &out(2, "MOST", "a")
+    );
+    assert_eq!(stderr(&o), "");
+    let o = stream(
+        &["--to", "b", "--from", "c", "--only-complete-hours"],
+        &text,
+    );
+    assert_eq!((o.status.code(), stdout(&o)), (Some(0), &*hour0));
+    let o = stream(&["--to", "b", "--from", "c"], &(text + &rec(1, "e", "f")));
+    assert!(
+        stderr(&o).contains("1 too-late record(s)"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn lateness_and_its_kebab_alias_move_the_closing_point() {
     // With L = 302 nothing closes before the end (3902 - 3600 is not more
     // than 302); with 300.999 hour 0 closes as with the default.

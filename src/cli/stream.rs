@@ -125,22 +125,22 @@ pub struct StreamArgs {
           value_parser = seconds_arg, requires = "tail")]
     pub poll_interval: std::time::Duration,
 
-    /// Deduplicate the TO and FROM lists exactly instead of through Bloom
-    /// filters (no false positives; no bitmaps either, since the window's
-    /// host counts already hold every host; with --top-capacity each list
-    /// keeps a set of its hosts). Also spares clearing a Bloom bitmap per
-    /// window, which small windows (--window 5m) notice.
+    /// With --top-capacity, deduplicate the TO and FROM lists exactly (each
+    /// list keeps a set of its hosts) instead of through Bloom filters.
+    /// Without --top-capacity the lists are exact already (the window's
+    /// host counts are the dedup), so this changes nothing there.
     #[arg(long)]
     pub exact: bool,
 
-    /// Distinct hosts per TO or FROM list that each Bloom filter is sized
-    /// for [default: 1000000]. Example: --bloom-capacity 10000000
+    /// With --top-capacity: distinct hosts per TO or FROM list that its Bloom
+    /// filter grows to, at the rate of --bloom-fp-rate [default: 1000000].
+    /// Without --top-capacity no filter is used. Example: --bloom-capacity 10000000
     #[arg(long = "bloom-capacity", value_name = "N", conflicts_with = "exact")]
     pub bloom_capacity: Option<usize>,
 
-    /// The Bloom filters' false-positive rate at capacity, 0 < P < 1 (a
-    /// false positive leaves a host out of a list) [default: 1e-9].
-    /// Example: --bloom-fp-rate 1e-6
+    /// With --top-capacity: the Bloom filters' false-positive rate up to
+    /// their capacity, 0 < P < 1 (a false positive leaves a host out of a
+    /// list) [default: 1e-9]. Example: --bloom-fp-rate 1e-6
     #[arg(long = "bloom-fp-rate", value_name = "P", conflicts_with = "exact")]
     pub bloom_fp_rate: Option<f64>,
 

@@ -96,8 +96,10 @@ impl<'r, W: Write> Answer<'r, W> {
         lines: &mut LineCounter,
         buf: &[u8],
     ) -> Result<(), Error> {
-        for host in scan.hosts.iter() {
-            if self.seen.insert(host).1 {
+        // Block names are lower case already and carry their hash.
+        for i in 0..scan.hosts.len() {
+            let host = scan.hosts.get(i);
+            if self.seen.insert_hashed(host, scan.hosts.hash_at(i)).1 {
                 self.print(host).doing(|| "cannot write to stdout".into())?;
             }
         }

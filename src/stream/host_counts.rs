@@ -10,8 +10,8 @@
 //! number is kept.
 //!
 //! **Bound.** Per distinct host, the set costs at most 16 bytes of end
-//! offsets and ≈ 11.5 bytes of index (both at their worst just after
-//! growing), the counts at most 16 (8, doubled by growth): under 44 bytes
+//! offsets, 16 of hashes and ≈ 11.5 bytes of index (all at their worst just
+//! after growing), the counts at most 16 (8, doubled by growth): under 60 bytes
 //! besides the name (at most twice its length, arena growth) — within the
 //! 64 the design allows. Reserved but unwritten growth is not resident, so
 //! the resident cost is lower still. A table with few hosts has a fixed
@@ -80,6 +80,25 @@ pub struct HostCounts {
 impl HostCounts {
     pub fn new() -> HostCounts {
         HostCounts::default()
+    }
+
+    /// An empty table with room for `hosts` hosts, so that a window like
+    /// the one before it does not grow its table step by step.
+    pub fn with_capacity(hosts: usize) -> HostCounts {
+        HostCounts {
+            hosts: HostSet::with_capacity(hosts),
+            counts: Vec::with_capacity(hosts),
+        }
+    }
+
+    /// Number of distinct hosts counted.
+    pub fn len(&self) -> usize {
+        self.counts.len()
+    }
+
+    /// Whether no host was counted.
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty()
     }
 
     /// Counts one appearance of `host` (any case) and returns its id.
@@ -151,10 +170,6 @@ mod tests {
     use super::*;
 
     impl HostCounts {
-        fn len(&self) -> usize {
-            self.counts.len()
-        }
-
         fn most_active(&self) -> Option<HostId> {
             self.top(1).first().copied()
         }

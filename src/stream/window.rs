@@ -143,8 +143,8 @@ impl Default for Report {
 }
 
 /// A window that may still receive records: its counts and its `TO` and
-/// `FROM` lists (made when first needed, so a window without matches never
-/// allocates a Bloom bitmap).
+/// `FROM` lists (made when first needed, so a window without matches
+/// allocates nothing for them).
 pub struct OpenWindow {
     /// Which window this is.
     pub span: WindowSpan,
@@ -174,11 +174,13 @@ struct BoundedTally {
 }
 
 impl OpenWindow {
-    /// An empty window of `span`, counting as `counting` says.
-    pub fn new(span: WindowSpan, counting: Counting) -> OpenWindow {
+    /// An empty window; with exact counting its table has room for
+    /// `hosts_hint` hosts (what the window before it held: windows of one
+    /// log are alike, and a table that need not grow is cheaper).
+    pub fn new(span: WindowSpan, counting: Counting, hosts_hint: usize) -> OpenWindow {
         let tally = match counting {
             Counting::Exact => Tally::Exact {
-                counts: HostCounts::new(),
+                counts: HostCounts::with_capacity(hosts_hint),
                 to: None,
                 from: None,
             },
@@ -249,6 +251,14 @@ impl OpenWindow {
         } else {
             None
         })
+    }
+
+    /// Distinct hosts counted exactly (0 with a bounded summary).
+    pub fn hosts(&self) -> usize {
+        match &self.tally {
+            Tally::Exact { counts, .. } => counts.len(),
+            Tally::Bounded(_) => 0,
+        }
     }
 
     /// Writes the window's rows and frees it: its `TO` rows, its `FROM`

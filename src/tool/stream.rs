@@ -62,7 +62,9 @@ impl HourlyConfig {
                 args.bloom_capacity.unwrap_or(DEFAULT_BLOOM_CAPACITY),
                 args.bloom_fp_rate.unwrap_or(DEFAULT_BLOOM_FP_RATE),
             )
-            .map_err(Error::Usage)?
+            .map_err(|e| {
+                Error::Usage(format!("{e} (--bloom-capacity, --bloom-fp-rate, --exact)"))
+            })?
         };
         let counting = match args.top_capacity {
             None => Counting::Exact,
