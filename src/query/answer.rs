@@ -40,6 +40,8 @@ pub struct Answer<'r, W: Write> {
     seen: HostSet,
     report: &'r mut MalformedReport,
     pub(crate) progress: Progress,
+    /// VPC `NODATA`/`SKIPDATA` records met, skipped.
+    skipped: u64,
 }
 
 impl<'r, W: Write> Answer<'r, W> {
@@ -59,11 +61,12 @@ impl<'r, W: Write> Answer<'r, W> {
                     Side::To => "to",
                     Side::From => "from",
                 },
-                target: query.host.to_ascii_lowercase(),
+                target: query.target.label().to_vec(),
             },
             seen: HostSet::new(),
             report,
             progress: Progress::new(false),
+            skipped: 0,
         }
     }
 
@@ -106,6 +109,7 @@ impl<'r, W: Write> Answer<'r, W> {
         }
         self.report
             .add_unlocated(scan.malformed_total - scan.malformed.len() as u64);
+        self.skipped += scan.no_data;
         Ok(())
     }
 
@@ -122,8 +126,11 @@ impl<'r, W: Write> Answer<'r, W> {
             .suspend(|| report.record(MalformedLine { file, line, why }))?)
     }
 
-    pub fn finish(mut self) -> anyhow::Result<()> {
-        self.out.flush().context("cannot write to stdout")
+    /// Flushes the output; returns how many `NODATA`/`SKIPDATA` records
+    /// were skipped, for the tool to mention.
+    pub fn finish(mut self) -> anyhow::Result<u64> {
+        self.out.flush().context("cannot write to stdout")?;
+        Ok(self.skipped)
     }
 }
 

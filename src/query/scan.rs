@@ -13,9 +13,10 @@ use std::ops::Range;
 
 use crate::diagnostics::SHOWN_MALFORMED;
 use crate::io::whole::Whole;
+use crate::parse::format::{FormatState, Parsed, parse_plain};
 use crate::parse::host_set::HostSet;
 use crate::parse::lines::LineEnds;
-use crate::parse::record::{Malformed, parse_record};
+use crate::parse::record::Malformed;
 use crate::query::Query;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -34,6 +35,11 @@ pub(crate) struct BlockScan {
     pub(crate) malformed_total: u64,
     /// The full kernel met the early-stop record.
     pub(crate) stopped: bool,
+    /// VPC `NODATA`/`SKIPDATA` records met (skipped, counted).
+    pub(crate) no_data: u64,
+    /// The reading state after the block, when a header line in it
+    /// changed the one it started with.
+    pub(crate) end_state: Option<FormatState>,
 }
 
 impl BlockScan {
@@ -45,11 +51,39 @@ impl BlockScan {
     }
 }
 
+/// Scans `buf[range]` with `kernel`, reading lines in the format `state`
+/// tells; header lines met update `state`.
 pub(crate) fn scan_block(
     query: &Query,
     kernel: Kernel,
+    state: &mut FormatState,
     buf: &[u8],
     range: Range<usize>,
+) -> BlockScan {
+    let candidates = kernel == Kernel::Candidates;
+    if state.is_plain() {
+        // The plain format keeps its own loop, exactly as before formats.
+        return scan_lines(query, kernel, buf, range, |line| {
+            (!candidates || query.may_match(line)).then(|| parse_plain(line))
+        });
+    }
+    let before = state.clone();
+    let mut scan = scan_lines(query, kernel, buf, range, |line| {
+        (!candidates || query.may_match_in(state, line)).then(|| state.parse_line(line))
+    });
+    if *state != before {
+        scan.end_state = Some(state.clone());
+    }
+    scan
+}
+
+#[inline(always)]
+fn scan_lines<'b>(
+    query: &Query,
+    kernel: Kernel,
+    buf: &'b [u8],
+    range: Range<usize>,
+    mut read: impl FnMut(&'b [u8]) -> Option<Parsed<'b>>,
 ) -> BlockScan {
     let mut scan = BlockScan::default();
     let stop_at = query.stop_at();
@@ -60,20 +94,19 @@ pub(crate) fn scan_block(
         let line = &block[start..end];
         let offset = range.start + start;
         start = end + 1;
-        if kernel == Kernel::Candidates && !query.may_match(line) {
-            continue;
-        }
-        match parse_record(line) {
-            Ok(rec) if kernel == Kernel::Full && rec.ts >= stop_at => {
+        match read(line) {
+            None | Some(Parsed::Header) => {}
+            Some(Parsed::Record(rec)) if kernel == Kernel::Full && rec.ts >= stop_at => {
                 scan.stopped = true;
                 break;
             }
-            Ok(rec) => {
+            Some(Parsed::Record(rec)) => {
                 if let Some(host) = query.answer(&rec) {
                     scan.hosts.insert(host);
                 }
             }
-            Err(why) => scan.malformed(offset, why),
+            Some(Parsed::Malformed(why)) => scan.malformed(offset, why),
+            Some(Parsed::NoData) => scan.no_data += 1,
         }
     }
     scan
@@ -84,10 +117,18 @@ pub(crate) fn scan_block(
 pub(crate) fn scan_whole_block(
     query: &Query,
     kernel: Kernel,
+    state: &FormatState,
     whole: &Whole,
     block: &Range<usize>,
 ) -> anyhow::Result<BlockScan> {
     whole.check_len(block.end)?;
     whole.prefault(block.clone());
-    Ok(scan_block(query, kernel, whole.bytes(), block.clone()))
+    let mut state = state.clone();
+    Ok(scan_block(
+        query,
+        kernel,
+        &mut state,
+        whole.bytes(),
+        block.clone(),
+    ))
 }

@@ -4,7 +4,6 @@ use std::io::{self, BufWriter};
 
 use anyhow::Context;
 
-use crate::cli::HostName;
 use crate::cli::query::QueryArgs;
 use crate::diagnostics::MalformedReport;
 use crate::exit::UsageError;
@@ -25,14 +24,15 @@ impl Query {
                 args.time_end, args.time_init
             )));
         }
-        let (side, HostName(host)) = match (&args.to, &args.from) {
-            (Some(host), _) => (Side::To, host.clone()),
-            (None, Some(host)) => (Side::From, host.clone()),
+        let (side, target) = match (&args.to, &args.from) {
+            (Some(target), _) => (Side::To, target.clone()),
+            (None, Some(target)) => (Side::From, target.clone()),
             (None, None) => return Err(UsageError("give --to HOST or --from HOST".into())),
         };
         Ok(Query {
-            host,
+            target,
             side,
+            input_format: args.common.input_format,
             time_init: args.time_init,
             time_end: args.time_end,
             lateness: args.common.lateness,
@@ -79,7 +79,13 @@ pub fn run(args: QueryArgs) -> anyhow::Result<()> {
     let out = BufWriter::with_capacity(64 * 1024, progress.clear_of(io::stdout().lock()));
     let mut answer = Answer::new(out, common.format, &query, &mut report).with_progress(progress);
     query::run(&query, inputs, &mut answer)?;
-    answer.finish()?;
+    let skipped = answer.finish()?;
     report.finish();
+    if skipped > 0 && !common.quiet {
+        crate::diagnostics::note(
+            TOOL,
+            &format!("skipped {skipped} NODATA/SKIPDATA record(s) (no connection in them)"),
+        );
+    }
     Ok(())
 }
