@@ -13,10 +13,10 @@ use std::ops::Range;
 
 use crate::diagnostics::SHOWN_MALFORMED;
 use crate::io::whole::Whole;
-use crate::parse::format::{FormatState, Parsed, parse_plain};
+use crate::parse::format::{FormatState, Parsed, plain_error};
 use crate::parse::host_set::HostSet;
 use crate::parse::lines::LineEnds;
-use crate::parse::record::Malformed;
+use crate::parse::record::{Malformed, parse_record};
 use crate::query::Query;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -62,10 +62,7 @@ pub(crate) fn scan_block(
 ) -> BlockScan {
     let candidates = kernel == Kernel::Candidates;
     if state.is_plain() {
-        // The plain format keeps its own loop, exactly as before formats.
-        return scan_lines(query, kernel, buf, range, |line| {
-            (!candidates || query.may_match(line)).then(|| parse_plain(line))
-        });
+        return scan_plain(query, kernel, buf, range);
     }
     let before = state.clone();
     let mut scan = scan_lines(query, kernel, buf, range, |line| {
@@ -73,6 +70,37 @@ pub(crate) fn scan_block(
     });
     if *state != before {
         scan.end_state = Some(state.clone());
+    }
+    scan
+}
+
+/// The plain format's own loop, exactly as before there were formats:
+/// the per-line cost of most logs.
+fn scan_plain(query: &Query, kernel: Kernel, buf: &[u8], range: Range<usize>) -> BlockScan {
+    let mut scan = BlockScan::default();
+    let stop_at = query.stop_at();
+    let block = &buf[range.clone()];
+    let mut start = 0;
+    let unterminated = (block.last() != Some(&b'\n')).then_some(block.len());
+    for end in LineEnds::new(block).chain(unterminated) {
+        let line = &block[start..end];
+        let offset = range.start + start;
+        start = end + 1;
+        if kernel == Kernel::Candidates && !query.may_match(line) {
+            continue;
+        }
+        match parse_record(line) {
+            Ok(rec) if kernel == Kernel::Full && rec.ts >= stop_at => {
+                scan.stopped = true;
+                break;
+            }
+            Ok(rec) => {
+                if let Some(host) = query.answer(&rec) {
+                    scan.hosts.insert(host);
+                }
+            }
+            Err(why) => scan.malformed(offset, plain_error(line, why)),
+        }
     }
     scan
 }

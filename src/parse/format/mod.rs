@@ -244,8 +244,9 @@ pub(crate) fn parse_plain(line: &[u8]) -> Parsed<'_> {
     }
 }
 
+/// Why a plain line is malformed: `why`, or that it is a Zeek header.
 #[cold]
-fn plain_error(line: &[u8], why: Malformed) -> Malformed {
+pub(crate) fn plain_error(line: &[u8], why: Malformed) -> Malformed {
     if zeek::starts_header_block(line) {
         Malformed::Format(FormatProblem {
             format: "plain",
