@@ -188,12 +188,7 @@ impl Target {
                 if !host.starts_with(&net.text) {
                     continue;
                 }
-                let a = *addr.get_or_insert_with(|| {
-                    std::str::from_utf8(host)
-                        .ok()
-                        .and_then(|t| t.parse::<Ipv4Addr>().ok())
-                        .map(u32::from)
-                });
+                let a = *addr.get_or_insert_with(|| parse_v4(host));
                 match a {
                     Some(a) if a & net.mask == net.net => return true,
                     Some(_) => {}
@@ -232,6 +227,33 @@ impl Target {
             }
         }
     }
+}
+
+/// An IPv4 address in dotted decimal, as strictly as `Ipv4Addr`'s parser
+/// (four decimal octets up to 255, no leading zeros, nothing else), a few
+/// times faster: a `--to` network tests every candidate line's field.
+#[inline]
+fn parse_v4(text: &[u8]) -> Option<u32> {
+    let mut addr = 0u32;
+    let mut parts = text.split(|&b| b == b'.');
+    for _ in 0..4 {
+        let part = parts.next()?;
+        if part.is_empty() || part.len() > 3 || (part.len() > 1 && part[0] == b'0') {
+            return None;
+        }
+        let mut octet = 0u32;
+        for &b in part {
+            if !b.is_ascii_digit() {
+                return None;
+            }
+            octet = octet * 10 + (b - b'0') as u32;
+        }
+        if octet > 255 {
+            return None;
+        }
+        addr = addr << 8 | octet;
+    }
+    parts.next().is_none().then_some(addr)
 }
 
 #[cfg(test)]
@@ -313,6 +335,13 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The fast IPv4 parser agrees with the standard one.
+        #[test]
+        fn ipv4_parsing_agrees_with_std(text in "[0-9.]{0,17}|[0-9]{1,3}(\\.[0-9]{1,3}){3}") {
+            let std = text.parse::<Ipv4Addr>().ok().map(u32::from);
+            proptest::prop_assert_eq!(parse_v4(text.as_bytes()), std);
+        }
+
         /// The text pre-filter never rejects an address in the network.
         #[test]
         fn a_network_matches_exactly_its_addresses(addr: u32, net: u32, len in 0u32..=32) {
