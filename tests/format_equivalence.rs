@@ -178,7 +178,7 @@ proptest! {
     ) {
         let dir = tempfile::tempdir().unwrap();
         let (lo, hi) = recs.iter().fold((u64::MAX, 0), |(lo, hi), r| (lo.min(r.0), hi.max(r.0)));
-        let (lo, hi) = if recs.is_empty() { (0, 1) } else { (lo, hi) };
+        let (lo, hi) = if recs.is_empty() { (1_565_647_200_000, 1_565_647_200_001) } else { (lo, hi) };
         let span = hi - lo + 20_000;
         let at = |w: u16| lo - 10_000 + span * w as u64 / 1000;
         let mut q = Query {
