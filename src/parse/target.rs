@@ -59,7 +59,12 @@ fn parse_entry(text: &[u8]) -> Result<Entry, String> {
         ));
     }
     let utf8 = std::str::from_utf8(text).ok();
-    if let Some((addr, len)) = utf8.and_then(|t| t.split_once('/')) {
+    // A `/` after an address makes a network; after anything else the
+    // text stays a name (log tokens may hold a `/`).
+    let network = utf8
+        .and_then(|t| t.split_once('/'))
+        .filter(|(addr, _)| addr.parse::<std::net::IpAddr>().is_ok());
+    if let Some((addr, len)) = network {
         let bad = || format!("'{addr}/{len}' is not a network (like 10.1.0.0/16 or 2001:db8::/32)");
         let len: u32 = len.parse().map_err(|_| bad())?;
         if let Ok(a) = addr.parse::<Ipv4Addr>() {
@@ -96,7 +101,7 @@ fn parse_entry(text: &[u8]) -> Result<Entry, String> {
             }
             return Ok(Entry::V6(net, mask));
         }
-        return Err(bad());
+        unreachable!("the address parsed as IPv4 or IPv6");
     }
     if let Some(a) = utf8
         .filter(|t| t.contains(':'))
@@ -306,8 +311,8 @@ mod tests {
             "10.1.2.3/16",
             "10.1.0.0/33",
             "10.1.0.0/x",
-            "zyla/8",
             "2001:db8::1/32",
+            "::/129",
             "",
         ] {
             assert!(Target::parse(bad.as_bytes()).is_err(), "{bad}");
@@ -317,6 +322,8 @@ mod tests {
                 .unwrap_err()
                 .contains("10.1.0.0/16")
         );
+        // A `/` after a name is part of the name.
+        assert!(t("Zyla/8").matches(b"zyla/8"));
     }
 
     #[test]
