@@ -401,3 +401,65 @@ fn bad_targets_are_usage_errors() {
         );
     }
 }
+
+#[test]
+fn a_network_target_lists_every_peer_of_any_host_in_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("net.log");
+    std::fs::write(
+        &log,
+        "1565647200 a 10.1.0.1\n\
+         1565647201 b 10.1.255.9\n\
+         1565647202 c 10.2.0.1\n\
+         1565647203 a 10.1.7.7\n\
+         1565647204 2001:DB8:0:0::1 d\n\
+         1565647205 2001:db8::1 e\n\
+         1565647206 2001:db8::2 f\n",
+    )
+    .unwrap();
+    let out = stdout_of(
+        STREAM,
+        &["--to", "10.1.0.0/16", "--from", "2001:0db8::1", path(&log)],
+    );
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "1565647200.0\tTO\ta\n1565647200.0\tTO\tb\n\
+         1565647200.0\tFROM\td\n1565647200.0\tFROM\te\n1565647200.0\tMOST\ta\n"
+    );
+    let q = |target: &str| {
+        stdout_of(
+            QUERY,
+            &[
+                "--from",
+                target,
+                "--time-init",
+                "0",
+                "--time-end",
+                "1565650000",
+                path(&log),
+            ],
+        )
+    };
+    // By value, and printed as found (lower-cased).
+    assert_eq!(q("2001:db8::1"), b"d\ne\n");
+    assert_eq!(q("2001:db8::/32"), b"d\ne\nf\n");
+    let out = stdout_of(
+        QUERY,
+        &[
+            "--to",
+            "10.1.0.0/16",
+            "--time-init",
+            "0",
+            "--time-end",
+            "1565650000",
+            "--format",
+            "csv",
+            path(&log),
+        ],
+    );
+    let csv = String::from_utf8(out).unwrap();
+    assert!(
+        csv.contains(",to,10.1.0.0/16,1,a\n") && csv.contains(",to,10.1.0.0/16,2,b\n"),
+        "{csv}"
+    );
+}
