@@ -209,13 +209,10 @@ impl FormatState {
     pub fn peek<'a>(&self, line: &'a [u8]) -> Parsed<'a> {
         match self {
             FormatState::Plain | FormatState::Undetected => parse_plain(line),
-            FormatState::Zeek(layout) if line.first() == Some(&b'#') => {
-                let _ = layout;
-                Parsed::Header
-            }
+            FormatState::Zeek(_) if line.first() == Some(&b'#') => Parsed::Header,
             FormatState::Zeek(layout) => layout.parse(line),
             FormatState::ZeekJson => zeek_json::parse(line).into(),
-            FormatState::Vpc(layout) if vpc::is_header(line) => Parsed::Header,
+            FormatState::Vpc(_) if vpc::is_header(line) => Parsed::Header,
             FormatState::Vpc(layout) => layout.parse(line),
         }
     }
@@ -282,7 +279,8 @@ mod tests {
 
     #[test]
     fn formats_are_told_by_the_first_non_blank_line() {
-        let cases: [(&str, fn(&FormatState) -> bool); 6] = [
+        type Is = fn(&FormatState) -> bool;
+        let cases: [(&str, Is); 6] = [
             ("#separator \\x09", |s| matches!(s, FormatState::Zeek(_))),
             ("{\"ts\":1}", |s| matches!(s, FormatState::ZeekJson)),
             (

@@ -128,17 +128,13 @@ impl ZeekLayout {
     /// Parses a record line (not a `#` line).
     #[inline]
     pub(crate) fn parse<'a>(&self, line: &'a [u8]) -> Parsed<'a> {
-        let f = match self.fields {
-            Ok(f) => f,
-            Err(why) if line.is_empty() => {
-                let _ = why;
-                return Parsed::Malformed(Malformed::Blank);
-            }
-            Err(why) => return Parsed::Malformed(problem(why)),
-        };
         if line.is_empty() {
             return Parsed::Malformed(Malformed::Blank);
         }
+        let f = match self.fields {
+            Ok(f) => f,
+            Err(why) => return Parsed::Malformed(problem(why)),
+        };
         let mut spans = [(0, 0); 3];
         let mut start = 0;
         for i in 0..=f.last {
