@@ -3,6 +3,11 @@
 //!
 //!     cargo run --release --example genlog -- --lines 3000000 --report --out log.txt
 //!
+//! `--log-format zeek|zeek-json|vpc` writes the same records as a Zeek TSV
+//! `conn.log` (header block, `#close`), Zeek JSON lines or an AWS VPC flow
+//! log: the answers of both tools are then the same as on the plain log
+//! (for `vpc`, whose times are whole seconds, with `--ts-format s`).
+//!
 //! The same seed and options give byte-identical output. The randomness is a
 //! seeded splitmix64 written here instead of the `rand` crates, so that a
 //! dependency upgrade can never silently change a benchmark's input; host
@@ -77,7 +82,42 @@ struct Args {
     /// Number of distinct sources connecting to --fan-in-host, one line each.
     #[arg(long, requires = "fan_in_host")]
     fan_in_sources: Option<u64>,
+    /// The log format: the same records as plain lines, a Zeek TSV
+    /// conn.log, Zeek JSON lines or an AWS VPC flow log. The fields that
+    /// are not TS, FROM or TO are made up from the line number.
+    #[arg(long, value_enum, default_value_t = LogFormat::Plain)]
+    log_format: LogFormat,
+    /// zeek: close the log and start a new header block every N lines, as
+    /// rotated files concatenated.
+    #[arg(long, value_name = "N")]
+    rotate_lines: Option<u64>,
+    /// zeek-json: write ts as an ISO 8601 string instead of a number.
+    #[arg(long)]
+    iso_ts: bool,
+    /// vpc: start with a header line naming a custom field order (and
+    /// write the records in it) instead of the default version 2 order.
+    #[arg(long)]
+    vpc_header: bool,
+    /// vpc: fraction of extra NODATA/SKIPDATA records (not connections).
+    #[arg(long, default_value_t = 0.0, value_parser = fraction)]
+    nodata_fraction: f64,
 }
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    /// `TS FROM_HOST TO_HOST`.
+    Plain,
+    /// Zeek TSV conn.log.
+    Zeek,
+    /// Zeek JSON lines.
+    ZeekJson,
+    /// AWS VPC flow log.
+    Vpc,
+}
+
+const ZEEK_FIELDS: &str = "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents";
+const ZEEK_TYPES: &str = "time\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\tbool\tbool\tcount\tstring\tcount\tcount\tcount\tcount\tset[string]";
+const VPC_CUSTOM_HEADER: &str = "version srcaddr dstaddr start end account-id interface-id srcport dstport protocol packets bytes action log-status";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum TsFormat {
@@ -443,11 +483,190 @@ impl<'a> Generator<'a> {
     }
 
     fn run(&mut self, out: &mut impl Write) -> io::Result<()> {
+        let format = self.args.log_format;
+        match format {
+            LogFormat::Zeek => self.zeek_header(out, 0)?,
+            LogFormat::Vpc if self.args.vpc_header => writeln!(out, "{VPC_CUSTOM_HEADER}")?,
+            _ => {}
+        }
         for i in 0..self.args.lines {
+            if format == LogFormat::Zeek
+                && i > 0
+                && self.args.rotate_lines.is_some_and(|n| n > 0 && i % n == 0)
+            {
+                self.zeek_close(out, i)?;
+                self.zeek_header(out, i)?;
+            }
             self.write_line(i);
             out.write_all(&self.line)?;
         }
+        if format == LogFormat::Zeek {
+            self.zeek_close(out, self.args.lines)?;
+        }
         out.flush()
+    }
+
+    /// A Zeek header block, opened at the time of line `i`.
+    fn zeek_header(&self, out: &mut impl Write, i: u64) -> io::Result<()> {
+        let open = jiff::Timestamp::from_second(
+            (self.base_ms(i.min(self.args.lines.saturating_sub(1))) / 1000) as i64,
+        )
+        .map_or_else(
+            |_| "-".to_string(),
+            |t| t.strftime("%Y-%m-%d-%H-%M-%S").to_string(),
+        );
+        write!(
+            out,
+            "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n\
+             #path\tconn\n#open\t{open}\n#fields\t{ZEEK_FIELDS}\n#types\t{ZEEK_TYPES}\n"
+        )
+    }
+
+    fn zeek_close(&self, out: &mut impl Write, i: u64) -> io::Result<()> {
+        let close = jiff::Timestamp::from_second((self.base_ms(i.saturating_sub(1)) / 1000) as i64)
+            .map_or_else(
+                |_| "-".to_string(),
+                |t| t.strftime("%Y-%m-%d-%H-%M-%S").to_string(),
+            );
+        writeln!(out, "#close\t{close}")
+    }
+
+    /// Rewrites the plain line just built as a line of `--log-format`:
+    /// the same time and hosts (a malformed line becomes a line of the
+    /// format with a bad time). The other fields come from a random
+    /// stream of their own, so the records are those of the plain log.
+    fn reformat(&mut self, i: u64, ts_ms: u64, malformed: bool) {
+        let format = self.args.log_format;
+        if format == LogFormat::Plain {
+            return;
+        }
+        let plain = std::mem::take(&mut self.line);
+        let mut tokens = plain
+            .split(|b| b" \t\r\n\x0b\x0c".contains(b))
+            .filter(|t| !t.is_empty());
+        let (from, to) = match (tokens.next(), tokens.next(), tokens.next()) {
+            (Some(_), Some(from), Some(to)) if !malformed => (from, to),
+            _ => (&b"a"[..], &b"b"[..]),
+        };
+        let mut d = Rng(mix(i ^ self.args.seed.rotate_left(29) ^ 0x00de_c0de));
+        let (sport, dport) = (
+            1024 + d.below(64_000),
+            [53, 80, 443, 22, 123, 8080][d.below(6) as usize],
+        );
+        let (proto, service) = match dport {
+            53 | 123 => ("udp", if dport == 53 { "dns" } else { "-" }),
+            _ => ("tcp", ["http", "ssl", "ssh", "-"][d.below(4) as usize]),
+        };
+        let (ob, rb, op, rp) = (
+            d.below(20_000),
+            d.below(200_000),
+            1 + d.below(50),
+            1 + d.below(80),
+        );
+        let dur_ms = d.below(120_000);
+        let mut line = Vec::with_capacity(256);
+        let secs = ts_ms / 1000;
+        let frac = ts_ms % 1000;
+        match format {
+            LogFormat::Plain => unreachable!(),
+            LogFormat::Zeek => {
+                let bad = if malformed { "x" } else { "" };
+                let mut uid = String::from("C");
+                for _ in 0..17 {
+                    uid.push(
+                        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+                            [d.below(62) as usize] as char,
+                    );
+                }
+                let _ = write!(line, "{bad}{secs}.{frac:03}000\t{uid}\t");
+                line.extend_from_slice(from);
+                let _ = write!(line, "\t{sport}\t");
+                line.extend_from_slice(to);
+                let _ = writeln!(
+                    line,
+                    "\t{dport}\t{proto}\t{service}\t{}.{:06}\t{ob}\t{rb}\t{}\tT\tF\t0\t{}\t{op}\t{}\t{rp}\t{}\t(empty)",
+                    dur_ms / 1000,
+                    (dur_ms % 1000) * 1000,
+                    ["SF", "S0", "REJ", "RSTO"][d.below(4) as usize],
+                    ["ShADadfF", "S", "ShADaFf", "Dd"][d.below(4) as usize],
+                    ob + 40 * op,
+                    rb + 40 * rp,
+                );
+            }
+            LogFormat::ZeekJson => {
+                if malformed {
+                    line.extend_from_slice(
+                        b"{\"ts\":\"not a time\",\"id.orig_h\":\"a\",\"id.resp_h\":\"b\"}\n",
+                    );
+                } else {
+                    line.extend_from_slice(b"{");
+                    if self.args.iso_ts {
+                        let t =
+                            jiff::Timestamp::from_millisecond(ts_ms as i64).expect("time in range");
+                        let _ = write!(line, "\"ts\":\"{}\"", t.strftime("%Y-%m-%dT%H:%M:%S.%6fZ"));
+                    } else {
+                        let _ = write!(line, "\"ts\":{secs}.{frac:03}");
+                    }
+                    let _ = write!(line, ",\"uid\":\"C{:016x}\",\"id.orig_h\":\"", d.next());
+                    line.extend_from_slice(from);
+                    let _ = write!(line, "\",\"id.orig_p\":{sport},\"id.resp_h\":\"");
+                    line.extend_from_slice(to);
+                    let _ = writeln!(
+                        line,
+                        "\",\"id.resp_p\":{dport},\"proto\":\"{proto}\",\"duration\":{}.{:03},\"orig_bytes\":{ob},\"resp_bytes\":{rb},\"conn_state\":\"SF\",\"local_orig\":true,\"missed_bytes\":0,\"history\":\"ShADadfF\",\"orig_pkts\":{op},\"resp_pkts\":{rp},\"tunnel_parents\":[]}}",
+                        dur_ms / 1000,
+                        dur_ms % 1000
+                    );
+                }
+            }
+            LogFormat::Vpc => {
+                let custom = self.args.vpc_header;
+                if d.chance(self.args.nodata_fraction) {
+                    let status = if d.chance(0.5) { "NODATA" } else { "SKIPDATA" };
+                    if custom {
+                        let _ = writeln!(
+                            line,
+                            "2 - - {secs} {} 123456789010 eni-0a1b2c3d4e5f60718 - - - - - - {status}",
+                            secs + 60
+                        );
+                    } else {
+                        let _ = writeln!(
+                            line,
+                            "2 123456789010 eni-0a1b2c3d4e5f60718 - - - - - - - {secs} {} - {status}",
+                            secs + 60
+                        );
+                    }
+                }
+                let start = if malformed {
+                    "x".to_string()
+                } else {
+                    secs.to_string()
+                };
+                let end = secs + dur_ms / 1000;
+                let action = if d.chance(0.9) { "ACCEPT" } else { "REJECT" };
+                let proto = if proto == "udp" { 17 } else { 6 };
+                if custom {
+                    line.extend_from_slice(b"2 ");
+                    line.extend_from_slice(from);
+                    line.push(b' ');
+                    line.extend_from_slice(to);
+                    let _ = writeln!(
+                        line,
+                        " {start} {end} 123456789010 eni-0a1b2c3d4e5f60718 {sport} {dport} {proto} {op} {ob} {action} OK"
+                    );
+                } else {
+                    line.extend_from_slice(b"2 123456789010 eni-0a1b2c3d4e5f60718 ");
+                    line.extend_from_slice(from);
+                    line.push(b' ');
+                    line.extend_from_slice(to);
+                    let _ = writeln!(
+                        line,
+                        " {sport} {dport} {proto} {op} {ob} {start} {end} {action} OK"
+                    );
+                }
+            }
+        }
+        self.line = line;
     }
 
     /// Base time of line `i`, ms: rises steadily from --start to just below
@@ -522,7 +741,8 @@ impl<'a> Generator<'a> {
         };
         self.begin();
         let fan_in_line = matches!(to, Host::FanIn);
-        if !fan_in_line && self.rng.chance(self.args.malformed) {
+        let malformed = !fan_in_line && self.rng.chance(self.args.malformed);
+        if malformed {
             let form = MALFORMED[self.rng.below(MALFORMED.len() as u64) as usize];
             self.write_malformed(form, ts, unit, [from, to, to]);
         } else {
@@ -537,6 +757,7 @@ impl<'a> Generator<'a> {
             }] += 1;
         }
         self.end(i + 1 == self.args.lines);
+        self.reformat(i, ts, malformed);
     }
 
     fn draw_host(&mut self) -> Host {

@@ -10,6 +10,8 @@ use connspy::diagnostics::{Diagnostics, MalformedReport};
 use connspy::io::input::{self, InputName, MmapChoice};
 use connspy::io::sigbus;
 use connspy::output::Format;
+use connspy::parse::format::InputFormat;
+use connspy::parse::target::Target;
 use connspy::parse::timestamp::{Duration, Timestamp};
 use connspy::query::{self, Answer, Query, Side};
 use proptest::prelude::*;
@@ -152,7 +154,8 @@ proptest! {
         std::fs::File::create(&p2).unwrap().write_all(&log[cut..]).unwrap();
 
         let mut q = Query {
-            host: HOSTS[host].as_bytes().to_vec(),
+            target: Target::parse(HOSTS[host].as_bytes()).unwrap(),
+            input_format: InputFormat::Auto,
             side: if from_side { Side::From } else { Side::To },
             time_init: Timestamp::from_nanos(a as u128 * 1_000_000),
             time_end: Timestamp::from_nanos(b as u128 * 1_000_000),

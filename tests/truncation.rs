@@ -44,7 +44,8 @@ fn shrink(path: &Path, len: u64) {
 
 fn query(block_bytes: usize) -> Query {
     Query {
-        host: b"zyla".to_vec(),
+        target: connspy::parse::target::Target::parse(b"zyla").unwrap(),
+        input_format: connspy::parse::format::InputFormat::Auto,
         side: Side::To,
         time_init: Timestamp::ZERO,
         time_end: Timestamp::from_secs(9_999_999_999),

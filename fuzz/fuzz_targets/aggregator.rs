@@ -14,6 +14,8 @@
 use connspy::io::block_reader::{BlockReader, Trickle};
 use connspy::diagnostics::Diagnostics;
 use connspy::output::Format;
+use connspy::parse::format::InputFormat;
+use connspy::parse::target::Target;
 use connspy::parse::timestamp::Duration;
 use connspy::stream::aggregator::{Aggregator, HourlyConfig, Summary};
 use connspy::stream::dedup::Dedup;
@@ -74,8 +76,9 @@ fuzz_target!(|data: &[u8]| {
         _ => (Counting::Exact, false),
     };
     let config = HourlyConfig {
-        to_host: HOSTS[pick(*to, 0, HOSTS.len())].to_vec(),
-        from_host: HOSTS[pick(*from, 0, HOSTS.len())].to_vec(),
+        to_host: Target::parse(HOSTS[pick(*to, 0, HOSTS.len())]).expect("a plain name"),
+        from_host: Target::parse(HOSTS[pick(*from, 0, HOSTS.len())]).expect("a plain name"),
+        input_format: InputFormat::Auto,
         lateness: Duration::from_secs(LATENESS[pick(*lateness, 0, LATENESS.len())]),
         window: WindowWidth::parse(WINDOWS[pick(*shape, 0, WINDOWS.len())]).expect("valid"),
         dedup: Dedup::Exact,

@@ -4,7 +4,9 @@
 
 #![no_main]
 
+use connspy::parse::format::{FormatState, InputFormat};
 use connspy::parse::record::{MAX_LINE_BYTES, Malformed, is_separator, parse_record};
+use connspy::parse::target::Target;
 use connspy::parse::timestamp::{LARGEST_SECONDS_VALUE, Timestamp, parse_cli_time, parse_lateness};
 use libfuzzer_sys::fuzz_target;
 
@@ -32,6 +34,20 @@ fuzz_target!(|line: &[u8]| {
     {
         assert_eq!(Timestamp::parse(ts.to_string().as_bytes()), Ok(ts));
     }
+    // Every other format, and targets, on the same bytes: never a panic.
+    for format in [InputFormat::Zeek, InputFormat::ZeekJson, InputFormat::Vpc, InputFormat::Auto] {
+        let mut state = FormatState::new(format);
+        for part in line.split(|&b| b == b'\n') {
+            let _ = state.peek(part);
+            let _ = state.key_field(part, true);
+            let _ = state.parse_line(part);
+        }
+    }
+    if let Ok(target) = Target::parse(line) {
+        let _ = target.matches(line);
+        let _ = target.may_match_last_field(line);
+    }
+    let _ = Target::parse_list(b"@fuzz", line);
     if let Ok(text) = std::str::from_utf8(line) {
         let _ = parse_cli_time(text);
         let _ = parse_lateness(text);

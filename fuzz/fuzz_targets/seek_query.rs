@@ -17,7 +17,9 @@ use connspy::diagnostics::{Diagnostics, MalformedReport};
 use connspy::io::input::{InputName, Opened, Stream};
 use connspy::io::whole::Whole;
 use connspy::output::Format;
+use connspy::parse::format::InputFormat;
 use connspy::parse::record::parse_record;
+use connspy::parse::target::Target;
 use connspy::parse::timestamp::{Duration, Timestamp};
 use connspy::query::{self, Answer, Query, Side};
 use libfuzzer_sys::fuzz_target;
@@ -111,9 +113,13 @@ fuzz_target!(|data: &[u8]| {
         None => b"x".to_vec(),
     };
     let lateness = Duration::from_secs(LATENESS[usize::from(*late) % LATENESS.len()]);
+    // A log token such as `10.1.2.3/16` is not a target a command line
+    // accepts: query a name instead.
+    let target = Target::parse(&host).unwrap_or_else(|_| Target::parse(b"x").expect("a name"));
     let mut query = Query {
-        host,
+        target,
         side,
+        input_format: InputFormat::Plain,
         time_init: a.min(b),
         time_end: a.max(b),
         lateness,

@@ -2,8 +2,9 @@
 
 use clap::Args;
 
-use crate::cli::lateness_arg;
+use crate::cli::{input_format_arg, lateness_arg};
 use crate::output::Format;
+use crate::parse::format::InputFormat;
 use crate::parse::timestamp::Duration;
 
 /// Options with the same meaning in `connspy` and `connspy-stream`.
@@ -36,4 +37,13 @@ pub struct CommonArgs {
     /// (in JSON as the code points U+0000..U+00FF).
     #[arg(long, value_name = "FORMAT", default_value = "tsv")]
     pub format: Format,
+
+    /// How to read the inputs: auto (each input told by its first line),
+    /// plain (TS FROM_HOST TO_HOST), zeek (Zeek TSV conn.log), zeek-json
+    /// (Zeek JSON lines) or vpc (AWS VPC flow logs). See docs/formats.md.
+    /// Example: --input-format zeek
+    #[arg(long = "input-format", value_name = "FORMAT", default_value = "auto",
+          value_parser = input_format_arg,
+          hide_possible_values = true)]
+    pub input_format: InputFormat,
 }

@@ -17,7 +17,8 @@ use clap_complete::{Generator, Shell};
 
 use crate::error::{Error, IoContext};
 use crate::exit::clap_error_line;
-use crate::parse::record::is_separator;
+use crate::parse::format::InputFormat;
+use crate::parse::target::Target;
 use crate::parse::timestamp::{self, Duration, Timestamp};
 
 /// The option that writes documentation instead of running the tool; it
@@ -116,6 +117,11 @@ pub fn time_arg(text: &str) -> Result<Timestamp, String> {
     timestamp::parse_cli_time(text)
 }
 
+/// `--input-format`.
+pub fn input_format_arg(text: &str) -> Result<InputFormat, String> {
+    text.parse()
+}
+
 /// `--max_log_late_seconds`: non-negative seconds, fractions allowed.
 pub fn lateness_arg(text: &str) -> Result<Duration, String> {
     timestamp::parse_lateness(text)
@@ -129,30 +135,27 @@ pub fn seconds_arg(text: &str) -> Result<std::time::Duration, String> {
         .ok_or_else(|| format!("`{text}` is not a number of seconds (0 or more)"))
 }
 
-/// A host given on the command line, as bytes since logs need not be UTF-8.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HostName(pub Vec<u8>);
-
-/// The value parser of host options, for `#[arg(value_parser = host_arg())]`.
-pub fn host_arg() -> impl TypedValueParser<Value = HostName> {
-    clap::builder::OsStringValueParser::new()
-        .try_map(|s: std::ffi::OsString| parse_host(&s).map(HostName))
+/// The value parser of `--to` and `--from`, for
+/// `#[arg(value_parser = target_arg())]`: a host, an address, a network
+/// (`10.1.0.0/16`), or `@FILE`, a list of them one a line.
+pub fn target_arg() -> impl TypedValueParser<Value = Target> {
+    clap::builder::OsStringValueParser::new().try_map(|s: OsString| parse_target(&s))
 }
 
-/// A host name: one non-empty token with no whitespace (a log field can
-/// never equal anything else).
-fn parse_host(text: &OsStr) -> Result<Vec<u8>, String> {
+/// A target: one token with no whitespace, or `@FILE` (read here, so that
+/// a list that cannot be read or parsed is a usage error like any other
+/// bad value).
+fn parse_target(text: &OsStr) -> Result<Target, String> {
     let bytes = text.as_bytes();
-    if bytes.is_empty() {
-        return Err("a host name must not be empty".into());
+    match bytes.strip_prefix(b"@") {
+        Some(path) if !path.is_empty() => {
+            let path = std::path::Path::new(OsStr::from_bytes(path));
+            let list = std::fs::read(path)
+                .map_err(|e| format!("cannot read the host list {}: {e}", path.display()))?;
+            Target::parse_list(bytes, &list).map_err(|e| format!("{}: {e}", path.display()))
+        }
+        _ => Target::parse(bytes),
     }
-    if bytes.iter().any(|&b| is_separator(b)) {
-        return Err(format!(
-            "'{}' contains whitespace, so no log field can equal it",
-            text.to_string_lossy()
-        ));
-    }
-    Ok(bytes.to_vec())
 }
 
 #[cfg(test)]
@@ -201,9 +204,21 @@ mod tests {
     }
 
     #[test]
-    fn host_names_are_single_tokens() {
-        assert_eq!(parse_host(OsStr::new("Zyla")).unwrap(), b"Zyla");
-        assert!(parse_host(OsStr::new("")).is_err());
-        assert!(parse_host(OsStr::new("a b")).is_err());
+    fn targets_are_single_tokens_or_lists() {
+        assert!(parse_target(OsStr::new("Zyla")).unwrap().matches(b"zyla"));
+        assert!(parse_target(OsStr::new("")).is_err());
+        assert!(parse_target(OsStr::new("a b")).is_err());
+        let dir = tempfile::tempdir().unwrap();
+        let list = dir.path().join("internal.txt");
+        std::fs::write(&list, "# mine\n10.1.0.0/16\nzyla\n").unwrap();
+        let arg = format!("@{}", list.display());
+        let target = parse_target(OsStr::new(&arg)).unwrap();
+        assert!(target.matches(b"10.1.9.9") && target.matches(b"ZYLA"));
+        let missing = format!("@{}", dir.path().join("nope").display());
+        assert!(
+            parse_target(OsStr::new(&missing))
+                .unwrap_err()
+                .contains("cannot read")
+        );
     }
 }

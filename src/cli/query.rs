@@ -5,7 +5,8 @@ use std::ffi::OsString;
 use clap::{ArgGroup, Parser};
 
 use crate::cli::common::CommonArgs;
-use crate::cli::{HostName, host_arg, time_arg};
+use crate::cli::{target_arg, time_arg};
+use crate::parse::target::Target;
 use crate::parse::timestamp::Timestamp;
 
 const EXAMPLES: &str = "\
@@ -28,14 +29,16 @@ I/O error (or a malformed line with --strict), 2 bad command line.";
 #[command(group(ArgGroup::new("host").required(true).args(["to", "from"])))]
 pub struct QueryArgs {
     /// Report the hosts that connected to HOST (FROM_HOST of records whose
-    /// TO_HOST is HOST; case-insensitive). Example: --to zyla
-    #[arg(long, value_name = "HOST", value_parser = host_arg())]
-    pub to: Option<HostName>,
+    /// TO_HOST is HOST; case-insensitive). HOST may also be a network
+    /// (10.1.0.0/16, 2001:db8::/32) or @FILE, a list of hosts and networks
+    /// one a line. Example: --to zyla
+    #[arg(long, value_name = "HOST", value_parser = target_arg())]
+    pub to: Option<Target>,
 
     /// Report the hosts HOST connected to (TO_HOST of records whose
     /// FROM_HOST is HOST). Example: --from zyla
-    #[arg(long, value_name = "HOST", value_parser = host_arg())]
-    pub from: Option<HostName>,
+    #[arg(long, value_name = "HOST", value_parser = target_arg())]
+    pub from: Option<Target>,
 
     /// Start of the range, inclusive: unix seconds, milliseconds (more than
     /// 12 digits), fractional seconds, or RFC 3339.

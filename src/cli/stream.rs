@@ -5,7 +5,8 @@ use std::ffi::OsString;
 use clap::Parser;
 
 use crate::cli::common::CommonArgs;
-use crate::cli::{HostName, host_arg, seconds_arg};
+use crate::cli::{seconds_arg, target_arg};
+use crate::parse::target::Target;
 use crate::stream::window::WindowWidth;
 
 const ABOUT: &str = "\
@@ -47,15 +48,17 @@ printing the windows already complete).";
 #[command(name = "connspy-stream", version, about, long_about = ABOUT, after_help = EXAMPLES)]
 pub struct StreamArgs {
     /// List, per window, the hosts that connected to HOST (FROM_HOST of records
-    /// whose TO_HOST is HOST; hosts compare case-insensitively).
+    /// whose TO_HOST is HOST; hosts compare case-insensitively). HOST may
+    /// also be a network (10.1.0.0/16) or @FILE, a list of hosts and
+    /// networks: the list is then every source of records to any of them.
     /// Example: --to aselin
-    #[arg(long, value_name = "HOST", value_parser = host_arg())]
-    pub to: HostName,
+    #[arg(long, value_name = "HOST", value_parser = target_arg())]
+    pub to: Target,
 
     /// List, per window, the hosts HOST connected to (TO_HOST of records whose
     /// FROM_HOST is HOST). Example: --from tanya
-    #[arg(long, value_name = "HOST", value_parser = host_arg())]
-    pub from: HostName,
+    #[arg(long, value_name = "HOST", value_parser = target_arg())]
+    pub from: Target,
 
     /// At the end of the input, do not print the windows still open: only
     /// windows proven complete by the data appear.

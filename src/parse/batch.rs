@@ -1,8 +1,9 @@
 //! Parsing a block of lines at once, into a form that owns its bytes and
 //! can be handed to another thread.
 
+use crate::parse::format::{FormatState, Parsed, parse_plain};
 use crate::parse::lines::LineEnds;
-use crate::parse::record::{Malformed, parse_record};
+use crate::parse::record::Malformed;
 use crate::parse::timestamp::Timestamp;
 
 /// A block of lines with every line parsed: the unit of work handed from
@@ -14,6 +15,8 @@ pub struct ParsedLines {
     pub(crate) items: Vec<Item>,
     /// Lines in the block.
     pub(crate) lines: u64,
+    /// VPC `NODATA`/`SKIPDATA` records among them (skipped, counted).
+    pub(crate) no_data: u64,
 }
 
 /// One parsed line of a [`ParsedLines`]; `line` counts from 0 in the block.
@@ -59,10 +62,26 @@ pub(crate) const LINES_PER_PARSE: usize = 16 * 1024;
 
 impl ParsedLines {
     /// Replaces the contents with the first lines of `bytes` (whole lines;
-    /// at most [`LINES_PER_PARSE`] of them) and their parse; returns how
-    /// many bytes of `bytes` it took.
-    pub fn fill(&mut self, bytes: &[u8]) -> usize {
+    /// at most [`LINES_PER_PARSE`] of them) and their parse in the format
+    /// `state` tells (which header lines update); returns how many bytes
+    /// of `bytes` it took.
+    pub fn fill(&mut self, bytes: &[u8], state: &mut FormatState) -> usize {
+        // The plain format keeps its own loop, exactly as before formats.
+        if state.is_plain() {
+            self.fill_with(bytes, parse_plain)
+        } else {
+            self.fill_with(bytes, |line| state.parse_line(line))
+        }
+    }
+
+    #[inline(always)]
+    fn fill_with<'b>(
+        &mut self,
+        bytes: &'b [u8],
+        mut parse: impl FnMut(&'b [u8]) -> Parsed<'b>,
+    ) -> usize {
         self.items.clear();
+        self.no_data = 0;
         let mut ends = LineEnds::new(bytes);
         let mut start = 0;
         let mut line = 0u32;
@@ -77,15 +96,17 @@ impl ParsedLines {
                 None => break bytes.len(),
             };
             // Spans are offsets, so they hold in the copy made below.
-            self.items.push(match parse_record(&bytes[start..end]) {
-                Ok(rec) => Item::Record {
+            match parse(&bytes[start..end]) {
+                Parsed::Record(rec) => self.items.push(Item::Record {
                     ts: rec.ts,
                     from: Span::within(bytes, rec.from),
                     to: Span::within(bytes, rec.to),
                     line,
-                },
-                Err(why) => Item::Malformed { line, why },
-            });
+                }),
+                Parsed::Malformed(why) => self.items.push(Item::Malformed { line, why }),
+                Parsed::Header => {}
+                Parsed::NoData => self.no_data += 1,
+            }
             line += 1;
             start = end + 1;
         };
@@ -104,13 +125,19 @@ mod tests {
     fn a_parse_holds_a_bounded_number_of_lines_and_takes_whole_lines() {
         let mut parsed = ParsedLines::default();
         let text = "1 a b\n".repeat(LINES_PER_PARSE + 10);
-        assert_eq!(parsed.fill(text.as_bytes()), 6 * LINES_PER_PARSE);
+        assert_eq!(
+            parsed.fill(text.as_bytes(), &mut FormatState::Plain),
+            6 * LINES_PER_PARSE
+        );
         assert_eq!(parsed.lines, LINES_PER_PARSE as u64);
         // Exactly the limit, the last line without its `\n`.
         let text = "1 a b\n".repeat(LINES_PER_PARSE - 1) + "2 c d";
-        assert_eq!(parsed.fill(text.as_bytes()), text.len());
+        assert_eq!(
+            parsed.fill(text.as_bytes(), &mut FormatState::Plain),
+            text.len()
+        );
         assert_eq!(parsed.lines, LINES_PER_PARSE as u64);
-        assert_eq!(parsed.fill(b""), 0);
+        assert_eq!(parsed.fill(b"", &mut FormatState::Plain), 0);
         assert_eq!(parsed.lines, 0);
     }
 }

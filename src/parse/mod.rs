@@ -1,6 +1,8 @@
 //! Every rule of the input's syntax, in one place: what a line is
 //! ([`lines`]), what a record is ([`record`]), what a time is
-//! ([`timestamp`]) and when two hosts are the same ([`host_set`]).
+//! ([`timestamp`]), when two hosts are the same ([`host_set`]), the log
+//! formats records come in ([`format`]) and what a `--to`/`--from` target
+//! matches ([`target`]).
 //!
 //! Owns: turning bytes into records and saying why a line is not one.
 //! May use: nothing else of the crate, so that both tools, the seeker and
@@ -8,7 +10,9 @@
 //! (`docs/behaviour.md#parsing`).
 
 pub(crate) mod batch;
+pub mod format;
 pub(crate) mod host_set;
 pub(crate) mod lines;
 pub mod record;
+pub mod target;
 pub mod timestamp;

@@ -35,6 +35,9 @@ pub enum Malformed {
     BadTimestamp(TimestampError),
     /// The line is longer than the longest line read (`MAX_LINE_BYTES`).
     TooLong,
+    /// A line of another format (Zeek, VPC) that is not a record, or a
+    /// line of one format in the middle of another: names format and field.
+    Format(crate::parse::format::FormatProblem),
 }
 
 impl fmt::Display for Malformed {
@@ -49,6 +52,7 @@ impl fmt::Display for Malformed {
             }
             Malformed::BadTimestamp(e) => write!(f, "{e}"),
             Malformed::TooLong => write!(f, "line longer than {MAX_LINE_BYTES} bytes"),
+            Malformed::Format(problem) => write!(f, "{problem}"),
         }
     }
 }

@@ -24,6 +24,16 @@ use crate::query::{Query, Side};
 /// position in first-seen order.
 pub const COLUMNS: &[&str] = &["time_init", "time_end", "kind", "target", "seq", "host"];
 
+/// What an answer printed: distinct hosts, and the records that carry no
+/// connection (`NODATA`/`SKIPDATA`) it skipped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Printed {
+    /// Distinct hosts printed.
+    pub hosts: u64,
+    /// Records skipped for carrying no connection.
+    pub skipped: u64,
+}
+
 /// What every row of one query repeats (see [`COLUMNS`]).
 struct RowContext {
     time_init: String,
@@ -40,6 +50,8 @@ pub struct Answer<'r, W: Write> {
     seen: HostSet,
     report: &'r mut MalformedReport,
     pub(crate) progress: Progress,
+    /// VPC `NODATA`/`SKIPDATA` records met, skipped.
+    skipped: u64,
 }
 
 impl<'r, W: Write> Answer<'r, W> {
@@ -59,11 +71,12 @@ impl<'r, W: Write> Answer<'r, W> {
                     Side::To => "to",
                     Side::From => "from",
                 },
-                target: query.host.to_ascii_lowercase(),
+                target: query.target.label().to_vec(),
             },
             seen: HostSet::new(),
             report,
             progress: Progress::new(false),
+            skipped: 0,
         }
     }
 
@@ -108,6 +121,7 @@ impl<'r, W: Write> Answer<'r, W> {
         }
         self.report
             .add_unlocated(scan.malformed_total - scan.malformed.len() as u64);
+        self.skipped += scan.no_data;
         Ok(())
     }
 
@@ -124,10 +138,13 @@ impl<'r, W: Write> Answer<'r, W> {
     }
 
     /// Flushes the answer (its last rows reach stdout only then) and
-    /// returns how many distinct hosts it printed.
-    pub fn finish(mut self) -> Result<u64, Error> {
+    /// returns what it printed and skipped.
+    pub fn finish(mut self) -> Result<Printed, Error> {
         self.out.flush().doing(|| "cannot write to stdout".into())?;
-        Ok(self.seen.len() as u64)
+        Ok(Printed {
+            hosts: self.seen.len() as u64,
+            skipped: self.skipped,
+        })
     }
 }
 

@@ -21,7 +21,7 @@ pub mod progress;
 mod scan;
 pub mod seek;
 
-pub use answer::{Answer, COLUMNS};
+pub use answer::{Answer, COLUMNS, Printed};
 
 use std::io::{self, Read, Write};
 use std::ops::Range;
@@ -30,13 +30,15 @@ use crate::error::Error;
 use crate::io::block_reader::{Block, BlockReader};
 use crate::io::input::{InputName, Opened, RawProgress};
 use crate::io::whole::Whole;
-use crate::parse::record::{Malformed, Record, host_eq, last_field_is};
+use crate::parse::format::{FormatState, InputFormat};
+use crate::parse::record::{Malformed, Record};
+use crate::parse::target::Target;
 use crate::parse::timestamp::{Duration, Timestamp};
 use crate::query::answer::LineCounter;
 use crate::query::ordered::{for_each_block_in_order, split_blocks};
 use crate::query::progress::Work;
 use crate::query::scan::{Kernel, scan_block, scan_whole_block};
-use crate::query::seek::{Seek, seek_region};
+use crate::query::seek::{Seek, seek_region_in};
 
 /// Which field must equal the queried host; the other one is reported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,10 +52,12 @@ pub enum Side {
 /// One query, as given on the command line.
 #[derive(Clone, Debug)]
 pub struct Query {
-    /// The host asked about (compared case-insensitively).
-    pub host: Vec<u8>,
-    /// Whether the host is the destination (`--to`) or the source (`--from`).
+    /// The host, network or list the `side` field must match.
+    pub target: Target,
+    /// Whether the target is the destination (`--to`) or the source (`--from`).
     pub side: Side,
+    /// `--input-format`: how each input is read.
+    pub input_format: InputFormat,
     /// Start of the range, inclusive.
     pub time_init: Timestamp,
     /// End of the range, exclusive.
@@ -82,15 +86,25 @@ impl Query {
             Side::To => (rec.to, rec.from),
             Side::From => (rec.from, rec.to),
         };
-        host_eq(key, &self.host).then_some(reported)
+        self.target.matches(key).then_some(reported)
     }
 
-    /// Whether `line` may match: for `--to`, its last field is the host (a
-    /// suffix compare, no parsing); for `--from`, always (the middle field
-    /// needs a parse anyway).
+    /// Whether a plain `line` may match: for `--to`, its last field can
+    /// match the target (a suffix compare, or for a network a prefix test,
+    /// no parsing); for `--from`, always (the middle field needs a parse
+    /// anyway).
     #[inline]
     pub(crate) fn may_match(&self, line: &[u8]) -> bool {
-        self.side == Side::From || last_field_is(line, &self.host)
+        self.side == Side::From || self.target.may_match_last_field(line)
+    }
+
+    /// [`may_match`](Self::may_match) for a line of another format: its
+    /// key field, when the format finds it without a parse, can match.
+    #[inline]
+    pub(crate) fn may_match_in(&self, state: &FormatState, line: &[u8]) -> bool {
+        state
+            .key_field(line, self.side == Side::To)
+            .is_none_or(|field| self.target.matches(field))
     }
 
     fn stop_at(&self) -> Timestamp {
@@ -104,13 +118,27 @@ pub fn run(
     inputs: Vec<(InputName, Opened)>,
     answer: &mut Answer<'_, impl Write>,
 ) -> Result<(), Error> {
-    let seeks = inputs
+    // Each mapped input's format and first header block, which block
+    // scans and probes that start mid-file assume.
+    let states: Vec<FormatState> = inputs
         .iter()
         .map(|(_, opened)| match opened {
+            Opened::Whole(whole) => {
+                whole.check_len(whole.bytes().len())?;
+                Ok(FormatState::at_start(query.input_format, whole.bytes()))
+            }
+            Opened::Stream(_) => Ok(FormatState::new(query.input_format)),
+        })
+        .collect::<Result<_, Error>>()?;
+    let seeks = inputs
+        .iter()
+        .zip(&states)
+        .map(|((_, opened), state)| match opened {
             Opened::Whole(whole) if query.fast_seek => {
                 whole.check_len(whole.bytes().len())?;
-                Ok(Some(seek_region(
+                Ok(Some(seek_region_in(
                     whole.bytes(),
+                    state,
                     query.time_init,
                     query.time_end,
                     query.lateness,
@@ -131,12 +159,14 @@ pub fn run(
         .progress
         .start(works[first..].iter().fold(Work::default(), |a, &w| a + w));
     let mut done = 0;
-    for (((name, opened), seek), work) in inputs.into_iter().zip(seeks).zip(works).skip(first) {
+    let inputs = inputs.into_iter().zip(states).zip(seeks).zip(works);
+    for ((((name, opened), state), seek), work) in inputs.skip(first) {
         let stopped = match (opened, seek) {
             (Opened::Whole(whole), Some(seek)) => {
                 scan_whole(
                     query,
                     Kernel::Candidates,
+                    state,
                     &whole,
                     seek.start..seek.end,
                     (&name, done),
@@ -147,6 +177,7 @@ pub fn run(
             (Opened::Whole(whole), None) => scan_whole(
                 query,
                 Kernel::Full,
+                state,
                 &whole,
                 0..whole.bytes().len(),
                 (&name, done),
@@ -154,7 +185,7 @@ pub fn run(
             )?,
             (Opened::Stream(stream), _) => {
                 let progress = stream.progress.map(|p| (p, done));
-                scan_stream(query, stream.reader, &name, progress, answer)?
+                scan_stream(query, state, stream.reader, &name, progress, answer)?
             }
         };
         if stopped {
@@ -184,9 +215,16 @@ fn work_of(opened: &Opened, seek: Option<&Seek>) -> Work {
 
 /// Scans `range` of a whole input with all cores; returns whether the
 /// early stop was met. `done` is the progress made before this input.
+///
+/// Every block is scanned in `state` (the input's state after its first
+/// header block). A block after one whose header lines changed the state
+/// (a later header block with other `#fields`) is scanned again, in
+/// order, in the state it really starts in: one sequential pass's answer,
+/// at no cost when, as usual, every header block is alike.
 fn scan_whole(
     query: &Query,
     kernel: Kernel,
+    state: FormatState,
     whole: &Whole,
     range: Range<usize>,
     (name, done): (&InputName, u64),
@@ -198,10 +236,17 @@ fn scan_whole(
     let blocks = split_blocks(buf, range.clone(), query.block_bytes.max(1));
     let mut lines = LineCounter::default();
     let mut stopped = false;
+    let mut current = state.clone();
     for_each_block_in_order(
         &blocks,
-        |block| scan_whole_block(query, kernel, whole, block),
-        |i, scan| {
+        |block| scan_whole_block(query, kernel, &state, whole, block),
+        |i, mut scan| {
+            if current != state {
+                scan = scan_whole_block(query, kernel, &current, whole, &blocks[i])?;
+            }
+            if let Some(end) = scan.end_state.take() {
+                current = end;
+            }
             answer.merge(&scan, name, &mut lines, buf)?;
             answer
                 .progress
@@ -218,6 +263,7 @@ fn scan_whole(
 /// reading is, and the progress made before it.
 fn scan_stream(
     query: &Query,
+    mut state: FormatState,
     reader: Box<dyn Read + Send>,
     name: &InputName,
     progress: Option<(RawProgress, u64)>,
@@ -236,7 +282,7 @@ fn scan_stream(
         };
         match block {
             Block::Lines(bytes) => {
-                let scan = scan_block(query, Kernel::Full, bytes, 0..bytes.len());
+                let scan = scan_block(query, Kernel::Full, &mut state, bytes, 0..bytes.len());
                 answer.merge(&scan, name, &mut lines, bytes)?;
                 if let Some((raw, done)) = &progress {
                     answer.progress.set_position(done + raw.read());

@@ -14,6 +14,7 @@ use std::ops::Range;
 use crate::diagnostics::SHOWN_MALFORMED;
 use crate::error::Error;
 use crate::io::whole::Whole;
+use crate::parse::format::{FormatState, Parsed, plain_error};
 use crate::parse::host_set::HostSet;
 use crate::parse::lines::LineEnds;
 use crate::parse::record::{Malformed, parse_record};
@@ -40,6 +41,11 @@ pub(crate) struct BlockScan {
     pub(crate) malformed_total: u64,
     /// The full kernel met the early-stop record.
     pub(crate) stopped: bool,
+    /// VPC `NODATA`/`SKIPDATA` records met (skipped, counted).
+    pub(crate) no_data: u64,
+    /// The reading state after the block, when a header line in it
+    /// changed the one it started with.
+    pub(crate) end_state: Option<FormatState>,
 }
 
 impl BlockScan {
@@ -51,13 +57,32 @@ impl BlockScan {
     }
 }
 
-/// Scans `range` of `buf` (whole lines) for `query` with `kernel`.
+/// Scans `buf[range]` with `kernel`, reading lines in the format `state`
+/// tells; header lines met update `state`.
 pub(crate) fn scan_block(
     query: &Query,
     kernel: Kernel,
+    state: &mut FormatState,
     buf: &[u8],
     range: Range<usize>,
 ) -> BlockScan {
+    let candidates = kernel == Kernel::Candidates;
+    if state.is_plain() {
+        return scan_plain(query, kernel, buf, range);
+    }
+    let before = state.clone();
+    let mut scan = scan_lines(query, kernel, buf, range, |line| {
+        (!candidates || query.may_match_in(state, line)).then(|| state.parse_line(line))
+    });
+    if *state != before {
+        scan.end_state = Some(state.clone());
+    }
+    scan
+}
+
+/// The plain format's own loop, exactly as before there were formats:
+/// the per-line cost of most logs.
+fn scan_plain(query: &Query, kernel: Kernel, buf: &[u8], range: Range<usize>) -> BlockScan {
     let block = &buf[range.clone()];
     let mut scan = BlockScan {
         // Room for a popular host's senders in one block (about one new
@@ -86,7 +111,42 @@ pub(crate) fn scan_block(
                     scan.hosts.insert(host);
                 }
             }
-            Err(why) => scan.malformed(offset, why),
+            Err(why) => scan.malformed(offset, plain_error(line, why)),
+        }
+    }
+    scan
+}
+
+#[inline(always)]
+fn scan_lines<'b>(
+    query: &Query,
+    kernel: Kernel,
+    buf: &'b [u8],
+    range: Range<usize>,
+    mut read: impl FnMut(&'b [u8]) -> Option<Parsed<'b>>,
+) -> BlockScan {
+    let mut scan = BlockScan::default();
+    let stop_at = query.stop_at();
+    let block = &buf[range.clone()];
+    let mut start = 0;
+    let unterminated = (block.last() != Some(&b'\n')).then_some(block.len());
+    for end in LineEnds::new(block).chain(unterminated) {
+        let line = &block[start..end];
+        let offset = range.start + start;
+        start = end + 1;
+        match read(line) {
+            None | Some(Parsed::Header) => {}
+            Some(Parsed::Record(rec)) if kernel == Kernel::Full && rec.ts >= stop_at => {
+                scan.stopped = true;
+                break;
+            }
+            Some(Parsed::Record(rec)) => {
+                if let Some(host) = query.answer(&rec) {
+                    scan.hosts.insert(host);
+                }
+            }
+            Some(Parsed::Malformed(why)) => scan.malformed(offset, why),
+            Some(Parsed::NoData) => scan.no_data += 1,
         }
     }
     scan
@@ -108,11 +168,14 @@ const CASE_BITS: u64 = 0x2020_2020_2020_2020;
 
 impl TailFilter {
     fn new(query: &Query) -> TailFilter {
-        let host = &query.host;
+        // Only for a single name: a target that is not compared byte for
+        // byte with the last field (a network, a list) always passes.
+        let host = match query.target.single_name() {
+            Some(host) if query.side == Side::To => host,
+            _ => return TailFilter { mask: 0, word: 0 },
+        };
         let k = host.len().min(8);
-        // Only for a plain host: a target that is not compared byte for
-        // byte with the last field (a CIDR block) always passes.
-        if query.side != Side::To || k == 0 || host.contains(&b'/') {
+        if k == 0 {
             return TailFilter { mask: 0, word: 0 };
         }
         let (mut word, mut mask) = ([0u8; 8], [0u8; 8]);
@@ -142,24 +205,35 @@ impl TailFilter {
 pub(crate) fn scan_whole_block(
     query: &Query,
     kernel: Kernel,
+    state: &FormatState,
     whole: &Whole,
     block: &Range<usize>,
 ) -> Result<BlockScan, Error> {
     whole.check_len(block.end)?;
     whole.prefault(block.clone());
-    Ok(scan_block(query, kernel, whole.bytes(), block.clone()))
+    let mut state = state.clone();
+    Ok(scan_block(
+        query,
+        kernel,
+        &mut state,
+        whole.bytes(),
+        block.clone(),
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::format::InputFormat;
+    use crate::parse::target::Target;
     use crate::parse::timestamp::{Duration, Timestamp};
     use crate::query::Side;
 
     fn query(side: Side, host: &str) -> Query {
         Query {
-            host: host.as_bytes().to_vec(),
+            target: Target::parse(host.as_bytes()).unwrap(),
             side,
+            input_format: InputFormat::Auto,
             time_init: Timestamp::from_secs(10),
             time_end: Timestamp::from_secs(20),
             lateness: Duration::from_secs(5),
@@ -175,7 +249,13 @@ mod tests {
     #[test]
     fn the_full_kernel_stops_inside_a_block_at_time_end_plus_lateness() {
         let log = b"10 a x\n24 b x\n25 c x\n11 d x\n";
-        let scan = scan_block(&query(Side::To, "X"), Kernel::Full, log, 0..log.len());
+        let scan = scan_block(
+            &query(Side::To, "X"),
+            Kernel::Full,
+            &mut FormatState::new(InputFormat::Plain),
+            log,
+            0..log.len(),
+        );
         // 24 is past the range but before the stop; 25 = 20 + 5 stops.
         assert!(scan.stopped);
         assert_eq!(hosts(&scan), [&b"a"[..]]);
@@ -184,13 +264,25 @@ mod tests {
     #[test]
     fn the_candidates_kernel_parses_only_lines_ending_in_the_host() {
         let log = b"12 a x\nnot a record at all\n13 b y\n14 c X\n99 d x\n";
-        let scan = scan_block(&query(Side::To, "x"), Kernel::Candidates, log, 0..log.len());
+        let scan = scan_block(
+            &query(Side::To, "x"),
+            Kernel::Candidates,
+            &mut FormatState::new(InputFormat::Plain),
+            log,
+            0..log.len(),
+        );
         // Reads on past the stop (the seek bounded the region), and never
         // parses the garbage line, whose last field is not the host.
         assert!(!scan.stopped);
         assert_eq!(scan.malformed_total, 0);
         assert_eq!(hosts(&scan), [&b"a"[..], b"c"]);
-        let full = scan_block(&query(Side::To, "x"), Kernel::Full, log, 0..log.len());
+        let full = scan_block(
+            &query(Side::To, "x"),
+            Kernel::Full,
+            &mut FormatState::new(InputFormat::Plain),
+            log,
+            0..log.len(),
+        );
         assert_eq!(full.malformed_total, 1);
         assert_eq!(full.malformed, [(7, Malformed::FieldCount(4))]);
     }
@@ -198,14 +290,21 @@ mod tests {
     #[test]
     fn from_reports_the_destinations_once_each_in_first_seen_order() {
         let log = b"10 h b\n11 H a\n12 h b\n13 x h\n14 h c";
-        let scan = scan_block(&query(Side::From, "h"), Kernel::Full, log, 0..log.len());
+        let scan = scan_block(
+            &query(Side::From, "h"),
+            Kernel::Full,
+            &mut FormatState::new(InputFormat::Plain),
+            log,
+            0..log.len(),
+        );
         assert_eq!(hosts(&scan), [&b"b"[..], b"a", b"c"]);
     }
 
     fn fast_query(host: &str, side: Side) -> Query {
         Query {
-            host: host.as_bytes().to_vec(),
+            target: Target::parse(host.as_bytes()).unwrap(),
             side,
+            input_format: InputFormat::Auto,
             time_init: Timestamp::ZERO,
             time_end: Timestamp::from_secs(1 << 40),
             lateness: Duration::from_secs(300),

@@ -16,8 +16,11 @@
 //! Each search costs O(log(file size)) probes; the [`Seek::probes`] count
 //! lets tests check that without timing anything.
 
+use crate::parse::format::{FormatState, Parsed};
 use crate::parse::lines::{LineStep, next_line_start};
-use crate::parse::record::{MAX_LINE_BYTES, parse_record};
+use crate::parse::record::MAX_LINE_BYTES;
+#[cfg(test)]
+use crate::parse::record::parse_record;
 use crate::parse::timestamp::{Duration, Timestamp};
 
 /// The part of a log a query must read, and what finding it cost.
@@ -37,7 +40,7 @@ pub struct Seek {
     pub probes: u32,
 }
 
-/// Finds the region of `buf` that can hold records with
+/// Finds the region of `buf`, a plain log, that can hold records with
 /// `time_init <= TS < time_end`, assuming the lateness bound holds.
 pub fn seek_region(
     buf: &[u8],
@@ -45,13 +48,33 @@ pub fn seek_region(
     time_end: Timestamp,
     lateness: Duration,
 ) -> Seek {
+    seek_region_in(buf, &FormatState::Plain, time_init, time_end, lateness)
+}
+
+/// [`seek_region`] for a log of any format: probes read lines as `state`
+/// (the input's state after its first header block) tells, and step over
+/// header lines as over malformed ones.
+pub fn seek_region_in(
+    buf: &[u8],
+    state: &FormatState,
+    time_init: Timestamp,
+    time_end: Timestamp,
+    lateness: Duration,
+) -> Seek {
     let mut probes = 0;
     let start_before = time_init.saturating_sub(lateness);
-    let start = bisect(buf, 0, Bound::Start, &mut probes, |ts| ts < start_before);
-    let stop_at = time_end.saturating_add(lateness);
-    let end = bisect(buf, start.unwrap_or(0), Bound::End, &mut probes, |ts| {
-        ts >= stop_at
+    let start = bisect(buf, state, 0, Bound::Start, &mut probes, |ts| {
+        ts < start_before
     });
+    let stop_at = time_end.saturating_add(lateness);
+    let end = bisect(
+        buf,
+        state,
+        start.unwrap_or(0),
+        Bound::End,
+        &mut probes,
+        |ts| ts >= stop_at,
+    );
     Seek {
         start: start.unwrap_or(0),
         end: end.unwrap_or(buf.len()),
@@ -78,7 +101,7 @@ struct Probe {
 /// line, costs at most the bytes of the range being searched: the
 /// bisection stays O(file size) in its worst case and O(log(file size))
 /// probes always.
-fn first_record(buf: &[u8], from: usize, limit: usize) -> Option<Probe> {
+fn first_record(buf: &[u8], state: &FormatState, from: usize, limit: usize) -> Option<Probe> {
     let scan_end = limit.saturating_add(MAX_LINE_BYTES + 1).min(buf.len());
     let mut step = LineStep::new(from, scan_end);
     loop {
@@ -87,7 +110,7 @@ fn first_record(buf: &[u8], from: usize, limit: usize) -> Option<Probe> {
             return None;
         }
         let line = step.next_line(buf)?;
-        if let Ok(rec) = parse_record(line) {
+        if let Parsed::Record(rec) = state.peek(line) {
             return Some(Probe {
                 ts: rec.ts,
                 start,
@@ -112,6 +135,7 @@ enum Bound {
 /// probe found one.
 fn bisect(
     buf: &[u8],
+    state: &FormatState,
     from: usize,
     bound: Bound,
     probes: &mut u32,
@@ -124,7 +148,7 @@ fn bisect(
         *probes += 1;
         match (
             bound,
-            first_record(buf, next_line_start(&buf[..hi], mid).max(from), hi),
+            first_record(buf, state, next_line_start(&buf[..hi], mid).max(from), hi),
         ) {
             (Bound::Start, Some(p)) if proves(p.ts) => {
                 found = Some(p.next);

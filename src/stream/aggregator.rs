@@ -34,7 +34,9 @@ use crate::io::block_reader::Block;
 use crate::io::source::Restart;
 use crate::output::Format;
 use crate::parse::batch::{Item, ParsedLines};
+use crate::parse::format::{FormatState, InputFormat};
 use crate::parse::record::{Malformed, Record};
+use crate::parse::target::Target;
 use crate::parse::timestamp::{Duration, Timestamp};
 use crate::stream::dedup::{Dedup, ListMaker};
 use crate::stream::host_counts::ListMark;
@@ -45,10 +47,13 @@ use crate::stream::window::{Counting, OpenWindow, Report, WindowSpan, WindowWidt
 /// What to aggregate and how.
 #[derive(Clone, Debug)]
 pub struct HourlyConfig {
-    /// `--to`: the `TO` list holds the senders of records sent to this host.
-    pub to_host: Vec<u8>,
+    /// `--to`: the `TO` list holds the senders of records sent to this
+    /// host (or to any host of this network or list).
+    pub to_host: Target,
     /// `--from`: the `FROM` list holds the receivers of records it sent.
-    pub from_host: Vec<u8>,
+    pub from_host: Target,
+    /// `--input-format`: how each input is read.
+    pub input_format: InputFormat,
     /// The lateness bound `L`.
     pub lateness: Duration,
     /// `--window`: the width `W` of the windows (an hour by default).
@@ -81,6 +86,8 @@ pub struct Summary {
     pub windows_printed: u64,
     /// Bytes of the lines fed (an overlong line's bytes are not counted).
     pub bytes: u64,
+    /// VPC `NODATA`/`SKIPDATA` records, skipped.
+    pub skipped: u64,
 }
 
 /// Builds window summaries from records and writes each window to `out` as
@@ -90,6 +97,9 @@ pub struct Aggregator<W: Write> {
     config: HourlyConfig,
     /// Reused by [`feed`](Self::feed), which parses on this thread.
     parse_buffer: ParsedLines,
+    /// The format of the input [`feed`](Self::feed) reads, told anew for
+    /// each input.
+    format: FormatState,
     out: StreamWriter<W>,
     lists: ListMaker,
     /// Sorted by start, oldest first; every one has at least one record.
@@ -109,6 +119,7 @@ pub struct Aggregator<W: Write> {
     printed: PrintedWindows,
     records: u64,
     bytes: u64,
+    skipped: u64,
     windows_printed: u64,
     warned_capacity: bool,
     /// Distinct hosts of the last window printed: the room a new window's
@@ -122,6 +133,7 @@ impl<W: Write> Aggregator<W> {
     pub fn new(config: HourlyConfig, out: W, diagnostics: Diagnostics) -> Aggregator<W> {
         Aggregator {
             parse_buffer: ParsedLines::default(),
+            format: FormatState::new(config.input_format),
             malformed: MalformedReport::new(diagnostics.clone(), config.strict),
             too_late: TooLateReport::new(diagnostics.clone()),
             diagnostics,
@@ -136,6 +148,7 @@ impl<W: Write> Aggregator<W> {
             line: 0,
             records: 0,
             bytes: 0,
+            skipped: 0,
             windows_printed: 0,
             warned_capacity: false,
             hosts_hint: 0,
@@ -149,6 +162,13 @@ impl<W: Write> Aggregator<W> {
         self.input.clear();
         self.input.push_str(name);
         self.line = 0;
+        self.format = self.new_format_state();
+    }
+
+    /// The reading state an input starts in (each input's format is told
+    /// by its own first line unless `--input-format` names it).
+    pub fn new_format_state(&self) -> FormatState {
+        FormatState::new(self.config.input_format)
     }
 
     /// The input being fed starts over at its first line (a followed file
@@ -156,6 +176,7 @@ impl<W: Write> Aggregator<W> {
     pub fn restart_input(&mut self, why: Restart) {
         self.diagnostics.note(format_args!("{}: {why}", self.input));
         self.line = 0;
+        self.format = self.new_format_state();
     }
 
     /// Something the input's source says (a followed file that is not a
@@ -178,7 +199,7 @@ impl<W: Write> Aggregator<W> {
                 let mut parsed = std::mem::take(&mut self.parse_buffer);
                 let mut fed = Ok(());
                 while fed.is_ok() && !bytes.is_empty() {
-                    bytes = &bytes[parsed.fill(bytes)..];
+                    bytes = &bytes[parsed.fill(bytes, &mut self.format)..];
                     fed = self.feed_parsed(&parsed);
                 }
                 self.parse_buffer = parsed;
@@ -191,6 +212,7 @@ impl<W: Write> Aggregator<W> {
     /// Feeds a block parsed by [`ParsedLines::fill`].
     pub fn feed_parsed(&mut self, block: &ParsedLines) -> Result<(), Error> {
         self.bytes += block.bytes.len() as u64;
+        self.skipped += block.no_data;
         let lines_before = self.line;
         for item in &block.items {
             match *item {
@@ -326,6 +348,7 @@ impl<W: Write> Aggregator<W> {
             too_late: self.too_late.total(),
             windows_printed: self.windows_printed,
             bytes: self.bytes,
+            skipped: self.skipped,
         }
     }
 
@@ -380,8 +403,9 @@ mod tests {
 
     fn config(to: &str, from: &str, lateness: u64) -> HourlyConfig {
         HourlyConfig {
-            to_host: to.as_bytes().to_vec(),
-            from_host: from.as_bytes().to_vec(),
+            to_host: Target::parse(to.as_bytes()).unwrap(),
+            from_host: Target::parse(from.as_bytes()).unwrap(),
+            input_format: InputFormat::Auto,
             lateness: Duration::from_secs(lateness),
             window: WindowWidth::HOUR,
             dedup: Dedup::default(),

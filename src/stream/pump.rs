@@ -9,6 +9,7 @@ use crate::error::{Error, IoContext};
 use crate::io::block_reader::Block;
 use crate::io::source::{Event, LineSource, Restart};
 use crate::parse::batch::ParsedLines;
+use crate::parse::format::FormatState;
 use crate::stream::aggregator::Aggregator;
 
 /// Blocks parsed ahead and waiting for the aggregator: a few, so that the
@@ -52,7 +53,8 @@ pub fn pump<W: Write>(
     std::thread::scope(|scope| {
         let (parsed_tx, parsed_rx) = mpsc::sync_channel(BLOCKS_AHEAD);
         let (spare_tx, spare_rx) = mpsc::channel();
-        scope.spawn(move || read_ahead(source, &reader_stop, parsed_tx, spare_rx));
+        let state = agg.new_format_state();
+        scope.spawn(move || read_ahead(source, state, &reader_stop, parsed_tx, spare_rx));
         let fed = (|| {
             for ahead in parsed_rx {
                 match ahead.doing(|| format!("cannot read {name}"))? {
@@ -86,15 +88,17 @@ enum Ahead {
 
 /// The reading thread: reads `source`, parses each block into a spare
 /// [`ParsedLines`] (returned by the aggregator, so buffers are reused, not
-/// reallocated) and sends it on, until the source ends, `stop` turns true,
+/// reallocated) in the format `state` tells, and sends it on, until the source ends, `stop` turns true,
 /// or the aggregator hangs up.
 fn read_ahead(
     source: &mut (dyn LineSource + Send),
+    mut state: FormatState,
     stop: &dyn Fn() -> bool,
     parsed: mpsc::SyncSender<io::Result<Ahead>>,
     spares: mpsc::Receiver<ParsedLines>,
 ) {
     let send = |ahead| parsed.send(ahead).is_ok();
+    let initial = state.clone();
     loop {
         let sent = match source.next_event(stop) {
             Ok(None) => return,
@@ -106,13 +110,17 @@ fn read_ahead(
                 let mut sent = true;
                 while sent && !bytes.is_empty() {
                     let mut lines = spares.try_recv().unwrap_or_default();
-                    bytes = &bytes[lines.fill(bytes)..];
+                    bytes = &bytes[lines.fill(bytes, &mut state)..];
                     sent = send(Ok(Ahead::Lines(lines)));
                 }
                 sent
             }
             Ok(Some(Event::Block(Block::Overlong))) => send(Ok(Ahead::Overlong)),
-            Ok(Some(Event::Restarted(why))) => send(Ok(Ahead::Restarted(why))),
+            Ok(Some(Event::Restarted(why))) => {
+                // The file starts over: its format is told anew.
+                state = initial.clone();
+                send(Ok(Ahead::Restarted(why)))
+            }
             Ok(Some(Event::Notice(text))) => send(Ok(Ahead::Notice(text))),
         };
         if !sent {

@@ -8,7 +8,8 @@
 
 use std::io::{self, Write};
 
-use crate::parse::record::{Record, host_eq};
+use crate::parse::record::Record;
+use crate::parse::target::Target;
 use crate::parse::timestamp::{Duration, Timestamp};
 use crate::stream::dedup::{HostList, Inserted, ListMaker, NamedList};
 use crate::stream::host_counts::{HostCounts, ListMark};
@@ -200,8 +201,8 @@ impl OpenWindow {
     pub fn add(
         &mut self,
         record: &Record<'_>,
-        to_host: &[u8],
-        from_host: &[u8],
+        to_host: &Target,
+        from_host: &Target,
         lists: &mut ListMaker,
     ) -> io::Result<Option<ListMark>> {
         // Written out per arm, as the original per-record code was: the
@@ -210,13 +211,13 @@ impl OpenWindow {
             Tally::Exact { counts, to, from } => {
                 let from_id = counts.add(record.from);
                 let to_id = counts.add(record.to);
-                let to_added = if host_eq(record.to, to_host) {
+                let to_added = if to_host.matches(record.to) {
                     let list = to.get_or_insert_with(|| lists.list(ListMark::To));
                     Some(list.insert(from_id, counts)?)
                 } else {
                     None
                 };
-                let from_added = if host_eq(record.from, from_host) {
+                let from_added = if from_host.matches(record.from) {
                     let list = from.get_or_insert_with(|| lists.list(ListMark::From));
                     Some(list.insert(to_id, counts)?)
                 } else {
@@ -228,13 +229,13 @@ impl OpenWindow {
                 let BoundedTally { summary, to, from } = &mut **tally;
                 summary.add(record.from);
                 summary.add(record.to);
-                let to_added = if host_eq(record.to, to_host) {
+                let to_added = if to_host.matches(record.to) {
                     let list = to.get_or_insert_with(|| lists.named_list());
                     Some(list.insert(record.from)?)
                 } else {
                     None
                 };
-                let from_added = if host_eq(record.from, from_host) {
+                let from_added = if from_host.matches(record.from) {
                     let list = from.get_or_insert_with(|| lists.named_list());
                     Some(list.insert(record.to)?)
                 } else {

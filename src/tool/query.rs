@@ -5,7 +5,6 @@ use std::io::{self, BufWriter};
 
 use anyhow::Context;
 
-use crate::cli::HostName;
 use crate::cli::query::QueryArgs;
 use crate::diagnostics::{Diagnostics, MalformedReport};
 use crate::error::Error;
@@ -26,14 +25,15 @@ impl Query {
                 args.time_end, args.time_init
             )));
         }
-        let (side, HostName(host)) = match (&args.to, &args.from) {
-            (Some(host), _) => (Side::To, host.clone()),
-            (None, Some(host)) => (Side::From, host.clone()),
+        let (side, target) = match (&args.to, &args.from) {
+            (Some(target), _) => (Side::To, target.clone()),
+            (None, Some(target)) => (Side::From, target.clone()),
             (None, None) => return Err(Error::Usage("give --to HOST or --from HOST".into())),
         };
         Ok(Query {
-            host,
+            target,
             side,
+            input_format: args.common.input_format,
             time_init: args.time_init,
             time_end: args.time_end,
             lateness: args.common.lateness,
@@ -94,15 +94,21 @@ pub fn run(args: QueryArgs) -> anyhow::Result<QuerySummary> {
             }
         }
     }
-    let mut report = MalformedReport::new(diagnostics, common.strict);
+    let mut report = MalformedReport::new(diagnostics.clone(), common.strict);
     let progress = Progress::new(!common.quiet);
     let out = BufWriter::with_capacity(64 * 1024, progress.clear_of(io::stdout().lock()));
     let mut answer = Answer::new(out, common.format, &query, &mut report).with_progress(progress);
     query::run(&query, inputs, &mut answer)?;
-    let hosts = answer.finish()?;
+    let printed = answer.finish()?;
     report.finish();
+    if printed.skipped > 0 {
+        diagnostics.note(format_args!(
+            "skipped {} NODATA/SKIPDATA record(s) (no connection in them)",
+            printed.skipped
+        ));
+    }
     Ok(QuerySummary {
-        hosts,
+        hosts: printed.hosts,
         malformed: report.total(),
     })
 }

@@ -45,8 +45,8 @@ impl fmt::Display for RunSummary {
         write!(
             f,
             "stats: records={} malformed={} too_late={} windows_printed={} bytes={} \
-             elapsed_s={elapsed:.3} records_per_s={rate:.0}",
-            c.records, c.malformed, c.too_late, c.windows_printed, c.bytes,
+             elapsed_s={elapsed:.3} records_per_s={rate:.0} skipped={}",
+            c.records, c.malformed, c.too_late, c.windows_printed, c.bytes, c.skipped,
         )
     }
 }
@@ -77,8 +77,9 @@ impl HourlyConfig {
             Some(n) => Counting::Bounded(usize::try_from(n).unwrap_or(usize::MAX)),
         };
         Ok(HourlyConfig {
-            to_host: args.to.0.clone(),
-            from_host: args.from.0.clone(),
+            to_host: args.to.clone(),
+            from_host: args.from.clone(),
+            input_format: args.common.input_format,
             lateness: args.common.lateness,
             window: args.window.unwrap_or_default(),
             dedup,

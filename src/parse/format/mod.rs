@@ -1,0 +1,327 @@
+//! The log formats both tools read, and the per-input state that reading
+//! one needs (`docs/formats.md`).
+//!
+//! Every format yields the same [`Record`]s (a time and two hosts), so
+//! lateness, seek, windows, dedup and output never know which format a
+//! record came from. An input's format is told by its first non-blank line
+//! unless `--input-format` names it:
+//! - `#separator` or `#fields`: a Zeek TSV log ([`zeek`]);
+//! - `{`: Zeek JSON lines ([`zeek_json`]);
+//! - a header line naming `srcaddr` and `dstaddr`, or a line shaped like a
+//!   default (version 2) record: an AWS VPC flow log ([`vpc`]);
+//! - anything else: the plain `TS FROM_HOST TO_HOST` lines of
+//!   [`crate::parse::record`].
+//!
+//! A [`FormatState`] is what a reader carries from line to line of one
+//! input: the detected format and, for Zeek TSV and VPC, the field layout
+//! of the header read last. Header lines change it; every other line is
+//! parsed against it without changing it, which is what lets the seeker
+//! probe any line and block scanners start mid-file.
+
+pub mod vpc;
+pub mod zeek;
+pub mod zeek_json;
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::parse::record::{Malformed, Record, is_separator, parse_record};
+
+/// `--input-format`: how to read every input, or `Auto` to tell each one
+/// by its first line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum InputFormat {
+    /// Told by each input's first non-blank line.
+    #[default]
+    Auto,
+    /// `TS FROM_HOST TO_HOST`.
+    Plain,
+    /// Zeek TSV logs with `#` header blocks.
+    Zeek,
+    /// Zeek JSON lines.
+    ZeekJson,
+    /// AWS VPC flow logs.
+    Vpc,
+}
+
+/// The names `--input-format` accepts, in the order `--help` lists them.
+pub const INPUT_FORMAT_NAMES: &[&str] = &["auto", "plain", "zeek", "zeek-json", "vpc"];
+
+impl FromStr for InputFormat {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<InputFormat, String> {
+        Ok(match text {
+            "auto" => InputFormat::Auto,
+            "plain" => InputFormat::Plain,
+            "zeek" => InputFormat::Zeek,
+            "zeek-json" | "json" => InputFormat::ZeekJson,
+            "vpc" => InputFormat::Vpc,
+            _ => {
+                return Err(format!(
+                    "'{text}' is not an input format (one of: {})",
+                    INPUT_FORMAT_NAMES.join(", ")
+                ));
+            }
+        })
+    }
+}
+
+/// Why a line of a format other than plain is not a record: the format
+/// and the field, as `zeek: ts is not a time`. Static text, so that a
+/// [`Malformed`] stays `Copy` and costs nothing until it is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FormatProblem {
+    /// `zeek`, `zeek-json`, `vpc` or `plain`.
+    pub format: &'static str,
+    /// What is wrong, naming the field.
+    pub what: &'static str,
+}
+
+impl fmt::Display for FormatProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.format, self.what)
+    }
+}
+
+/// What one line of an input is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Parsed<'a> {
+    /// A record.
+    Record(Record<'a>),
+    /// Not a record, and reported as malformed.
+    Malformed(Malformed),
+    /// Not a record and not an error: a header or comment line of the
+    /// format (`#` lines of Zeek, the VPC header line).
+    Header,
+    /// A VPC `NODATA` or `SKIPDATA` record: no connection, counted as
+    /// skipped (`docs/formats.md#aws-vpc-flow-logs`).
+    NoData,
+}
+
+impl<'a> From<Result<Record<'a>, Malformed>> for Parsed<'a> {
+    #[inline(always)]
+    fn from(r: Result<Record<'a>, Malformed>) -> Parsed<'a> {
+        match r {
+            Ok(rec) => Parsed::Record(rec),
+            Err(why) => Parsed::Malformed(why),
+        }
+    }
+}
+
+/// The reading state of one input (see the module doc).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FormatState {
+    /// `--input-format auto` before the first non-blank line.
+    Undetected,
+    /// Plain `TS FROM_HOST TO_HOST` lines.
+    Plain,
+    /// Zeek TSV, with the layout of the last header block.
+    Zeek(zeek::ZeekLayout),
+    /// Zeek JSON lines.
+    ZeekJson,
+    /// AWS VPC flow logs, with the layout of the last header line.
+    Vpc(vpc::VpcLayout),
+}
+
+/// Lines read from the start of a mapped input to learn its format and
+/// first header block ([`FormatState::at_start`]); Zeek writes 8.
+const HEADER_LINES_READ: usize = 64;
+
+impl FormatState {
+    /// The state an input starts in.
+    pub fn new(format: InputFormat) -> FormatState {
+        match format {
+            InputFormat::Auto => FormatState::Undetected,
+            InputFormat::Plain => FormatState::Plain,
+            InputFormat::Zeek => FormatState::Zeek(zeek::ZeekLayout::default()),
+            InputFormat::ZeekJson => FormatState::ZeekJson,
+            InputFormat::Vpc => FormatState::Vpc(vpc::VpcLayout::default()),
+        }
+    }
+
+    /// The state after the first lines of a whole input `buf`: its format
+    /// told, and for Zeek its first header block read. This is the state
+    /// block scanners and probes that start mid-file assume (a later
+    /// header block is honoured from where a reader meets it; see
+    /// `docs/formats.md#zeek-conn-log-tsv` for the limit this implies).
+    pub fn at_start(format: InputFormat, buf: &[u8]) -> FormatState {
+        let mut state = FormatState::new(format);
+        let mut start = 0;
+        for _ in 0..HEADER_LINES_READ {
+            if start >= buf.len() {
+                break;
+            }
+            let end = memchr::memchr(b'\n', &buf[start..]).map_or(buf.len(), |i| start + i);
+            let line = &buf[start..end];
+            let header = state.is_header(line);
+            if !header && !is_blank(line) && !matches!(state, FormatState::Undetected) {
+                break;
+            }
+            state.parse_line(line);
+            start = end + 1;
+        }
+        state
+    }
+
+    /// Whether this is the plain format (or not yet told): the fast path.
+    #[inline]
+    pub fn is_plain(&self) -> bool {
+        matches!(self, FormatState::Plain)
+    }
+
+    /// Whether `line` is a header line of the current format.
+    fn is_header(&self, line: &[u8]) -> bool {
+        match self {
+            FormatState::Zeek(_) => line.first() == Some(&b'#'),
+            FormatState::Vpc(_) => vpc::is_header(line),
+            _ => false,
+        }
+    }
+
+    /// Parses one line (without its `\n`), updating the state on a header
+    /// line or on the first non-blank line of an undetected input.
+    #[inline]
+    pub fn parse_line<'a>(&mut self, line: &'a [u8]) -> Parsed<'a> {
+        match self {
+            FormatState::Plain => parse_plain(line),
+            FormatState::Undetected => {
+                if is_blank(line) {
+                    return parse_record(line).into();
+                }
+                *self = detect(line);
+                self.parse_line(line)
+            }
+            FormatState::Zeek(layout) => {
+                if line.first() == Some(&b'#') {
+                    layout.header_line(line)
+                } else {
+                    layout.parse(line)
+                }
+            }
+            FormatState::ZeekJson => zeek_json::parse(line).into(),
+            FormatState::Vpc(layout) => layout.parse_or_header(line),
+        }
+    }
+
+    /// Parses one line without changing the state: a header line is
+    /// [`Parsed::Header`]. What a probe of the seeker does.
+    pub fn peek<'a>(&self, line: &'a [u8]) -> Parsed<'a> {
+        match self {
+            FormatState::Plain | FormatState::Undetected => parse_plain(line),
+            FormatState::Zeek(_) if line.first() == Some(&b'#') => Parsed::Header,
+            FormatState::Zeek(layout) => layout.parse(line),
+            FormatState::ZeekJson => zeek_json::parse(line).into(),
+            FormatState::Vpc(_) if vpc::is_header(line) => Parsed::Header,
+            FormatState::Vpc(layout) => layout.parse(line),
+        }
+    }
+
+    /// The field of `line` that holds FROM (`to == false`) or TO, found
+    /// without parsing the rest, when this format can: the cheap test of a
+    /// query's candidate scan. `None` means "parse the line to know" (a
+    /// header, a malformed line, or a format without a cheap test).
+    #[inline]
+    pub fn key_field<'a>(&self, line: &'a [u8], to: bool) -> Option<&'a [u8]> {
+        match self {
+            FormatState::Zeek(layout) => layout.key_field(line, to),
+            FormatState::Vpc(layout) => layout.key_field(line, to),
+            _ => None,
+        }
+    }
+}
+
+/// A plain line; a Zeek header line in it is named as such (the input was
+/// told plain by its first line, so the header is in the middle of it).
+#[inline(always)]
+pub(crate) fn parse_plain(line: &[u8]) -> Parsed<'_> {
+    match parse_record(line) {
+        Ok(rec) => Parsed::Record(rec),
+        Err(why) => Parsed::Malformed(plain_error(line, why)),
+    }
+}
+
+/// Why a plain line is malformed: `why`, or that it is a Zeek header.
+#[cold]
+pub(crate) fn plain_error(line: &[u8], why: Malformed) -> Malformed {
+    if zeek::starts_header_block(line) {
+        Malformed::Format(FormatProblem {
+            format: "plain",
+            what: "a Zeek header line in the middle of a plain log (concatenate logs of one format, or give --input-format)",
+        })
+    } else {
+        why
+    }
+}
+
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(|&b| is_separator(b))
+}
+
+/// The format a first non-blank line tells.
+fn detect(line: &[u8]) -> FormatState {
+    let first = line.iter().position(|&b| !is_separator(b)).unwrap_or(0);
+    if zeek::starts_header_block(line) {
+        return FormatState::Zeek(zeek::ZeekLayout::default());
+    }
+    if line[first] == b'{' {
+        return FormatState::ZeekJson;
+    }
+    if let Some(layout) = vpc::detect(line) {
+        return FormatState::Vpc(layout);
+    }
+    FormatState::Plain
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_told_by_the_first_non_blank_line() {
+        type Is = fn(&FormatState) -> bool;
+        let cases: [(&str, Is); 6] = [
+            ("#separator \\x09", |s| matches!(s, FormatState::Zeek(_))),
+            ("{\"ts\":1}", |s| matches!(s, FormatState::ZeekJson)),
+            (
+                "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status",
+                |s| matches!(s, FormatState::Vpc(_)),
+            ),
+            (
+                "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK",
+                |s| matches!(s, FormatState::Vpc(_)),
+            ),
+            ("1565647204 a b", |s| s.is_plain()),
+            ("# comment line", |s| s.is_plain()),
+        ];
+        for (line, is) in cases {
+            let mut state = FormatState::new(InputFormat::Auto);
+            assert_eq!(state.parse_line(b"  "), Parsed::Malformed(Malformed::Blank));
+            state.parse_line(line.as_bytes());
+            assert!(is(&state), "{line}: {state:?}");
+        }
+    }
+
+    #[test]
+    fn a_zeek_header_in_a_plain_log_is_named() {
+        let mut state = FormatState::new(InputFormat::Auto);
+        state.parse_line(b"1 a b");
+        match state.parse_line(b"#separator \\x09") {
+            Parsed::Malformed(why) => assert!(why.to_string().starts_with("plain: a Zeek header")),
+            other => panic!("{other:?}"),
+        }
+        // A comment stays what it always was.
+        assert!(matches!(
+            state.parse_line(b"# comment line"),
+            Parsed::Malformed(Malformed::BadTimestamp(_))
+        ));
+    }
+
+    #[test]
+    fn input_format_names_parse() {
+        for name in INPUT_FORMAT_NAMES {
+            assert!(name.parse::<InputFormat>().is_ok());
+        }
+        assert!("csv".parse::<InputFormat>().is_err());
+    }
+}

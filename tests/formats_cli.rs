@@ -1,0 +1,465 @@
+//! Both tools on Zeek TSV, Zeek JSON and VPC flow logs made by
+//! `examples/genlog.rs` from the same records as a plain log: every answer
+//! is byte for byte the plain log's (fast seek and full scan, `--to` and
+//! `--from` with hosts, networks and lists, `connspy-stream` with its
+//! options, several files, stdin, gzip). Bad lines of each format are
+//! reported with the format and field.
+//!
+//! The generator is the example binary `cargo test` builds beside the
+//! tests (`cargo test --test formats_cli --examples` when run alone).
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::run_with_stdin;
+
+const QUERY: &str = env!("CARGO_BIN_EXE_connspy");
+const STREAM: &str = env!("CARGO_BIN_EXE_connspy-stream");
+
+fn genlog_bin() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join("genlog");
+    assert!(
+        bin.exists(),
+        "{} is not built: run `cargo test` (or add --examples)",
+        bin.display()
+    );
+    bin
+}
+
+/// Writes the genlog output for `args` to `path`.
+fn genlog(path: &Path, args: &[&str]) {
+    let out = Command::new(genlog_bin())
+        .args(args)
+        .arg("--out")
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn run(bin: &str, args: &[&str]) -> Output {
+    Command::new(bin).args(args).output().unwrap()
+}
+
+fn stdout_of(bin: &str, args: &[&str]) -> Vec<u8> {
+    let out = run(bin, args);
+    assert!(
+        out.status.success(),
+        "{bin} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// The records of both days, the formats they are written in.
+const COMMON: &[&str] = &[
+    "--lines",
+    "5000",
+    "--hosts",
+    "1000",
+    "--ip-fraction",
+    "0.6",
+    "--ts-format",
+    "s",
+    "--late",
+    "200",
+    "--malformed",
+    "0.002",
+    "--upper-fraction",
+    "0.1",
+];
+const FORMATS: &[(&str, &[&str])] = &[
+    ("plain", &[]),
+    ("zeek", &["--rotate-lines", "1500"]),
+    ("zeek-json", &[]),
+    ("zeek-json", &["--iso-ts"]),
+    ("vpc", &["--nodata-fraction", "0.01"]),
+    ("vpc", &["--vpc-header", "--nodata-fraction", "0.01"]),
+];
+
+struct Logs {
+    _dir: tempfile::TempDir,
+    list: PathBuf,
+    /// Per format: (name, day 1, day 2).
+    files: Vec<(String, PathBuf, PathBuf)>,
+}
+
+fn logs() -> Logs {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (i, (format, extra)) in FORMATS.iter().enumerate() {
+        let mut days = Vec::new();
+        for (day, start, seed) in [(1, "1565647200", "1"), (2, "1565733600", "2")] {
+            let path = dir.path().join(format!("{i}-{format}-{day}.log"));
+            let mut args = COMMON.to_vec();
+            args.extend(["--start", start, "--seed", seed, "--log-format", format]);
+            args.extend(extra.iter());
+            genlog(&path, &args);
+            days.push(path);
+        }
+        let name = format!("{format}{}", extra.join(" "));
+        files.push((name, days[0].clone(), days[1].clone()));
+    }
+    let list = dir.path().join("internal.txt");
+    std::fs::write(&list, "# the lab\n10.16.0.0/12\nmomil   # a name\n\n").unwrap();
+    Logs {
+        _dir: dir,
+        list,
+        files,
+    }
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// `base`, then `extra`, then the files.
+fn with<'a>(base: &[&'a str], extra: &[&'a str], files: &[&'a Path]) -> Vec<&'a str> {
+    let mut v = base.to_vec();
+    v.extend(extra);
+    v.extend(files.iter().map(|p| path(p)));
+    v
+}
+
+#[test]
+fn every_format_answers_like_the_plain_log() {
+    let logs = logs();
+    let list = format!("@{}", path(&logs.list));
+    let day1_hour = ["--time-init", "1565690400", "--time-end", "1565694000"];
+    let both_days = ["--time-init", "1565647200", "--time-end", "1565820000"];
+    let queries: Vec<Vec<&str>> = vec![
+        [&["--to", "10.0.0.0/9"][..], &day1_hour].concat(),
+        [&["--to", "momil"][..], &both_days].concat(),
+        [&["--from", "10.64.0.0/10"][..], &both_days].concat(),
+        [&["--to", list.as_str()][..], &day1_hour].concat(),
+        [
+            &["--from", list.as_str(), "--format", "jsonl"][..],
+            &both_days,
+        ]
+        .concat(),
+    ];
+    let streams: Vec<Vec<&str>> = vec![
+        vec!["--to", "momil", "--from", "10.0.0.0/8"],
+        vec![
+            "--to",
+            "10.128.0.0/9",
+            "--from",
+            list.as_str(),
+            "--exact",
+            "--top",
+            "3",
+        ],
+        // (--exact also spares the Bloom bitmaps, slow in a debug build.)
+        vec![
+            "--to",
+            list.as_str(),
+            "--from",
+            "momil",
+            "--exact",
+            "--window",
+            "15m",
+            "--emit-counts",
+            "--format",
+            "csv",
+        ],
+        vec![
+            "--to",
+            "momil",
+            "--from",
+            "momil",
+            "--exact",
+            "--top-capacity",
+            "50",
+            "--top",
+            "2",
+            "--only-complete-hours",
+        ],
+    ];
+    let (_, plain1, plain2) = &logs.files[0];
+    for (name, day1, day2) in &logs.files {
+        for q in &queries {
+            for fast in [&[][..], &["--no-fast-seek"]] {
+                let want = stdout_of(QUERY, &with(q, fast, &[plain1, plain2]));
+                assert!(!want.is_empty(), "{q:?} answers nothing: a weak test");
+                let got = stdout_of(QUERY, &with(q, fast, &[day1, day2]));
+                assert_eq!(got, want, "connspy {name} {q:?} {fast:?}");
+            }
+            // Standard input.
+            let mut args = q.clone();
+            args.push("-");
+            let want = stdout_of(QUERY, &[&args[..args.len() - 1], &[path(plain1)]].concat());
+            let got = run_with_stdin(QUERY, &args, &std::fs::read(day1).unwrap());
+            assert_eq!(got.stdout, want, "connspy {name} {q:?} on stdin");
+        }
+        for s in &streams {
+            let want = stdout_of(STREAM, &with(s, &[], &[plain1, plain2]));
+            assert!(!want.is_empty());
+            let got = stdout_of(STREAM, &with(s, &[], &[day1, day2]));
+            assert_eq!(got, want, "connspy-stream {name} {s:?}");
+            let want = stdout_of(STREAM, &with(s, &[], &[plain1]));
+            let got = run_with_stdin(STREAM, s, &std::fs::read(day1).unwrap());
+            assert_eq!(got.stdout, want, "connspy-stream {name} {s:?} on stdin");
+        }
+    }
+}
+
+#[test]
+fn gzip_inputs_of_every_format_answer_alike() {
+    let logs = logs();
+    let (_, plain1, _) = &logs.files[0];
+    let q = [
+        "--to",
+        "10.0.0.0/9",
+        "--time-init",
+        "1565690400",
+        "--time-end",
+        "1565694000",
+    ];
+    let want = stdout_of(QUERY, &[&q[..], &[path(plain1)]].concat());
+    let s = ["--to", "momil", "--from", "10.0.0.0/8", "--exact"];
+    let want_stream = stdout_of(STREAM, &[&s[..], &[path(plain1)]].concat());
+    for (name, day1, _) in &logs.files {
+        let gz = day1.with_extension("log.gz");
+        let mut enc = flate2::write::GzEncoder::new(
+            std::fs::File::create(&gz).unwrap(),
+            flate2::Compression::fast(),
+        );
+        enc.write_all(&std::fs::read(day1).unwrap()).unwrap();
+        enc.finish().unwrap();
+        assert_eq!(
+            stdout_of(QUERY, &[&q[..], &[path(&gz)]].concat()),
+            want,
+            "{name}"
+        );
+        assert_eq!(
+            stdout_of(STREAM, &[&s[..], &[path(&gz)]].concat()),
+            want_stream,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn nodata_records_are_skipped_and_counted_not_malformed() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("vpc.log");
+    std::fs::write(
+        &log,
+        "version start srcaddr dstaddr log-status\n\
+         2 1565647200 10.0.0.1 10.1.0.1 OK\n\
+         2 1565647201 - - NODATA\n\
+         2 1565647202 - - SKIPDATA\n\
+         2 1565647203 10.0.0.2 10.1.0.1 OK\n",
+    )
+    .unwrap();
+    let out = run(
+        STREAM,
+        &["--to", "10.1.0.0/16", "--from", "x", "--stats", path(&log)],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("malformed=0 ") && err.contains("skipped=2"),
+        "{err}"
+    );
+    // (Fast seek parses only the lines that can match: it counts those.)
+    let out = run(
+        QUERY,
+        &[
+            "--to",
+            "10.1.0.1",
+            "--time-init",
+            "0",
+            "--time-end",
+            "1565650000",
+            "--no-fast-seek",
+            path(&log),
+        ],
+    );
+    assert_eq!(out.stdout, b"10.0.0.1\n10.0.0.2\n");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("skipped 2 NODATA/SKIPDATA") && !err.contains("malformed"),
+        "{err}"
+    );
+}
+
+/// Runs connspy over `text` with `extra` options; returns its stderr.
+fn complaints(text: &str, extra: &[&str]) -> (String, Option<i32>) {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("bad.log");
+    std::fs::write(&log, text).unwrap();
+    let mut args = vec![
+        "--to",
+        "b",
+        "--time-init",
+        "0",
+        "--time-end",
+        "1565650000",
+        "--no-fast-seek",
+    ];
+    args.extend(extra);
+    args.push(path(&log));
+    let out = run(QUERY, &args);
+    (
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code(),
+    )
+}
+
+#[test]
+fn bad_lines_name_the_format_and_the_field() {
+    let zeek = "#separator \\x09\n#fields\tts\tid.orig_h\tid.resp_h\n";
+    let cases = [
+        (
+            format!("{zeek}x\ta\tb\n"),
+            "bad.log:3: skipped malformed line: zeek: ts is not a time",
+        ),
+        (format!("{zeek}1\t-\tb\n"), "zeek: id.orig_h is unset"),
+        (
+            format!("{zeek}1\ta\n"),
+            "zeek: fewer fields than #fields names",
+        ),
+        (
+            "#separator \\x09\n#fields\tts\tid.orig_h\tid.resp_p\n1\ta\tb\n".to_string(),
+            "bad.log:2: skipped malformed line: zeek: #fields lacks id.resp_h",
+        ),
+        (
+            "{\"ts\":1,\"id.orig_h\":\"a\",\"id.resp_h\":\"b\"}\nnot json\n".to_string(),
+            "bad.log:2: skipped malformed line: zeek-json: not a JSON object",
+        ),
+        (
+            "{\"ts\":\"noon\",\"id.orig_h\":\"a\",\"id.resp_h\":\"b\"}\n".to_string(),
+            "zeek-json: ts is not a time",
+        ),
+        (
+            "version start srcaddr dstaddr\nx 5 a b\n2 x a b\n".to_string(),
+            "bad.log:3: skipped malformed line: vpc: start is not a time",
+        ),
+        (
+            format!("1 a b\n{zeek}2 a b\n"),
+            "bad.log:2: skipped malformed line: plain: a Zeek header line in the middle of a plain log",
+        ),
+    ];
+    for (text, want) in &cases {
+        let (err, status) = complaints(text, &[]);
+        assert!(err.contains(want), "{text:?}: {err}");
+        assert_eq!(status, Some(0));
+    }
+    let (err, status) = complaints(&cases[0].0, &["--strict"]);
+    assert_eq!(status, Some(1), "{err}");
+    assert!(err.contains("zeek: ts is not a time"), "{err}");
+}
+
+#[test]
+fn input_format_overrides_the_detection() {
+    let zeek = "#separator \\x09\n#fields\tts\tid.orig_h\tid.resp_h\n1\ta\tb\n";
+    let (err, _) = complaints(zeek, &["--input-format", "plain"]);
+    assert!(err.contains("plain: a Zeek header line"), "{err}");
+    let (err, _) = complaints("1 a b\n", &["--input-format", "zeek"]);
+    assert!(
+        err.contains("zeek: no #fields header line before this record"),
+        "{err}"
+    );
+    let (err, status) = complaints("1 a b\n", &["--input-format", "csv"]);
+    assert_eq!(status, Some(2));
+    assert!(err.contains("'csv' is not an input format"), "{err}");
+}
+
+#[test]
+fn bad_targets_are_usage_errors() {
+    for (target, want) in [
+        (
+            "10.1.2.3/16",
+            "has host bits set (the network is 10.1.0.0/16)",
+        ),
+        ("10.0.0.0/40", "is not a network"),
+        ("@/nonexistent/list.txt", "cannot read the host list"),
+    ] {
+        let out = run(
+            QUERY,
+            &["--to", target, "--time-init", "0", "--time-end", "1", "-"],
+        );
+        assert_eq!(out.status.code(), Some(2), "{target}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(want) && err.lines().count() == 1,
+            "{target}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_network_target_lists_every_peer_of_any_host_in_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("net.log");
+    std::fs::write(
+        &log,
+        "1565647200 a 10.1.0.1\n\
+         1565647201 b 10.1.255.9\n\
+         1565647202 c 10.2.0.1\n\
+         1565647203 a 10.1.7.7\n\
+         1565647204 2001:DB8:0:0::1 d\n\
+         1565647205 2001:db8::1 e\n\
+         1565647206 2001:db8::2 f\n",
+    )
+    .unwrap();
+    let out = stdout_of(
+        STREAM,
+        &["--to", "10.1.0.0/16", "--from", "2001:0db8::1", path(&log)],
+    );
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "1565647200.0\tTO\ta\n1565647200.0\tTO\tb\n\
+         1565647200.0\tFROM\td\n1565647200.0\tFROM\te\n1565647200.0\tMOST\ta\n"
+    );
+    let q = |target: &str| {
+        stdout_of(
+            QUERY,
+            &[
+                "--from",
+                target,
+                "--time-init",
+                "0",
+                "--time-end",
+                "1565650000",
+                path(&log),
+            ],
+        )
+    };
+    // By value, and printed as found (lower-cased).
+    assert_eq!(q("2001:db8::1"), b"d\ne\n");
+    assert_eq!(q("2001:db8::/32"), b"d\ne\nf\n");
+    let out = stdout_of(
+        QUERY,
+        &[
+            "--to",
+            "10.1.0.0/16",
+            "--time-init",
+            "0",
+            "--time-end",
+            "1565650000",
+            "--format",
+            "csv",
+            path(&log),
+        ],
+    );
+    let csv = String::from_utf8(out).unwrap();
+    assert!(
+        csv.contains(",to,10.1.0.0/16,1,a\n") && csv.contains(",to,10.1.0.0/16,2,b\n"),
+        "{csv}"
+    );
+}
