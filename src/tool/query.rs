@@ -28,7 +28,11 @@ impl Query {
         let (side, HostName(host)) = match (&args.to, &args.from) {
             (Some(host), _) => (Side::To, host.clone()),
             (None, Some(host)) => (Side::From, host.clone()),
-            (None, None) => return Err(UsageError("give --to HOST or --from HOST".into())),
+            (None, None) => {
+                return Err(UsageError(
+                    "missing --to HOST or --from HOST (see --help)".into(),
+                ));
+            }
         };
         Ok(Query {
             host,

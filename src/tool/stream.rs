@@ -57,7 +57,9 @@ impl HourlyConfig {
             Dedup::Exact
         } else {
             Dedup::bloom(
-                args.bloom_capacity.unwrap_or(DEFAULT_BLOOM_CAPACITY),
+                args.bloom_capacity.map_or(DEFAULT_BLOOM_CAPACITY, |n| {
+                    usize::try_from(n).unwrap_or(usize::MAX)
+                }),
                 args.bloom_fp_rate.unwrap_or(DEFAULT_BLOOM_FP_RATE),
             )
             .map_err(UsageError)?
