@@ -263,7 +263,7 @@ fn help_and_version_print_and_succeed() {
         "--emit-counts",
         "--format <FORMAT>",
         "Examples:",
-        "connspy-stream --to aselin --from tanya",
+        "connspy-stream --to jaibrain --from eevous",
     ] {
         assert!(help.contains(w), "help lacks {w}");
     }

@@ -334,7 +334,11 @@ pub fn count_arg(text: &str) -> Result<u64, String> {
 /// `--bloom-fp-rate`: a probability strictly between 0 and 1, in decimal
 /// or exponent form (`0.001`, `1e-9`).
 pub fn rate_arg(text: &str) -> Result<f64, String> {
-    let bad = || format!("'{text}' is not a rate between 0 and 1, such as 1e-9 or 0.001");
+    let bad = || {
+        format!(
+            "'{text}' is not a false-positive rate: give a number between 0 and 1, such as 1e-9"
+        )
+    };
     let plain = !text.is_empty()
         && text
             .bytes()
