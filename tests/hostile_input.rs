@@ -291,11 +291,7 @@ fn timestamps_at_the_edges_never_overflow() {
             r.stdout.is_empty() && r.stderr.lines().count() == 1,
             "{tool}"
         );
-        assert!(
-            r.stderr.contains("timestamp is too large"),
-            "{tool}: {}",
-            r.stderr
-        );
+        assert!(r.stderr.contains("is too large"), "{tool}: {}", r.stderr);
     }
     let args = [
         "--to",
@@ -308,7 +304,7 @@ fn timestamps_at_the_edges_never_overflow() {
     ];
     let r = run(CONNSPY, &args, b"");
     assert_eq!(r.status.code(), Some(2));
-    assert!(r.stderr.contains("timestamp is too large"), "{}", r.stderr);
+    assert!(r.stderr.contains("is too large to be a time"), "{}", r.stderr);
 }
 
 #[test]
