@@ -304,7 +304,11 @@ fn timestamps_at_the_edges_never_overflow() {
     ];
     let r = run(CONNSPY, &args, b"");
     assert_eq!(r.status.code(), Some(2));
-    assert!(r.stderr.contains("is too large to be a time"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("is too large to be a time"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
