@@ -136,26 +136,15 @@ fn check_inputs(inputs: &[InputName], followed: Option<usize>) -> anyhow::Result
 
 /// Runs `connspy-stream` as the command line asks: prints the windows on
 /// stdout and the diagnostics on stderr, and returns the counts.
+///
+/// Once the command line is accepted, `--stats` is printed however the run
+/// ends: at the end of the input, on a closed stdout (`| head`), on
+/// SIGINT or SIGTERM, or on an error (before the error's own line).
 pub fn run(args: StreamArgs) -> anyhow::Result<RunSummary> {
     let started = Instant::now();
     let config = HourlyConfig::from_args(&args)?;
-    let (inputs, followed) = plan_inputs(&args);
-    check_inputs(&inputs, followed)?;
-    let signals = StopSignals::register()?;
-    let stop = || signals.stop_requested();
-    let out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
-    let mut agg = Aggregator::new(config, out);
-    for (i, name) in inputs.iter().enumerate() {
-        let mut source = open_source(name, followed == Some(i), &signals, args.common.verbose)?;
-        let pumped = pump(&mut agg, &name.to_string(), source.as_mut(), &stop);
-        if stop() {
-            // A stop cuts reads short: a decompressor that then finds its
-            // input truncated has not met an error of the input.
-            break;
-        }
-        pumped?;
-    }
-    let counts = agg.finish(!args.only_complete_hours && !stop())?;
+    let mut counts = Summary::default();
+    let result = summarise(&args, config, &mut counts);
     let summary = RunSummary {
         counts,
         elapsed: started.elapsed(),
@@ -163,8 +152,36 @@ pub fn run(args: StreamArgs) -> anyhow::Result<RunSummary> {
     if args.stats {
         crate::diagnostics::note(TOOL, &summary.to_string());
     }
+    result.map(|()| summary)
+}
+
+/// The run itself; `counts` holds the counts so far whenever it returns,
+/// an error included.
+fn summarise(args: &StreamArgs, config: HourlyConfig, counts: &mut Summary) -> anyhow::Result<()> {
+    let (inputs, followed) = plan_inputs(args);
+    check_inputs(&inputs, followed)?;
+    let signals = StopSignals::register()?;
+    let stop = || signals.stop_requested();
+    let out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    let mut agg = Aggregator::new(config, out);
+    let fed = (|| {
+        for (i, name) in inputs.iter().enumerate() {
+            let mut source = open_source(name, followed == Some(i), &signals, args.common.verbose)?;
+            let pumped = pump(&mut agg, &name.to_string(), source.as_mut(), &stop);
+            if stop() {
+                // A stop cuts reads short: a decompressor that then finds
+                // its input truncated has not met an error of the input.
+                break;
+            }
+            pumped?;
+        }
+        anyhow::Ok(())
+    })();
+    *counts = agg.summary();
+    fed?;
+    *counts = agg.finish(!args.only_complete_hours && !stop())?;
     signals.check()?;
-    Ok(summary)
+    Ok(())
 }
 
 /// The lines of one input: read to its end (decompressed if need be, in
