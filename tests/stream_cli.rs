@@ -556,6 +556,9 @@ fn stats_are_printed_before_an_error_ends_the_run() {
     assert_eq!(o.status.code(), Some(1));
     let err: Vec<&str> = stderr(&o).lines().collect();
     assert_eq!(err.len(), 2, "{err:?}");
-    assert!(err[0].starts_with("connspy-stream: stats: records=1 "), "{err:?}");
+    assert!(
+        err[0].starts_with("connspy-stream: stats: records=1 "),
+        "{err:?}"
+    );
     assert!(err[1].contains("stopping because of --strict"), "{err:?}");
 }

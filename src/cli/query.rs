@@ -89,7 +89,7 @@ impl ToolDocs for QueryArgs {
             command: "connspy --to zeekraik --time-init 2019-08-12T22:00:00Z --time-end 2019-08-12T23:00:00Z sample_data/input-file-10000.txt",
         },
         Example {
-            about: "The 14 hosts zeekraik connected to in that hour, in milliseconds, as JSON Lines:",
+            about: "The 10 hosts zeekraik connected to in that hour, in milliseconds, as JSON Lines:",
             command: "connspy --from zeekraik --time-init 1565647200000 --time-end 1565650800000 --format jsonl sample_data/input-file-10000.txt",
         },
         Example {

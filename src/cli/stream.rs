@@ -180,11 +180,11 @@ pub struct StreamArgs {
 impl ToolDocs for StreamArgs {
     const EXAMPLES: &'static [Example] = &[
         Example {
-            about: "Who connected to jaibrain and whom eevous connected to, hour by hour, in the sample log (53 lines):",
+            about: "Who connected to jaibrain, and whom eevous connected to, by the hour (53 lines):",
             command: "connspy-stream --to jaibrain --from eevous sample_data/input-file-10000.txt",
         },
         Example {
-            about: "The 3 most active hosts of each 6-hour window, with counts (23 lines):",
+            about: "The 3 most active hosts of each 6-hour window, with counts (42 lines):",
             command: "connspy-stream --to jaibrain --from eevous --window 6h --top 3 sample_data/input-file-10000.txt",
         },
         Example {
