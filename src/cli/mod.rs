@@ -325,7 +325,7 @@ pub fn count_arg(text: &str) -> Result<u64, String> {
         return Err(format!("'{text}' is not a whole number of at least 1"));
     }
     match text.parse::<u64>() {
-        Ok(0) => Err("0 is not allowed: give a whole number of at least 1".into()),
+        Ok(0) => Err(format!("'{text}' is not a whole number of at least 1")),
         Ok(n) => Ok(n),
         Err(_) => Err(format!("'{text}' is too large")),
     }

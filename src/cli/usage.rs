@@ -18,7 +18,11 @@ pub(super) fn sentence(err: &Error) -> String {
     let message = match err.kind() {
         ErrorKind::UnknownArgument => {
             let given = arg().unwrap_or_default();
-            match string(err, ContextKind::SuggestedArg) {
+            // clap suggests the most similar option however little alike
+            // (`--time-init` for `--emit-counts`): only a near miss that
+            // starts the same way is worth naming.
+            let near = |s: &String| s.get(..4) == given.get(..4);
+            match string(err, ContextKind::SuggestedArg).filter(near) {
                 Some(suggested) => {
                     format!("unknown option '{given}'; did you mean '{suggested}'?")
                 }
@@ -31,7 +35,10 @@ pub(super) fn sentence(err: &Error) -> String {
             let valid = strings(err, ContextKind::ValidValue);
             let value = value();
             match (value.is_empty(), valid.is_empty()) {
-                (true, true) => format!("{flag} needs a value"),
+                (true, true) => match arg() {
+                    Some(arg) if arg != flag => format!("{flag} needs a value, as in {arg}"),
+                    _ => format!("{flag} needs a value"),
+                },
                 (true, false) => format!("{flag} needs a value: {}", one_of(&valid)),
                 (false, _) => format!("{flag} must be {}, not '{value}'", one_of(&valid)),
             }
@@ -56,7 +63,9 @@ pub(super) fn sentence(err: &Error) -> String {
                 .iter()
                 .map(|a| first_word(&plain(a)).to_string())
                 .collect();
-            if first == super::GENERATE || prior.iter().any(|p| p == super::GENERATE) {
+            if prior == [first.clone()] {
+                format!("{first} is given twice; give it once")
+            } else if first == super::GENERATE || prior.iter().any(|p| p == super::GENERATE) {
                 format!("{} takes no other argument", super::GENERATE)
             } else if prior.is_empty() {
                 format!("{first} cannot be given with these options")
