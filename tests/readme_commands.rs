@@ -182,3 +182,61 @@ fn the_line_count_of_an_example_is_read_from_its_description() {
     );
     assert_eq!(stated_lines("Standard input:"), None);
 }
+
+/// The README's snippet that installs completions and man pages works as
+/// written in a fresh home directory, with the tools in `~/.cargo/bin` as
+/// `cargo install` puts them: it creates its directories, and `man` (when
+/// installed) finds the pages without any MANPATH.
+#[test]
+fn the_install_snippet_works_in_a_fresh_home() {
+    let readme = std::fs::read_to_string(Path::new(ROOT).join("README.md")).unwrap();
+    let snippet = blocks(&readme)
+        .into_iter()
+        .find(|b| b.info == "sh" && b.text.contains("--generate man"))
+        .expect("the install snippet")
+        .text;
+    let home = tempfile::tempdir().unwrap();
+    let bin = home.path().join(".cargo/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for tool in [CONNSPY, STREAM] {
+        let name = Path::new(tool).file_name().unwrap();
+        std::os::unix::fs::symlink(tool, bin.join(name)).unwrap();
+    }
+    let has_man = Command::new("sh")
+        .args(["-c", "command -v man"])
+        .output()
+        .unwrap()
+        .status
+        .success();
+    // `man connspy` would page; `man -w` prints the file it found.
+    let last = if has_man { "man -w connspy\n" } else { "\n" };
+    let script = snippet.replace("man connspy\n", last);
+    let o = Command::new("sh")
+        .args(["-e", "-c", &script])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success() && err.is_empty(), "{err}");
+    let page = home.path().join(".cargo/share/man/man1/connspy.1");
+    for file in [
+        ".local/share/bash-completion/completions/connspy",
+        ".local/share/bash-completion/completions/connspy-stream",
+        ".zfunc/_connspy",
+        ".zfunc/_connspy-stream",
+        ".cargo/share/man/man1/connspy-stream.1",
+    ] {
+        assert!(
+            home.path().join(file).metadata().unwrap().len() > 0,
+            "{file}"
+        );
+    }
+    if has_man {
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout).trim(),
+            page.display().to_string()
+        );
+    }
+}
