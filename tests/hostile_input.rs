@@ -158,7 +158,7 @@ fn a_200_mb_line_without_a_newline_is_malformed_and_never_buffered() {
         );
         // A mapped file is never copied; with every line parsed, the same
         // report. (Fast seek parses only lines that can match; see the
-        // README: this one cannot, so it is not reported.)
+        // docs/guide.md, "Malformed lines": this one cannot, so it is not reported.)
         let full = if tool == "connspy" {
             &["--nofastseek"][..]
         } else {
