@@ -6,13 +6,27 @@
 # Ends with one line totalling all test binaries: "N passed, M failed".
 set -euo pipefail
 cd "$(dirname "$0")"
-# Only the binaries: building the test targets in release too would compile
-# every test-only dependency (the bundled SQLite among them) twice.
-cargo build --release --bins --locked
+release_log=$(mktemp)
+log=$(mktemp)
+trap 'rm -f "$log" "$release_log"' EXIT
+# Only the binaries in release: building the test targets in release too
+# would compile every test-only dependency (the bundled SQLite among them)
+# a second time. They build beside the test targets (cargo locks each
+# profile on its own), so that while one build is in a single long step
+# (the release crate's one codegen unit and its LTO, a link) the other
+# keeps the second core busy. The tests run only once both are built.
+cargo build --release --bins --locked >"$release_log" 2>&1 &
+release=$!
+built=0
+cargo test --locked --no-run || built=$?
+if ! wait "$release"; then
+  cat "$release_log" >&2
+  exit 1
+fi
+cat "$release_log"
+[ "$built" -eq 0 ] || exit "$built"
 # Tests run in the debug profile: overflow checks stay on, so an
 # arithmetic slip fails loudly instead of printing a wrong answer.
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
 status=0
 cargo test --locked 2>&1 | tee "$log" || status=$?
 awk '/^test result:/ { passed += $4; failed += $6 }
