@@ -171,7 +171,7 @@ const EXAMPLE_WIDTH: usize = 72;
 /// A command broken into lines of at most [`EXAMPLE_WIDTH`] columns that
 /// a shell reads as one (` \` at each break, the rest indented), so that
 /// no help renderer wraps it where a copy would break it.
-pub fn shell_lines(command: &str) -> Vec<String> {
+pub(crate) fn shell_lines(command: &str) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     for word in command.split(' ') {
@@ -204,7 +204,7 @@ pub fn parse_args<C: ToolDocs>() -> anyhow::Result<Option<C>> {
 }
 
 /// [`parse_args`] over given arguments (the first is the program name).
-pub fn parse_from<C: ToolDocs>(
+pub(crate) fn parse_from<C: ToolDocs>(
     args: impl IntoIterator<Item = OsString>,
 ) -> anyhow::Result<Option<C>> {
     let matches = match command::<C>().try_get_matches_from(args) {
@@ -320,7 +320,7 @@ pub fn lateness_arg(text: &str) -> Result<Duration, String> {
 
 /// `--top`, `--top-capacity`, `--bloom-capacity`: a whole number, at
 /// least 1, written as digits only (no sign, no spaces).
-pub fn count_arg(text: &str) -> Result<u64, String> {
+pub(crate) fn count_arg(text: &str) -> Result<u64, String> {
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("'{text}' is not a whole number of at least 1"));
     }
@@ -333,7 +333,7 @@ pub fn count_arg(text: &str) -> Result<u64, String> {
 
 /// `--bloom-fp-rate`: a probability strictly between 0 and 1, in decimal
 /// or exponent form (`0.001`, `1e-9`).
-pub fn rate_arg(text: &str) -> Result<f64, String> {
+pub(crate) fn rate_arg(text: &str) -> Result<f64, String> {
     let bad = || {
         format!(
             "'{text}' is not a false-positive rate: give a number between 0 and 1, such as 1e-9"
