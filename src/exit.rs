@@ -68,23 +68,6 @@ pub fn status_of(tool: &'static str, result: anyhow::Result<()>) -> ExitCode {
     code
 }
 
-/// A clap error as a single line (clap's own rendering spans several, with
-/// a usage block), so that every error of the tools is one line on stderr.
-pub fn clap_error_line(err: &clap::Error) -> String {
-    let rendered = err.render().to_string();
-    let mut parts = Vec::new();
-    for line in rendered.lines() {
-        let line = line.trim();
-        if line.starts_with("Usage:") || line.starts_with("For more information") {
-            break;
-        }
-        if !line.is_empty() {
-            parts.push(line.strip_prefix("error: ").unwrap_or(line));
-        }
-    }
-    format!("{} (see --help)", parts.join(" "))
-}
-
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -8,16 +8,20 @@
 //!
 //! - **CSV** writes a host's bytes as they are, quoted (with `"` doubled)
 //!   when it contains `,` or `"`: byte for byte, as TSV does.
-//! - **JSON** strings are Unicode, so a host is written as the string whose
-//!   code points are its bytes (U+0000..U+00FF): ASCII as itself, every
-//!   byte `>= 0x80` as a `\u00XX` escape, `"`, `\` and control bytes
-//!   escaped. Loss-free and never ambiguous: encoding the decoded string as
-//!   Latin-1 gives back the bytes. Hosts are ASCII in practice (DNS names,
-//!   addresses), and there the string is just the name.
+//! - **JSON** strings are Unicode text. A host that is valid UTF-8 (every
+//!   real host name: DNS names, addresses, IDN in UTF-8) is written as that
+//!   string, `"`, `\` and control characters escaped, so any JSON reader
+//!   shows it as it is (`"café"`). A host that is not valid UTF-8 cannot be
+//!   a JSON string; it is written readably, each invalid sequence as
+//!   U+FFFD, and exactly, in one more key, `host_bytes` (for a column
+//!   `host`; `target_bytes` for `target`): its bytes in lower-case hex.
+//!   The key is there only then, so its absence means `host` is exact.
+//!   In SQL: `coalesce(CAST(unhex(host_bytes) AS TEXT), host)` gives back
+//!   the bytes (SQLite 3.41 or later; see docs/guide.md).
 //!
 //! The writers are a few lines each, hand-written rather than `csv` and
-//! `serde_json`: neither crate writes bytes as code points, and rows are
-//! written field by field with no allocation.
+//! `serde_json`: rows are written field by field with no allocation, and
+//! neither crate has the `_bytes` rule.
 
 use std::io::{self, Write};
 
@@ -138,13 +142,13 @@ impl<W: Write> RowWriter<W> {
                         out.write_all(b",")?;
                     }
                     first = false;
-                    write_json_string(out, name.as_bytes())?;
+                    write_json_string(out, name)?;
                     out.write_all(b":")?;
                     match *field {
                         Field::Int(n) => write_int(out, n)?,
                         Field::Number(s) => out.write_all(s.as_bytes())?,
-                        Field::Str(s) => write_json_string(out, s.as_bytes())?,
-                        Field::Host(h) => write_json_string(out, h)?,
+                        Field::Str(s) => write_json_string(out, s)?,
+                        Field::Host(h) => write_json_host(out, name, h)?,
                         Field::Absent => {}
                     }
                 }
@@ -195,13 +199,35 @@ fn write_csv_field(out: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
     out.write_all(b"\"")
 }
 
-/// A JSON string whose code points are `bytes` (see the module docs).
-fn write_json_string(out: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
+/// A host as JSON (see the module docs): its text, or, when it is not
+/// valid UTF-8, its text with U+FFFD for each invalid sequence and then a
+/// `NAME_bytes` key with its bytes in hex.
+fn write_json_host(out: &mut impl Write, name: &str, host: &[u8]) -> io::Result<()> {
+    match std::str::from_utf8(host) {
+        Ok(text) => write_json_string(out, text),
+        Err(_) => {
+            write_json_string(out, &String::from_utf8_lossy(host))?;
+            out.write_all(b",")?;
+            write_json_string(out, &format!("{name}_bytes"))?;
+            out.write_all(b":\"")?;
+            for &b in host {
+                out.write_all(&[HEX[(b >> 4) as usize], HEX[(b & 15) as usize]])?;
+            }
+            out.write_all(b"\"")
+        }
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// A JSON string: `"`, `\\` and the control characters (U+0000..U+001F
+/// and U+007F) escaped, everything else as its UTF-8.
+fn write_json_string(out: &mut impl Write, text: &str) -> io::Result<()> {
+    let bytes = text.as_bytes();
     out.write_all(b"\"")?;
     let mut plain = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        if matches!(b, 0x20..=0x7e) && b != b'"' && b != b'\\' {
+        if b >= 0x20 && b != 0x7f && b != b'"' && b != b'\\' {
             continue;
         }
         out.write_all(&bytes[plain..i])?;
@@ -209,9 +235,8 @@ fn write_json_string(out: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
         if b == b'"' || b == b'\\' {
             out.write_all(&[b'\\', b])?;
         } else {
-            let hex = [HEX[(b >> 4) as usize], HEX[(b & 15) as usize]];
             out.write_all(b"\\u00")?;
-            out.write_all(&hex)?;
+            out.write_all(&[HEX[(b >> 4) as usize], HEX[(b & 15) as usize]])?;
         }
     }
     out.write_all(&bytes[plain..])?;
@@ -290,29 +315,58 @@ mod tests {
         assert_eq!(w.out, b"{\"t\":1565647204.351}\n");
     }
 
-    #[test]
-    fn json_escapes_bytes_as_code_points() {
+    fn json_host(host: &[u8]) -> String {
         let mut out = Vec::new();
-        write_json_string(&mut out, b"a\x01\"\\\x7f\xc3\xa9\xff").unwrap();
-        assert_eq!(out, b"\"a\\u0001\\\"\\\\\\u007f\\u00c3\\u00a9\\u00ff\"");
+        write_json_host(&mut out, "host", host).unwrap();
+        String::from_utf8(out).expect("JSON text is UTF-8")
     }
 
-    /// The bytes a JSON string stands for under the module's mapping, or
-    /// `None` if a code point is above U+00FF.
-    fn latin1(s: &str) -> Option<Vec<u8>> {
-        s.chars().map(|c| u8::try_from(c).ok()).collect()
+    #[test]
+    fn a_utf8_host_is_written_as_its_text() {
+        assert_eq!(json_host("café".as_bytes()), "\"café\"");
+        assert_eq!(json_host(b"a\x01\"\\\x7fz"), "\"a\\u0001\\\"\\\\\\u007fz\"");
+    }
+
+    #[test]
+    fn other_bytes_get_a_hex_key_beside_the_readable_text() {
+        assert_eq!(
+            json_host(b"caf\xe9"),
+            "\"caf\u{fffd}\",\"host_bytes\":\"636166e9\""
+        );
+        let mut w = RowWriter::new(Vec::new(), Format::Jsonl, &["host", "n"]);
+        w.row(&[Field::Host(b"\xff"), Field::Int(1)]).unwrap();
+        assert_eq!(
+            String::from_utf8(w.out).unwrap(),
+            "{\"host\":\"\u{fffd}\",\"host_bytes\":\"ff\",\"n\":1}\n"
+        );
+    }
+
+    /// The bytes of a host from the JSON object written for it.
+    fn host_of(object: &serde_json::Value) -> Vec<u8> {
+        match object.get("host_bytes") {
+            Some(hex) => {
+                let hex = hex.as_str().unwrap().as_bytes();
+                hex.chunks(2)
+                    .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap())
+                    .collect()
+            }
+            None => object["host"].as_str().unwrap().as_bytes().to_vec(),
+        }
     }
 
     proptest! {
         /// Any host (any bytes but the separators) survives a strict JSON
         /// parser and a CSV reading, byte for byte.
         #[test]
-        fn any_host_round_trips(host in prop::collection::vec(any::<u8>(), 1..40)) {
-            let mut json = Vec::new();
-            write_json_string(&mut json, &host).unwrap();
-            let text = std::str::from_utf8(&json).expect("JSON text is ASCII");
-            let parsed: String = serde_json::from_str(text).unwrap();
-            prop_assert_eq!(latin1(&parsed), Some(host.clone()));
+        fn any_host_round_trips(host in prop_oneof![
+            prop::collection::vec(any::<u8>(), 1..40),
+            "[^ \t]{1,20}".prop_map(String::into_bytes),
+        ]) {
+            let object = format!("{{\"host\":{}}}", json_host(&host));
+            let parsed: serde_json::Value = serde_json::from_str(&object).unwrap();
+            prop_assert_eq!(host_of(&parsed), host.clone());
+            let text = parsed["host"].as_str().unwrap();
+            prop_assert_eq!(text, String::from_utf8_lossy(&host));
 
             let mut csv = Vec::new();
             write_csv_field(&mut csv, &host).unwrap();

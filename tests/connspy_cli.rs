@@ -500,8 +500,8 @@ fn csv_and_jsonl_rows_carry_the_query_and_any_host_bytes() {
         stdout(&jsonl),
         "{\"time_init\":1565647200,\"time_end\":1565647204.5,\"kind\":\"to\",\"target\":\"zyla\",\"seq\":1,\"host\":\"a,b\"}\n\
          {\"time_init\":1565647200,\"time_end\":1565647204.5,\"kind\":\"to\",\"target\":\"zyla\",\"seq\":2,\"host\":\"\\\"q\\\"\"}\n\
-         {\"time_init\":1565647200,\"time_end\":1565647204.5,\"kind\":\"to\",\"target\":\"zyla\",\"seq\":3,\"host\":\"caf\\u00c3\\u00a9\"}\n\
-         {\"time_init\":1565647200,\"time_end\":1565647204.5,\"kind\":\"to\",\"target\":\"zyla\",\"seq\":4,\"host\":\"x\\u00ffy\"}\n"
+         {\"time_init\":1565647200,\"time_end\":1565647204.5,\"kind\":\"to\",\"target\":\"zyla\",\"seq\":3,\"host\":\"café\"}\n\
+         {\"time_init\":1565647200,\"time_end\":1565647204.5,\"kind\":\"to\",\"target\":\"zyla\",\"seq\":4,\"host\":\"x\u{fffd}y\",\"host_bytes\":\"78ff79\"}\n"
     );
     // Every line is a JSON object a strict parser accepts.
     for line in stdout(&jsonl).lines() {

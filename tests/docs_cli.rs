@@ -51,12 +51,162 @@ fn man_pages_have_the_usual_sections() {
         assert!(o.status.success());
         let page = text(&o.stdout);
         assert!(page.contains(&format!(".TH {tool} 1")), "{page}");
-        for section in [".SH NAME", ".SH SYNOPSIS", ".SH OPTIONS", ".SH VERSION"] {
+        for section in [
+            ".SH NAME",
+            ".SH SYNOPSIS",
+            ".SH INPUT",
+            ".SH OUTPUT",
+            ".SH DIAGNOSTICS",
+            ".SH EXAMPLES",
+            ".SH \"EXIT STATUS\"",
+            ".SH VERSION",
+        ] {
             assert!(page.contains(section), "{tool} lacks {section}");
         }
+        assert!(!page.contains(".SH EXTRA"), "{tool}");
         // roff escapes the dashes of option names.
         let option = option_of(tool).replace('-', "\\-");
         assert!(page.contains(&option), "{tool}");
+        // The old spellings, hidden from completion, are named.
+        let alias = format!(
+            "Also accepted as {}",
+            old_spelling(tool).replace('-', "\\-")
+        );
+        assert!(page.contains(&alias), "{tool} lacks {alias}");
+        // Examples are shown as typed: no fill, lines joined by the shell.
+        let examples = &page[page.find(".SH EXAMPLES").unwrap()..];
+        assert!(
+            examples.contains(".nf\n") && examples.contains(".fi\n"),
+            "{examples}"
+        );
+        assert!(
+            examples.contains(&format!("{} \\-\\-to", tool.replace('-', "\\-"))),
+            "{examples}"
+        );
+    }
+}
+
+/// The original spelling of an option of each tool, now a hidden alias.
+fn old_spelling(tool: &str) -> &'static str {
+    if tool == "connspy" {
+        "--time_init"
+    } else {
+        "--only_complete_hours"
+    }
+}
+
+#[test]
+fn completion_offers_one_spelling_and_the_old_one_still_works() {
+    for (bin, tool) in TOOLS {
+        let bash = run(bin, &["--generate", "bash"]);
+        let script = text(&bash.stdout);
+        assert!(!script.contains(old_spelling(tool)), "{tool}");
+        assert!(!script.contains("max_log_late_seconds"), "{tool}");
+    }
+    let log = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/sample_data/input-file-10000.txt"
+    );
+    let old = run(
+        TOOLS[0].0,
+        &[
+            "--to",
+            "zeekraik",
+            "--time_init",
+            "1565647200",
+            "--time_end",
+            "1565650800",
+            "--max_log_late_seconds",
+            "300",
+            "--nofastseek",
+            log,
+        ],
+    );
+    assert!(old.status.success(), "{}", text(&old.stderr));
+    assert_eq!(text(&old.stdout).lines().count(), 15);
+    let old = run(
+        TOOLS[1].0,
+        &[
+            "--to",
+            "jaibrain",
+            "--from",
+            "eevous",
+            "--only_complete_hours",
+            "--max_log_late_seconds",
+            "300",
+            log,
+        ],
+    );
+    assert!(old.status.success(), "{}", text(&old.stderr));
+}
+
+#[test]
+fn short_help_is_one_line_a_flag_under_headings() {
+    for (bin, tool) in TOOLS {
+        let o = run(bin, &["-h"]);
+        assert!(o.status.success());
+        let help = text(&o.stdout);
+        assert!(help.lines().count() <= 40, "{tool}: {help}");
+        for heading in ["Input:", "Output:", "Diagnostics:"] {
+            assert!(help.lines().any(|l| l == heading), "{tool} lacks {heading}");
+        }
+        let heading = if tool == "connspy" {
+            "Query:"
+        } else {
+            "Summary:"
+        };
+        assert!(help.lines().any(|l| l == heading), "{tool} lacks {heading}");
+        // Every option line holds its description: no line is a
+        // continuation of the one before.
+        for line in help.lines().filter(|l| l.starts_with("  ")) {
+            let flag = line.trim_start();
+            assert!(
+                flag.starts_with('-') || flag.starts_with('<') || flag.starts_with('['),
+                "{tool}: wrapped line {line:?}"
+            );
+        }
+        assert!(help.contains("--generate <SHELL|man>"), "{tool}");
+        assert!(
+            !help.contains("time_init") && !help.contains("Examples:"),
+            "{tool}"
+        );
+    }
+}
+
+#[test]
+fn long_help_has_examples_exit_statuses_and_generate() {
+    for (bin, tool) in TOOLS {
+        let o = run(bin, &["--help"]);
+        assert!(o.status.success());
+        let help = text(&o.stdout);
+        for needle in [
+            "Examples:",
+            "Exit status:",
+            "--generate <SHELL|man>",
+            "sample_data/",
+        ] {
+            assert!(help.contains(needle), "{tool} lacks {needle}");
+        }
+        // Every option's long text has an example.
+        let options = help
+            .split("\n\n")
+            .filter(|p| p.trim_start().starts_with("--"));
+        for option in options {
+            let name = option.split_whitespace().next().unwrap();
+            if ["--help", "--version"].contains(&name) {
+                continue;
+            }
+            assert!(option.contains("Example:"), "{tool} {name} has no example");
+        }
+    }
+}
+
+#[test]
+fn generate_accepts_the_equals_form() {
+    for (bin, tool) in TOOLS {
+        let o = run(bin, &["--generate=bash"]);
+        assert!(o.status.success(), "{tool}: {}", text(&o.stderr));
+        assert!(text(&o.stdout).contains(tool));
     }
 }
 

@@ -1,5 +1,5 @@
 //! What each tool does with records that break the lateness bound: one
-//! test per statement of the README's "Records that break the lateness
+//! test per statement of docs/guide.md's "Records that break the lateness
 //! bound", on the real binaries.
 //!
 //! The `connspy` logs hold one record a second from 1000 to 10000 (`h{TS}`

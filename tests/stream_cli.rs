@@ -270,7 +270,7 @@ fn help_and_version_print_and_succeed() {
         "--emit-counts",
         "--format <FORMAT>",
         "Examples:",
-        "connspy-stream --to aselin --from tanya",
+        "connspy-stream --to jaibrain --from eevous",
     ] {
         assert!(help.contains(w), "help lacks {w}");
     }
@@ -522,4 +522,50 @@ fn one_core_reads_in_line_and_prints_the_same() {
         .expect("taskset (util-linux) runs");
     assert!(pinned.status.success(), "{}", stderr(&pinned));
     assert_eq!(stdout(&pinned), expected_all());
+}
+
+/// A log whose `--emit-counts` output (about a megabyte) is far more than a
+/// pipe and the tool's output buffer hold.
+fn big_log(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("big.log");
+    let mut text = String::new();
+    for i in 0..200_000u64 {
+        text.push_str(&format!("{} h{} zyla\n", 1_565_647_200 + i / 10, i % 5000));
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn stats_are_printed_when_stdout_closes_early() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = big_log(dir.path());
+    let log = log.to_str().unwrap();
+    // Before the fix the stats line came out in 1 of 8 runs of `| head -1`:
+    // only when the whole output fitted in the buffers before the close.
+    for _ in 0..4 {
+        let (first, o) =
+            common::first_line_then_close(BIN, &args(&["--emit-counts", "--stats", log]));
+        assert_eq!(first, "1565647200.0\tTO\th0\n");
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let err = stderr(&o);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.starts_with("connspy-stream: stats: records="), "{err}");
+    }
+}
+
+#[test]
+fn stats_are_printed_before_an_error_ends_the_run() {
+    let o = stream(
+        &args(&["--stats", "--strict"]),
+        "1565647200 a zyla\nnot a record at all\n",
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err: Vec<&str> = stderr(&o).lines().collect();
+    assert_eq!(err.len(), 2, "{err:?}");
+    assert!(
+        err[0].starts_with("connspy-stream: stats: records=1 "),
+        "{err:?}"
+    );
+    assert!(err[1].contains("(strict mode)"), "{err:?}");
 }

@@ -2,48 +2,76 @@
 
 use clap::Args;
 
-use crate::cli::{input_format_arg, lateness_arg};
+use crate::cli::{DIAGNOSTICS, INPUT, OUTPUT, input_format_arg, lateness_arg};
 use crate::output::Format;
 use crate::parse::format::InputFormat;
 use crate::parse::timestamp::Duration;
 
 /// Options with the same meaning in `connspy` and `connspy-stream`.
+///
+/// Each doc comment's first paragraph is the `-h` line (keep it to one
+/// short line); the rest is added by `--help` and the man page.
 #[derive(Args, Debug, Clone)]
 pub struct CommonArgs {
-    /// The lateness bound L: no record is more than L seconds older than
-    /// the newest record before it. Fast seek, the early stop and the
-    /// closing of windows rely on it. Example: --max-log-late-seconds 600
+    /// The log's lateness bound L, in seconds
+    ///
+    /// No record is more than L seconds older than the newest record
+    /// before it. Fast seek, the early stop and the closing of windows rely
+    /// on it. Whole or fractional seconds.
+    ///
+    /// Example: --max-log-late-seconds 600
     #[arg(long = "max-log-late-seconds", alias = "max_log_late_seconds",
           value_name = "SECONDS", default_value = "300", value_parser = lateness_arg,
-          allow_hyphen_values = true)]
+          allow_hyphen_values = true, help_heading = INPUT)]
     pub lateness: Duration,
 
-    /// Stop with exit status 1 at the first malformed line.
-    #[arg(long)]
+    /// Stop with exit status 1 at the first malformed line
+    ///
+    /// Without it, a malformed line is skipped and reported on stderr (the
+    /// first five one by one, then a total).
+    ///
+    /// Example: --strict
+    #[arg(long, help_heading = INPUT)]
     pub strict: bool,
 
-    /// Print no diagnostics: no notes, warnings, progress bar or reports of
-    /// malformed lines (errors are still reported).
-    #[arg(short, long, conflicts_with = "verbose")]
-    pub quiet: bool,
-
-    /// Say on stderr which inputs are compressed (gzip and zstd inputs are
-    /// recognised by their first bytes and decompressed).
-    #[arg(short, long)]
-    pub verbose: bool,
-
-    /// Output format: tsv (the original's lines), csv (with a header line)
-    /// or jsonl (one JSON object per line). A host's bytes are kept exactly
-    /// (in JSON as the code points U+0000..U+00FF).
-    #[arg(long, value_name = "FORMAT", default_value = "tsv")]
-    pub format: Format,
-
-    /// How to read the inputs: auto (each input told by its first line),
-    /// plain (TS FROM_HOST TO_HOST), zeek (Zeek TSV conn.log), zeek-json
-    /// (Zeek JSON lines) or vpc (AWS VPC flow logs). See docs/formats.md.
+    /// Log format: auto, plain, zeek, zeek-json or vpc
+    ///
+    /// auto (the default) tells each input by its first line: plain (TS FROM_HOST
+    /// TO_HOST), zeek (Zeek TSV conn.log), zeek-json (Zeek JSON lines) or
+    /// vpc (AWS VPC flow logs). See docs/formats.md.
+    ///
     /// Example: --input-format zeek
     #[arg(long = "input-format", value_name = "FORMAT", default_value = "auto",
-          value_parser = input_format_arg,
-          hide_possible_values = true)]
+          value_parser = input_format_arg, hide_possible_values = true,
+          hide_default_value = true, help_heading = INPUT)]
     pub input_format: InputFormat,
+
+    /// Output format: tsv, csv or jsonl
+    ///
+    /// tsv is the original tool's lines; csv has a header line; jsonl is
+    /// one JSON object per line. A host is kept exactly: in CSV as its
+    /// bytes, in JSON as its text when it is valid UTF-8, else with an
+    /// extra host_bytes field holding its bytes in hex.
+    ///
+    /// Example: --format jsonl
+    #[arg(long, value_name = "FORMAT", default_value = "tsv",
+          hide_possible_values = true, help_heading = OUTPUT)]
+    pub format: Format,
+
+    /// No notes, warnings, progress bar or malformed-line reports
+    ///
+    /// Errors are still reported, as one line on stderr.
+    ///
+    /// Example: -q
+    #[arg(short, long, conflicts_with = "verbose", help_heading = DIAGNOSTICS)]
+    pub quiet: bool,
+
+    /// Say on stderr which inputs are compressed
+    ///
+    /// gzip and zstd inputs are recognised by their first bytes, whatever
+    /// their name, and decompressed.
+    ///
+    /// Example: -v
+    #[arg(short, long, help_heading = DIAGNOSTICS)]
+    pub verbose: bool,
 }

@@ -23,7 +23,7 @@ pub const SHOW_AFTER: Duration = Duration::from_secs(1);
 const MAPPED_BYTES_PER_SEC: f64 = 1.0e9;
 
 /// Compressed bytes decompressed and scanned per second, low estimates
-/// from the same log (see the README's measurements).
+/// from the same log (see docs/performance.md).
 fn compressed_bytes_per_sec(format: Compression) -> f64 {
     match format {
         Compression::Gzip => 100.0e6,

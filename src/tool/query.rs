@@ -28,7 +28,11 @@ impl Query {
         let (side, target) = match (&args.to, &args.from) {
             (Some(target), _) => (Side::To, target.clone()),
             (None, Some(target)) => (Side::From, target.clone()),
-            (None, None) => return Err(Error::Usage("give --to HOST or --from HOST".into())),
+            (None, None) => {
+                return Err(Error::Usage(
+                    "missing --to HOST or --from HOST (see --help)".into(),
+                ));
+            }
         };
         Ok(Query {
             target,

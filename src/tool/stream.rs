@@ -59,7 +59,9 @@ impl HourlyConfig {
             Dedup::Exact
         } else {
             Dedup::bloom(
-                args.bloom_capacity.unwrap_or(DEFAULT_BLOOM_CAPACITY),
+                args.bloom_capacity.map_or(DEFAULT_BLOOM_CAPACITY, |n| {
+                    usize::try_from(n).unwrap_or(usize::MAX)
+                }),
                 args.bloom_fp_rate.unwrap_or(DEFAULT_BLOOM_FP_RATE),
             )
             .map_err(|e| {
@@ -138,33 +140,16 @@ fn check_inputs(inputs: &[InputName], followed: Option<usize>) -> anyhow::Result
 
 /// Runs `connspy-stream` as the command line asks: prints the windows on
 /// stdout and the diagnostics on stderr, and returns the counts.
+///
+/// Once the command line is accepted, `--stats` is printed however the run
+/// ends: at the end of the input, on a closed stdout (`| head`), on
+/// SIGINT or SIGTERM, or on an error (before the error's own line).
 pub fn run(args: StreamArgs) -> anyhow::Result<RunSummary> {
     let started = Instant::now();
     let config = HourlyConfig::from_args(&args)?;
-    let (inputs, followed) = plan_inputs(&args);
-    check_inputs(&inputs, followed)?;
-    let signals = StopSignals::register()?;
-    let stop = || signals.stop_requested();
-    let out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     let diagnostics = Diagnostics::stderr(TOOL, args.common.quiet);
-    let mut agg = Aggregator::new(config, out, diagnostics.clone());
-    for (i, name) in inputs.iter().enumerate() {
-        let verbose = args.common.verbose.then_some(&diagnostics);
-        let follow = (followed == Some(i)).then_some(FollowOptions {
-            poll: args.poll,
-            poll_interval: args.poll_interval,
-            rotate_wait: args.rotate_wait,
-        });
-        let mut source = open_source(name, follow, &signals, verbose)?;
-        let pumped = pump(&mut agg, &name.to_string(), source.as_mut(), &stop);
-        if stop() {
-            // A stop cuts reads short: a decompressor that then finds its
-            // input truncated has not met an error of the input.
-            break;
-        }
-        pumped?;
-    }
-    let counts = agg.finish(!args.only_complete_hours && !stop())?;
+    let mut counts = Summary::default();
+    let result = summarise(&args, config, &diagnostics, &mut counts);
     let summary = RunSummary {
         counts,
         elapsed: started.elapsed(),
@@ -172,8 +157,47 @@ pub fn run(args: StreamArgs) -> anyhow::Result<RunSummary> {
     if args.stats {
         diagnostics.error(summary);
     }
+    result.map(|()| summary)
+}
+
+/// The run itself; `counts` holds the counts so far whenever it returns,
+/// an error included.
+fn summarise(
+    args: &StreamArgs,
+    config: HourlyConfig,
+    diagnostics: &Diagnostics,
+    counts: &mut Summary,
+) -> anyhow::Result<()> {
+    let (inputs, followed) = plan_inputs(args);
+    check_inputs(&inputs, followed)?;
+    let signals = StopSignals::register()?;
+    let stop = || signals.stop_requested();
+    let out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    let mut agg = Aggregator::new(config, out, diagnostics.clone());
+    let fed = (|| {
+        for (i, name) in inputs.iter().enumerate() {
+            let verbose = args.common.verbose.then_some(diagnostics);
+            let follow = (followed == Some(i)).then_some(FollowOptions {
+                poll: args.poll,
+                poll_interval: args.poll_interval,
+                rotate_wait: args.rotate_wait,
+            });
+            let mut source = open_source(name, follow, &signals, verbose)?;
+            let pumped = pump(&mut agg, &name.to_string(), source.as_mut(), &stop);
+            if stop() {
+                // A stop cuts reads short: a decompressor that then finds
+                // its input truncated has not met an error of the input.
+                break;
+            }
+            pumped?;
+        }
+        anyhow::Ok(())
+    })();
+    *counts = agg.summary();
+    fed?;
+    *counts = agg.finish(!args.only_complete_hours && !stop())?;
     signals.check()?;
-    Ok(summary)
+    Ok(())
 }
 
 /// The lines of one input: read to its end (decompressed if need be, in
