@@ -6,16 +6,16 @@
 //! order, with NODATA records), the fast-seek query, the full scan and a
 //! streamed read all print the bytes the plain log's full scan prints.
 
-use std::path::PathBuf;
+mod common;
 
-use connspy::diagnostics::{Diagnostics, MalformedReport};
-use connspy::io::input::{self, InputName, MmapChoice};
+use common::query_output;
+
+use connspy::io::input::MmapChoice;
 use connspy::io::sigbus;
-use connspy::output::Format;
 use connspy::parse::format::InputFormat;
 use connspy::parse::target::Target;
 use connspy::parse::timestamp::{Duration, Timestamp};
-use connspy::query::{self, Answer, Query, Side};
+use connspy::query::{Query, Side};
 use proptest::prelude::*;
 
 const HOSTS: [&str; 7] = [
@@ -118,23 +118,6 @@ fn render(recs: &[Rec], fmt: Fmt) -> Vec<u8> {
     out.into_bytes()
 }
 
-fn run(q: &Query, paths: &[PathBuf], choice: MmapChoice) -> Vec<u8> {
-    let inputs = paths
-        .iter()
-        .map(|p| {
-            let name = InputName::Path(p.clone());
-            (name.clone(), input::open(&name, choice).unwrap())
-        })
-        .collect();
-    let mut report =
-        MalformedReport::new(Diagnostics::to_writer("test", true, std::io::sink()), false);
-    let mut out = Vec::new();
-    let mut answer = Answer::new(&mut out, Format::Tsv, q, &mut report);
-    query::run(q, inputs, &mut answer).unwrap();
-    answer.finish().unwrap();
-    out
-}
-
 fn records() -> impl Strategy<Value = Vec<Rec>> {
     prop::collection::vec(
         (
@@ -199,10 +182,10 @@ proptest! {
             std::fs::write(&path, render(&recs, fmt)).unwrap();
             let paths = [path];
             q.fast_seek = false;
-            let full = run(&q, &paths, MmapChoice::Auto(sigbus::install("test").unwrap()));
-            let streamed = run(&q, &paths, MmapChoice::Never);
+            let full = query_output(&q, &paths, MmapChoice::Auto(sigbus::install("test").unwrap()));
+            let streamed = query_output(&q, &paths, MmapChoice::Never);
             q.fast_seek = true;
-            let fast = run(&q, &paths, MmapChoice::Auto(sigbus::install("test").unwrap()));
+            let fast = query_output(&q, &paths, MmapChoice::Auto(sigbus::install("test").unwrap()));
             let want: &Vec<u8> = want.get_or_insert_with(|| full.clone());
             prop_assert_eq!(&full, want, "{:?} full scan", fmt);
             prop_assert_eq!(&streamed, want, "{:?} streamed", fmt);
@@ -253,7 +236,7 @@ fn header_blocks_with_other_field_orders_are_read_in_order() {
                 fast_seek,
                 block_bytes,
             };
-            let want = run(
+            let want = query_output(
                 &q,
                 std::slice::from_ref(&p),
                 MmapChoice::Auto(sigbus::install("test").unwrap()),
@@ -265,7 +248,7 @@ fn header_blocks_with_other_field_orders_are_read_in_order() {
                 7
             );
             assert_eq!(
-                run(
+                query_output(
                     &q,
                     std::slice::from_ref(&z),
                     MmapChoice::Auto(sigbus::install("test").unwrap())

@@ -3,17 +3,17 @@
 //! full scan (`--nofastseek`) and a plain streamed read all print the same
 //! bytes, whatever the block size the parallel scan uses.
 
-use std::io::Write;
-use std::path::PathBuf;
+mod common;
 
-use connspy::diagnostics::{Diagnostics, MalformedReport};
-use connspy::io::input::{self, InputName, MmapChoice};
+use common::query_output;
+use std::io::Write;
+
+use connspy::io::input::MmapChoice;
 use connspy::io::sigbus;
-use connspy::output::Format;
 use connspy::parse::format::InputFormat;
 use connspy::parse::target::Target;
 use connspy::parse::timestamp::{Duration, Timestamp};
-use connspy::query::{self, Answer, Query, Side};
+use connspy::query::{Query, Side};
 use proptest::prelude::*;
 
 /// One generated line: what kind, and the random choices that shape it.
@@ -102,24 +102,6 @@ fn render(
     (out, oldest, newest)
 }
 
-fn run(q: &Query, paths: &[PathBuf], choice: MmapChoice) -> Vec<u8> {
-    let inputs = paths
-        .iter()
-        .map(|p| {
-            let name = InputName::Path(p.clone());
-            let opened = input::open(&name, choice).unwrap();
-            (name, opened)
-        })
-        .collect();
-    let mut report =
-        MalformedReport::new(Diagnostics::to_writer("test", true, std::io::sink()), false);
-    let mut out = Vec::new();
-    let mut answer = Answer::new(&mut out, Format::Tsv, q, &mut report);
-    query::run(q, inputs, &mut answer).unwrap();
-    answer.finish().unwrap();
-    out
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
@@ -163,11 +145,11 @@ proptest! {
             fast_seek: false,
             block_bytes,
         };
-        let full = run(&q, std::slice::from_ref(&whole), MmapChoice::Auto(sigbus::install("test").unwrap()));
-        let streamed = run(&q, std::slice::from_ref(&whole), MmapChoice::Never);
+        let full = query_output(&q, std::slice::from_ref(&whole), MmapChoice::Auto(sigbus::install("test").unwrap()));
+        let streamed = query_output(&q, std::slice::from_ref(&whole), MmapChoice::Never);
         q.fast_seek = true;
-        let fast = run(&q, std::slice::from_ref(&whole), MmapChoice::Auto(sigbus::install("test").unwrap()));
-        let fast_split = run(&q, &[p1, p2], MmapChoice::Auto(sigbus::install("test").unwrap()));
+        let fast = query_output(&q, std::slice::from_ref(&whole), MmapChoice::Auto(sigbus::install("test").unwrap()));
+        let fast_split = query_output(&q, &[p1, p2], MmapChoice::Auto(sigbus::install("test").unwrap()));
         prop_assert_eq!(&fast, &full);
         prop_assert_eq!(&streamed, &full);
         prop_assert_eq!(&fast_split, &full);

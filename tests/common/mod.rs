@@ -74,3 +74,31 @@ pub(crate) fn stdout(o: &Output) -> &str {
 pub(crate) fn stderr(o: &Output) -> &str {
     std::str::from_utf8(&o.stderr).unwrap()
 }
+
+/// The TSV answer of the library's query `q` over `paths` read in order,
+/// each opened as `choice` says (diagnostics dropped): what the `connspy`
+/// binary would print, without a process.
+pub(crate) fn query_output(
+    q: &connspy::query::Query,
+    paths: &[std::path::PathBuf],
+    choice: connspy::io::input::MmapChoice,
+) -> Vec<u8> {
+    use connspy::diagnostics::{Diagnostics, MalformedReport};
+    use connspy::io::input::{self, InputName};
+    let inputs = paths
+        .iter()
+        .map(|p| {
+            let name = InputName::Path(p.clone());
+            let opened = input::open(&name, choice).unwrap();
+            (name, opened)
+        })
+        .collect();
+    let mut report =
+        MalformedReport::new(Diagnostics::to_writer("test", true, std::io::sink()), false);
+    let mut out = Vec::new();
+    let mut answer =
+        connspy::query::Answer::new(&mut out, connspy::output::Format::Tsv, q, &mut report);
+    connspy::query::run(q, inputs, &mut answer).unwrap();
+    answer.finish().unwrap();
+    out
+}
