@@ -58,8 +58,27 @@ pub struct Example {
 pub trait ToolDocs: Parser {
     /// Examples of use, simplest first.
     const EXAMPLES: &'static [Example];
-    /// Each exit status and what it means.
-    const EXIT_STATUS: &'static [(&'static str, &'static str)];
+    /// The exit statuses of this tool besides [`COMMON_EXIT_STATUS`], and
+    /// what each means.
+    const OWN_EXIT_STATUS: &'static [(&'static str, &'static str)];
+}
+
+/// The exit statuses both tools share, and what each means.
+pub(crate) const COMMON_EXIT_STATUS: &[(&str, &str)] = &[
+    (
+        "0",
+        "success, also when nothing matched, and when stdout is closed early (| head)",
+    ),
+    (
+        "1",
+        "an input cannot be read, an output error, or a malformed line with --strict",
+    ),
+    ("2", "a bad command line (nothing is read)"),
+];
+
+/// Every exit status of the tool `C`, in order.
+fn exit_statuses<C: ToolDocs>() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    COMMON_EXIT_STATUS.iter().chain(C::OWN_EXIT_STATUS)
 }
 
 /// The option that writes documentation instead of running the tool; it
@@ -159,7 +178,7 @@ fn after_long_help<C: ToolDocs>() -> String {
         }
     }
     text.push_str("\nExit status:\n");
-    for (status, meaning) in C::EXIT_STATUS {
+    for (status, meaning) in exit_statuses::<C>() {
         text.push_str(&format!("  {status:>3}  {meaning}\n"));
     }
     text
@@ -280,7 +299,7 @@ fn man_page<C: ToolDocs>(cmd: Command, page: &mut Vec<u8>) -> io::Result<()> {
         out.extend_from_slice(text.as_bytes());
     }
     out.extend_from_slice(b".SH \"EXIT STATUS\"\n");
-    for (status, meaning) in C::EXIT_STATUS {
+    for (status, meaning) in exit_statuses::<C>() {
         let text = format!(".TP\n.B {status}\n{}\n", roff_text(meaning));
         out.extend_from_slice(text.as_bytes());
     }

@@ -106,15 +106,5 @@ impl ToolDocs for QueryArgs {
             command: "zcat conn.log.gz | connspy --to nodrouk --time-init 1565647200 --time-end 1565650800 -",
         },
     ];
-    const EXIT_STATUS: &'static [(&'static str, &'static str)] = &[
-        (
-            "0",
-            "success, also when nothing matched, and when stdout is closed early (| head)",
-        ),
-        (
-            "1",
-            "an input cannot be read, an output error, or a malformed line with --strict",
-        ),
-        ("2", "a bad command line (nothing is read)"),
-    ];
+    const OWN_EXIT_STATUS: &'static [(&'static str, &'static str)] = &[];
 }

@@ -244,16 +244,7 @@ impl ToolDocs for StreamArgs {
             command: "zcat conn.log.gz | connspy-stream --to jaibrain --from eevous --stats",
         },
     ];
-    const EXIT_STATUS: &'static [(&'static str, &'static str)] = &[
-        (
-            "0",
-            "success, also when nothing matched, and when stdout is closed early (| head)",
-        ),
-        (
-            "1",
-            "an input cannot be read, an output error, or a malformed line with --strict",
-        ),
-        ("2", "a bad command line (nothing is read)"),
+    const OWN_EXIT_STATUS: &'static [(&'static str, &'static str)] = &[
         (
             "130",
             "stopped by SIGINT, after printing the windows already complete",
