@@ -41,15 +41,16 @@
 //! [`Event::Notice`], for the caller to report.
 
 use std::collections::VecDeque;
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read};
-use std::os::unix::fs::{FileExt, FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::thread;
 use std::time::{Duration, Instant};
 
-use notify::{RecommendedWatcher, RecursiveMode, Watcher};
+mod file;
+mod wake;
+
+use file::{FileId, Followed, OpenError, Tracked, open_regular};
+use wake::Waker;
 
 use crate::io::block_reader::BlockReader;
 use crate::io::source::{Event, LineSource, Restart};
@@ -105,139 +106,6 @@ impl Default for FollowOptions {
     }
 }
 
-/// Which file a path names: the same device and inode is the same file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct FileId {
-    dev: u64,
-    ino: u64,
-}
-
-impl FileId {
-    fn of(meta: &fs::Metadata) -> FileId {
-        FileId {
-            dev: meta.dev(),
-            ino: meta.ino(),
-        }
-    }
-}
-
-/// A regular file read by offset (`pread`), which checks before each read
-/// that the bytes just before the offset are still the ones it read, and
-/// reads at most a budget per turn (so that a caller gets to ask whether
-/// to stop).
-struct Tracked {
-    file: File,
-    /// The offset of the next read.
-    pos: u64,
-    /// The last `tail_len` bytes read, which end at `pos`.
-    tail: [u8; TAIL_BYTES],
-    tail_len: usize,
-    /// Bytes this turn may still read.
-    budget: u64,
-    /// A read found the budget spent (not the end of the file).
-    exhausted: bool,
-    /// A read found the bytes before `pos` changed or gone.
-    truncated: bool,
-}
-
-impl Tracked {
-    fn new(file: File) -> Tracked {
-        Tracked {
-            file,
-            pos: 0,
-            tail: [0; TAIL_BYTES],
-            tail_len: 0,
-            budget: READ_BUDGET,
-            exhausted: false,
-            truncated: false,
-        }
-    }
-
-    /// A new turn: the budget is full again.
-    fn new_turn(&mut self) {
-        self.budget = READ_BUDGET;
-        self.exhausted = false;
-    }
-
-    /// Whether the bytes before `pos` are still those read.
-    fn still_there(&self) -> io::Result<bool> {
-        let mut seen = [0; TAIL_BYTES];
-        let seen = &mut seen[..self.tail_len];
-        match self
-            .file
-            .read_exact_at(seen, self.pos - self.tail_len as u64)
-        {
-            Ok(()) => Ok(*seen == self.tail[..self.tail_len]),
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(false),
-            Err(e) => Err(e),
-        }
-    }
-
-    fn remember(&mut self, data: &[u8]) {
-        let n = data.len();
-        if n >= TAIL_BYTES {
-            self.tail.copy_from_slice(&data[n - TAIL_BYTES..]);
-            self.tail_len = TAIL_BYTES;
-        } else {
-            let keep = self.tail_len.min(TAIL_BYTES - n);
-            self.tail
-                .copy_within(self.tail_len - keep..self.tail_len, 0);
-            self.tail[keep..keep + n].copy_from_slice(data);
-            self.tail_len = keep + n;
-        }
-    }
-
-    /// Whether the file has been deleted (no name left).
-    fn deleted(&self) -> io::Result<bool> {
-        Ok(self.file.metadata()?.nlink() == 0)
-    }
-}
-
-impl Read for Tracked {
-    /// `Ok(0)` at the end of the file, and also once the budget is spent
-    /// or a truncation is seen (see `exhausted` and `truncated`).
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.truncated {
-            return Ok(0);
-        }
-        if self.budget == 0 {
-            self.exhausted = true;
-            return Ok(0);
-        }
-        if self.tail_len > 0 && !self.still_there()? {
-            self.truncated = true;
-            return Ok(0);
-        }
-        let want = buf
-            .len()
-            .min(usize::try_from(self.budget).unwrap_or(usize::MAX));
-        let n = self.file.read_at(&mut buf[..want], self.pos)?;
-        self.remember(&buf[..n]);
-        self.pos += n as u64;
-        self.budget -= n as u64;
-        Ok(n)
-    }
-}
-
-/// A file being read.
-struct Followed {
-    reader: BlockReader<Tracked>,
-    id: FileId,
-}
-
-impl Followed {
-    fn new(file: File, id: FileId) -> Followed {
-        Followed {
-            reader: BlockReader::new(Tracked::new(file)),
-            id,
-        }
-    }
-
-    fn tracked(&mut self) -> &mut Tracked {
-        self.reader.get_mut()
-    }
-}
-
 /// A file rotated away, read until its wait ends or it is deleted.
 struct Rotated {
     followed: Followed,
@@ -261,75 +129,6 @@ enum Ready {
     Block(Which),
     /// The unfinished last line of a rotated file whose wait is over.
     Partial(Which),
-}
-
-/// Why the file at the path is not followed (yet).
-enum OpenError {
-    Missing,
-    /// Not a regular file: what it is.
-    NotRegular(&'static str),
-    Failed(io::Error),
-}
-
-/// Wakes a waiting follower when something changes in the followed
-/// file's directory; without a watch, waits are plain sleeps.
-struct Waker {
-    /// One pending wake-up at most: events that come while one is pending
-    /// are all answered by the same look.
-    woken: Option<Receiver<()>>,
-    _watcher: Option<RecommendedWatcher>,
-}
-
-impl Waker {
-    fn polling() -> Waker {
-        Waker {
-            woken: None,
-            _watcher: None,
-        }
-    }
-
-    /// Watches the directory of `path` (the file itself comes and goes
-    /// with rotation; the directory sees it all: writes, creations,
-    /// renames, deletions).
-    fn watching(path: &Path) -> Result<Waker, notify::Error> {
-        let dir = match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
-        let dir = dir.canonicalize().map_err(notify::Error::io)?;
-        let (wake, woken) = mpsc::sync_channel(1);
-        let mut watcher = notify::recommended_watcher(move |_: notify::Result<notify::Event>| {
-            let _ = wake.try_send(());
-        })?;
-        watcher.watch(&dir, RecursiveMode::NonRecursive)?;
-        Ok(Waker {
-            woken: Some(woken),
-            _watcher: Some(watcher),
-        })
-    }
-
-    fn is_watching(&self) -> bool {
-        self.woken.is_some()
-    }
-
-    /// Waits until `until`, an event, or `stop`.
-    fn wait(&mut self, until: Instant, stop: &dyn Fn() -> bool) {
-        while !stop() {
-            let left = until.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return;
-            }
-            let slice = left.min(STOP_CHECK);
-            match &self.woken {
-                Some(woken) => match woken.recv_timeout(slice) {
-                    Ok(()) => return,
-                    Err(RecvTimeoutError::Timeout) => {}
-                    Err(RecvTimeoutError::Disconnected) => self.woken = None,
-                },
-                None => thread::sleep(slice),
-            }
-        }
-    }
 }
 
 /// Follows the file at a path; memory is bounded by one [`BlockReader`]
@@ -580,51 +379,6 @@ impl Follower {
     }
 }
 
-/// What a file type is, in words, when it is not a regular file.
-fn kind_of(meta: &fs::Metadata) -> Option<&'static str> {
-    let t = meta.file_type();
-    Some(if t.is_file() {
-        return None;
-    } else if t.is_dir() {
-        "a directory"
-    } else if t.is_fifo() {
-        "a FIFO"
-    } else if t.is_char_device() {
-        "a character device"
-    } else if t.is_block_device() {
-        "a block device"
-    } else if t.is_socket() {
-        "a socket"
-    } else {
-        "not a regular file"
-    })
-}
-
-/// Opens the regular file at `path` and tells which file it is. Nothing
-/// but a regular file is opened (`stat` first), and the open does not
-/// block (a FIFO swapped in after the `stat` would otherwise wait for a
-/// writer); `fstat` then checks what was opened.
-fn open_regular(path: &Path) -> Result<(File, FileId), OpenError> {
-    let failed = |e: io::Error| match e.kind() {
-        io::ErrorKind::NotFound => OpenError::Missing,
-        _ => OpenError::Failed(e),
-    };
-    let meta = fs::metadata(path).map_err(failed)?;
-    if let Some(what) = kind_of(&meta) {
-        return Err(OpenError::NotRegular(what));
-    }
-    let file = OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .map_err(failed)?;
-    let meta = file.metadata().map_err(OpenError::Failed)?;
-    if let Some(what) = kind_of(&meta) {
-        return Err(OpenError::NotRegular(what));
-    }
-    Ok((file, FileId::of(&meta)))
-}
-
 impl LineSource for Follower {
     /// Never ends by itself: only `stop` ends it.
     fn next_event(&mut self, stop: &dyn Fn() -> bool) -> io::Result<Option<Event<'_>>> {
@@ -636,9 +390,11 @@ impl LineSource for Follower {
 mod tests {
     use super::*;
     use crate::io::block_reader::Block;
+    use std::fs::{File, OpenOptions};
     use std::io::Write;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
+    use std::thread;
 
     /// Short, so that tests run fast; the waits below are far longer.
     const POLL: Duration = Duration::from_millis(10);
