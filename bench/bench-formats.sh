@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench-formats.sh - times both tools on a 1M-line Zeek TSV conn.log beside
-# the plain log of the same records, in one hyperfine run (issue 11's
+# the plain log of the same records, in one hyperfine run (the formats'
 # speed goals; figures in docs/performance.md, "Log formats").
 #
 # The logs (target/bench-data/formats/{plain,zeek}-1M.log) are made by

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The cases of issue 10's table, run against a follower: lost, doubled
+"""The --tail robustness cases (docs/robustness.md), run against a follower: lost, doubled
 and garbled records, pick-up latency, and behaviour with a FIFO or
 /dev/zero at the path. Not run in CI (timings); see docs/robustness.md.
 

@@ -399,7 +399,7 @@ fn a_followed_fifo_is_read_until_its_writer_closes_it() {
     assert_eq!(rest, vec![out(1, "MOST", "c")]);
 }
 
-// The cases of issue 10's table, each with the default options.
+// The --tail robustness cases of docs/robustness.md, each with the default options.
 
 /// A record of hour 0 from a host of its own, `w{n}`, to `sink`: counted
 /// once each, every record shows in the `COUNT` rows as `w{n} 1`.
