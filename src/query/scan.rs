@@ -83,6 +83,16 @@ pub(crate) fn scan_block(
 /// The plain format's own loop, exactly as before there were formats:
 /// the per-line cost of most logs.
 fn scan_plain(query: &Query, kernel: Kernel, buf: &[u8], range: Range<usize>) -> BlockScan {
+    match kernel {
+        Kernel::Full => scan_plain_with::<true>(query, buf, range),
+        Kernel::Candidates => scan_plain_with::<false>(query, buf, range),
+    }
+}
+
+/// [`scan_plain`] for one kernel (`FULL`), compiled once per kernel so
+/// that the per-line loop carries no test of which one it is.
+#[inline(always)]
+fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usize>) -> BlockScan {
     let block = &buf[range.clone()];
     let mut scan = BlockScan {
         // Room for a popular host's senders in one block (about one new
@@ -98,16 +108,21 @@ fn scan_plain(query: &Query, kernel: Kernel, buf: &[u8], range: Range<usize>) ->
         let line = &block[start..end];
         let offset = range.start + start;
         start = end + 1;
-        if kernel == Kernel::Candidates && !(tail.may_pass(line) && query.may_match(line)) {
+        // The full kernel parses every line (for the early stop and the
+        // malformed-line report) but asks for an answer only where the
+        // tail filter lets the line through; the candidates kernel also
+        // parses only those.
+        let may_answer = tail.may_pass(line);
+        if !FULL && (!may_answer || !query.may_match(line)) {
             continue;
         }
         match parse_record(line) {
-            Ok(rec) if kernel == Kernel::Full && rec.ts >= stop_at => {
+            Ok(rec) if FULL && rec.ts >= stop_at => {
                 scan.stopped = true;
                 break;
             }
             Ok(rec) => {
-                if let Some(host) = query.answer(&rec) {
+                if may_answer && let Some(host) = query.answer(&rec) {
                     scan.hosts.insert(host);
                 }
             }
