@@ -257,6 +257,12 @@ mod tests {
         }
     }
 
+    /// Scans all of the plain log `log` as one block.
+    fn scan_log(side: Side, host: &str, kernel: Kernel, log: &[u8]) -> BlockScan {
+        let mut state = FormatState::new(InputFormat::Plain);
+        scan_block(&query(side, host), kernel, &mut state, log, 0..log.len())
+    }
+
     fn hosts(scan: &BlockScan) -> Vec<&[u8]> {
         scan.hosts.iter().collect()
     }
@@ -264,13 +270,7 @@ mod tests {
     #[test]
     fn the_full_kernel_stops_inside_a_block_at_time_end_plus_lateness() {
         let log = b"10 a x\n24 b x\n25 c x\n11 d x\n";
-        let scan = scan_block(
-            &query(Side::To, "X"),
-            Kernel::Full,
-            &mut FormatState::new(InputFormat::Plain),
-            log,
-            0..log.len(),
-        );
+        let scan = scan_log(Side::To, "X", Kernel::Full, log);
         // 24 is past the range but before the stop; 25 = 20 + 5 stops.
         assert!(scan.stopped);
         assert_eq!(hosts(&scan), [&b"a"[..]]);
@@ -279,25 +279,13 @@ mod tests {
     #[test]
     fn the_candidates_kernel_parses_only_lines_ending_in_the_host() {
         let log = b"12 a x\nnot a record at all\n13 b y\n14 c X\n99 d x\n";
-        let scan = scan_block(
-            &query(Side::To, "x"),
-            Kernel::Candidates,
-            &mut FormatState::new(InputFormat::Plain),
-            log,
-            0..log.len(),
-        );
+        let scan = scan_log(Side::To, "x", Kernel::Candidates, log);
         // Reads on past the stop (the seek bounded the region), and never
         // parses the garbage line, whose last field is not the host.
         assert!(!scan.stopped);
         assert_eq!(scan.malformed_total, 0);
         assert_eq!(hosts(&scan), [&b"a"[..], b"c"]);
-        let full = scan_block(
-            &query(Side::To, "x"),
-            Kernel::Full,
-            &mut FormatState::new(InputFormat::Plain),
-            log,
-            0..log.len(),
-        );
+        let full = scan_log(Side::To, "x", Kernel::Full, log);
         assert_eq!(full.malformed_total, 1);
         assert_eq!(full.malformed, [(7, Malformed::FieldCount(4))]);
     }
@@ -305,13 +293,7 @@ mod tests {
     #[test]
     fn from_reports_the_destinations_once_each_in_first_seen_order() {
         let log = b"10 h b\n11 H a\n12 h b\n13 x h\n14 h c";
-        let scan = scan_block(
-            &query(Side::From, "h"),
-            Kernel::Full,
-            &mut FormatState::new(InputFormat::Plain),
-            log,
-            0..log.len(),
-        );
+        let scan = scan_log(Side::From, "h", Kernel::Full, log);
         assert_eq!(hosts(&scan), [&b"b"[..], b"a", b"c"]);
     }
 
