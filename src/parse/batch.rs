@@ -1,5 +1,6 @@
 //! Parsing a block of lines at once, into a form that owns its bytes and
-//! can be handed to another thread.
+//! can be handed to another thread; or handing the lines on unparsed,
+//! with the format state they start in, for another thread to parse.
 
 use crate::parse::format::{FormatState, Parsed, parse_plain};
 use crate::parse::lines::LineEnds;
@@ -114,6 +115,41 @@ impl ParsedLines {
         self.bytes.extend_from_slice(&bytes[..take]);
         self.lines = line as u64;
         take
+    }
+}
+
+/// A block of whole lines, unparsed, with the reading state its first
+/// line is read in: the unit of work a reader hands to threads that parse
+/// and count it themselves.
+#[derive(Default)]
+pub struct RawLines {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) state: FormatState,
+}
+
+/// What a reading thread fills from each block it reads and hands on:
+/// [`ParsedLines`] or [`RawLines`].
+pub(crate) trait Fill: Default + Send {
+    /// Replaces the contents with the first whole lines of `bytes`, read
+    /// in the format `state` tells (which their header lines update);
+    /// returns how many bytes of `bytes` it took (at least one line).
+    fn fill(&mut self, bytes: &[u8], state: &mut FormatState) -> usize;
+}
+
+impl Fill for ParsedLines {
+    fn fill(&mut self, bytes: &[u8], state: &mut FormatState) -> usize {
+        ParsedLines::fill(self, bytes, state)
+    }
+}
+
+impl Fill for RawLines {
+    /// Takes every line: the parsing, bounded per parse, is the taker's.
+    fn fill(&mut self, bytes: &[u8], state: &mut FormatState) -> usize {
+        self.bytes.clear();
+        self.bytes.extend_from_slice(bytes);
+        self.state.clone_from(state);
+        state.skim(bytes);
+        bytes.len()
     }
 }
 

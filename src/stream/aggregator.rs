@@ -33,11 +33,12 @@ use crate::error::{Error, IoContext};
 use crate::io::block_reader::Block;
 use crate::io::source::Restart;
 use crate::output::Format;
-use crate::parse::batch::{Item, ParsedLines};
+use crate::parse::batch::{Item, ParsedLines, RawLines};
 use crate::parse::format::{FormatState, InputFormat};
 use crate::parse::record::{Malformed, Record};
 use crate::parse::target::Target;
 use crate::parse::timestamp::{Duration, Timestamp};
+use crate::stream::chunk::{ChunkCounter, ChunkTally};
 use crate::stream::dedup::{Dedup, ListMaker};
 use crate::stream::host_counts::ListMark;
 use crate::stream::rows::StreamWriter;
@@ -171,6 +172,13 @@ impl<W: Write> Aggregator<W> {
         FormatState::new(self.config.input_format)
     }
 
+    /// What worker threads need to count chunks for
+    /// [`feed_chunk`](Self::feed_chunk); `None` when the windows do not
+    /// count exactly.
+    pub fn chunk_counter(&self) -> Option<ChunkCounter> {
+        ChunkCounter::new(&self.config)
+    }
+
     /// The input being fed starts over at its first line (a followed file
     /// was replaced or truncated): said as a note, and line numbers restart.
     pub fn restart_input(&mut self, why: Restart) {
@@ -228,6 +236,49 @@ impl<W: Write> Aggregator<W> {
             }
         }
         self.line = lines_before + block.lines;
+        Ok(())
+    }
+
+    /// Feeds `chunk`, consecutive blocks of the current input, whose
+    /// records `tally` has counted (on another thread, see
+    /// [`crate::stream::chunk`]): the tallies are added to the open
+    /// windows when that equals feeding the records one by one, and the
+    /// chunk is fed line by line otherwise. Either way the output is that
+    /// of [`feed`](Self::feed) on each block.
+    pub fn feed_chunk(&mut self, chunk: &[RawLines], tally: ChunkTally) -> Result<(), Error> {
+        let latest = self.latest;
+        let windows = tally.windows.filter(|windows| {
+            self.config.counting == Counting::Exact
+                && windows.iter().all(|(span, _)| latest <= span.deadline)
+        });
+        let Some(windows) = windows else {
+            for block in chunk {
+                self.format.clone_from(&block.state);
+                self.feed(Block::Lines(&block.bytes))?;
+            }
+            return Ok(());
+        };
+        self.bytes += chunk
+            .iter()
+            .map(|block| block.bytes.len() as u64)
+            .sum::<u64>();
+        self.skipped += tally.no_data;
+        self.line += tally.lines;
+        self.records += tally.records;
+        for (span, later) in windows {
+            let at = self.open.partition_point(|w| w.span.start < span.start);
+            match self.open.get_mut(at) {
+                Some(window) if window.span.start == span.start => window
+                    .exact_mut()
+                    .expect("with exact counting every open window counts exactly")
+                    .absorb(later, &mut self.lists)?,
+                _ => self.open.insert(at, OpenWindow::from_exact(span, later)),
+            }
+        }
+        if tally.latest > self.latest {
+            self.latest = tally.latest;
+            self.close_complete_windows()?;
+        }
         Ok(())
     }
 
@@ -797,6 +848,7 @@ mod tests {
 
     mod props {
         use super::*;
+        use crate::diagnostics::Captured;
         use crate::io::block_reader::Trickle;
         use proptest::prelude::*;
 
@@ -955,6 +1007,76 @@ mod tests {
                 prop_assert_eq!((String::from_utf8(out).unwrap(), summary), expected);
             }
 
+
+            /// Chunks counted apart and added up print what one pass
+            /// prints, with the same counts and diagnostics, however the
+            /// input is cut into blocks and the blocks into chunks: with
+            /// records out of order, records past the bound (for windows
+            /// printed or not), malformed lines, and windows of any width.
+            #[test]
+            fn chunks_counted_apart_add_up_to_one_pass(
+                mut lines in log_lines(),
+                swaps in prop::collection::vec((any::<prop::sample::Index>(), any::<prop::sample::Index>()), 0..6),
+                block_cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..10),
+                chunk_cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..5),
+                lateness in prop::sample::select(vec![0u64, 300, 5000]),
+                window in prop::sample::select(vec!["5m", "1h", "1d"]),
+                top in 1usize..3,
+                emit_counts in any::<bool>(),
+                print_open in any::<bool>(),
+            ) {
+                let n = lines.len();
+                if n > 0 {
+                    for (a, b) in &swaps {
+                        lines.swap(a.index(n), b.index(n));
+                    }
+                }
+                let cfg = HourlyConfig {
+                    lateness: Duration::from_secs(lateness),
+                    to_host: Target::parse(b"x").unwrap(),
+                    from_host: Target::parse(b"zed").unwrap(),
+                    ..with(window, top, emit_counts, Counting::Exact)
+                };
+                let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+                let run = |feed: &dyn Fn(&mut Aggregator<&mut Vec<u8>>)| {
+                    let (mut out, said) = (Vec::new(), Captured::default());
+                    let diagnostics = Diagnostics::to_writer("t", false, said.clone());
+                    let mut agg = Aggregator::new(cfg.clone(), &mut out, diagnostics);
+                    agg.begin_input("in");
+                    feed(&mut agg);
+                    let summary = agg.finish(print_open).unwrap();
+                    (String::from_utf8(out).unwrap(), summary, said.text())
+                };
+                let one_pass = run(&|agg| agg.feed(Block::Lines(text.as_bytes())).unwrap());
+                // Blocks cut at line starts, each with the state it starts in.
+                let starts: Vec<usize> = std::iter::once(0)
+                    .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                    .collect();
+                let mut at: Vec<usize> = block_cuts.iter().map(|c| starts[c.index(starts.len())]).collect();
+                at.extend([0, text.len()]);
+                at.sort();
+                at.dedup();
+                let mut state = FormatState::new(cfg.input_format);
+                let blocks: Vec<RawLines> = at.windows(2).map(|w| {
+                    let mut raw = RawLines::default();
+                    crate::parse::batch::Fill::fill(&mut raw, &text.as_bytes()[w[0]..w[1]], &mut state);
+                    raw
+                }).collect();
+                let mut groups: Vec<usize> = chunk_cuts.iter().map(|c| c.index(blocks.len() + 1)).collect();
+                groups.extend([0, blocks.len()]);
+                groups.sort();
+                groups.dedup();
+                let counter = ChunkCounter::new(&cfg).unwrap();
+                let chunked = run(&|agg| {
+                    let mut parsed = ParsedLines::default();
+                    for g in groups.windows(2) {
+                        let chunk = &blocks[g[0]..g[1]];
+                        let tally = counter.count(chunk, &mut parsed, 0);
+                        agg.feed_chunk(chunk, tally).unwrap();
+                    }
+                });
+                prop_assert_eq!(chunked, one_pass);
+            }
 
             #[test]
             fn bloom_equals_exact_far_below_capacity(

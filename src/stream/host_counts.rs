@@ -114,6 +114,27 @@ impl HostCounts {
         HostId(i as u32)
     }
 
+    /// Adds the counts of `later`, a table of the records that came right
+    /// after this one's: its hosts new here are appended in its first-seen
+    /// order, and their counts add up (`later`'s marks are not taken: the
+    /// lists set their own). Returns, for each host of `later` by id, its
+    /// id here. One lookup per host of `later`, whose hashes are reused.
+    pub fn absorb(&mut self, later: &HostCounts) -> Vec<HostId> {
+        let mut ids = Vec::with_capacity(later.len());
+        for (i, &word) in later.counts.iter().enumerate() {
+            let (j, new) = self
+                .hosts
+                .insert_hashed(later.hosts.get(i), later.hosts.hash_at(i));
+            if new {
+                self.counts.push(word & COUNT_MASK);
+            } else {
+                self.counts[j] += word & COUNT_MASK;
+            }
+            ids.push(HostId(j as u32));
+        }
+        ids
+    }
+
     /// The host's name, lower-cased.
     pub fn name(&self, id: HostId) -> &[u8] {
         self.hosts.get(id.index())
@@ -187,6 +208,34 @@ mod tests {
         assert_eq!(c.name(a), b"zyla");
         assert_eq!(c.name(b), b"kexin");
         assert_eq!(c.len(), 2);
+    }
+
+    #[test]
+    fn absorbing_a_later_table_equals_counting_on() {
+        let (first, later) = (["b", "A", "b"], ["c", "a", "C", "d", "b"]);
+        let mut one = HostCounts::new();
+        for h in first.iter().chain(&later) {
+            one.add(h.as_bytes());
+        }
+        let (mut two, mut rest) = (HostCounts::new(), HostCounts::new());
+        for h in first {
+            two.add(h.as_bytes());
+        }
+        for h in later {
+            rest.add(h.as_bytes());
+        }
+        rest.mark(HostId(0), ListMark::To);
+        let ids = two.absorb(&rest);
+        let table = |c: &HostCounts| -> Vec<(Vec<u8>, u64)> {
+            c.iter()
+                .map(|id| (c.name(id).to_vec(), c.count(id)))
+                .collect()
+        };
+        assert_eq!(table(&two), table(&one));
+        // Ids map `rest`'s hosts (c, a, d, b) to the merged table's.
+        assert_eq!(ids, [HostId(2), HostId(1), HostId(3), HostId(0)]);
+        // Marks are not carried over.
+        assert!(two.mark(HostId(2), ListMark::To));
     }
 
     #[test]

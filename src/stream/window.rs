@@ -157,15 +157,21 @@ pub struct OpenWindow {
 // rare bounded one is boxed instead.
 #[allow(clippy::large_enum_variant)]
 enum Tally {
-    /// Every host counted exactly; the lists refer to the hosts of the
-    /// counts and keep their marks there (see [`crate::stream::dedup`]).
-    Exact {
-        counts: HostCounts,
-        to: Option<HostList>,
-        from: Option<HostList>,
-    },
+    /// Every host counted exactly.
+    Exact(ExactTally),
     /// A bounded summary; the lists keep their own names.
     Bounded(Box<BoundedTally>),
+}
+
+/// A window's counts when every host is counted exactly (the default):
+/// the lists refer to the hosts of the counts and keep their marks there
+/// (see [`crate::stream::dedup`]). Tallies of consecutive runs of records
+/// add up exactly ([`absorb`](Self::absorb)), which is what lets blocks
+/// be counted on several threads (see [`crate::stream::chunk`]).
+pub struct ExactTally {
+    counts: HostCounts,
+    to: Option<HostList>,
+    from: Option<HostList>,
 }
 
 struct BoundedTally {
@@ -174,17 +180,75 @@ struct BoundedTally {
     from: Option<NamedList>,
 }
 
+impl ExactTally {
+    /// An empty tally with room for `hosts_hint` hosts (what the window
+    /// before it held: windows of one log are alike, and a table that need
+    /// not grow is cheaper).
+    pub fn new(hosts_hint: usize) -> ExactTally {
+        ExactTally {
+            counts: HostCounts::with_capacity(hosts_hint),
+            to: None,
+            from: None,
+        }
+    }
+
+    /// Counts `record` and adds it to the lists it matches.
+    #[inline]
+    pub fn add(
+        &mut self,
+        record: &Record<'_>,
+        to_host: &Target,
+        from_host: &Target,
+        lists: &mut ListMaker,
+    ) -> io::Result<()> {
+        let from_id = self.counts.add(record.from);
+        let to_id = self.counts.add(record.to);
+        if to_host.matches(record.to) {
+            let list = self.to.get_or_insert_with(|| lists.list(ListMark::To));
+            list.insert(from_id, &mut self.counts)?;
+        }
+        if from_host.matches(record.from) {
+            let list = self.from.get_or_insert_with(|| lists.list(ListMark::From));
+            list.insert(to_id, &mut self.counts)?;
+        }
+        Ok(())
+    }
+
+    /// Adds the tally of the records that came right after this one's
+    /// (of the same window): the same as if they had been added here one
+    /// by one. Hosts new to this tally follow its own in `later`'s
+    /// first-seen order, counts add up, and each list gains `later`'s
+    /// hosts it has not met, in `later`'s order. Costs one lookup per
+    /// distinct host of `later`, whose hashes are reused.
+    pub fn absorb(&mut self, later: ExactTally, lists: &mut ListMaker) -> io::Result<()> {
+        let ids = self.counts.absorb(&later.counts);
+        let ExactTally { counts, to, from } = self;
+        for (mine, theirs, mark) in [
+            (to, later.to, ListMark::To),
+            (from, later.from, ListMark::From),
+        ] {
+            if let Some(theirs) = theirs {
+                let list = mine.get_or_insert_with(|| lists.list(mark));
+                lists.drain(theirs, |id| {
+                    list.insert(ids[id.to_raw() as usize], counts).map(drop)
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Distinct hosts counted.
+    pub fn hosts(&self) -> usize {
+        self.counts.len()
+    }
+}
+
 impl OpenWindow {
     /// An empty window; with exact counting its table has room for
-    /// `hosts_hint` hosts (what the window before it held: windows of one
-    /// log are alike, and a table that need not grow is cheaper).
+    /// `hosts_hint` hosts (see [`ExactTally::new`]).
     pub fn new(span: WindowSpan, counting: Counting, hosts_hint: usize) -> OpenWindow {
         let tally = match counting {
-            Counting::Exact => Tally::Exact {
-                counts: HostCounts::with_capacity(hosts_hint),
-                to: None,
-                from: None,
-            },
+            Counting::Exact => Tally::Exact(ExactTally::new(hosts_hint)),
             Counting::Bounded(capacity) => Tally::Bounded(Box::new(BoundedTally {
                 summary: SpaceSaving::new(capacity),
                 to: None,
@@ -192,6 +256,23 @@ impl OpenWindow {
             })),
         };
         OpenWindow { span, tally }
+    }
+
+    /// A window of exact counts made elsewhere (see [`crate::stream::chunk`]).
+    pub fn from_exact(span: WindowSpan, tally: ExactTally) -> OpenWindow {
+        OpenWindow {
+            span,
+            tally: Tally::Exact(tally),
+        }
+    }
+
+    /// The exact tally, to which counts made elsewhere can be added; `None`
+    /// for a bounded summary, which cannot add up another exactly.
+    pub fn exact_mut(&mut self) -> Option<&mut ExactTally> {
+        match &mut self.tally {
+            Tally::Exact(tally) => Some(tally),
+            Tally::Bounded(_) => None,
+        }
     }
 
     /// Counts `record` and adds it to the lists it matches (`to_host`'s
@@ -205,44 +286,28 @@ impl OpenWindow {
         from_host: &Target,
         lists: &mut ListMaker,
     ) -> io::Result<Option<ListMark>> {
-        // Written out per arm, as the original per-record code was: the
-        // compiler keeps the default (exact) arm as lean as before.
-        let (to_added, from_added) = match &mut self.tally {
-            Tally::Exact { counts, to, from } => {
-                let from_id = counts.add(record.from);
-                let to_id = counts.add(record.to);
-                let to_added = if to_host.matches(record.to) {
-                    let list = to.get_or_insert_with(|| lists.list(ListMark::To));
-                    Some(list.insert(from_id, counts)?)
-                } else {
-                    None
-                };
-                let from_added = if from_host.matches(record.from) {
-                    let list = from.get_or_insert_with(|| lists.list(ListMark::From));
-                    Some(list.insert(to_id, counts)?)
-                } else {
-                    None
-                };
-                (to_added, from_added)
+        let tally = match &mut self.tally {
+            Tally::Exact(tally) => {
+                // Exact lists have no capacity to pass.
+                tally.add(record, to_host, from_host, lists)?;
+                return Ok(None);
             }
-            Tally::Bounded(tally) => {
-                let BoundedTally { summary, to, from } = &mut **tally;
-                summary.add(record.from);
-                summary.add(record.to);
-                let to_added = if to_host.matches(record.to) {
-                    let list = to.get_or_insert_with(|| lists.named_list());
-                    Some(list.insert(record.from)?)
-                } else {
-                    None
-                };
-                let from_added = if from_host.matches(record.from) {
-                    let list = from.get_or_insert_with(|| lists.named_list());
-                    Some(list.insert(record.to)?)
-                } else {
-                    None
-                };
-                (to_added, from_added)
-            }
+            Tally::Bounded(tally) => &mut **tally,
+        };
+        let BoundedTally { summary, to, from } = tally;
+        summary.add(record.from);
+        summary.add(record.to);
+        let to_added = if to_host.matches(record.to) {
+            let list = to.get_or_insert_with(|| lists.named_list());
+            Some(list.insert(record.from)?)
+        } else {
+            None
+        };
+        let from_added = if from_host.matches(record.from) {
+            let list = from.get_or_insert_with(|| lists.named_list());
+            Some(list.insert(record.to)?)
+        } else {
+            None
         };
         let past = Some(Inserted::NewPastCapacity);
         Ok(if from_added == past {
@@ -257,7 +322,7 @@ impl OpenWindow {
     /// Distinct hosts counted exactly (0 with a bounded summary).
     pub fn hosts(&self) -> usize {
         match &self.tally {
-            Tally::Exact { counts, .. } => counts.len(),
+            Tally::Exact(tally) => tally.hosts(),
             Tally::Bounded(_) => 0,
         }
     }
@@ -272,7 +337,7 @@ impl OpenWindow {
         report: Report,
     ) -> io::Result<()> {
         match self.tally {
-            Tally::Exact { counts, to, from } => {
+            Tally::Exact(ExactTally { counts, to, from }) => {
                 for (list, kind) in [(to, RowKind::To), (from, RowKind::From)] {
                     if let Some(list) = list {
                         lists.drain(list, |id| rows.row(kind, counts.name(id), None))?;

@@ -110,9 +110,10 @@ impl<'a> From<Result<Record<'a>, Malformed>> for Parsed<'a> {
 }
 
 /// The reading state of one input (see the module doc).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum FormatState {
     /// `--input-format auto` before the first non-blank line.
+    #[default]
     Undetected,
     /// Plain `TS FROM_HOST TO_HOST` lines.
     Plain,
@@ -204,6 +205,33 @@ impl FormatState {
         }
     }
 
+    /// Updates the state as [`parse_line`](Self::parse_line) on every line
+    /// of `lines` would, visiting only the lines that can change it (header
+    /// lines, and the first lines of an undetected input): how a reader
+    /// that leaves the parsing to other threads knows the state each block
+    /// starts in. Nothing for the plain format or Zeek JSON, a `memmem`
+    /// for `\n#` for Zeek TSV, a look at each line's first byte for VPC.
+    pub fn skim(&mut self, lines: &[u8]) {
+        let mut start = 0;
+        while start < lines.len() {
+            let changing = match self {
+                FormatState::Plain | FormatState::ZeekJson => return,
+                FormatState::Undetected => Some(start),
+                FormatState::Zeek(_) if lines[start] == b'#' => Some(start),
+                FormatState::Zeek(_) => {
+                    memchr::memmem::find(&lines[start..], b"\n#").map(|i| start + i + 1)
+                }
+                FormatState::Vpc(_) => next_line_where(lines, start, |b| b.is_ascii_lowercase()),
+            };
+            let Some(line) = changing else {
+                return;
+            };
+            let end = memchr::memchr(b'\n', &lines[line..]).map_or(lines.len(), |i| line + i);
+            self.parse_line(&lines[line..end]);
+            start = end + 1;
+        }
+    }
+
     /// Parses one line without changing the state: a header line is
     /// [`Parsed::Header`]. What a probe of the seeker does.
     pub fn peek<'a>(&self, line: &'a [u8]) -> Parsed<'a> {
@@ -252,6 +280,18 @@ pub(crate) fn plain_error(line: &[u8], why: Malformed) -> Malformed {
     } else {
         why
     }
+}
+
+/// The start of the first line of `lines` at or after `start` (itself a
+/// line start) whose first byte passes `first`.
+fn next_line_where(lines: &[u8], mut start: usize, first: impl Fn(u8) -> bool) -> Option<usize> {
+    while start < lines.len() {
+        if first(lines[start]) {
+            return Some(start);
+        }
+        start += memchr::memchr(b'\n', &lines[start..])? + 1;
+    }
+    None
 }
 
 fn is_blank(line: &[u8]) -> bool {
@@ -323,5 +363,37 @@ mod tests {
             assert!(name.parse::<InputFormat>().is_ok());
         }
         assert!("csv".parse::<InputFormat>().is_err());
+    }
+
+    proptest::proptest! {
+        /// Skimming a block leaves the state that parsing each of its lines
+        /// leaves, wherever the blocks are cut, for every format and for
+        /// header lines in the middle of an input.
+        #[test]
+        fn skimming_leaves_the_state_parsing_leaves(
+            lines in proptest::collection::vec(proptest::sample::select(vec![
+                "", "  ", "1565647200 a b",
+                "#separator \\x09", "#fields\tts\tuid\tid.orig_h\tid.resp_h",
+                "#fields\tid.resp_h\tts\tid.orig_h", "#close\t2019", "1565647200.5\tC1\ta\tb",
+                "{\"ts\":1565647200,\"id.orig_h\":\"a\",\"id.resp_h\":\"b\"}",
+                "version srcaddr dstaddr start end", "start srcaddr dstaddr", "srcaddr x",
+                "2 1 eni 10.0.0.1 10.0.0.2 1 2 6 1 1 1565647200 1565647260 ACCEPT OK",
+            ]), 0..24),
+            cut in proptest::sample::select(vec![0usize, 1, 2, 5, 9, 30]),
+            format in proptest::sample::select(vec![
+                InputFormat::Auto, InputFormat::Plain, InputFormat::Zeek, InputFormat::Vpc,
+            ]),
+        ) {
+            let mut parsed = FormatState::new(format);
+            for line in &lines {
+                parsed.parse_line(line.as_bytes());
+            }
+            let cut = cut.min(lines.len());
+            let block = |part: &[&str]| part.iter().map(|l| format!("{l}\n")).collect::<String>();
+            let mut skimmed = FormatState::new(format);
+            skimmed.skim(block(&lines[..cut]).as_bytes());
+            skimmed.skim(block(&lines[cut..]).trim_end_matches('\n').as_bytes());
+            proptest::prop_assert_eq!(skimmed, parsed);
+        }
     }
 }
