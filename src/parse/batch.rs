@@ -67,6 +67,17 @@ impl ParsedLines {
     /// `state` tells (which header lines update); returns how many bytes
     /// of `bytes` it took.
     pub fn fill(&mut self, bytes: &[u8], state: &mut FormatState) -> usize {
+        let take = self.parse(bytes, state);
+        self.bytes.clear();
+        self.bytes.extend_from_slice(&bytes[..take]);
+        take
+    }
+
+    /// [`fill`](Self::fill) without the copy: the parse refers to `bytes`
+    /// by offset (and `self.bytes` is left empty), for a parser that keeps
+    /// `bytes` at hand.
+    pub(crate) fn parse(&mut self, bytes: &[u8], state: &mut FormatState) -> usize {
+        self.bytes.clear();
         // The plain format keeps its own loop, exactly as before formats.
         if state.is_plain() {
             self.fill_with(bytes, parse_plain)
@@ -96,7 +107,7 @@ impl ParsedLines {
                 None if start < bytes.len() => bytes.len(),
                 None => break bytes.len(),
             };
-            // Spans are offsets, so they hold in the copy made below.
+            // Spans are offsets, so they hold in a copy of the lines.
             match parse(&bytes[start..end]) {
                 Parsed::Record(rec) => self.items.push(Item::Record {
                     ts: rec.ts,
@@ -111,8 +122,6 @@ impl ParsedLines {
             line += 1;
             start = end + 1;
         };
-        self.bytes.clear();
-        self.bytes.extend_from_slice(&bytes[..take]);
         self.lines = line as u64;
         take
     }

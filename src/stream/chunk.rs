@@ -100,22 +100,25 @@ impl ChunkCounter {
             let mut state = block.state.clone();
             let mut bytes = &block.bytes[..];
             while !bytes.is_empty() {
-                bytes = &bytes[parsed.fill(bytes, &mut state)..];
+                let took = parsed.parse(bytes, &mut state);
                 tally.lines += parsed.lines;
                 tally.no_data += parsed.no_data;
-                if !self.count_parsed(parsed, &mut tally, hosts_hint) {
+                if !self.count_parsed(bytes, parsed, &mut tally, hosts_hint) {
                     tally.windows = None;
                     return tally;
                 }
+                bytes = &bytes[took..];
             }
         }
         tally
     }
 
-    /// Counts the records of one parse into `tally`; false when the chunk
-    /// must be fed line by line instead (see the module docs).
+    /// Counts the records of `parsed`, a parse of `bytes`, into `tally`;
+    /// false when the chunk must be fed line by line instead (see the
+    /// module docs).
     fn count_parsed(
         &self,
+        bytes: &[u8],
         parsed: &ParsedLines,
         tally: &mut ChunkTally,
         hosts_hint: usize,
@@ -142,8 +145,8 @@ impl ChunkCounter {
             }
             let record = Record {
                 ts,
-                from: &parsed.bytes[from.range()],
-                to: &parsed.bytes[to.range()],
+                from: &bytes[from.range()],
+                to: &bytes[to.range()],
             };
             let added = windows[at]
                 .1

@@ -26,12 +26,18 @@ const BLOCKS_AHEAD: usize = 4;
 /// length), small enough that the chunks in flight stay a few megabytes.
 const CHUNK_BYTES: usize = 2 << 20;
 
-/// Blocks that exist at once when workers count chunks: read, gathered,
-/// being counted or waiting to be fed. The reader waits for one to come
-/// back before it reads the next, which bounds the memory (each block is
-/// a read's worth of bytes, 256 KiB from a file) and lets every worker
-/// hold a full chunk with more gathering.
-const BLOCKS_IN_FLIGHT: usize = 32;
+/// Blocks that may exist at once per worker, plus one worker's worth for
+/// the chunk being gathered, when workers count chunks: read, gathered,
+/// being counted or waiting to be fed. The reader waits for a buffer to
+/// come back before it reads the next block, which bounds the memory: a
+/// block is a read's worth of lines (256 KiB from a file, plus the line
+/// it cuts, at most `MAX_LINE_BYTES`), and a chunk of [`CHUNK_BYTES`] is
+/// eight of them.
+const BLOCKS_PER_WORKER: usize = 8;
+
+/// A buffer that grew past this (for a line longer than a read) is freed
+/// once fed, rather than kept for the next block.
+const SPARE_BYTES_KEPT: usize = 1 << 20;
 
 /// Most workers counting chunks: the one reading thread and the one
 /// aggregating thread serve them all, and each worker holds a chunk in
@@ -162,7 +168,8 @@ enum Slot {
 /// count.
 ///
 /// A reading thread reads blocks into buffers that come back once fed
-/// ([`BLOCKS_IN_FLIGHT`] of them), skimming each for its format state.
+/// ([`BLOCKS_PER_WORKER`] a worker and a chunk's worth more), skimming each
+/// for its format state.
 /// This thread gathers them into chunks: a chunk is handed out when it
 /// holds [`CHUNK_BYTES`], or when a worker is free and no block is
 /// waiting, so that a followed log's lines are never held back for more.
@@ -182,7 +189,7 @@ fn feed_in_chunks<W: Write>(
     std::thread::scope(|scope| {
         let (messages_tx, messages) = mpsc::channel();
         let (spares, spares_rx) = mpsc::channel();
-        for _ in 0..BLOCKS_IN_FLIGHT {
+        for _ in 0..(workers + 1) * BLOCKS_PER_WORKER {
             let _ = spares.send(RawLines::default());
         }
         let (jobs, queue) = mpsc::channel::<(u64, Vec<RawLines>)>();
@@ -323,8 +330,13 @@ impl ChunkOrder {
                     self.slots.pop_front();
                     agg.feed_chunk(&chunk, tally)?;
                     for lines in chunk {
+                        let spare = if lines.bytes.capacity() > SPARE_BYTES_KEPT {
+                            RawLines::default()
+                        } else {
+                            lines
+                        };
                         // The reader may be gone already; then so is the need.
-                        let _ = spares.send(lines);
+                        let _ = spares.send(spare);
                     }
                 }
                 Slot::Event(_) => {
