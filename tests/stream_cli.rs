@@ -524,6 +524,78 @@ fn one_core_reads_in_line_and_prints_the_same() {
     assert_eq!(stdout(&pinned), expected_all());
 }
 
+/// A log of many chunks (about 15 MB, 21 hours) with what makes a chunk be fed line
+/// by line: records out of order within the bound, records past it (for
+/// hours printed and hours never opened), malformed lines, and an hour
+/// boundary in every chunk.
+fn many_chunks_log() -> String {
+    let mut text = String::new();
+    let mut seed = 12u64;
+    let mut next = || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        seed >> 33
+    };
+    for i in 0..600_000u64 {
+        let base = 1_565_647_200 + i / 8;
+        // A few of each rare kind, so that some chunks are clean and some not.
+        let (r, from, to) = (next() % 10, next() % 20_000, next() % 3000);
+        let ts = match i {
+            _ if i % 100_003 == 50_000 => base - 20_000, // past the bound
+            _ if i % 150_001 == 70_000 => base - base % 3600 - 7200 * 24, // never opened
+            _ if r == 0 => base - next() % 300,          // late within 300 s
+            _ => base,
+        };
+        if i % 120_007 == 60_000 {
+            text.push_str("not a record\n");
+        }
+        let to = if to < 300 {
+            "zyla".to_string()
+        } else {
+            format!("d{to}")
+        };
+        text.push_str(&format!("{ts} S{from} {to}\n"));
+    }
+    text
+}
+
+#[test]
+fn chunks_counted_on_every_core_print_what_one_core_prints() {
+    // One core reads and counts in line (see `pump`); with more, workers
+    // count chunks of the log and the aggregator adds them up.
+    let dir = tempfile::tempdir().unwrap();
+    let log = write_file(dir.path(), "conn.log", many_chunks_log());
+    let path = log.to_str().unwrap();
+    let flags = [
+        "--to",
+        "zyla",
+        "--from",
+        "s7",
+        "--emit-counts",
+        "--top",
+        "3",
+        path,
+    ];
+    let pinned = Command::new("taskset")
+        .args(["-c", "0", BIN])
+        .args(flags)
+        .output()
+        .expect("taskset (util-linux) runs");
+    let free = Command::new(BIN).args(flags).output().unwrap();
+    assert!(pinned.status.success(), "{}", stderr(&pinned));
+    assert_eq!(free.status.code(), pinned.status.code());
+    assert_eq!(stdout(&free), stdout(&pinned));
+    assert_eq!(stderr(&free), stderr(&pinned));
+    // The log does have records dropped as too late, and malformed lines.
+    let said = stderr(&pinned);
+    assert!(
+        said.contains("already closed") && said.contains("malformed"),
+        "{said}"
+    );
+    assert!(stdout(&pinned).lines().count() > 100_000);
+}
+
 /// A log whose `--emit-counts` output (about a megabyte) is far more than a
 /// pipe and the tool's output buffer hold.
 fn big_log(dir: &std::path::Path) -> std::path::PathBuf {
