@@ -101,7 +101,8 @@ impl HostSet {
     /// [`insert`](Self::insert) for a name already in lower case whose
     /// hash is known: `hash` must be [`hash_at`](Self::hash_at) of the same
     /// name in another set (every set of the process hashes alike).
-    #[inline]
+    // Always inlined: `insert`, on every record's path, must not call it.
+    #[inline(always)]
     pub(crate) fn insert_hashed(&mut self, key: &[u8], hash: u64) -> (usize, bool) {
         if let Some(i) = find(&self.table, &self.names, &self.ends, key, hash) {
             return (i as usize, false);
