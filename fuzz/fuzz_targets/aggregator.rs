@@ -1,7 +1,8 @@
 //! The hourly aggregator on arbitrary byte streams: never a panic, every
 //! line is either a record or a malformed line, and the output does not
 //! depend on how the stream is cut into reads, nor on whether it is parsed
-//! on a second thread ([`pump`]) or in line ([`Aggregator::feed`]).
+//! and counted in chunks on worker threads ([`pump`], with exact counting
+//! on more than one core) or in line ([`Aggregator::feed`]).
 //! Memory is held to the limits libFuzzer is run with (`-rss_limit_mb`,
 //! `-malloc_limit_mb`; see README.md).
 //!
