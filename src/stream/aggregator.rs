@@ -38,12 +38,12 @@ use crate::parse::format::{FormatState, InputFormat};
 use crate::parse::record::{Malformed, Record};
 use crate::parse::target::Target;
 use crate::parse::timestamp::{Duration, Timestamp};
-use crate::stream::chunk::{ChunkCounter, ChunkTally};
+use crate::stream::chunk::{At, ChunkCounter, CountedChunk, Parse, Segment};
 use crate::stream::dedup::{Dedup, ListMaker};
 use crate::stream::host_counts::ListMark;
 use crate::stream::rows::StreamWriter;
 use crate::stream::too_late::{PrintedWindows, TooLateReport};
-use crate::stream::window::{Counting, OpenWindow, Report, WindowSpan, WindowWidth};
+use crate::stream::window::{Counting, ExactTally, OpenWindow, Report, WindowSpan, WindowWidth};
 
 /// What to aggregate and how.
 #[derive(Clone, Debug)]
@@ -223,48 +223,105 @@ impl<W: Write> Aggregator<W> {
         self.skipped += block.no_data;
         let lines_before = self.line;
         for item in &block.items {
-            match *item {
-                Item::Record { ts, from, to, line } => {
-                    self.line = lines_before + line as u64 + 1;
-                    let (from, to) = (&block.bytes[from.range()], &block.bytes[to.range()]);
-                    self.add(Record { ts, from, to })?;
-                }
-                Item::Malformed { line, why } => {
-                    self.line = lines_before + line as u64 + 1;
-                    self.malformed_line(why)?;
-                }
-            }
+            self.feed_item(&block.bytes, item, lines_before)?;
         }
         self.line = lines_before + block.lines;
         Ok(())
     }
 
-    /// Feeds `chunk`, consecutive blocks of the current input, whose
-    /// records `tally` has counted (on another thread, see
-    /// [`crate::stream::chunk`]): the tallies are added to the open
-    /// windows when that equals feeding the records one by one, and the
-    /// chunk is fed line by line otherwise. Either way the output is that
-    /// of [`feed`](Self::feed) on each block.
-    pub fn feed_chunk(&mut self, chunk: &[RawLines], tally: ChunkTally) -> Result<(), Error> {
-        let latest = self.latest;
-        let windows = tally.windows.filter(|windows| {
-            self.config.counting == Counting::Exact
-                && windows.iter().all(|(span, _)| latest <= span.deadline)
-        });
-        let Some(windows) = windows else {
-            for block in chunk {
-                self.format.clone_from(&block.state);
-                self.feed(Block::Lines(&block.bytes))?;
+    /// Feeds one parsed line of a parse of `bytes` whose first line
+    /// follows line `lines_before` of the input.
+    #[inline(always)]
+    fn feed_item(&mut self, bytes: &[u8], item: &Item, lines_before: u64) -> Result<(), Error> {
+        match *item {
+            Item::Record { ts, from, to, line } => {
+                self.line = lines_before + line as u64 + 1;
+                let (from, to) = (&bytes[from.range()], &bytes[to.range()]);
+                self.add(Record { ts, from, to })
             }
-            return Ok(());
-        };
-        self.bytes += chunk
-            .iter()
-            .map(|block| block.bytes.len() as u64)
-            .sum::<u64>();
-        self.skipped += tally.no_data;
-        self.line += tally.lines;
-        self.records += tally.records;
+            Item::Malformed { line, why } => {
+                self.line = lines_before + line as u64 + 1;
+                self.malformed_line(why)
+            }
+        }
+    }
+
+    /// Feeds `chunk`, consecutive blocks of the current input, which a
+    /// worker has parsed and counted into `counted` (see
+    /// [`crate::stream::chunk`]): each counted segment is added to the
+    /// open windows when that equals feeding its records one by one, and
+    /// fed line by line otherwise, as are the lines between segments.
+    /// Either way the output is that of [`feed`](Self::feed) on each block.
+    /// The segments are taken; the parses are left for reuse.
+    pub fn feed_chunk(
+        &mut self,
+        chunk: &[RawLines],
+        counted: &mut CountedChunk,
+    ) -> Result<(), Error> {
+        // Each parse's bytes and skipped records are counted when the feed
+        // reaches it, and its lines are numbered from the lines before it.
+        let mut reached = 0;
+        let mut first_lines = Vec::with_capacity(counted.parses.len());
+        let mut lines = self.line;
+        for parse in &counted.parses {
+            first_lines.push(lines);
+            lines += parse.parsed.lines;
+        }
+        for segment in std::mem::take(&mut counted.segments) {
+            let (from, to) = match segment {
+                Segment::Counted {
+                    windows,
+                    latest,
+                    records,
+                    from: _,
+                    to,
+                } if self.adds_up(&windows) => {
+                    self.reach(&counted.parses[..], &mut reached, to, chunk);
+                    self.records += records;
+                    self.absorb(windows)?;
+                    if latest > self.latest {
+                        self.latest = latest;
+                        self.close_complete_windows()?;
+                    }
+                    continue;
+                }
+                Segment::Counted { from, to, .. } | Segment::InLine { from, to } => (from, to),
+            };
+            let end = if to.1 > 0 { to.0 + 1 } else { to.0 };
+            for (p, parse) in counted.parses.iter().enumerate().take(end).skip(from.0) {
+                self.reach(&counted.parses[..], &mut reached, (p, 1), chunk);
+                let first = if p == from.0 { from.1 } else { 0 };
+                let last = if p == to.0 {
+                    to.1
+                } else {
+                    parse.parsed.items.len()
+                };
+                let bytes = parse.bytes(chunk);
+                for item in &parse.parsed.items[first..last] {
+                    self.feed_item(bytes, item, first_lines[p])?;
+                }
+            }
+        }
+        self.reach(
+            &counted.parses[..],
+            &mut reached,
+            (counted.parses.len(), 0),
+            chunk,
+        );
+        self.line = lines;
+        Ok(())
+    }
+
+    /// Whether tallies of these windows, counted after everything fed so
+    /// far, add up to feeding their records: no window's deadline is past
+    /// the newest time yet (then no record of theirs was late).
+    fn adds_up(&self, windows: &[(WindowSpan, ExactTally)]) -> bool {
+        self.config.counting == Counting::Exact
+            && windows.iter().all(|(span, _)| self.latest <= span.deadline)
+    }
+
+    /// Adds tallies to the open windows, opening those not open.
+    fn absorb(&mut self, windows: Vec<(WindowSpan, ExactTally)>) -> Result<(), Error> {
         for (span, later) in windows {
             let at = self.open.partition_point(|w| w.span.start < span.start);
             match self.open.get_mut(at) {
@@ -275,11 +332,18 @@ impl<W: Write> Aggregator<W> {
                 _ => self.open.insert(at, OpenWindow::from_exact(span, later)),
             }
         }
-        if tally.latest > self.latest {
-            self.latest = tally.latest;
-            self.close_complete_windows()?;
-        }
         Ok(())
+    }
+
+    /// Counts the bytes and skipped records of the parses before `to`
+    /// (every parse up to `to`'s when it is inside one) not counted yet.
+    fn reach(&mut self, parses: &[Parse], reached: &mut usize, to: At, chunk: &[RawLines]) {
+        let end = if to.1 > 0 { to.0 + 1 } else { to.0 };
+        for parse in parses.get(*reached..end).unwrap_or_default() {
+            self.bytes += parse.bytes(chunk).len() as u64;
+            self.skipped += parse.parsed.no_data;
+        }
+        *reached = (*reached).max(end);
     }
 
     /// Feeds a line the reader skipped whole for being too long.
@@ -1009,7 +1073,8 @@ mod tests {
 
 
             /// Chunks counted apart and added up print what one pass
-            /// prints, with the same counts and diagnostics, however the
+            /// prints, with the same counts, diagnostics and errors
+            /// (`--strict`), however the
             /// input is cut into blocks and the blocks into chunks: with
             /// records out of order, records past the bound (for windows
             /// printed or not), malformed lines, and windows of any width.
@@ -1024,6 +1089,7 @@ mod tests {
                 top in 1usize..3,
                 emit_counts in any::<bool>(),
                 print_open in any::<bool>(),
+                strict in any::<bool>(),
             ) {
                 let n = lines.len();
                 if n > 0 {
@@ -1035,19 +1101,20 @@ mod tests {
                     lateness: Duration::from_secs(lateness),
                     to_host: Target::parse(b"x").unwrap(),
                     from_host: Target::parse(b"zed").unwrap(),
+                    strict,
                     ..with(window, top, emit_counts, Counting::Exact)
                 };
                 let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
-                let run = |feed: &dyn Fn(&mut Aggregator<&mut Vec<u8>>)| {
+                type Feed<'a> = &'a dyn Fn(&mut Aggregator<&mut Vec<u8>>) -> Result<(), Error>;
+                let run = |feed: Feed<'_>| {
                     let (mut out, said) = (Vec::new(), Captured::default());
                     let diagnostics = Diagnostics::to_writer("t", false, said.clone());
                     let mut agg = Aggregator::new(cfg.clone(), &mut out, diagnostics);
                     agg.begin_input("in");
-                    feed(&mut agg);
+                    let fed = feed(&mut agg).map_err(|e| e.to_string());
                     let summary = agg.finish(print_open).unwrap();
-                    (String::from_utf8(out).unwrap(), summary, said.text())
+                    (String::from_utf8(out).unwrap(), summary, said.text(), fed)
                 };
-                let one_pass = run(&|agg| agg.feed(Block::Lines(text.as_bytes())).unwrap());
                 // Blocks cut at line starts, each with the state it starts in.
                 let starts: Vec<usize> = std::iter::once(0)
                     .chain(text.match_indices('\n').map(|(i, _)| i + 1))
@@ -1066,14 +1133,19 @@ mod tests {
                 groups.extend([0, blocks.len()]);
                 groups.sort();
                 groups.dedup();
+                // One pass over the same blocks (after an error, `--stats`
+                // counts the bytes of the blocks parsed so far).
+                let one_pass = run(&|agg| {
+                    blocks.iter().try_for_each(|block| agg.feed(Block::Lines(&block.bytes)))
+                });
                 let counter = ChunkCounter::new(&cfg).unwrap();
                 let chunked = run(&|agg| {
-                    let mut parsed = ParsedLines::default();
                     for g in groups.windows(2) {
                         let chunk = &blocks[g[0]..g[1]];
-                        let tally = counter.count(chunk, &mut parsed, 0);
-                        agg.feed_chunk(chunk, tally).unwrap();
+                        let mut counted = counter.count(chunk, ParsedLines::default, 0);
+                        agg.feed_chunk(chunk, &mut counted)?;
                     }
+                    Ok(())
                 });
                 prop_assert_eq!(chunked, one_pass);
             }

@@ -23,19 +23,27 @@
 //! ([`ExactTally::absorb`]), so the `MOST` tie rule and every list order
 //! are kept.
 //!
-//! So a chunk is fed line by line instead when:
-//! - the worker saw a malformed line (its diagnostic and `--strict` need
-//!   its place among the windows printed), or a record past its window's
-//!   deadline by the chunk's own newest time so far;
-//! - the aggregator's newest time before the chunk is past the deadline
-//!   of a window of the chunk.
+//! So the worker cuts the chunk into *segments* at the lines whose place
+//! in the order matters: a record past its window's deadline by the
+//! chunk's own newest time so far (it may be dropped, or open a window
+//! that closes at once), and a malformed line (its diagnostic, and
+//! `--strict`, come in their place). Those lines are fed one by one, the
+//! counted runs between them are added up. The aggregator also feeds a
+//! counted run line by line when its newest time is already past the
+//! deadline of one of the run's windows (the run's records were late by
+//! the time before the chunk). The worker hands over its parse of the
+//! chunk with the counts, so nothing is parsed twice. Well-ordered logs
+//! make one segment per chunk; a log that often breaks the bound costs
+//! one aggregating thread, as without workers.
 //!
-//! Well-ordered logs almost never do either. Only exact counting is
-//! counted this way: a bounded summary (`--top-capacity`) does not add up.
+//! Only exact counting is counted this way: a bounded summary
+//! (`--top-capacity`) does not add up.
 //!
-//! **Bound.** A tally holds at most the chunk's distinct hosts (two per
-//! record), each within [`HostCounts`](crate::stream::host_counts)'s bound,
-//! and lists of 4 bytes per listed host.
+//! **Bound.** A chunk's counts hold at most its distinct hosts (two per
+//! record), each within [`HostCounts`](crate::stream::host_counts)'s
+//! bound, lists of 4 bytes per listed host, and its parse, 48 bytes a line.
+
+use std::ops::Range;
 
 use crate::parse::batch::{Item, ParsedLines, RawLines};
 use crate::parse::record::Record;
@@ -54,19 +62,52 @@ pub struct ChunkCounter {
     dedup: Dedup,
 }
 
-/// The counts of one chunk, per window.
-pub struct ChunkTally {
-    /// One tally per window the chunk's records fall in, by start; `None`
-    /// when the chunk must be fed line by line (see the module docs).
-    pub(crate) windows: Option<Vec<(WindowSpan, ExactTally)>>,
-    /// The largest time of the chunk's records.
-    pub(crate) latest: Timestamp,
-    /// The chunk's records, lines, and VPC `NODATA`/`SKIPDATA` records.
-    pub(crate) records: u64,
-    pub(crate) lines: u64,
-    pub(crate) no_data: u64,
+/// A chunk counted by a worker: its parse and its segments, in order.
+#[derive(Default)]
+pub struct CountedChunk {
+    /// The chunk's lines, parsed, in order.
+    pub(crate) parses: Vec<Parse>,
+    pub(crate) segments: Vec<Segment>,
 }
 
+/// Lines of a chunk parsed at once.
+pub(crate) struct Parse {
+    /// The chunk's block the lines are in, and where in it: the parse's
+    /// spans are relative to `range.start`.
+    pub(crate) block: usize,
+    pub(crate) range: Range<usize>,
+    pub(crate) parsed: ParsedLines,
+}
+
+impl Parse {
+    /// The bytes the parse's spans refer to.
+    pub(crate) fn bytes<'c>(&self, chunk: &'c [RawLines]) -> &'c [u8] {
+        &chunk[self.block].bytes[self.range.clone()]
+    }
+}
+
+/// Where an item of a [`CountedChunk`] is: its parse, and its index
+/// among that parse's items.
+pub(crate) type At = (usize, usize);
+
+/// A run of a chunk's items, to be fed in order.
+pub(crate) enum Segment {
+    /// Records counted together, items `from` up to `to` (excluded).
+    Counted {
+        /// One tally per window the records fall in, by start.
+        windows: Vec<(WindowSpan, ExactTally)>,
+        /// The largest time of the records.
+        latest: Timestamp,
+        records: u64,
+        from: At,
+        to: At,
+    },
+    /// Items `from` up to `to` (excluded) to feed one by one: a record
+    /// past its window's deadline or a malformed line; or, when a list
+    /// failed to grow, the rest of the chunk (the aggregator meets the
+    /// failure in its place).
+    InLine { from: At, to: At },
+}
 impl ChunkCounter {
     /// A counter for `config`; `None` when its windows do not count
     /// exactly (a bounded summary cannot add up another).
@@ -80,96 +121,195 @@ impl ChunkCounter {
         })
     }
 
-    /// Parses the lines of `chunk` (in `parsed`, a buffer kept between
-    /// chunks) and counts their records; new window tables get room for
-    /// `hosts_hint` hosts (see [`ChunkTally::hosts`]).
+    /// Parses the lines of `chunk` into parses taken from `spare` (or new
+    /// ones) and counts their records; new window tables get room for
+    /// `hosts_hint` hosts (see [`CountedChunk::hosts`]).
     pub fn count(
         &self,
         chunk: &[RawLines],
-        parsed: &mut ParsedLines,
+        mut spare: impl FnMut() -> ParsedLines,
         hosts_hint: usize,
-    ) -> ChunkTally {
-        let mut tally = ChunkTally {
-            windows: Some(Vec::new()),
-            latest: Timestamp::ZERO,
-            records: 0,
-            lines: 0,
-            no_data: 0,
-        };
-        for block in chunk {
+    ) -> CountedChunk {
+        let mut counted = CountedChunk::default();
+        for (b, block) in chunk.iter().enumerate() {
             let mut state = block.state.clone();
-            let mut bytes = &block.bytes[..];
-            while !bytes.is_empty() {
-                let took = parsed.parse(bytes, &mut state);
-                tally.lines += parsed.lines;
-                tally.no_data += parsed.no_data;
-                if !self.count_parsed(bytes, parsed, &mut tally, hosts_hint) {
-                    tally.windows = None;
-                    return tally;
-                }
-                bytes = &bytes[took..];
+            let mut offset = 0;
+            while offset < block.bytes.len() {
+                let mut parsed = spare();
+                let end = offset + parsed.parse(&block.bytes[offset..], &mut state);
+                counted.parses.push(Parse {
+                    block: b,
+                    range: offset..end,
+                    parsed,
+                });
+                offset = end;
             }
         }
-        tally
-    }
-
-    /// Counts the records of `parsed`, a parse of `bytes`, into `tally`;
-    /// false when the chunk must be fed line by line instead (see the
-    /// module docs).
-    fn count_parsed(
-        &self,
-        bytes: &[u8],
-        parsed: &ParsedLines,
-        tally: &mut ChunkTally,
-        hosts_hint: usize,
-    ) -> bool {
-        let Some(windows) = &mut tally.windows else {
-            return false;
-        };
+        // Runs cut short cost their windows' lookups again when added up:
+        // past one cut per `RECORDS_PER_CUT` lines, the rest is fed in line.
+        let lines: usize = counted.parses.iter().map(|p| p.parsed.items.len()).sum();
+        let mut cuts_left = lines / RECORDS_PER_CUT + 1;
+        let mut run = Run::new((0, 0), hosts_hint);
         let mut lists = ListMaker::new(self.dedup);
-        let mut span = WindowSpan::EMPTY;
-        let mut at = 0;
-        for item in &parsed.items {
-            let Item::Record { ts, from, to, .. } = *item else {
-                return false;
-            };
-            if !span.contains(ts) {
-                span = WindowSpan::of(ts, self.window, self.lateness);
-                at = windows.partition_point(|(s, _)| s.start < span.start);
-                if windows.get(at).is_none_or(|(s, _)| s.start != span.start) {
-                    windows.insert(at, (span, ExactTally::new(hosts_hint)));
+        let mut newest = Timestamp::ZERO;
+        let end = (counted.parses.len(), 0);
+        for (p, parse) in counted.parses.iter().enumerate() {
+            let bytes = parse.bytes(chunk);
+            for (i, item) in parse.parsed.items.iter().enumerate() {
+                let added = match *item {
+                    Item::Record { ts, from, to, .. } => {
+                        let record = Record {
+                            ts,
+                            from: &bytes[from.range()],
+                            to: &bytes[to.range()],
+                        };
+                        let added = run.add(&record, newest, self, &mut lists);
+                        newest = newest.max(ts);
+                        added
+                    }
+                    Item::Malformed { .. } => Added::InLine,
+                };
+                match added {
+                    Added::Counted => {}
+                    Added::InLine if cuts_left > 0 => {
+                        cuts_left -= 1;
+                        run.end((p, i), &mut counted.segments);
+                        let next = (p, i + 1);
+                        counted.segments.push(Segment::InLine {
+                            from: (p, i),
+                            to: next,
+                        });
+                        // Tables sized for a whole window would be wasted
+                        // on what is left of a chunk.
+                        run = Run::new(next, 0);
+                    }
+                    Added::InLine => {
+                        run.end((p, i), &mut counted.segments);
+                        counted.segments.push(Segment::InLine {
+                            from: (p, i),
+                            to: end,
+                        });
+                        return counted;
+                    }
+                    Added::Failed => {
+                        let from = run.from;
+                        counted.segments.push(Segment::InLine { from, to: end });
+                        return counted;
+                    }
                 }
             }
-            if tally.latest > span.deadline {
-                return false;
-            }
-            let record = Record {
-                ts,
-                from: &bytes[from.range()],
-                to: &bytes[to.range()],
-            };
-            let added = windows[at]
-                .1
-                .add(&record, &self.to_host, &self.from_host, &mut lists);
-            if added.is_err() {
-                // The aggregator meets the same failure in its place.
-                return false;
-            }
-            tally.latest = tally.latest.max(ts);
-            tally.records += 1;
         }
-        true
+        run.end(end, &mut counted.segments);
+        counted
     }
 }
 
-impl ChunkTally {
+/// Lines of a chunk per run cut short by a record past the bound: a log
+/// that breaks the bound more often has the rest of each chunk fed in line.
+const RECORDS_PER_CUT: usize = 4096;
+
+/// What became of a record offered to a [`Run`].
+enum Added {
+    Counted,
+    /// Past its window's deadline: to be fed on its own.
+    InLine,
+    /// A list failed to grow, after the record was partly counted: the
+    /// run is void.
+    Failed,
+}
+
+/// The segment a worker is counting.
+struct Run {
+    windows: Vec<(WindowSpan, ExactTally)>,
+    latest: Timestamp,
+    records: u64,
+    from: At,
+    /// Room for hosts in each new window table.
+    hosts_hint: usize,
+    /// The window of the last record, and its place in `windows`.
+    span: WindowSpan,
+    at: usize,
+}
+
+impl Run {
+    fn new(from: At, hosts_hint: usize) -> Run {
+        Run {
+            windows: Vec::new(),
+            latest: Timestamp::ZERO,
+            records: 0,
+            from,
+            hosts_hint,
+            span: WindowSpan::EMPTY,
+            at: 0,
+        }
+    }
+
+    /// Counts `record` unless its window's deadline is past `newest` (the
+    /// chunk's newest time before it).
+    #[inline]
+    fn add(
+        &mut self,
+        record: &Record<'_>,
+        newest: Timestamp,
+        counter: &ChunkCounter,
+        lists: &mut ListMaker,
+    ) -> Added {
+        // Checked when the window changes only: while records stay in one
+        // window, the newest time stays inside it, before its deadline.
+        if !self.span.contains(record.ts) {
+            self.span = WindowSpan::of(record.ts, counter.window, counter.lateness);
+            if newest > self.span.deadline {
+                return Added::InLine;
+            }
+            let start = self.span.start;
+            self.at = self.windows.partition_point(|(s, _)| s.start < start);
+            if self
+                .windows
+                .get(self.at)
+                .is_none_or(|(s, _)| s.start != start)
+            {
+                self.windows
+                    .insert(self.at, (self.span, ExactTally::new(self.hosts_hint)));
+            }
+        }
+        let tally = &mut self.windows[self.at].1;
+        if tally
+            .add(record, &counter.to_host, &counter.from_host, lists)
+            .is_err()
+        {
+            return Added::Failed;
+        }
+        self.latest = self.latest.max(record.ts);
+        self.records += 1;
+        Added::Counted
+    }
+
+    /// Ends the run before `to`, adding it to `segments` unless empty.
+    fn end(self, to: At, segments: &mut Vec<Segment>) {
+        if self.records > 0 {
+            segments.push(Segment::Counted {
+                windows: self.windows,
+                latest: self.latest,
+                records: self.records,
+                from: self.from,
+                to,
+            });
+        }
+    }
+}
+
+impl CountedChunk {
     /// The most distinct hosts of one of its windows: a good size for the
     /// tables of the next chunk.
     pub fn hosts(&self) -> usize {
-        self.windows
+        self.segments
             .iter()
-            .flatten()
-            .map(|(_, tally)| tally.hosts())
+            .filter_map(|segment| match segment {
+                Segment::Counted { windows, .. } => {
+                    windows.iter().map(|(_, tally)| tally.hosts()).max()
+                }
+                Segment::InLine { .. } => None,
+            })
             .max()
             .unwrap_or(0)
     }
@@ -180,10 +320,9 @@ mod tests {
     use super::*;
     use crate::parse::batch::Fill;
     use crate::parse::format::{FormatState, InputFormat};
-    use crate::stream::aggregator::HourlyConfig;
     use crate::stream::window::Report;
 
-    fn counted(text: &str, lateness: u64) -> ChunkTally {
+    fn counted(text: &str, lateness: u64) -> CountedChunk {
         let config = HourlyConfig {
             to_host: Target::parse(b"x").unwrap(),
             from_host: Target::parse(b"y").unwrap(),
@@ -200,31 +339,63 @@ mod tests {
         let mut block = RawLines::default();
         block.fill(text.as_bytes(), &mut FormatState::new(InputFormat::Auto));
         let counter = ChunkCounter::new(&config).unwrap();
-        counter.count(&[block], &mut ParsedLines::default(), 0)
+        counter.count(&[block], ParsedLines::default, 0)
+    }
+
+    /// Each segment as (items from, items to, records counted or `None`
+    /// for items fed on their own); every test chunk is one parse.
+    fn shape(chunk: &CountedChunk) -> Vec<(usize, usize, Option<u64>)> {
+        let at = |(p, i): At| {
+            if p == chunk.parses.len() {
+                chunk.parses[p - 1].parsed.items.len()
+            } else {
+                i
+            }
+        };
+        chunk
+            .segments
+            .iter()
+            .map(|segment| match segment {
+                Segment::Counted {
+                    from, to, records, ..
+                } => (at(*from), at(*to), Some(*records)),
+                Segment::InLine { from, to } => (at(*from), at(*to), None),
+            })
+            .collect()
     }
 
     #[test]
-    fn a_chunk_in_order_is_counted_per_window() {
-        // Two hours, one record late within the bound of 300 s.
-        let tally = counted("3500 a x\n3700 b x\n3590 c y\n7300 d e\n", 300);
-        let windows = tally.windows.as_ref().unwrap();
+    fn a_chunk_in_order_is_one_segment_with_a_tally_per_window() {
+        // Three hours, one record late within the bound of 300 s.
+        let chunk = counted("3500 a x\n3700 b x\n3590 c y\n7300 d e\n", 300);
+        assert_eq!(shape(&chunk), [(0, 4, Some(4))]);
+        let Segment::Counted {
+            windows, latest, ..
+        } = &chunk.segments[0]
+        else {
+            panic!("one counted segment");
+        };
         let starts: Vec<Timestamp> = windows.iter().map(|(s, _)| s.start).collect();
         assert_eq!(starts, [0, 3600, 7200].map(Timestamp::from_secs));
         let hosts: Vec<usize> = windows.iter().map(|(_, t)| t.hosts()).collect();
         assert_eq!(hosts, [4, 2, 2]);
-        assert_eq!((tally.records, tally.lines), (4, 4));
-        assert_eq!(tally.latest, Timestamp::from_secs(7300));
+        assert_eq!(*latest, Timestamp::from_secs(7300));
     }
 
     #[test]
-    fn a_record_past_the_bound_or_a_malformed_line_leaves_the_chunk_to_one_pass() {
+    fn a_record_past_the_bound_or_a_malformed_line_is_fed_on_its_own() {
         // 0 is past the deadline of its hour (3600 + 300) once 3901 is seen.
-        assert!(counted("0 a b\n3901 c d\n0 e f\n", 300).windows.is_none());
-        assert!(counted("0 a b\n3900 c d\n0 e f\n", 300).windows.is_some());
-        assert!(
-            counted("0 a b\nnot a record\n1 c d\n", 300)
-                .windows
-                .is_none()
+        let late = counted("0 a b\n3901 c d\n0 e f\n7000 g h\n", 300);
+        assert_eq!(
+            shape(&late),
+            [(0, 2, Some(2)), (2, 3, None), (3, 4, Some(1))]
+        );
+        let in_time = counted("0 a b\n3900 c d\n0 e f\n", 300);
+        assert_eq!(shape(&in_time), [(0, 3, Some(3))]);
+        let malformed = counted("not a record\n0 a b\nnot one either\n", 300);
+        assert_eq!(
+            shape(&malformed),
+            [(0, 1, None), (1, 2, Some(1)), (2, 3, None)]
         );
     }
 }
