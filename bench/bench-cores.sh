@@ -8,7 +8,9 @@
 # chunks counted on several cores add up to one pass). After it, the
 # summary gives each run's median, user+sys CPU, and CPU over wall time
 # (how many cores' worth the run kept busy), then peak RSS of each.
-# TO and FROM default to the popular and the rare host (see make-logs.sh).
+# TO and FROM default to the popular and the rare host (see make-logs.sh);
+# EXTRA adds options (e.g. EXTRA="--window 5m --max-log-late-seconds 0",
+# a bound the 10,000-host log breaks in every chunk) and TAG names the run.
 # Results: target/bench-results/cores-NAME{.md,.json,-rss.md,-summary.md};
 # knobs (RUNS, WARMUP, BIN, ...) in bench/common.sh.
 set -euo pipefail
@@ -20,7 +22,7 @@ TO=${TO:-$POPULAR}
 FROM=${FROM:-$RARE}
 echo "--to $TO --from $FROM"
 
-ARGS="--to $(q "$TO") --from $(q "$FROM") $F"
+ARGS="--to $(q "$TO") --from $(q "$FROM") ${EXTRA:-} $F"
 runs=(
   "one core" "taskset -c 0 $(q "$BIN/connspy-stream") $ARGS"
   "all cores" "$(q "$BIN/connspy-stream") $ARGS"
@@ -37,7 +39,7 @@ done
 quiet=()
 for ((i = 0; i < ${#runs[@]}; i += 2)); do quiet+=("${runs[i]}" "${runs[i + 1]} > /dev/null"); done
 
-TAG=cores-$NAME
+TAG=${TAG:-cores-$NAME}
 echo "load before: $(uptime)"
 bench "$TAG" "${quiet[@]}"
 echo "load after: $(uptime)"

@@ -3,21 +3,22 @@
 //! of one sequential pass (docs/behaviour.md#stream).
 //!
 //! A worker parses a *chunk*, consecutive blocks of lines of one input
-//! ([`RawLines`]), and counts it into one exact tally per window it touches ([`ChunkTally`]), knowing
-//! nothing of what came before. The aggregator takes the chunks in file
-//! order ([`Aggregator::feed_chunk`](crate::stream::aggregator::Aggregator::feed_chunk)):
+//! ([`RawLines`]), and counts runs of its records into one exact tally
+//! per window they touch ([`CountedChunk`]), knowing nothing of what came
+//! before. The aggregator takes the chunks in file order
+//! ([`Aggregator::feed_chunk`](crate::stream::aggregator::Aggregator::feed_chunk)):
 //! each tally is added to its open window, or opens it, and then the
-//! windows that the chunk's newest time proves complete are printed.
+//! windows that the run's newest time proves complete are printed.
 //!
 //! **Why that equals feeding the records one by one**, as long as no
-//! record of the chunk breaks the lateness bound (its time is not past
-//! its window's deadline by the newest time before it, counting the time
-//! before the chunk): then no record is dropped and no window opens past
-//! its deadline. A window that closes during the chunk gets no record
+//! record of the run breaks the lateness bound (its time is not past its
+//! window's deadline by the newest time before it, counting the time
+//! before the run): then no record is dropped and no window opens past
+//! its deadline. A window that closes during the run gets no record
 //! after it closes (that record would break the bound), and every window
 //! opened after it starts later; so the windows close in order of start,
-//! each with exactly the records it has at the chunk's end, which is
-//! what printing them all at the end does. Tallies add up exactly: hosts
+//! each with exactly the records it has at the run's end, which is what
+//! printing them all at the end does. Tallies add up exactly: hosts
 //! new to a window follow its own in first-seen order, counts add, and a
 //! list gains the hosts it has not met in the chunk's order
 //! ([`ExactTally::absorb`]), so the `MOST` tie rule and every list order
@@ -33,8 +34,9 @@
 //! deadline of one of the run's windows (the run's records were late by
 //! the time before the chunk). The worker hands over its parse of the
 //! chunk with the counts, so nothing is parsed twice. Well-ordered logs
-//! make one segment per chunk; a log that often breaks the bound costs
-//! one aggregating thread, as without workers.
+//! make one segment per chunk; past one cut per [`RECORDS_PER_CUT`] lines
+//! the rest of the chunk is fed in line, so a log that breaks the bound
+//! all the time runs at the speed of one aggregating thread.
 //!
 //! Only exact counting is counted this way: a bounded summary
 //! (`--top-capacity`) does not add up.
