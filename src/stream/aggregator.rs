@@ -74,6 +74,27 @@ pub struct HourlyConfig {
     pub strict: bool,
 }
 
+#[cfg(test)]
+impl HourlyConfig {
+    /// What most tests run: `--to to --from from`, hourly windows, the
+    /// given lateness in seconds, and every other option at its default.
+    pub(crate) fn for_test(to: &str, from: &str, lateness: u64) -> HourlyConfig {
+        HourlyConfig {
+            to_host: Target::parse(to.as_bytes()).unwrap(),
+            from_host: Target::parse(from.as_bytes()).unwrap(),
+            input_format: InputFormat::Auto,
+            lateness: Duration::from_secs(lateness),
+            window: WindowWidth::HOUR,
+            dedup: Dedup::default(),
+            counting: Counting::Exact,
+            report: Report::default(),
+            format: Format::Tsv,
+            flush_each_window: false,
+            strict: false,
+        }
+    }
+}
+
 /// Counts for `--stats`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
@@ -520,19 +541,7 @@ mod tests {
     use crate::stream::pump::pump;
 
     fn config(to: &str, from: &str, lateness: u64) -> HourlyConfig {
-        HourlyConfig {
-            to_host: Target::parse(to.as_bytes()).unwrap(),
-            from_host: Target::parse(from.as_bytes()).unwrap(),
-            input_format: InputFormat::Auto,
-            lateness: Duration::from_secs(lateness),
-            window: WindowWidth::HOUR,
-            dedup: Dedup::default(),
-            counting: Counting::Exact,
-            report: Report::default(),
-            format: Format::Tsv,
-            flush_each_window: false,
-            strict: false,
-        }
+        HourlyConfig::for_test(to, from, lateness)
     }
 
     /// Runs `inputs` (each fed as one input) and returns stdout and counts.

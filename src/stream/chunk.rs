@@ -322,22 +322,9 @@ mod tests {
     use super::*;
     use crate::parse::batch::Fill;
     use crate::parse::format::{FormatState, InputFormat};
-    use crate::stream::window::Report;
 
     fn counted(text: &str, lateness: u64) -> CountedChunk {
-        let config = HourlyConfig {
-            to_host: Target::parse(b"x").unwrap(),
-            from_host: Target::parse(b"y").unwrap(),
-            input_format: InputFormat::Auto,
-            lateness: Duration::from_secs(lateness),
-            window: WindowWidth::HOUR,
-            dedup: Dedup::default(),
-            counting: Counting::Exact,
-            report: Report::default(),
-            format: crate::output::Format::Tsv,
-            flush_each_window: false,
-            strict: false,
-        };
+        let config = HourlyConfig::for_test("x", "y", lateness);
         let mut block = RawLines::default();
         block.fill(text.as_bytes(), &mut FormatState::new(InputFormat::Auto));
         let counter = ChunkCounter::new(&config).unwrap();
