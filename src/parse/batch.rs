@@ -3,7 +3,7 @@
 //! with the format state they start in, for another thread to parse.
 
 use crate::parse::format::{FormatState, Parsed, parse_plain};
-use crate::parse::lines::LineEnds;
+use crate::parse::lines::Lines;
 use crate::parse::record::Malformed;
 use crate::parse::timestamp::Timestamp;
 
@@ -94,21 +94,15 @@ impl ParsedLines {
     ) -> usize {
         self.items.clear();
         self.no_data = 0;
-        let mut ends = LineEnds::new(bytes);
-        let mut start = 0;
         let mut line = 0u32;
-        let take = loop {
+        let mut take = bytes.len();
+        for (start, text) in Lines::new(bytes) {
             if line as usize == LINES_PER_PARSE {
-                break start.min(bytes.len());
+                take = start;
+                break;
             }
-            // The last line of the input may lack its `\n`.
-            let end = match ends.next() {
-                Some(end) => end,
-                None if start < bytes.len() => bytes.len(),
-                None => break bytes.len(),
-            };
             // Spans are offsets, so they hold in a copy of the lines.
-            match parse(&bytes[start..end]) {
+            match parse(text) {
                 Parsed::Record(rec) => self.items.push(Item::Record {
                     ts: rec.ts,
                     from: Span::within(bytes, rec.from),
@@ -120,8 +114,7 @@ impl ParsedLines {
                 Parsed::NoData => self.no_data += 1,
             }
             line += 1;
-            start = end + 1;
-        };
+        }
         self.lines = line as u64;
         take
     }

@@ -91,6 +91,41 @@ impl Iterator for LineEnds<'_> {
     }
 }
 
+/// Every line of a block, with the offset it starts at; the last line may
+/// lack its `\n`. [`LineEnds`] with the bookkeeping every scan of a block
+/// needs.
+pub(crate) struct Lines<'a> {
+    ends: LineEnds<'a>,
+    /// Where the next line starts (past the end once the last is out).
+    start: usize,
+}
+
+impl<'a> Lines<'a> {
+    pub(crate) fn new(buf: &'a [u8]) -> Lines<'a> {
+        Lines {
+            ends: LineEnds::new(buf),
+            start: 0,
+        }
+    }
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = (usize, &'a [u8]);
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<(usize, &'a [u8])> {
+        let buf = self.ends.buf;
+        let start = self.start;
+        let end = match self.ends.next() {
+            Some(end) => end,
+            None if start < buf.len() => buf.len(),
+            None => return None,
+        };
+        self.start = end + 1;
+        Some((start, &buf[start..end]))
+    }
+}
+
 /// Bit `i` set when byte `i` of the first 64 bytes of `chunk` is `\n`.
 #[inline(always)]
 fn newline_mask(chunk: &[u8]) -> u64 {

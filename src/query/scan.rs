@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::io::whole::Whole;
 use crate::parse::format::{FormatState, Parsed, plain_error};
 use crate::parse::host_set::HostSet;
-use crate::parse::lines::LineEnds;
+use crate::parse::lines::Lines;
 use crate::parse::record::{Malformed, parse_record};
 use crate::query::{Query, Side};
 
@@ -102,12 +102,8 @@ fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usi
     };
     let stop_at = query.stop_at();
     let tail = TailFilter::new(query);
-    let mut start = 0;
-    let unterminated = (block.last() != Some(&b'\n')).then_some(block.len());
-    for end in LineEnds::new(block).chain(unterminated) {
-        let line = &block[start..end];
+    for (start, line) in Lines::new(block) {
         let offset = range.start + start;
-        start = end + 1;
         // The full kernel parses every line (for the early stop and the
         // malformed-line report) but asks for an answer only where the
         // tail filter lets the line through; the candidates kernel also
@@ -143,12 +139,8 @@ fn scan_lines<'b>(
     let mut scan = BlockScan::default();
     let stop_at = query.stop_at();
     let block = &buf[range.clone()];
-    let mut start = 0;
-    let unterminated = (block.last() != Some(&b'\n')).then_some(block.len());
-    for end in LineEnds::new(block).chain(unterminated) {
-        let line = &block[start..end];
+    for (start, line) in Lines::new(block) {
         let offset = range.start + start;
-        start = end + 1;
         match read(line) {
             None | Some(Parsed::Header) => {}
             Some(Parsed::Record(rec)) if kernel == Kernel::Full && rec.ts >= stop_at => {

@@ -149,8 +149,8 @@ impl ChunkCounter {
         }
         // Runs cut short cost their windows' lookups again when added up:
         // past one cut per `RECORDS_PER_CUT` lines, the rest is fed in line.
-        let lines: usize = counted.parses.iter().map(|p| p.parsed.items.len()).sum();
-        let mut cuts_left = lines / RECORDS_PER_CUT + 1;
+        let items: usize = counted.parses.iter().map(|p| p.parsed.items.len()).sum();
+        let mut cuts_left = items / RECORDS_PER_CUT + 1;
         let mut run = Run::new((0, 0), hosts_hint);
         let mut lists = ListMaker::new(self.dedup);
         let mut newest = Timestamp::ZERO;
