@@ -69,6 +69,68 @@ fn prints_distinct_sources_in_first_seen_order_lowercased() {
 }
 
 #[test]
+fn times_people_type_mean_what_they_say() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write_file(dir.path(), "conn.log", LOG);
+    let log = log.to_str().unwrap();
+    let answer = |init: &str, end: &str| {
+        let o = connspy(&["--to", "zyla", "--time-init", init, "--time-end", end, log]);
+        assert!(o.status.success(), "{init} {end}: {}", stderr(&o));
+        stdout(&o).to_string()
+    };
+    let hour = answer("1565647200", "1565650800");
+    assert_eq!(hour, "alyson\nramone\nlate-but-in-bound\n");
+    // A space for the T, as RFC 3339 allows (was "holds spaces").
+    assert_eq!(answer("2019-08-12 22:00:00Z", "2019-08-12 23:00:00Z"), hour);
+    // A date alone is midnight UTC (was "add Z").
+    assert_eq!(
+        answer("2019-08-12", "2019-08-13"),
+        answer("1565568000", "1565654400")
+    );
+    // `now` is the clock's time: records written around it.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let recent = write_file(
+        dir.path(),
+        "recent.log",
+        format!(
+            "{} old zyla\n{} recent zyla\n{} soon zyla\n",
+            now - 7200,
+            now - 1800,
+            now + 1800
+        ),
+    );
+    let recent = recent.to_str().unwrap();
+    let o = connspy(&[
+        "--to",
+        "zyla",
+        "--time-init",
+        "now-1h",
+        "--time-end",
+        "now",
+        recent,
+    ]);
+    assert_eq!(
+        (o.status.code(), stdout(&o)),
+        (Some(0), "recent\n"),
+        "{}",
+        stderr(&o)
+    );
+    let o = connspy(&[
+        "--to",
+        "zyla",
+        "--time-init",
+        "now-3h",
+        "--time-end",
+        "now+1h",
+        recent,
+    ]);
+    assert_eq!(stdout(&o), "old\nrecent\nsoon\n");
+}
+
+#[test]
 fn time_init_is_inclusive_and_time_end_exclusive() {
     let dir = tempfile::tempdir().unwrap();
     let log = write_file(dir.path(), "conn.log", LOG);

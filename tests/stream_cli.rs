@@ -145,6 +145,19 @@ fn lateness_and_its_kebab_alias_move_the_closing_point() {
     }
     let o = stream(&args(&["--max_log_late_seconds", "300.999"]), &log());
     assert_eq!(stdout(&o), expected_all());
+    // A duration with a unit, under either name, is the same bound.
+    for late in [
+        ["--lateness", "302s"],
+        ["--max-log-late-seconds", "5.0333333334m"],
+    ] {
+        let o = stream(&args(&[late[0], late[1], "--only_complete_hours"]), &log());
+        assert_eq!((o.status.code(), stdout(&o)), (Some(0), ""), "{late:?}");
+    }
+    let o = stream(
+        &args(&["--lateness", "5m", "--only_complete_hours"]),
+        &log(),
+    );
+    assert!(!stdout(&o).is_empty());
 }
 
 #[test]

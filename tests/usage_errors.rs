@@ -10,8 +10,11 @@ const SAMPLE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/sample_data/input-file-10000.txt"
 );
-const FORMS: &str = "give unix seconds (1565647200), milliseconds (1565647200000) \
-                     or RFC 3339 (2019-08-12T22:00:00Z)";
+const FORMS: &str = "give unix seconds (1565647200), milliseconds (1565647200000), \
+                     RFC 3339 (2019-08-12T22:00:00Z or 2019-08-12 22:00:00Z), a date \
+                     (2019-08-12, midnight UTC), or now with an optional offset (now-1h, now-7d)";
+const DURATIONS: &str = "give seconds (300, 0.25) or a number with a unit ms, s, m, h or d \
+                         (90s, 5m, 1h, 1.5h, 7d)";
 
 /// Runs `bin` with `args` and checks the error is exactly `tool: message`.
 fn assert_usage(bin: &str, tool: &str, args: &[&str], message: &str) {
@@ -136,7 +139,20 @@ fn times_say_which_forms_they_take() {
     time(
         "2019-08-12T22:00:00",
         "--time-init: '2019-08-12T22:00:00' has no UTC offset: add Z for UTC, \
-         or an offset such as +02:00 (see --help)",
+         or an offset such as +02:00 (a date alone, 2019-08-12, is midnight UTC) (see --help)",
+    );
+    // Was "not a time" after "2019-08-12" had been told to add Z.
+    time(
+        "2019-08-12Z",
+        &format!("--time-init: '2019-08-12Z' is not a time: {FORMS} (see --help)"),
+    );
+    time(
+        "now-1y",
+        &format!("--time-init: 'now-1y' is not a time: {FORMS} (see --help)"),
+    );
+    time(
+        "2019-08-12 22:00:00 Z",
+        "--time-init: '2019-08-12 22:00:00 Z' holds spaces: remove them (see --help)",
     );
     time(
         "2019-02-30T22:00:00Z",
@@ -213,7 +229,11 @@ fn hosts_and_lateness() {
     );
     late(
         "x",
-        "--max-log-late-seconds: 'x' is not a number of seconds, such as 300 or 0.25 (see --help)",
+        &format!("--max-log-late-seconds: 'x' is not a duration: {DURATIONS} (see --help)"),
+    );
+    late(
+        "1y",
+        &format!("--max-log-late-seconds: '1y' is not a duration: {DURATIONS} (see --help)"),
     );
     late(
         " 1",
@@ -222,7 +242,7 @@ fn hosts_and_lateness() {
     late(
         &"9".repeat(40),
         &format!(
-            "--max-log-late-seconds: '{}' is too large a number of seconds (see --help)",
+            "--max-log-late-seconds: '{}' is too large a duration (see --help)",
             "9".repeat(40)
         ),
     );

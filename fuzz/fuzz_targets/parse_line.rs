@@ -7,7 +7,8 @@
 use connspy::parse::format::{FormatState, InputFormat};
 use connspy::parse::record::{MAX_LINE_BYTES, Malformed, is_separator, parse_record};
 use connspy::parse::target::Target;
-use connspy::parse::timestamp::{LARGEST_SECONDS_VALUE, Timestamp, parse_cli_time, parse_lateness};
+use connspy::parse::time_forms::{parse_cli_time, parse_lateness};
+use connspy::parse::timestamp::{LARGEST_SECONDS_VALUE, Timestamp};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|line: &[u8]| {
@@ -49,7 +50,7 @@ fuzz_target!(|line: &[u8]| {
     }
     let _ = Target::parse_list(b"@fuzz", line);
     if let Ok(text) = std::str::from_utf8(line) {
-        let _ = parse_cli_time(text);
+        let _ = parse_cli_time(text, Timestamp::from_secs(1_565_647_200));
         let _ = parse_lateness(text);
     }
 });

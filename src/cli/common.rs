@@ -13,16 +13,17 @@ use crate::parse::timestamp::Duration;
 /// short line); the rest is added by `--help` and the man page.
 #[derive(Args, Debug, Clone)]
 pub struct CommonArgs {
-    /// The log's lateness bound L, in seconds
+    /// Lateness bound L (5m, 1h...)
     ///
-    /// No record is more than L seconds older than the newest record
-    /// before it. Fast seek, the early stop and the closing of windows rely
-    /// on it. Whole or fractional seconds.
+    /// No record is more than L older than the newest record before it.
+    /// Fast seek, the early stop and the closing of windows rely on it.
+    /// Whole or fractional seconds (300, 0.25), or a number with a unit
+    /// ms, s, m, h or d (90s, 5m, 1h, 1.5h).
     ///
-    /// Example: --max-log-late-seconds 600
+    /// Example: --max-log-late-seconds 600 or --lateness 1h
     #[arg(long = "max-log-late-seconds", alias = "max_log_late_seconds",
-          value_name = "SECONDS", default_value = "300", value_parser = lateness_arg,
-          allow_hyphen_values = true, help_heading = INPUT)]
+          visible_alias = "lateness", value_name = "L", default_value = "300",
+          value_parser = lateness_arg, allow_hyphen_values = true, help_heading = INPUT)]
     pub lateness: Duration,
 
     /// Stop with exit status 1 at the first malformed line

@@ -19,7 +19,8 @@ use clap_complete::{Generator, Shell};
 use crate::error::{Error, IoContext};
 use crate::parse::format::InputFormat;
 use crate::parse::target::Target;
-use crate::parse::timestamp::{self, Duration, Timestamp};
+use crate::parse::time_forms;
+use crate::parse::timestamp::{Duration, Timestamp};
 
 // The headings `-h`, `--help` and the man page group the options under,
 // so that a screenful of options reads by purpose (as `rg -h` does).
@@ -327,14 +328,19 @@ fn roff_text(text: &str) -> String {
     }
 }
 
-/// `--time-init` / `--time-end`: the log's `TS` syntax or RFC 3339.
+/// `--time-init` / `--time-end`: the log's `TS` syntax, RFC 3339, a date,
+/// or `now` (the wall clock, read here) with an optional offset.
 pub fn time_arg(text: &str) -> Result<Timestamp, String> {
-    timestamp::parse_cli_time(text)
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    time_forms::parse_cli_time(text, Timestamp::from_nanos(now))
 }
 
-/// `--max_log_late_seconds`: non-negative seconds, fractions allowed.
+/// `--lateness` (`--max-log-late-seconds`): a duration, bare numbers in
+/// seconds.
 pub fn lateness_arg(text: &str) -> Result<Duration, String> {
-    timestamp::parse_lateness(text)
+    time_forms::parse_lateness(text)
 }
 
 /// `--top`, `--top-capacity`, `--bloom-capacity`: a whole number, at

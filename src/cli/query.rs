@@ -47,10 +47,12 @@ pub struct QueryArgs {
     #[arg(long, value_name = "HOST", value_parser = target_arg(), help_heading = QUERY)]
     pub from: Option<Target>,
 
-    /// Start of the range, inclusive: unix time or RFC 3339
+    /// Start of the range, inclusive: unix time, RFC 3339, a date, now-1h
     ///
     /// Unix seconds, milliseconds (more than 12 digits), fractional
-    /// seconds, or RFC 3339 with an offset; exact to the nanosecond.
+    /// seconds, RFC 3339 with an offset (T or a space between date and
+    /// time), a date alone (midnight UTC), or now with an optional offset
+    /// (now-1h, now-7d, from the clock); exact to the nanosecond.
     ///
     /// Example: --time-init 1565647200000 or --time-init 2019-08-12T22:00:00Z
     #[arg(long = "time-init", alias = "time_init", value_name = "TS",

@@ -1,6 +1,7 @@
 //! Every rule of the input's syntax, in one place: what a line is
 //! ([`lines`]), what a record is ([`record`]), what a time is
-//! ([`timestamp`]), when two hosts are the same ([`host_set`]), the log
+//! ([`timestamp`]; as people type times and durations: [`time_forms`]),
+//! when two hosts are the same ([`host_set`]), the log
 //! formats records come in ([`format`]) and what a `--to`/`--from` target
 //! matches ([`target`]).
 //!
@@ -15,4 +16,5 @@ pub(crate) mod host_set;
 pub(crate) mod lines;
 pub mod record;
 pub mod target;
+pub mod time_forms;
 pub mod timestamp;

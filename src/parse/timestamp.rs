@@ -17,7 +17,8 @@ pub struct Timestamp(u128);
 /// A value whose integer part is greater than this is in milliseconds.
 pub const LARGEST_SECONDS_VALUE: u64 = 999_999_999_999;
 
-const NANOS_PER_SECOND: u128 = 1_000_000_000;
+/// Nanoseconds in a second: the unit of a `TS` below the millisecond rule.
+pub(crate) const NANOS_PER_SECOND: u128 = 1_000_000_000;
 const NANOS_PER_MILLI: u128 = 1_000_000;
 
 /// Why a `TS` field is not a timestamp; shown to the user in diagnostics.
@@ -105,6 +106,21 @@ impl Timestamp {
         };
         scale_decimal(int, frac, unit, places).map(Timestamp)
     }
+}
+
+/// `digits[.digits]` as a multiple of `unit` nanoseconds, exactly down to
+/// the nanosecond; the digits below it are checked and dropped, as in a
+/// `TS`. The one decimal rule of durations (`1.5h`, `0.25`).
+pub(crate) fn decimal(text: &[u8], unit: u128) -> Result<u128, TimestampError> {
+    let (int, frac) = split_decimal(text)?;
+    // 18 digits fit a u64, and a day's nanoseconds times 10^18 a u128:
+    // a digit past the 18th is worth less than a nanosecond of any unit.
+    let kept = &frac[..frac.len().min(18)];
+    let value = kept.iter().fold(0u64, |v, &b| v * 10 + (b - b'0') as u64);
+    let frac_nanos = value as u128 * unit / 10u128.pow(kept.len() as u32);
+    int.checked_mul(unit)
+        .and_then(|n| n.checked_add(frac_nanos))
+        .ok_or(TimestampError::OutOfRange)
 }
 
 /// A field of 8 to 16 ASCII digits, parsed 8 digits at a time; `None` for
@@ -221,6 +237,11 @@ impl Duration {
         Duration(secs as u128 * NANOS_PER_SECOND)
     }
 
+    /// `nanos` nanoseconds.
+    pub const fn from_nanos(nanos: u128) -> Duration {
+        Duration(nanos)
+    }
+
     /// The length in nanoseconds, exactly.
     pub const fn as_nanos(self) -> u128 {
         self.0
@@ -230,91 +251,6 @@ impl Duration {
     pub const fn saturating_add(self, other: Duration) -> Duration {
         Duration(self.0.saturating_add(other.0))
     }
-}
-
-/// The lateness bound `L`, parsed from `--max-log-late-seconds`.
-///
-/// Whole or fractional seconds (never the millisecond rule of log
-/// timestamps), so a bound can be given to the millisecond (`0.250`)
-/// without ever being a float. Like a command-line time, it is taken as
-/// written: spaces around it are an error, not trimmed.
-pub fn parse_lateness(text: &str) -> Result<Duration, String> {
-    check_no_spaces(text)?;
-    if text.starts_with('-') {
-        return Err(format!(
-            "'{text}' is negative: the lateness bound is 0 or more seconds"
-        ));
-    }
-    split_decimal(text.as_bytes())
-        .and_then(|(int, frac)| scale_decimal(int, frac, NANOS_PER_SECOND, 9))
-        .map(Duration)
-        .map_err(|e| match e {
-            TimestampError::OutOfRange => format!("'{text}' is too large a number of seconds"),
-            _ => format!("'{text}' is not a number of seconds, such as 300 or 0.25"),
-        })
-}
-
-/// A command-line value is taken as written: `' 5'` is more likely a
-/// quoting slip than a time, and the log's own fields never hold spaces.
-fn check_no_spaces(text: &str) -> Result<(), String> {
-    if text.chars().any(char::is_whitespace) {
-        return Err(format!("'{text}' holds spaces: remove them"));
-    }
-    Ok(())
-}
-
-/// The forms a command-line time takes, for error messages.
-const TIME_FORMS: &str = "give unix seconds (1565647200), milliseconds (1565647200000) or RFC 3339 (2019-08-12T22:00:00Z)";
-
-/// A command-line time: the log's `TS` syntax or RFC 3339
-/// (`2019-08-12T22:00:00Z`, `2019-08-12T22:00:00.351+02:00`).
-///
-/// One rule for both: exact to the nanosecond, any number of fraction
-/// digits, the digits below a nanosecond checked and ignored.
-pub fn parse_cli_time(text: &str) -> Result<Timestamp, String> {
-    check_no_spaces(text)?;
-    if text.contains(['-', ':', 'T', 't']) && !text.starts_with('-') {
-        return parse_rfc3339(text);
-    }
-    Timestamp::parse(text.as_bytes()).map_err(|e| match e {
-        TimestampError::OutOfRange => format!("'{text}' is too large to be a time"),
-        TimestampError::Empty => format!("the time is empty: {TIME_FORMS}"),
-        _ => format!("'{text}' is not a time: {TIME_FORMS}"),
-    })
-}
-
-/// RFC 3339 through jiff, with fraction digits below a nanosecond cut
-/// first (jiff takes at most nine), and errors in this tool's words.
-fn parse_rfc3339(text: &str) -> Result<Timestamp, String> {
-    let bad = || format!("'{text}' is not a time: {TIME_FORMS}");
-    // The fraction follows the seconds: the first '.' or ',' after a 'T'.
-    let cut = text
-        .find(['T', 't', ' '])
-        .and_then(|t| text[t..].find(['.', ',']).map(|dot| t + dot + 1))
-        .map(|start| {
-            let digits = text[start..].bytes().take_while(u8::is_ascii_digit).count();
-            (start, digits)
-        });
-    let kept = match cut {
-        Some((start, digits)) if digits > 9 => {
-            format!("{}{}", &text[..start + 9], &text[start + digits..])
-        }
-        _ => text.to_string(),
-    };
-    let parsed: jiff::Timestamp = match kept.parse() {
-        Ok(parsed) => parsed,
-        Err(_) if kept.parse::<jiff::civil::DateTime>().is_ok() => {
-            return Err(format!(
-                "'{text}' has no UTC offset: add Z for UTC, or an offset such as +02:00"
-            ));
-        }
-        Err(_) => return Err(bad()),
-    };
-    u128::try_from(parsed.as_nanosecond())
-        .map(Timestamp)
-        .map_err(|_| {
-            format!("'{text}' is before 1970-01-01T00:00:00Z, the earliest time a log holds")
-        })
 }
 
 impl fmt::Display for Timestamp {
@@ -460,86 +396,20 @@ mod tests {
     }
 
     #[test]
-    fn lateness_accepts_fractions_and_rejects_negatives() {
-        assert_eq!(parse_lateness("300").unwrap(), Duration::from_secs(300));
-        assert_eq!(parse_lateness("0.25").unwrap().as_nanos(), 250_000_000);
-        assert!(parse_lateness("-1").is_err());
-        assert!(parse_lateness("abc").is_err());
-        assert!(parse_lateness("").is_err());
-        // Lateness is always seconds, never the millisecond rule.
+    fn decimals_of_any_unit_are_exact() {
+        let minute = 60 * NANOS_PER_SECOND;
+        assert_eq!(decimal(b"1.5", minute), Ok(90 * NANOS_PER_SECOND));
+        assert_eq!(decimal(b"0.000000001", minute), Ok(60));
+        assert_eq!(decimal(b"0.000000000001", minute), Ok(0));
+        // Seconds keep exactly the `TS` rule: nine digits, the rest dropped.
         assert_eq!(
-            parse_lateness("1000000000000").unwrap(),
-            Duration::from_secs(1_000_000_000_000)
-        );
-    }
-
-    #[test]
-    fn cli_times_accept_rfc3339() {
-        assert_eq!(
-            parse_cli_time("2019-08-12T22:00:00Z").unwrap(),
-            Timestamp::from_secs(1_565_647_200)
+            decimal(b"1.0000000019", NANOS_PER_SECOND),
+            Ok(1_000_000_001)
         );
         assert_eq!(
-            parse_cli_time("2019-08-12T22:00:00.351+02:00").unwrap(),
-            ts("1565640000.351").unwrap()
+            decimal(b"1.", NANOS_PER_SECOND),
+            Err(TimestampError::EmptyFraction)
         );
-        assert_eq!(
-            parse_cli_time("1565647200").unwrap(),
-            Timestamp::from_secs(1_565_647_200)
-        );
-        assert!(parse_cli_time("1969-12-31T23:59:59Z").is_err());
-        assert!(parse_cli_time("-5").is_err());
-        assert!(parse_cli_time("yesterday").is_err());
-    }
-
-    #[test]
-    fn rfc3339_fractions_follow_the_numeric_rule() {
-        let numeric = parse_cli_time("1565648288.6400000001").unwrap();
-        assert_eq!(numeric.as_nanos(), 1_565_648_288_640_000_000);
-        for text in [
-            "2019-08-12T22:18:08.64Z",
-            "2019-08-12T22:18:08.640000000Z",
-            "2019-08-12T22:18:08.6400000000Z",
-            "2019-08-12T22:18:08.64000000019999999999999Z",
-            "2019-08-13T00:18:08.6400000009+02:00",
-        ] {
-            assert_eq!(parse_cli_time(text), Ok(numeric), "{text}");
-        }
-        assert_eq!(
-            parse_cli_time("2019-08-12T22:18:08.000000001999Z")
-                .unwrap()
-                .as_nanos()
-                % 1_000_000_000,
-            1
-        );
-    }
-
-    #[test]
-    fn cli_time_errors_are_the_tools_sentences() {
-        let err = |t: &str| parse_cli_time(t).unwrap_err();
-        assert_eq!(
-            err("2019-08-12T22:00:00"),
-            "'2019-08-12T22:00:00' has no UTC offset: add Z for UTC, or an offset such as +02:00"
-        );
-        assert_eq!(
-            err("2019-13-12T22:00:00Z"),
-            format!("'2019-13-12T22:00:00Z' is not a time: {TIME_FORMS}")
-        );
-        assert_eq!(
-            err("yesterday"),
-            format!("'yesterday' is not a time: {TIME_FORMS}")
-        );
-        assert_eq!(err(" 5"), "' 5' holds spaces: remove them");
-        assert_eq!(err("5\t"), "'5\t' holds spaces: remove them");
-        assert_eq!(
-            err("1969-12-31T23:59:59Z"),
-            "'1969-12-31T23:59:59Z' is before 1970-01-01T00:00:00Z, the earliest time a log holds"
-        );
-        assert_eq!(
-            err(&"9".repeat(40)),
-            format!("'{}' is too large to be a time", "9".repeat(40))
-        );
-        assert!(parse_lateness(" 300").is_err());
     }
 
     #[test]

@@ -633,7 +633,7 @@ mod tests {
         assert_eq!(closed_before_end(&past, 300), "1565647200.0\tMOST\ta\n");
         // Fractional lateness is exact too.
         let cfg = |l| HourlyConfig {
-            lateness: crate::parse::timestamp::parse_lateness(l).unwrap(),
+            lateness: crate::parse::time_forms::parse_lateness(l).unwrap(),
             ..config("x", "y", 0)
         };
         let log = rec(0, "a", "b") + "1565650800.25 c d\n";
