@@ -463,3 +463,240 @@ fn a_network_target_lists_every_peer_of_any_host_in_it() {
         "{csv}"
     );
 }
+
+/// The outputs of every way a log is read: `connspy --to HOST` with fast
+/// seek, with `--no-fast-seek`, on a gzip copy and on stdin, and
+/// `connspy-stream --to HOST --from x`, each with `extra` options.
+fn every_path(text: &[u8], host: &str, extra: &[&str]) -> Vec<(&'static str, Output)> {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("edge.log");
+    std::fs::write(&log, text).unwrap();
+    let gz = dir.path().join("edge.log.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::fast(),
+    );
+    enc.write_all(text).unwrap();
+    enc.finish().unwrap();
+    let q = ["--to", host, "--time-init", "0", "--time-end", "1565650000"];
+    let q = [&q[..], extra].concat();
+    let s = [&["--to", host, "--from", "x"][..], extra].concat();
+    vec![
+        ("fast seek", run(QUERY, &[&q[..], &[path(&log)]].concat())),
+        (
+            "no fast seek",
+            run(QUERY, &[&q[..], &["--no-fast-seek", path(&log)]].concat()),
+        ),
+        ("gzip", run(QUERY, &[&q[..], &[path(&gz)]].concat())),
+        (
+            "stdin",
+            run_with_stdin(QUERY, &[&q[..], &["-"]].concat(), text),
+        ),
+        ("stream", run(STREAM, &[&s[..], &[path(&log)]].concat())),
+    ]
+}
+
+/// Asserts that every path of [`every_path`] prints `from` (connspy) or
+/// lists it (connspy-stream) and reports `reason` on stderr.
+fn assert_every_path(text: &[u8], host: &str, from: &str, reason: &str) {
+    for (how, out) in every_path(text, host, &[]) {
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{how}: {err}");
+        let want = if how == "stream" {
+            format!("1565647200.0\tTO\t{from}\n")
+        } else {
+            format!("{from}\n")
+        };
+        assert!(stdout.starts_with(&want), "{how}: {stdout}");
+        assert!(err.contains(reason), "{how}: {err}");
+    }
+}
+
+#[test]
+fn every_path_takes_a_line_over_4_mib_as_malformed_in_every_format() {
+    let long = "x".repeat(4 << 20);
+    let reason = "skipped malformed line: line longer than 4194304 bytes";
+    let zeek = format!(
+        "#separator \\x09\n#fields\tts\tuid\tid.orig_h\tid.resp_h\n\
+         1565647201\t{long}\tlonghost\tb\n1565647202\tC\tok\tb\n"
+    );
+    let json = format!(
+        "{{\"ts\":1565647201,\"id.orig_h\":\"longhost\",\"id.resp_h\":\"b\",\"x\":\"{long}\"}}\n\
+         {{\"ts\":1565647202,\"id.orig_h\":\"ok\",\"id.resp_h\":\"b\"}}\n"
+    );
+    let vpc = format!(
+        "version srcaddr dstaddr start log-status x\n\
+         2 longhost b 1565647201 OK {long}\n2 ok b 1565647202 OK y\n"
+    );
+    for log in [zeek, json, vpc] {
+        assert_every_path(log.as_bytes(), "b", "ok", reason);
+    }
+}
+
+#[test]
+fn a_host_holding_whitespace_is_malformed_not_printed() {
+    let cases = [
+        (
+            "#separator \\x2c\n#fields,ts,id.orig_h,id.resp_h\n1565647201,in\tside,b\n1565647202,ok,b\n",
+            "zeek: id.orig_h holds whitespace",
+        ),
+        (
+            "{\"ts\":1565647201,\"id.orig_h\":\"in\tside\",\"id.resp_h\":\"b\"}\n\
+             {\"ts\":1565647202,\"id.orig_h\":\"ok\",\"id.resp_h\":\"b\"}\n",
+            "zeek-json: a raw control character in a string (not JSON)",
+        ),
+        (
+            "{\"ts\":1565647201,\"id.orig_h\":\"in side\",\"id.resp_h\":\"b\"}\n\
+             {\"ts\":1565647202,\"id.orig_h\":\"ok\",\"id.resp_h\":\"b\"}\n",
+            "zeek-json: id.orig_h holds whitespace",
+        ),
+    ];
+    for (log, reason) in cases {
+        assert_every_path(log.as_bytes(), "b", "ok", reason);
+    }
+}
+
+#[test]
+fn a_truncated_vpc_row_is_malformed() {
+    let log = "2 123456789010 eni-1 10.0.0.9 10.1.0.1 20641 22 6 20 4249 1565647201\n\
+               2 123456789010 eni-1 10.0.0.1 10.1.0.1 20641 22 6 20 4249 1565647202 1565647260 ACCEPT OK\n";
+    let (err, status) = complaints(log, &["--input-format", "vpc"]);
+    assert!(
+        err.contains("bad.log:1: skipped malformed line: vpc: fewer fields than the format has"),
+        "{err}"
+    );
+    assert_eq!(status, Some(0));
+    for (how, out) in every_path(log.as_bytes(), "10.1.0.1", &["--input-format", "vpc"]) {
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(!stdout.contains("10.0.0.9"), "{how}: {stdout}");
+        assert!(stdout.contains("10.0.0.1"), "{how}: {stdout}");
+    }
+}
+
+#[test]
+fn a_wrong_input_format_gives_malformed_lines_not_junk_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let zeek = dir.path().join("zeek.log");
+    genlog(
+        &zeek,
+        &[
+            "--lines",
+            "2000",
+            "--ip-fraction",
+            "1",
+            "--log-format",
+            "zeek",
+        ],
+    );
+    let out = run(
+        STREAM,
+        &[
+            "--to",
+            "10.6.177.146",
+            "--from",
+            "x",
+            "--input-format",
+            "vpc",
+            "--stats",
+            path(&zeek),
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    // Was: windows in 1970, a port as the busiest host.
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(err.contains("skipped malformed line: vpc: "), "{err}");
+    assert!(err.contains("records=0 "), "{err}");
+    // Every line of it is malformed (the header lines have too few fields).
+    let text = std::fs::read_to_string(&zeek).unwrap();
+    let (err, _) = complaints(&text, &["--input-format", "vpc"]);
+    let all = format!("{} malformed line(s) skipped in all", text.lines().count());
+    assert!(err.contains(&all), "{err}");
+}
+
+#[test]
+fn a_crlf_zeek_log_reads_like_its_lf_copy() {
+    let lf = "#separator \\x09\n#fields\tts\tuid\tid.orig_h\tid.resp_h\n#types\ttime\tstring\taddr\taddr\n\
+              1565647201\tC1\t10.0.0.1\t10.1.0.1\n1565647202\tC2\t10.0.0.2\t10.1.0.1\n#close\t2019\n";
+    let crlf = lf.replace('\n', "\r\n");
+    for (how, out) in every_path(crlf.as_bytes(), "10.1.0.1", &[]) {
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let err = String::from_utf8_lossy(&out.stderr);
+        // Was: "#separator is not one byte", every record lost.
+        assert!(err.is_empty(), "{how}: {err}");
+        assert!(
+            stdout.contains("10.0.0.1") && stdout.contains("10.0.0.2"),
+            "{how}: {stdout}"
+        );
+        assert!(!stdout.contains('\r'), "{how}");
+    }
+}
+
+#[test]
+fn json_ts_takes_every_form_of_one_time() {
+    let nanos = [
+        "1565647201.1234567891",
+        "\"2019-08-12T22:00:01.1234567891Z\"",
+        "\"2019-08-12 22:00:01.123456789Z\"",
+        "1.5656472011234567891e9",
+        "15656472011234567891E-10",
+    ];
+    let mut log = String::new();
+    for (i, ts) in nanos.iter().enumerate() {
+        log.push_str(&format!(
+            "{{\"ts\":{ts},\"id.orig_h\":\"h{i}\",\"id.resp_h\":\"b\"}}\n"
+        ));
+    }
+    // Was "ts is not a time" for all but the first two.
+    let q = |init: &str, end: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ts.log");
+        std::fs::write(&file, &log).unwrap();
+        let out = run(
+            QUERY,
+            &[
+                "--to",
+                "b",
+                "--time-init",
+                init,
+                "--time-end",
+                end,
+                path(&file),
+            ],
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // Every line is the same instant, to the nanosecond.
+    assert_eq!(
+        q("1565647201.123456789", "1565647201.12345679"),
+        "h0\nh1\nh2\nh3\nh4\n"
+    );
+    assert_eq!(q("1565647201.12345679", "1565650000"), "");
+    let (err, _) = complaints(
+        "{\"ts\":1e9,\"id.orig_h\":\"a\",\"id.resp_h\":\"b\"}\n",
+        &[],
+    );
+    assert!(!err.contains("malformed"), "{err}");
+}
+
+#[test]
+fn a_key_a_json_record_needs_twice_is_malformed() {
+    let (err, _) = complaints(
+        "{\"ts\":1565647201,\"id.orig_h\":\"a\",\"id.resp_h\":\"b\",\"id.orig_h\":\"c\"}\n",
+        &[],
+    );
+    // Was read as a record from the first value, silently.
+    assert!(
+        err.contains("bad.log:1: skipped malformed line: zeek-json: id.orig_h appears twice"),
+        "{err}"
+    );
+}

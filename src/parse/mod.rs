@@ -11,6 +11,7 @@
 //! (`docs/behaviour.md#parsing`).
 
 pub(crate) mod batch;
+pub(crate) mod fields;
 pub mod format;
 pub(crate) mod host_set;
 pub(crate) mod lines;

@@ -64,6 +64,31 @@ pub fn is_separator(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0x0b | 0x0c)
 }
 
+/// Whether `field` holds a separator: a field of another format that
+/// cannot be a host, since no plain log field, and no `--to`/`--from`
+/// value, can hold one (docs/behaviour.md#parsing).
+///
+/// Hosts are short and almost never hold a byte below 0x21 (every
+/// separator is one), so the test is a word at a time with no branch on
+/// the bytes; only a field that has such a byte is looked at byte by byte.
+#[inline]
+pub(crate) fn has_separator(field: &[u8]) -> bool {
+    let n = field.len();
+    if n < 8 {
+        return field.iter().any(|&b| is_separator(b));
+    }
+    let word = |i: usize| u64::from_le_bytes(field[i..i + 8].try_into().unwrap());
+    // Whole words, the last one overlapping the one before it: two for
+    // the usual host of 8 to 16 bytes.
+    let mut low = low_bytes(word(0)) | low_bytes(word(n - 8));
+    let mut i = 8;
+    while i + 8 < n {
+        low |= low_bytes(word(i));
+        i += 8;
+    }
+    low != 0 && field.iter().any(|&b| is_separator(b))
+}
+
 /// Parses one line (with or without its `\n`).
 ///
 /// This is the per-line cost of both tools, so fields are found a word
@@ -118,7 +143,8 @@ const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
 
 /// Marks (bit 7) the bytes of `word` below 0x21 (every separator is);
-/// exact for the lowest marked byte, which is the only one used.
+/// exact for the lowest marked byte, and zero exactly when no byte is
+/// below 0x21.
 #[inline(always)]
 fn low_bytes(word: u64) -> u64 {
     word.wrapping_sub(ONES * 0x21) & !word & HIGH_BITS
@@ -295,6 +321,19 @@ mod tests {
         ) {
             let line = format!("{}{ts}{} {from}{}{to}{}", seps[0], seps[1], seps[2], seps[3]);
             proptest::prop_assert_eq!(parse_record(line.as_bytes()), reference(line.as_bytes()));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_word_at_a_time_separator_test_is_the_byte_test(
+            field in proptest::collection::vec(
+                proptest::sample::select(&b" \t\r\x0b\x0c\x00\x01\x1f!.09aZ\x7f\x80\xff"[..]), 0..40)
+        ) {
+            proptest::prop_assert_eq!(
+                has_separator(&field),
+                field.iter().any(|&b| is_separator(b))
+            );
         }
     }
 

@@ -25,7 +25,7 @@ pub mod zeek_json;
 use std::fmt;
 use std::str::FromStr;
 
-use crate::parse::record::{Malformed, Record, is_separator, parse_record};
+use crate::parse::record::{MAX_LINE_BYTES, Malformed, Record, is_separator, parse_record};
 
 /// `--input-format`: how to read every input, or `Auto` to tell each one
 /// by its first line.
@@ -182,10 +182,16 @@ impl FormatState {
 
     /// Parses one line (without its `\n`), updating the state on a header
     /// line or on the first non-blank line of an undetected input.
+    ///
+    /// A line over [`MAX_LINE_BYTES`] is malformed in every format, before
+    /// anything else is looked at: the rule a streamed input keeps by
+    /// dropping such a line unread (`docs/behaviour.md#parsing`), so that a
+    /// mapped input reads the same.
     #[inline]
     pub fn parse_line<'a>(&mut self, line: &'a [u8]) -> Parsed<'a> {
         match self {
             FormatState::Plain => parse_plain(line),
+            _ if line.len() > MAX_LINE_BYTES => Parsed::Malformed(Malformed::TooLong),
             FormatState::Undetected => {
                 if is_blank(line) {
                     return parse_record(line).into();
@@ -194,6 +200,7 @@ impl FormatState {
                 self.parse_line(line)
             }
             FormatState::Zeek(layout) => {
+                let line = zeek::without_cr(line);
                 if line.first() == Some(&b'#') {
                     layout.header_line(line)
                 } else {
@@ -237,8 +244,9 @@ impl FormatState {
     pub fn peek<'a>(&self, line: &'a [u8]) -> Parsed<'a> {
         match self {
             FormatState::Plain | FormatState::Undetected => parse_plain(line),
+            _ if line.len() > MAX_LINE_BYTES => Parsed::Malformed(Malformed::TooLong),
             FormatState::Zeek(_) if line.first() == Some(&b'#') => Parsed::Header,
-            FormatState::Zeek(layout) => layout.parse(line),
+            FormatState::Zeek(layout) => layout.parse(zeek::without_cr(line)),
             FormatState::ZeekJson => zeek_json::parse(line).into(),
             FormatState::Vpc(_) if vpc::is_header(line) => Parsed::Header,
             FormatState::Vpc(layout) => layout.parse(line),
@@ -355,6 +363,60 @@ mod tests {
             state.parse_line(b"# comment line"),
             Parsed::Malformed(Malformed::BadTimestamp(_))
         ));
+    }
+
+    #[test]
+    fn a_line_over_the_limit_is_malformed_in_every_format() {
+        let zeek = "#separator \\x09\n#fields\tts\tuid\tid.orig_h\tid.resp_h";
+        let long = "x".repeat(MAX_LINE_BYTES);
+        let cases = [
+            (InputFormat::Plain, "", format!("1 {long} b")),
+            (InputFormat::Zeek, zeek, format!("1\t{long}\ta\tb")),
+            (
+                InputFormat::ZeekJson,
+                "",
+                format!(r#"{{"ts":1,"id.orig_h":"a","id.resp_h":"b","x":"{long}"}}"#),
+            ),
+            (
+                InputFormat::Vpc,
+                "version srcaddr dstaddr start x",
+                format!("2 10.0.0.1 10.0.0.2 1 {long}"),
+            ),
+            (InputFormat::Auto, "", format!("1 {long} b")),
+        ];
+        for (format, header, line) in cases {
+            let mut state = FormatState::new(format);
+            header
+                .lines()
+                .for_each(|h| assert_eq!(state.parse_line(h.as_bytes()), Parsed::Header));
+            let short = line.replace(&long, "x");
+            assert!(
+                matches!(state.parse_line(short.as_bytes()), Parsed::Record(_)),
+                "{format:?}"
+            );
+            let too_long = Parsed::Malformed(Malformed::TooLong);
+            assert_eq!(state.peek(line.as_bytes()), too_long, "{format:?}");
+            assert_eq!(state.parse_line(line.as_bytes()), too_long, "{format:?}");
+        }
+    }
+
+    #[test]
+    fn a_crlf_zeek_log_reads_like_its_lf_copy() {
+        let log = "#separator \\x09\r\n#fields\tts\tid.orig_h\tid.resp_h\r\n1\ta\tb\r\n\r\n";
+        let mut state = FormatState::new(InputFormat::Auto);
+        let parsed: Vec<Parsed<'_>> = log
+            .split('\n')
+            .map(|l| state.parse_line(l.as_bytes()))
+            .collect();
+        let record = Parsed::Record(Record {
+            ts: crate::parse::timestamp::Timestamp::from_secs(1),
+            from: b"a",
+            to: b"b",
+        });
+        assert_eq!(parsed[..3], [Parsed::Header, Parsed::Header, record]);
+        assert_eq!(parsed[3], Parsed::Malformed(Malformed::Blank));
+        assert_eq!(state.peek(b"1\ta\tb\r"), record);
+        assert_eq!(state.key_field(b"1\ta\tb\r", true), Some(&b"b"[..]));
     }
 
     #[test]

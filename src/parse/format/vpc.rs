@@ -8,8 +8,9 @@
 //! records (no traffic, or records the service skipped) carry `-` for the
 //! addresses: they are counted as skipped, not reported as malformed.
 
+use crate::parse::fields::for_each_field;
 use crate::parse::format::{FormatProblem, Parsed};
-use crate::parse::record::{Malformed, Record, is_separator};
+use crate::parse::record::{Malformed, Record};
 use crate::parse::timestamp::Timestamp;
 
 const FORMAT: &str = "vpc";
@@ -21,13 +22,18 @@ fn problem(what: &'static str) -> Malformed {
     })
 }
 
+/// Where the fields are, by position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Fields {
     ts: usize,
     from: usize,
     to: usize,
+    /// `action` (`ACCEPT`, `REJECT`, `-`), when the format has it.
+    action: Option<usize>,
+    /// `log-status` (`OK`, `NODATA`, `SKIPDATA`), when the format has it.
     status: Option<usize>,
-    last: usize,
+    /// How many fields a record has: exactly as many as the format names.
+    count: usize,
 }
 
 /// The field order of a VPC flow log.
@@ -44,21 +50,33 @@ impl Default for VpcLayout {
                 ts: 10,
                 from: 3,
                 to: 4,
+                action: Some(12),
                 status: Some(13),
-                last: 10,
+                count: 14,
             }),
         }
     }
 }
 
-fn tokens(line: &[u8]) -> impl Iterator<Item = &[u8]> {
-    line.split(|&b| is_separator(b)).filter(|t| !t.is_empty())
+/// Every field of `line` (header lines and first lines only: records
+/// are split by [`for_each_field`] without a copy).
+fn all_fields(line: &[u8]) -> Vec<&[u8]> {
+    let mut fields = Vec::new();
+    for_each_field(line, usize::MAX - 1, |_, field| fields.push(field));
+    fields
 }
 
 /// Whether `line` is a header line: it starts with a letter and names
 /// `srcaddr` among its fields.
 pub(crate) fn is_header(line: &[u8]) -> bool {
-    line.first().is_some_and(u8::is_ascii_lowercase) && tokens(line).any(|t| t == b"srcaddr")
+    if !line.first().is_some_and(u8::is_ascii_lowercase) {
+        return false;
+    }
+    let mut names = false;
+    for_each_field(line, usize::MAX - 1, |_, field| {
+        names |= field == b"srcaddr"
+    });
+    names
 }
 
 /// The layout a first line tells, if it is a VPC header or a record of
@@ -67,7 +85,7 @@ pub(crate) fn detect(line: &[u8]) -> Option<VpcLayout> {
     if is_header(line) {
         return Some(VpcLayout::from_header(line));
     }
-    let t: Vec<&[u8]> = tokens(line).take(15).collect();
+    let t = all_fields(line);
     let default = t.len() == 14
         && t[0].iter().all(u8::is_ascii_digit)
         && matches!(t[12], b"ACCEPT" | b"REJECT" | b"-")
@@ -77,15 +95,18 @@ pub(crate) fn detect(line: &[u8]) -> Option<VpcLayout> {
 
 impl VpcLayout {
     fn from_header(line: &[u8]) -> VpcLayout {
-        let (mut ts, mut from, mut to, mut status) = (None, None, None, None);
-        for (i, name) in tokens(line).enumerate() {
+        let (mut ts, mut from, mut to) = (None, None, None);
+        let (mut action, mut status, mut count) = (None, None, 0);
+        for (i, name) in all_fields(line).into_iter().enumerate() {
             match name {
                 b"start" => ts = ts.or(Some(i)),
                 b"srcaddr" => from = from.or(Some(i)),
                 b"dstaddr" => to = to.or(Some(i)),
+                b"action" => action = action.or(Some(i)),
                 b"log-status" | b"log_status" => status = status.or(Some(i)),
                 _ => {}
             }
+            count = i + 1;
         }
         let fields = (|| {
             let ts = ts.ok_or("the header line lacks start")?;
@@ -95,8 +116,9 @@ impl VpcLayout {
                 ts,
                 from,
                 to,
+                action,
                 status,
-                last: ts.max(from).max(to),
+                count,
             })
         })();
         VpcLayout { fields }
@@ -114,38 +136,51 @@ impl VpcLayout {
         self.parse(line)
     }
 
-    /// Parses a record line.
+    /// Parses a record line: exactly the fields the format names, the
+    /// addresses no plain numbers (nor `-`), `start` a time, and `action` and
+    /// `log-status` values the service writes. A line of another format
+    /// read as VPC (a wrong `--input-format`, a custom layout without its
+    /// header line) fails one of these instead of giving junk records.
     pub(crate) fn parse<'a>(&self, line: &'a [u8]) -> Parsed<'a> {
         let f = match self.fields {
             Ok(f) => f,
             Err(why) => return Parsed::Malformed(problem(why)),
         };
-        let mut got: [&[u8]; 3] = [b""; 3];
-        let mut n = 0;
-        for (i, t) in tokens(line).take(f.last + 1).enumerate() {
-            n = i + 1;
-            if i == f.ts {
-                got[0] = t;
-            }
-            if i == f.from {
-                got[1] = t;
-            }
-            if i == f.to {
-                got[2] = t;
-            }
-        }
+        let mut got: [&[u8]; 5] = [b"-"; 5];
+        let n = for_each_field(line, f.count, |i, field| {
+            let slot = if i == f.ts {
+                0
+            } else if i == f.from {
+                1
+            } else if i == f.to {
+                2
+            } else if Some(i) == f.action {
+                3
+            } else if Some(i) == f.status {
+                4
+            } else {
+                return;
+            };
+            got[slot] = field;
+        });
         if n == 0 {
             return Parsed::Malformed(Malformed::Blank);
         }
-        if n <= f.last {
-            return Parsed::Malformed(problem("fewer fields than the format has"));
+        if n != f.count {
+            return Parsed::Malformed(problem(if n < f.count {
+                "fewer fields than the format has"
+            } else {
+                "more fields than the format has"
+            }));
         }
-        let [ts, from, to] = got;
-        if ts == b"-" || from == b"-" || to == b"-" {
-            let status = f.status.and_then(|s| tokens(line).nth(s));
-            if matches!(status, Some(b"NODATA" | b"SKIPDATA")) {
-                return Parsed::NoData;
-            }
+        let [ts, from, to, action, status] = got;
+        if !matches!(action, b"ACCEPT" | b"REJECT" | b"-") {
+            return Parsed::Malformed(problem("action is not ACCEPT, REJECT or -"));
+        }
+        match (f.status, status) {
+            (None, _) | (Some(_), b"OK") => {}
+            (Some(_), b"NODATA" | b"SKIPDATA") => return Parsed::NoData,
+            _ => return Parsed::Malformed(problem("log-status is not OK, NODATA or SKIPDATA")),
         }
         let Ok(ts) = Timestamp::parse(ts) else {
             return Parsed::Malformed(problem(if ts == b"-" {
@@ -154,11 +189,24 @@ impl VpcLayout {
                 "start is not a time"
             }));
         };
-        if from == b"-" {
-            return Parsed::Malformed(problem("srcaddr is unset"));
-        }
-        if to == b"-" {
-            return Parsed::Malformed(problem("dstaddr is unset"));
+        for (host, unset, not_address) in [
+            (
+                from,
+                "srcaddr is unset",
+                "srcaddr is a number, not an address",
+            ),
+            (
+                to,
+                "dstaddr is unset",
+                "dstaddr is a number, not an address",
+            ),
+        ] {
+            if host == b"-" {
+                return Parsed::Malformed(problem(unset));
+            }
+            if is_number(host) {
+                return Parsed::Malformed(problem(not_address));
+            }
         }
         Parsed::Record(Record { ts, from, to })
     }
@@ -170,8 +218,25 @@ impl VpcLayout {
         if is_header(line) {
             return None;
         }
-        tokens(line).nth(if to { f.to } else { f.from })
+        let want = if to { f.to } else { f.from };
+        let mut key = None;
+        for_each_field(line, want + 1, |i, field| {
+            if i == want {
+                key = Some(field);
+            }
+        });
+        key
     }
+}
+
+/// Whether `field` is a plain number, which no address is: a port, a
+/// count or a time, as where a line is read in the wrong layout (a Zeek
+/// log with `--input-format vpc`, a custom layout without its header
+/// line). A cheap test that leaves host names through, as in the logs of
+/// `examples/genlog.rs`.
+#[inline]
+fn is_number(field: &[u8]) -> bool {
+    field.iter().all(u8::is_ascii_digit)
 }
 
 #[cfg(test)]
@@ -194,6 +259,13 @@ mod tests {
         assert_eq!(l.key_field(V2, true), Some(&b"172.31.16.21"[..]));
     }
 
+    fn why(p: Parsed<'_>) -> String {
+        match p {
+            Parsed::Malformed(m) => m.to_string(),
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn a_header_line_gives_a_custom_order() {
         let mut l = VpcLayout::default();
@@ -210,10 +282,6 @@ mod tests {
         );
         assert_eq!(l.parse(b"- - - NODATA"), Parsed::NoData);
         assert_eq!(l.parse(b"- - - SKIPDATA"), Parsed::NoData);
-        let why = |p: Parsed<'_>| match p {
-            Parsed::Malformed(m) => m.to_string(),
-            other => panic!("{other:?}"),
-        };
         assert_eq!(why(l.parse(b"x b a OK")), "vpc: start is not a time");
         assert_eq!(why(l.parse(b"5 b - OK")), "vpc: srcaddr is unset");
         assert_eq!(
@@ -223,6 +291,65 @@ mod tests {
         assert_eq!(
             why(l.parse_or_header(b"start srcaddr")),
             "vpc: the header line lacks dstaddr"
+        );
+    }
+
+    #[test]
+    fn a_record_has_exactly_the_fields_of_its_format() {
+        let l = VpcLayout::default();
+        let fields = all_fields(V2);
+        // Cut after `start` (11 of 14 fields): still holds what a record
+        // needs, yet is not one.
+        let cut = fields[..11].join(&b' ');
+        assert_eq!(why(l.parse(&cut)), "vpc: fewer fields than the format has");
+        let more = [V2, b" extra"].concat();
+        assert_eq!(why(l.parse(&more)), "vpc: more fields than the format has");
+    }
+
+    #[test]
+    fn fields_hold_what_the_service_writes() {
+        let l = VpcLayout::default();
+        let with = |i: usize, value: &str| {
+            let mut fields = all_fields(V2);
+            fields[i] = value.as_bytes();
+            fields.join(&b' ')
+        };
+        assert_eq!(
+            why(l.parse(&with(12, "MAYBE"))),
+            "vpc: action is not ACCEPT, REJECT or -"
+        );
+        assert_eq!(
+            why(l.parse(&with(13, "FINE"))),
+            "vpc: log-status is not OK, NODATA or SKIPDATA"
+        );
+        assert_eq!(
+            why(l.parse(&with(3, "10426"))),
+            "vpc: srcaddr is a number, not an address"
+        );
+        assert_eq!(
+            why(l.parse(&with(4, "1565647200"))),
+            "vpc: dstaddr is a number, not an address"
+        );
+        assert!(matches!(
+            l.parse(&with(4, "2001:DB8::1")),
+            Parsed::Record(_)
+        ));
+        assert!(matches!(l.parse(&with(4, "web-1")), Parsed::Record(_)));
+        assert_eq!(l.parse(&with(13, "NODATA")), Parsed::NoData);
+    }
+
+    #[test]
+    fn lines_of_other_layouts_are_malformed_not_junk() {
+        let l = VpcLayout::default();
+        // A Zeek TSV record (21 fields), read with --input-format vpc.
+        let zeek = b"1565647200.000000\tC1\t10.223.25.154\t26100\t10.57.126.23\t123\tudp\t-\t37.262\t15938\t191164\tSF\tT\tF\t0\tShADadfF\t29\t0\t11\t0\t-";
+        assert_eq!(why(l.parse(zeek)), "vpc: more fields than the format has");
+        // A custom layout of 14 fields without its header line: `start`
+        // where the default has srcaddr.
+        let custom = b"2 10.223.25.154 10.1.0.7 1565647200 1565647237 123456789010 eni-0a1b2c3d4e5f60718 26100 53 17 29 15938 ACCEPT OK";
+        assert_eq!(
+            why(l.parse(custom)),
+            "vpc: srcaddr is a number, not an address"
         );
     }
 

@@ -7,11 +7,24 @@
 //! concatenated) starts over: its `#fields` may name another order.
 //! `#close`, `#open`, `#path`, `#types` and `#set_separator` are read past.
 
+use crate::parse::fields::ByteSplit;
 use crate::parse::format::{FormatProblem, Parsed};
-use crate::parse::record::{Malformed, Record};
+use crate::parse::record::{Malformed, Record, has_separator};
 use crate::parse::timestamp::Timestamp;
 
 const FORMAT: &str = "zeek";
+
+/// Why an `id.orig_h` or `id.resp_h` field is not a host ([`ZeekLayout::bad_host`]).
+const FROM_PROBLEMS: [&str; 3] = [
+    "id.orig_h is unset",
+    "id.orig_h is empty",
+    "id.orig_h holds whitespace",
+];
+const TO_PROBLEMS: [&str; 3] = [
+    "id.resp_h is unset",
+    "id.resp_h is empty",
+    "id.resp_h holds whitespace",
+];
 
 /// Where the fields a record needs are, by position in a line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +73,14 @@ fn problem(what: &'static str) -> Malformed {
         format: FORMAT,
         what,
     })
+}
+
+/// `line` without the `\r` of a CRLF line end: Zeek logs that passed
+/// through a Windows tool keep every field, the last one included, as
+/// written (`docs/formats.md#zeek-conn-log-tsv`).
+#[inline(always)]
+pub(crate) fn without_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
 }
 
 /// Decodes a `#separator` value: bytes, with `\xHH` escapes.
@@ -137,11 +158,11 @@ impl ZeekLayout {
         };
         let mut spans = [(0, 0); 3];
         let mut start = 0;
+        let mut ends = ByteSplit::new(line, self.sep);
         for i in 0..=f.last {
-            if start > line.len() {
+            let Some(end) = ends.next_end() else {
                 return Parsed::Malformed(problem("fewer fields than #fields names"));
-            }
-            let end = memchr::memchr(self.sep, &line[start..]).map_or(line.len(), |j| start + j);
+            };
             if i == f.ts {
                 spans[0] = (start, end);
             }
@@ -159,26 +180,27 @@ impl ZeekLayout {
             Err(_) if ts == self.unset => return Parsed::Malformed(problem("ts is unset")),
             Err(_) => return Parsed::Malformed(problem("ts is not a time")),
         };
-        if let Some(why) = self.bad_host(from, "id.orig_h is unset", "id.orig_h is empty") {
-            return Parsed::Malformed(problem(why));
+        if let Some(why) = self.bad_host(from) {
+            return Parsed::Malformed(problem(FROM_PROBLEMS[why]));
         }
-        if let Some(why) = self.bad_host(to, "id.resp_h is unset", "id.resp_h is empty") {
-            return Parsed::Malformed(problem(why));
+        if let Some(why) = self.bad_host(to) {
+            return Parsed::Malformed(problem(TO_PROBLEMS[why]));
         }
         Parsed::Record(Record { ts, from, to })
     }
 
+    /// Why `host` cannot be a host, as an index into [`FROM_PROBLEMS`]
+    /// or [`TO_PROBLEMS`]: unset, empty, or holding whitespace (possible
+    /// with a separator other than a tab), which no `--to` or `--from`
+    /// could name and a TSV row could not print as one field.
     #[inline]
-    fn bad_host(
-        &self,
-        host: &[u8],
-        unset: &'static str,
-        empty: &'static str,
-    ) -> Option<&'static str> {
+    fn bad_host(&self, host: &[u8]) -> Option<usize> {
         if host == self.unset {
-            Some(unset)
+            Some(0)
         } else if host.is_empty() || host == self.empty {
-            Some(empty)
+            Some(1)
+        } else if has_separator(host) {
+            Some(2)
         } else {
             None
         }
@@ -189,16 +211,18 @@ impl ZeekLayout {
     #[inline]
     pub(crate) fn key_field<'a>(&self, line: &'a [u8], to: bool) -> Option<&'a [u8]> {
         let f = self.fields.ok()?;
+        let line = without_cr(line);
         if line.first() == Some(&b'#') {
             return None;
         }
         let want = if to { f.to } else { f.from };
+        let mut ends = ByteSplit::new(line, self.sep);
         let mut start = 0;
         for _ in 0..want {
-            start += memchr::memchr(self.sep, &line[start..])? + 1;
+            start = ends.next_end()? + 1;
         }
-        let end = memchr::memchr(self.sep, &line[start..]).map_or(line.len(), |j| start + j);
-        Some(&line[start..end])
+        let end = ends.next_end()?;
+        (start <= end).then(|| &line[start..end])
     }
 }
 
@@ -301,6 +325,17 @@ mod tests {
             why(ZeekLayout::default().parse(b"1\ta\tb")),
             "zeek: no #fields header line before this record"
         );
+    }
+
+    #[test]
+    fn a_host_holding_whitespace_is_malformed() {
+        let l = layout(&["#separator \\x2c", "#fields,ts,id.orig_h,id.resp_h"]);
+        assert_eq!(
+            why(l.parse(b"1,a\tb,c")),
+            "zeek: id.orig_h holds whitespace"
+        );
+        assert_eq!(why(l.parse(b"1,a,c d")), "zeek: id.resp_h holds whitespace");
+        assert!(matches!(l.parse(b"1,a\x01b,c"), Parsed::Record(_)));
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //! from the line, as the plain parser does, and looks at each byte once.
 
 use crate::parse::format::FormatProblem;
-use crate::parse::record::{Malformed, Record};
+use crate::parse::record::{Malformed, Record, has_separator};
+use crate::parse::time_forms::parse_rfc3339;
 use crate::parse::timestamp::Timestamp;
 
 const FORMAT: &str = "zeek-json";
@@ -59,23 +60,30 @@ impl<'a> Cursor<'a> {
     }
 
     /// A string's raw contents (escapes left as written) and whether it
-    /// has any; the cursor is on its opening quote.
+    /// has any; the cursor is on its opening quote. A raw control byte
+    /// (below 0x20: a tab, say) is not JSON, and would make a host no
+    /// `--to` could name: the line is malformed.
     fn string(&mut self) -> Result<(&'a [u8], bool), Malformed> {
         self.eat(b'"')?;
         let start = self.i;
         let mut escaped = false;
         loop {
-            let j = memchr::memchr2(b'"', b'\\', &self.line[self.i..]).ok_or(problem(NOT_JSON))?;
+            let j = string_stop(&self.line[self.i..]).ok_or(problem(NOT_JSON))?;
             self.i += j;
-            if self.line[self.i] == b'"' {
-                let s = &self.line[start..self.i];
-                self.i += 1;
-                return Ok((s, escaped));
-            }
-            escaped = true;
-            self.i += 2;
-            if self.i > self.line.len() {
-                return Err(problem(NOT_JSON));
+            match self.line[self.i] {
+                b'"' => {
+                    let s = &self.line[start..self.i];
+                    self.i += 1;
+                    return Ok((s, escaped));
+                }
+                b'\\' => {
+                    escaped = true;
+                    self.i += 2;
+                    if self.i > self.line.len() {
+                        return Err(problem(NOT_JSON));
+                    }
+                }
+                _ => return Err(problem("a raw control character in a string (not JSON)")),
             }
         }
     }
@@ -159,13 +167,9 @@ pub(crate) fn parse(line: &[u8]) -> Result<Record<'_>, Malformed> {
             c.eat(b':')?;
             c.ws();
             match key {
-                b"ts" if ts.is_none() => ts = Some(time(&mut c)?),
-                b"id.orig_h" if from.is_none() => {
-                    from = Some(host(&mut c, "id.orig_h is not a string")?)
-                }
-                b"id.resp_h" if to.is_none() => {
-                    to = Some(host(&mut c, "id.resp_h is not a string")?)
-                }
+                b"ts" => once(&mut ts, "ts appears twice", time(&mut c)?)?,
+                b"id.orig_h" => once(&mut from, "id.orig_h appears twice", host(&mut c, FROM)?)?,
+                b"id.resp_h" => once(&mut to, "id.resp_h appears twice", host(&mut c, TO)?)?,
                 _ => c.skip_value(0)?,
             }
             c.ws();
@@ -193,6 +197,79 @@ pub(crate) fn parse(line: &[u8]) -> Result<Record<'_>, Malformed> {
     })
 }
 
+/// Sets a key's value met for the first time; a second value of the same
+/// key is malformed (JSON leaves its meaning open, and readers differ on
+/// which one wins), where the other keys' duplicates are not looked for.
+fn once<T>(slot: &mut Option<T>, twice: &'static str, value: T) -> Result<(), Malformed> {
+    if slot.is_some() {
+        return Err(problem(twice));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+/// The offset of the first byte of `bytes` that ends a string's run of
+/// plain bytes: `"`, `\\` or a control byte (below 0x20, not JSON).
+/// Strings are short, where `memchr2` pays a call and a setup each: 16
+/// bytes at a time with three SSE2 tests, the last few bytes one by one.
+#[inline]
+fn string_stop(bytes: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while let Some(lane) = bytes.get(i..i + 16) {
+        let stops = string_stops_16(lane.try_into().unwrap());
+        if stops != 0 {
+            return Some(i + stops.trailing_zeros() as usize);
+        }
+        i += 16;
+    }
+    let is_stop = |&b: &u8| b == b'"' || b == b'\\' || b < 0x20;
+    bytes[i..].iter().position(is_stop).map(|j| i + j)
+}
+
+/// Bit `i` set when byte `i` of `lane` is `"`, `\\` or below 0x20.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn string_stops_16(lane: &[u8; 16]) -> u16 {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    // SAFETY: SSE2 is in every x86_64 CPU (the target's baseline), and
+    // `lane` is 16 readable bytes, which is all loadu needs (no alignment).
+    unsafe {
+        let bytes = _mm_loadu_si128(lane.as_ptr().cast::<__m128i>());
+        let quote = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(b'"' as i8));
+        let backslash = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(b'\\' as i8));
+        // byte <= 0x1f (unsigned) exactly when max(byte, 0x1f) is 0x1f.
+        let low = _mm_set1_epi8(0x1f);
+        let control = _mm_cmpeq_epi8(_mm_max_epu8(bytes, low), low);
+        _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control)) as u16
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn string_stops_16(lane: &[u8; 16]) -> u16 {
+    lane.iter().enumerate().fold(0, |mask, (i, &b)| {
+        mask | (u16::from(b == b'"' || b == b'\\' || b < 0x20) << i)
+    })
+}
+
+/// What can be wrong with a host: not a string, or holding whitespace.
+struct HostProblems {
+    not_string: &'static str,
+    whitespace: &'static str,
+}
+
+const FROM: HostProblems = HostProblems {
+    not_string: "id.orig_h is not a string",
+    whitespace: "id.orig_h holds whitespace",
+};
+const TO: HostProblems = HostProblems {
+    not_string: "id.resp_h is not a string",
+    whitespace: "id.resp_h holds whitespace",
+};
+
 fn nonempty<'a>(host: &'a [u8], why: &'static str) -> Result<&'a [u8], Malformed> {
     if host.is_empty() {
         Err(problem(why))
@@ -201,31 +278,30 @@ fn nonempty<'a>(host: &'a [u8], why: &'static str) -> Result<&'a [u8], Malformed
     }
 }
 
-fn host<'a>(c: &mut Cursor<'a>, not_string: &'static str) -> Result<&'a [u8], Malformed> {
+fn host<'a>(c: &mut Cursor<'a>, problems: HostProblems) -> Result<&'a [u8], Malformed> {
     if c.peek() != Some(b'"') {
-        return Err(problem(not_string));
+        return Err(problem(problems.not_string));
     }
     match c.string()? {
+        (s, false) if has_separator(s) => Err(problem(problems.whitespace)),
         (s, false) => Ok(s),
         // An address never needs an escape; decoding one would need a copy.
         (_, true) => Err(problem("a host with a JSON escape in it")),
     }
 }
 
-/// `ts`: epoch seconds as a number (the plain TS syntax) or an ISO 8601
-/// string.
+/// `ts`: epoch seconds as a JSON number (the `TS` rules, an exponent
+/// allowed: `1e9`), or an RFC 3339 string read as the command line reads
+/// one (any number of fraction digits).
 fn time(c: &mut Cursor<'_>) -> Result<Timestamp, Malformed> {
     let bad = problem("ts is not a time");
     if c.peek() == Some(b'"') {
         let (s, _) = c.string()?;
         let text = std::str::from_utf8(s).map_err(|_| bad)?;
-        let parsed: jiff::Timestamp = text.parse().map_err(|_| bad)?;
-        return u128::try_from(parsed.as_nanosecond())
-            .map(Timestamp::from_nanos)
-            .map_err(|_| bad);
+        return parse_rfc3339(text).map_err(|_| bad);
     }
     let s = c.scalar()?;
-    Timestamp::parse(s).map_err(|_| bad)
+    Timestamp::parse_json_number(s).map_err(|_| bad)
 }
 
 #[cfg(test)]
@@ -278,7 +354,90 @@ mod tests {
         assert_eq!(parse(b"  "), Err(Malformed::Blank));
     }
 
+    #[test]
+    fn a_host_holding_whitespace_or_a_raw_control_byte_is_malformed() {
+        assert_eq!(
+            why("{\"ts\":1,\"id.orig_h\":\"a\tb\",\"id.resp_h\":\"c\"}"),
+            "zeek-json: a raw control character in a string (not JSON)"
+        );
+        assert_eq!(
+            why("{\"ts\":1,\"uid\":\"C\u{1}\",\"id.orig_h\":\"a\",\"id.resp_h\":\"c\"}"),
+            "zeek-json: a raw control character in a string (not JSON)"
+        );
+        assert_eq!(
+            why(r#"{"ts":1,"id.orig_h":"a","id.resp_h":"c d"}"#),
+            "zeek-json: id.resp_h holds whitespace"
+        );
+        assert_eq!(
+            why(r#"{"ts":1,"id.orig_h":"a\tb","id.resp_h":"c"}"#),
+            "zeek-json: a host with a JSON escape in it"
+        );
+        // A tab between tokens is JSON whitespace.
+        assert!(parse(b"{\"ts\":1,\t\"id.orig_h\":\"a\",\"id.resp_h\":\"c\"}").is_ok());
+    }
+
+    #[test]
+    fn a_key_the_record_needs_given_twice_is_malformed() {
+        assert_eq!(
+            why(r#"{"ts":1,"id.orig_h":"a","id.resp_h":"b","id.orig_h":"c"}"#),
+            "zeek-json: id.orig_h appears twice"
+        );
+        assert_eq!(
+            why(r#"{"ts":1,"ts":2,"id.orig_h":"a","id.resp_h":"b"}"#),
+            "zeek-json: ts appears twice"
+        );
+        assert_eq!(
+            why(r#"{"id.resp_h":"b","ts":1,"id.orig_h":"a","id.resp_h":"b"}"#),
+            "zeek-json: id.resp_h appears twice"
+        );
+        // Other keys' duplicates are skipped like the keys themselves.
+        assert!(parse(br#"{"x":1,"x":2,"ts":1,"id.orig_h":"a","id.resp_h":"b"}"#).is_ok());
+    }
+
+    #[test]
+    fn ts_follows_the_one_rule_for_times() {
+        let at = |ts: &str| {
+            let line = format!(r#"{{"ts":{ts},"id.orig_h":"a","id.resp_h":"b"}}"#);
+            parse(line.as_bytes()).map(|r| r.ts.as_nanos())
+        };
+        let nanos = 1_565_647_204_351_234_567;
+        assert_eq!(at("1565647204.351234567"), Ok(nanos));
+        assert_eq!(at(r#""2019-08-12T22:00:04.351234567Z""#), Ok(nanos));
+        // Fraction digits past the ninth are dropped, as on the command line.
+        assert_eq!(at(r#""2019-08-12T22:00:04.3512345678912Z""#), Ok(nanos));
+        assert_eq!(at("1565647204.3512345678912"), Ok(nanos));
+        assert_eq!(at("1.5656472043512345679e9"), Ok(nanos));
+        assert_eq!(at("1e9"), Ok(1_000_000_000_000_000_000));
+        assert_eq!(at("1565647204351E-3"), Ok(1_565_647_204_351_000_000));
+        // The millisecond rule applies to the value, however written.
+        assert_eq!(at("1.565647204351e12"), Ok(1_565_647_204_351_000_000));
+        assert_eq!(
+            at(r#""2019-08-12 22:00:04Z""#),
+            Ok(1_565_647_204_000_000_000)
+        );
+        for bad in [
+            "-1",
+            "1e",
+            "e9",
+            "1.e9",
+            "1e9.5",
+            r#""2019-08-12T22:00:04""#,
+        ] {
+            assert_eq!(at(bad), Err(problem("ts is not a time")), "{bad}");
+        }
+    }
+
     proptest::proptest! {
+        /// The 16-byte string scan stops where the obvious one does.
+        #[test]
+        fn string_stops_are_the_obvious_ones(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(&b"\"\\\x00\x1f\x20\t\x7f\x80\xffa0"[..]), 0..70)
+        ) {
+            let obvious = bytes.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+            proptest::prop_assert_eq!(string_stop(&bytes), obvious);
+        }
+
         /// Never panics, whatever the bytes.
         #[test]
         fn any_bytes_parse_or_fail_cleanly(line in proptest::collection::vec(
