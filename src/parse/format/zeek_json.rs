@@ -7,8 +7,7 @@
 //! A small scanner rather than a JSON library: it borrows the host strings
 //! from the line, as the plain parser does, and looks at each byte once.
 
-use crate::parse::format::FormatProblem;
-use crate::parse::record::{Malformed, Record};
+use crate::parse::record::{FormatProblem, Malformed, Record};
 use crate::parse::timestamp::Timestamp;
 
 const FORMAT: &str = "zeek-json";
