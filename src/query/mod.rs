@@ -75,7 +75,42 @@ pub struct Query {
 /// stay balanced and an early stop wastes little.
 pub const DEFAULT_BLOCK_BYTES: usize = 4 << 20;
 
+/// `time_init..time_end` as the range of a query; one that ends before it
+/// starts is a usage error (named by the options that give it).
+pub fn checked_range(time_init: Timestamp, time_end: Timestamp) -> Result<Range<Timestamp>, Error> {
+    if time_end < time_init {
+        return Err(Error::Usage(format!(
+            "--time-end ({time_end}) is before --time-init ({time_init})"
+        )));
+    }
+    Ok(time_init..time_end)
+}
+
 impl Query {
+    /// The query for the hosts on the other `side` of `target` in `range`
+    /// (see [`checked_range`]), read as `input_format` under the lateness
+    /// bound, seeking to the range when `fast_seek`, in blocks of
+    /// [`DEFAULT_BLOCK_BYTES`].
+    pub fn new(
+        target: Target,
+        side: Side,
+        range: Range<Timestamp>,
+        input_format: InputFormat,
+        lateness: Duration,
+        fast_seek: bool,
+    ) -> Query {
+        Query {
+            target,
+            side,
+            input_format,
+            time_init: range.start,
+            time_end: range.end,
+            lateness,
+            fast_seek,
+            block_bytes: DEFAULT_BLOCK_BYTES,
+        }
+    }
+
     /// The host a matching record contributes, if it matches.
     #[inline]
     fn answer<'a>(&self, rec: &Record<'a>) -> Option<&'a [u8]> {
