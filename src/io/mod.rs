@@ -6,8 +6,9 @@
 //! ([`signals`], [`interruptible`]).
 //!
 //! Owns: file descriptors, maps, buffers and waits.
-//! May use: [`crate::parse`] for line boundaries; nothing of the query or
-//! the stream.
+//! May use: [`crate::parse`] for line boundaries, [`crate::error`], and
+//! [`crate::exit`] for the statuses of stop signals; nothing of the query
+//! or the stream (the crate's layering: `docs/development.md#layering`).
 
 pub mod block_reader;
 pub mod compressed;

@@ -127,7 +127,7 @@ impl FormatState {
     /// told, and for Zeek its first header block read. This is the state
     /// block scanners and probes that start mid-file assume (a later
     /// header block is honoured from where a reader meets it; see
-    /// `docs/formats.md#zeek-conn-log-tsv` for the limit this implies).
+    /// `docs/formats.md#zeek-connlog-tsv` for the limit this implies).
     pub fn at_start(format: InputFormat, buf: &[u8]) -> FormatState {
         let mut state = FormatState::new(format);
         let mut start = 0;
