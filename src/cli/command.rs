@@ -8,7 +8,7 @@ use clap::{Arg, ArgAction, Command, ValueEnum, value_parser};
 use crate::cli::help::{OTHER, ToolDocs, after_long_help};
 
 /// The option that writes documentation instead of running the tool; it
-/// must be given alone (see [`parse_args`]).
+/// must be given alone (see [`parse_args`](crate::cli::parse_args)).
 pub const GENERATE: &str = "--generate";
 
 /// What `--generate` writes on stdout.

@@ -41,8 +41,8 @@ pub struct Example {
 pub trait ToolDocs: Parser {
     /// Examples of use, simplest first.
     const EXAMPLES: &'static [Example];
-    /// The exit statuses of this tool besides [`COMMON_EXIT_STATUS`], and
-    /// what each means.
+    /// The exit statuses of this tool besides those both tools share (0, 1
+    /// and 2), and what each means.
     const OWN_EXIT_STATUS: &'static [(&'static str, &'static str)];
 }
 
