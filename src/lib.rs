@@ -5,7 +5,8 @@
 //! window by window in bounded memory, in batch or while following a
 //! growing file. Both read the same records (`TS FROM_HOST TO_HOST`, see
 //! [`parse`]) and rely on the same promise, the lateness bound `L`
-//! (`docs/behaviour.md#lateness-bound`).
+//! (`docs/behaviour.md#lateness-bound`). Linux only: it uses `gettid`,
+//! inotify and the SIGBUS of a shrunk map.
 //!
 //! The modules, lowest first. Each uses only the modules its entry names
 //! (the same table is in `docs/development.md#layering`, and
