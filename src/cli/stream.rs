@@ -69,7 +69,7 @@ pub struct StreamArgs {
     /// Example: --only-complete-hours
     #[arg(long = "only-complete-hours", aliases = ["only_complete_hours", "only-complete-windows"],
           help_heading = SUMMARY)]
-    pub only_complete_hours: bool,
+    pub only_complete_windows: bool,
 
     /// Log files, read in order as one stream; none, or -, is stdin
     ///
