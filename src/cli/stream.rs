@@ -9,6 +9,7 @@ use crate::cli::{
     DEDUP, DIAGNOSTICS, Example, INPUT, SUMMARY, ToolDocs, WINDOWS, count_arg, rate_arg,
     seconds_arg, target_arg,
 };
+use crate::io::follow::FollowOptions;
 use crate::parse::target::Target;
 use crate::stream::window::WindowWidth;
 
@@ -96,10 +97,9 @@ pub struct StreamArgs {
     /// the wait ends.
     ///
     /// Example: --rotate-wait 30
-    #[arg(long = "rotate-wait", value_name = "SECONDS", default_value = "5",
-          hide_default_value = true, value_parser = seconds_arg, requires = "tail",
-          help_heading = INPUT)]
-    pub rotate_wait: std::time::Duration,
+    #[arg(long = "rotate-wait", value_name = "SECONDS", value_parser = seconds_arg,
+          requires = "tail", help_heading = INPUT)]
+    pub rotate_wait: Option<std::time::Duration>,
 
     /// With --tail, poll for changes instead of waiting for events
     ///
@@ -115,10 +115,9 @@ pub struct StreamArgs {
     /// Seconds, fractions allowed.
     ///
     /// Example: --poll-interval 0.05
-    #[arg(long = "poll-interval", value_name = "SECONDS", default_value = "0.2",
-          hide_default_value = true, value_parser = seconds_arg, requires = "tail",
-          hide_short_help = true, help_heading = INPUT)]
-    pub poll_interval: std::time::Duration,
+    #[arg(long = "poll-interval", value_name = "SECONDS", value_parser = seconds_arg,
+          requires = "tail", hide_short_help = true, help_heading = INPUT)]
+    pub poll_interval: Option<std::time::Duration>,
 
     /// Window width: s, m, h or d dividing a day [default: 1h]
     ///
@@ -217,6 +216,20 @@ pub struct StreamArgs {
     pub stats: bool,
 }
 
+impl StreamArgs {
+    /// How `--tail` follows the last file: the options given, the
+    /// follower's own defaults for the others (the one place they are
+    /// written; the help's `[default: …]` is checked against them).
+    pub(crate) fn follow_options(&self) -> FollowOptions {
+        let defaults = FollowOptions::default();
+        FollowOptions {
+            poll: self.poll,
+            poll_interval: self.poll_interval.unwrap_or(defaults.poll_interval),
+            rotate_wait: self.rotate_wait.unwrap_or(defaults.rotate_wait),
+        }
+    }
+}
+
 impl ToolDocs for StreamArgs {
     const EXAMPLES: &'static [Example] = &[
         Example {
@@ -254,4 +267,45 @@ impl ToolDocs for StreamArgs {
             "stopped by SIGTERM, after printing the windows already complete",
         ),
     ];
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use super::*;
+    use crate::io::follow::{DEFAULT_POLL, DEFAULT_ROTATE_WAIT};
+
+    /// The `[default: …]` the long help gives for `option`, in seconds.
+    fn stated_default(option: &str) -> std::time::Duration {
+        let help = StreamArgs::command().render_long_help().to_string();
+        let at = help.find(&format!("--{option} <SECONDS>")).expect("listed");
+        let summary = help[at..].lines().nth(1).expect("a summary line");
+        let value = summary.split("[default: ").nth(1).expect("a default");
+        seconds_arg(value.trim_end_matches(']')).expect("seconds")
+    }
+
+    #[test]
+    fn the_help_states_the_follower_defaults() {
+        assert_eq!(stated_default("rotate-wait"), DEFAULT_ROTATE_WAIT);
+        assert_eq!(stated_default("poll-interval"), DEFAULT_POLL);
+    }
+
+    #[test]
+    fn options_not_given_take_the_follower_defaults() {
+        let parse = |extra: &[&str]| {
+            let args = ["connspy-stream", "--to", "x", "--from", "y", "--tail"];
+            StreamArgs::parse_from(args.iter().chain(extra)).follow_options()
+        };
+        assert_eq!(parse(&[]), FollowOptions::default());
+        let given = parse(&["--poll", "--poll-interval", "0.05", "--rotate-wait", "30"]);
+        assert_eq!(
+            given,
+            FollowOptions {
+                poll: true,
+                poll_interval: std::time::Duration::from_millis(50),
+                rotate_wait: std::time::Duration::from_secs(30),
+            }
+        );
+    }
 }

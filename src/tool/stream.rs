@@ -156,11 +156,7 @@ fn summarise(
     let fed = (|| {
         for (i, name) in inputs.iter().enumerate() {
             let verbose = args.common.verbose.then_some(diagnostics);
-            let follow = (followed == Some(i)).then_some(FollowOptions {
-                poll: args.poll,
-                poll_interval: args.poll_interval,
-                rotate_wait: args.rotate_wait,
-            });
+            let follow = (followed == Some(i)).then(|| args.follow_options());
             let mut source = open_source(name, follow, &signals, verbose)?;
             let pumped = pump(&mut agg, &name.to_string(), source.as_mut(), &stop);
             if stop() {
