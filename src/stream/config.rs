@@ -4,8 +4,8 @@
 //!
 //! A module of its own because the aggregator and the workers that count
 //! chunks both read it ([`aggregator`](crate::stream::aggregator),
-//! [`chunk`](crate::stream::chunk)). It is built from plain values, not
-//! from the command line's types: [`CountingOptions`] checks the options
+//! `chunk.rs`). It is built from plain values, not
+//! from the command line's types: `CountingOptions` checks the options
 //! that depend on one another.
 
 use crate::error::Error;

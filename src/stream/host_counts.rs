@@ -15,7 +15,8 @@
 //! besides the name (at most twice its length, arena growth) — within the
 //! 64 the design allows. Reserved but unwritten growth is not resident, so
 //! the resident cost is lower still. A table with few hosts has a fixed
-//! floor instead (its first allocations), under [`SMALL_TABLE_BYTES`].
+//! floor instead (its first allocations), under `SMALL_TABLE_BYTES`
+//! (which its test checks).
 //!
 //! Each count also carries two marks, "the TO / FROM list has met this
 //! host this hour", which make set membership free: the table that counts a

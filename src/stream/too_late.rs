@@ -71,7 +71,8 @@ impl PrintedWindows {
 }
 
 /// Counts too-late records and shows the first few, like
-/// [`MalformedReport`] does for malformed lines.
+/// [`MalformedReport`](crate::diagnostics::MalformedReport) does for
+/// malformed lines.
 #[derive(Debug)]
 pub(crate) struct TooLateReport {
     diagnostics: Diagnostics,

@@ -1,7 +1,7 @@
 //! Window geometry for `connspy-stream`: the width of the windows
 //! (`--window`, an hour by default, docs/behaviour.md#hours), and each
 //! window's bounds and closing deadline. What a window holds while it is
-//! open is [`open_window`](crate::stream::open_window).
+//! open is `open_window.rs`.
 //!
 //! A record belongs to the window starting at `floor(TS / W) * W`. The
 //! width divides a day, so windows of every width start at UTC midnight

@@ -11,7 +11,7 @@
 //! promise: it is dropped and counted, and the window is never reopened.
 //! A record past the bound for a window that was never printed (it had no
 //! record before) opens it, and the window closes after that record like
-//! any other the data proves complete (see [`too_late`](crate::stream::too_late)).
+//! any other the data proves complete (see `too_late.rs`).
 //!
 //! Memory is the open windows only — with records in order, one or two
 //! (more when `L` spans several windows) — and each holds its counts
@@ -20,7 +20,7 @@
 //! sized to what the list holds); see `open_window.rs`. A closed window is
 //! dropped whole, so memory stays flat however many windows go by; only
 //! the runs of printed windows are remembered (a bounded few, see
-//! [`too_late`](crate::stream::too_late)).
+//! `too_late.rs`).
 //!
 //! Input comes as blocks of whole lines ([`Block`]) through a
 //! [`LineSource`](crate::io::source::LineSource);

@@ -2,19 +2,19 @@
 //! order, in bounded memory (`docs/behaviour.md#lists`).
 //!
 //! Where the window counts every host exactly (the default), its
-//! [`HostCounts`] stores each name once and carries one mark per list:
+//! `HostCounts` stores each name once and carries one mark per list:
 //! "this list has met the host in this window". The mark is the dedup:
 //! exact, one bit per host, and no lookup besides the count's own. Such a
-//! list ([`HostList`]) keeps only the order, as 4-byte host ids in a spool
-//! that stays in memory up to [`SPILL_BYTES`] and then moves to an unnamed
+//! list (`HostList`) keeps only the order, as 4-byte host ids in a spool
+//! that stays in memory up to `SPILL_BYTES` and then moves to an unnamed
 //! temporary file. `--exact` changes nothing there: the lists are exact
 //! already, and the Bloom options have nothing to size.
 //!
 //! A window counted by a bounded summary (`--top-capacity`) has no table
-//! of every host: its lists are [`NamedList`]s, which spool the names and
+//! of every host: its lists are `NamedList`s, which spool the names and
 //! deduplicate through a Bloom filter with a fixed seed (`bloomfilter`), or
 //! exactly with `--exact`. The filter grows with the list
-//! ([`GrowingBloom`]): it starts at [`FIRST_STAGE_HOSTS`] hosts and adds a
+//! (`GrowingBloom`): it starts at `FIRST_STAGE_HOSTS` hosts and adds a
 //! stage twice as large whenever the last one is full, up to
 //! `--bloom-capacity` hosts in all at a total false-positive rate under
 //! `--bloom-fp-rate`; past that the last stage takes the rest (and its
@@ -24,7 +24,7 @@
 //! **Bound** per list: with an exact table, at most `SPILL_BYTES` of spool
 //! (plus a read buffer while it is printed); the marks are inside the
 //! table's own bound. A named list with a filter: its spool, its set of
-//! known hosts (at most twice [`KNOWN_BYTES`]) and its filter's stages,
+//! known hosts (at most twice `KNOWN_BYTES`) and its filter's stages,
 //! proportional to the hosts it met and at most
 //! [`Dedup::bloom_max_bytes`] (≈ 7 MB by default). With `--exact`, a
 //! named list holds every listed name.
@@ -118,7 +118,7 @@ impl Default for Dedup {
 impl Dedup {
     /// A growing Bloom filter per list for up to `capacity` distinct hosts
     /// at `fp_rate` false positives, validated: `capacity >= 1`,
-    /// `0 < fp_rate < 1` and bitmaps of at most [`MAX_BLOOM_BYTES`] in all.
+    /// `0 < fp_rate < 1` and bitmaps of at most `MAX_BLOOM_BYTES` in all.
     pub fn bloom(capacity: usize, fp_rate: f64) -> Result<Dedup, String> {
         if capacity == 0 {
             return Err("the Bloom capacity must be at least 1".into());

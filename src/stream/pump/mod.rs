@@ -28,7 +28,7 @@ const BLOCKS_AHEAD: usize = 4;
 ///
 /// Reading runs on a thread of its own. With exact counting (the default)
 /// worker threads parse and count the lines in chunks, which this thread
-/// adds up in file order (see [`crate::stream::chunk`]): every core
+/// adds up in file order (see `stream/chunk.rs`): every core
 /// aggregates. With a bounded summary the reading thread parses, and this
 /// thread aggregates the parsed lines in order. Either way the reader and
 /// the workers stop at their next check once this side returns, whether it
