@@ -9,7 +9,6 @@ use crate::cli::{
     DEDUP, DIAGNOSTICS, Example, INPUT, SUMMARY, ToolDocs, WINDOWS, count_arg, rate_arg,
     seconds_arg, target_arg,
 };
-use crate::io::follow::FollowOptions;
 use crate::parse::target::Target;
 use crate::stream::window::WindowWidth;
 
@@ -216,20 +215,6 @@ pub struct StreamArgs {
     pub stats: bool,
 }
 
-impl StreamArgs {
-    /// How `--tail` follows the last file: the options given, the
-    /// follower's own defaults for the others (the one place they are
-    /// written; the help's `[default: …]` is checked against them).
-    pub(crate) fn follow_options(&self) -> FollowOptions {
-        let defaults = FollowOptions::default();
-        FollowOptions {
-            poll: self.poll,
-            poll_interval: self.poll_interval.unwrap_or(defaults.poll_interval),
-            rotate_wait: self.rotate_wait.unwrap_or(defaults.rotate_wait),
-        }
-    }
-}
-
 impl ToolDocs for StreamArgs {
     const EXAMPLES: &'static [Example] = &[
         Example {
@@ -267,45 +252,4 @@ impl ToolDocs for StreamArgs {
             "stopped by SIGTERM, after printing the windows already complete",
         ),
     ];
-}
-
-#[cfg(test)]
-mod tests {
-    use clap::{CommandFactory, Parser};
-
-    use super::*;
-    use crate::io::follow::{DEFAULT_POLL, DEFAULT_ROTATE_WAIT};
-
-    /// The `[default: …]` the long help gives for `option`, in seconds.
-    fn stated_default(option: &str) -> std::time::Duration {
-        let help = StreamArgs::command().render_long_help().to_string();
-        let at = help.find(&format!("--{option} <SECONDS>")).expect("listed");
-        let summary = help[at..].lines().nth(1).expect("a summary line");
-        let value = summary.split("[default: ").nth(1).expect("a default");
-        seconds_arg(value.trim_end_matches(']')).expect("seconds")
-    }
-
-    #[test]
-    fn the_help_states_the_follower_defaults() {
-        assert_eq!(stated_default("rotate-wait"), DEFAULT_ROTATE_WAIT);
-        assert_eq!(stated_default("poll-interval"), DEFAULT_POLL);
-    }
-
-    #[test]
-    fn options_not_given_take_the_follower_defaults() {
-        let parse = |extra: &[&str]| {
-            let args = ["connspy-stream", "--to", "x", "--from", "y", "--tail"];
-            StreamArgs::parse_from(args.iter().chain(extra)).follow_options()
-        };
-        assert_eq!(parse(&[]), FollowOptions::default());
-        let given = parse(&["--poll", "--poll-interval", "0.05", "--rotate-wait", "30"]);
-        assert_eq!(
-            given,
-            FollowOptions {
-                poll: true,
-                poll_interval: std::time::Duration::from_millis(50),
-                rotate_wait: std::time::Duration::from_secs(30),
-            }
-        );
-    }
 }

@@ -156,7 +156,8 @@ fn summarise(
     let fed = (|| {
         for (i, name) in inputs.iter().enumerate() {
             let verbose = args.common.verbose.then_some(diagnostics);
-            let follow = (followed == Some(i)).then(|| args.follow_options());
+            let follow = (followed == Some(i))
+                .then(|| FollowOptions::new(args.poll, args.poll_interval, args.rotate_wait));
             let mut source = open_source(name, follow, &signals, verbose)?;
             let pumped = pump(&mut agg, &name.to_string(), source.as_mut(), &stop);
             if stop() {
@@ -200,4 +201,56 @@ fn open_source(
         super::note_compressed(diagnostics, name, format, "");
     }
     Ok(Box::new(BlockReader::new(stream.reader)))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use clap::{CommandFactory, Parser};
+
+    use super::*;
+    use crate::cli::seconds_arg;
+    use crate::io::follow::{DEFAULT_POLL, DEFAULT_ROTATE_WAIT};
+
+    /// The `[default: …]` the long help gives for `option`, in seconds.
+    fn stated_default(option: &str) -> Duration {
+        let help = StreamArgs::command().render_long_help().to_string();
+        let at = help.find(&format!("--{option} <SECONDS>")).expect("listed");
+        let summary = help[at..].lines().nth(1).expect("a summary line");
+        let value = summary.split("[default: ").nth(1).expect("a default");
+        seconds_arg(value.trim_end_matches(']')).expect("seconds")
+    }
+
+    #[test]
+    fn the_help_states_the_follower_defaults() {
+        assert_eq!(stated_default("rotate-wait"), DEFAULT_ROTATE_WAIT);
+        assert_eq!(stated_default("poll-interval"), DEFAULT_POLL);
+    }
+
+    #[test]
+    fn follow_options_not_given_take_the_follower_defaults() {
+        let follow = |extra: &[&str]| {
+            let args = ["connspy-stream", "--to", "x", "--from", "y", "--tail"];
+            let args = StreamArgs::parse_from(args.iter().chain(extra));
+            FollowOptions::new(args.poll, args.poll_interval, args.rotate_wait)
+        };
+        assert_eq!(
+            follow(&[]),
+            FollowOptions {
+                poll: false,
+                poll_interval: DEFAULT_POLL,
+                rotate_wait: DEFAULT_ROTATE_WAIT,
+            }
+        );
+        let given = follow(&["--poll", "--poll-interval", "0.05", "--rotate-wait", "30"]);
+        assert_eq!(
+            given,
+            FollowOptions {
+                poll: true,
+                poll_interval: Duration::from_millis(50),
+                rotate_wait: Duration::from_secs(30),
+            }
+        );
+    }
 }

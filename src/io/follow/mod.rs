@@ -108,6 +108,21 @@ impl Default for FollowOptions {
     }
 }
 
+impl FollowOptions {
+    /// The options as given (`None`: not given, the default applies).
+    pub(crate) fn new(
+        poll: bool,
+        poll_interval: Option<Duration>,
+        rotate_wait: Option<Duration>,
+    ) -> FollowOptions {
+        FollowOptions {
+            poll,
+            poll_interval: poll_interval.unwrap_or(DEFAULT_POLL),
+            rotate_wait: rotate_wait.unwrap_or(DEFAULT_ROTATE_WAIT),
+        }
+    }
+}
+
 /// A file rotated away, read until its wait ends or it is deleted.
 struct Rotated {
     followed: Followed,
