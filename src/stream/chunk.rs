@@ -41,9 +41,20 @@
 //! Only exact counting is counted this way: a bounded summary
 //! (`--top-capacity`) does not add up.
 //!
-//! **Bound.** A chunk's counts hold at most its distinct hosts (two per
-//! record), each within [`HostCounts`](crate::stream::host_counts)'s
-//! bound, lists of 4 bytes per listed host, and its parse, 48 bytes a line.
+//! **Bound.** A chunk's counts are kept within a budget proportional to
+//! its bytes, whatever the log's shape: [`COUNT_BYTES_PER_BYTE`] bytes of
+//! tables per byte of the chunk (at least [`MIN_COUNT_BYTES`]), each
+//! window charged
+//! [`WINDOW_BYTES`] (its table's floor) and each host [`HOST_BYTES`]
+//! ([`HostCounts`](crate::stream::host_counts)'s bound besides the name;
+//! names take at most twice the chunk's bytes). A chunk of many tiny
+//! windows reaches the budget long before its end: the rest of it is fed
+//! in line, at the speed of one aggregating thread, in the memory of one.
+//! A new window's table gets room for the busiest window of the chunk
+//! before (windows of one log are alike), but the room given out in one
+//! chunk never exceeds two hosts per record of it, so a busy window
+//! followed by many quiet ones costs no more than the records hold. Lists
+//! take 4 bytes per listed host, and the parse 48 bytes a line.
 
 use std::ops::Range;
 
@@ -152,7 +163,14 @@ impl ChunkCounter {
         // past one cut per `RECORDS_PER_CUT` lines, the rest is fed in line.
         let items: usize = counted.parses.iter().map(|p| p.parsed.items.len()).sum();
         let mut cuts_left = items / RECORDS_PER_CUT + 1;
-        let mut run = Run::new((0, 0), hosts_hint);
+        let bytes: usize = chunk.iter().map(|block| block.bytes.len()).sum();
+        let mut budget = Budget {
+            bytes_left: (bytes * COUNT_BYTES_PER_BYTE).max(MIN_COUNT_BYTES),
+            spent: false,
+            room_left: 2 * items,
+            hosts_hint,
+        };
+        let mut run = Run::new((0, 0));
         let mut lists = ListMaker::new(self.dedup);
         let mut newest = Timestamp::ZERO;
         let end = (counted.parses.len(), 0);
@@ -166,7 +184,7 @@ impl ChunkCounter {
                             from: &bytes[from.range()],
                             to: &bytes[to.range()],
                         };
-                        let added = run.add(&record, newest, self, &mut lists);
+                        let added = run.add(&record, newest, self, &mut lists, &mut budget);
                         newest = newest.max(ts);
                         added
                     }
@@ -184,9 +202,10 @@ impl ChunkCounter {
                         });
                         // Tables sized for a whole window would be wasted
                         // on what is left of a chunk.
-                        run = Run::new(next, 0);
+                        budget.hosts_hint = 0;
+                        run = Run::new(next);
                     }
-                    Added::InLine => {
+                    Added::InLine | Added::OverBudget => {
                         run.end((p, i), &mut counted.segments);
                         counted.segments.push(Segment::InLine {
                             from: (p, i),
@@ -211,11 +230,64 @@ impl ChunkCounter {
 /// that breaks the bound more often has the rest of each chunk fed in line.
 const RECORDS_PER_CUT: usize = 4096;
 
+/// Bytes of window tables a chunk may count per byte of its lines; past
+/// them the rest of the chunk is fed in line. Four: a chunk of a busy
+/// window (a new host every line or two) stays well within it, so only
+/// logs of many tiny windows meet it.
+pub(crate) const COUNT_BYTES_PER_BYTE: usize = 4;
+
+/// Bytes of window tables any chunk may count, however few its lines: a
+/// followed log's chunks are small, and feeding them in line would leave
+/// the workers idle. Fifty windows' worth.
+pub(crate) const MIN_COUNT_BYTES: usize = 64 << 10;
+
+/// What a new window's table is charged before its hosts: the floor of a
+/// table with few hosts, its lists' heads and its place in the run.
+pub(crate) const WINDOW_BYTES: usize = 1024 + 256;
+
+/// What a distinct host of a window's table is charged besides its name
+/// (see [`crate::stream::host_counts`]).
+pub(crate) const HOST_BYTES: usize = 64;
+
+/// What a chunk's counts may still take (see the module docs' bound).
+struct Budget {
+    /// Bytes of tables the chunk may still count.
+    bytes_left: usize,
+    /// Whether a charge has failed: the chunk counts no more.
+    spent: bool,
+    /// Hosts of room that new tables may still be given.
+    room_left: usize,
+    /// Room a new table asks for: the previous chunk's busiest window.
+    hosts_hint: usize,
+}
+
+impl Budget {
+    /// Charges `bytes`; false, and spent from then on, when they are
+    /// more than what is left.
+    fn charge(&mut self, bytes: usize) -> bool {
+        match self.bytes_left.checked_sub(bytes) {
+            Some(left) => self.bytes_left = left,
+            None => self.spent = true,
+        }
+        !self.spent
+    }
+
+    /// Room for a new window's table, taken from what is left.
+    fn room(&mut self) -> usize {
+        let room = self.hosts_hint.min(self.room_left);
+        self.room_left -= room;
+        room
+    }
+}
+
 /// What became of a record offered to a [`Run`].
 enum Added {
     Counted,
     /// Past its window's deadline: to be fed on its own.
     InLine,
+    /// The chunk's counts have spent their budget: the record and the rest
+    /// of the chunk are to be fed in line.
+    OverBudget,
     /// A list failed to grow, after the record was partly counted: the
     /// run is void.
     Failed,
@@ -227,28 +299,28 @@ struct Run {
     latest: Timestamp,
     records: u64,
     from: At,
-    /// Room for hosts in each new window table.
-    hosts_hint: usize,
     /// The window of the last record, and its place in `windows`.
     span: WindowSpan,
     at: usize,
+    /// The room its table was given: hosts up to it are paid for.
+    room: usize,
 }
 
 impl Run {
-    fn new(from: At, hosts_hint: usize) -> Run {
+    fn new(from: At) -> Run {
         Run {
             windows: Vec::new(),
             latest: Timestamp::ZERO,
             records: 0,
             from,
-            hosts_hint,
             span: WindowSpan::EMPTY,
             at: 0,
+            room: 0,
         }
     }
 
     /// Counts `record` unless its window's deadline is past `newest` (the
-    /// chunk's newest time before it).
+    /// chunk's newest time before it) or the chunk's `budget` is spent.
     #[inline]
     fn add(
         &mut self,
@@ -256,7 +328,11 @@ impl Run {
         newest: Timestamp,
         counter: &ChunkCounter,
         lists: &mut ListMaker,
+        budget: &mut Budget,
     ) -> Added {
+        if budget.spent {
+            return Added::OverBudget;
+        }
         // Checked when the window changes only: while records stay in one
         // window, the newest time stays inside it, before its deadline.
         if !self.span.contains(record.ts) {
@@ -271,17 +347,32 @@ impl Run {
                 .get(self.at)
                 .is_none_or(|(s, _)| s.start != start)
             {
+                let room = budget.room();
+                if !budget.charge(WINDOW_BYTES + room * HOST_BYTES) {
+                    return Added::OverBudget;
+                }
                 self.windows
-                    .insert(self.at, (self.span, ExactTally::new(self.hosts_hint)));
+                    .insert(self.at, (self.span, ExactTally::new(room)));
+                self.room = room;
+            } else {
+                // A window met before in this run, whose room is unknown:
+                // its hosts are charged from now on.
+                self.room = 0;
             }
         }
         let tally = &mut self.windows[self.at].1;
+        let hosts_before = tally.hosts();
         if tally
             .add(record, &counter.to_host, &counter.from_host, lists)
             .is_err()
         {
             return Added::Failed;
         }
+        let hosts = tally.hosts();
+        // Counted already, whatever the charge says: a spent budget stops
+        // the run at the next record.
+        let unpaid = hosts.saturating_sub(self.room.max(hosts_before));
+        budget.charge(unpaid * HOST_BYTES);
         self.latest = self.latest.max(record.ts);
         self.records += 1;
         Added::Counted
