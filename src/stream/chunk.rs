@@ -42,18 +42,19 @@
 //! (`--top-capacity`) does not add up.
 //!
 //! **Bound.** A chunk's counts are kept within a budget proportional to
-//! its bytes, whatever the log's shape: [`COUNT_BYTES_PER_BYTE`] bytes of
-//! tables per byte of the chunk (at least [`MIN_COUNT_BYTES`]), each
+//! its bytes, whatever the log's shape: [`COUNT_BYTES_PER_BYTE`](crate::stream::chunk_budget::COUNT_BYTES_PER_BYTE) bytes of
+//! tables per byte of the chunk (at least [`MIN_COUNT_BYTES`](crate::stream::chunk_budget::MIN_COUNT_BYTES)), each
 //! window charged
 //! [`WINDOW_BYTES`] (its table's floor) and each host [`HOST_BYTES`]
 //! ([`HostCounts`](crate::stream::host_counts)'s bound besides the name;
 //! names take at most twice the chunk's bytes). A chunk of many tiny
 //! windows reaches the budget long before its end: the rest of it is fed
 //! in line, at the speed of one aggregating thread, in the memory of one.
-//! A new window's table gets room for the busiest window of the chunk
-//! before (windows of one log are alike), but the room given out in one
-//! chunk never exceeds two hosts per record of it, so a busy window
-//! followed by many quiet ones costs no more than the records hold. Lists
+//! The first few new windows' tables get room for the busiest window of
+//! the chunk before (windows of one log are alike), but never more than
+//! half the budget left, nor in all more than two hosts per record of the
+//! chunk, so a busy window followed by many quiet ones costs no more
+//! than the records hold. Lists
 //! take 4 bytes per listed host, and the parse 48 bytes a line.
 
 use std::ops::Range;
@@ -62,6 +63,7 @@ use crate::parse::batch::{Item, ParsedLines, RawLines};
 use crate::parse::record::Record;
 use crate::parse::target::Target;
 use crate::parse::timestamp::{Duration, Timestamp};
+use crate::stream::chunk_budget::{Budget, HOST_BYTES, WINDOW_BYTES};
 use crate::stream::config::{Counting, WindowConfig};
 use crate::stream::dedup::{Dedup, ListMaker};
 use crate::stream::open_window::ExactTally;
@@ -164,12 +166,7 @@ impl ChunkCounter {
         let items: usize = counted.parses.iter().map(|p| p.parsed.items.len()).sum();
         let mut cuts_left = items / RECORDS_PER_CUT + 1;
         let bytes: usize = chunk.iter().map(|block| block.bytes.len()).sum();
-        let mut budget = Budget {
-            bytes_left: (bytes * COUNT_BYTES_PER_BYTE).max(MIN_COUNT_BYTES),
-            spent: false,
-            room_left: 2 * items,
-            hosts_hint,
-        };
+        let mut budget = Budget::new(bytes, items, hosts_hint);
         let mut run = Run::new((0, 0));
         let mut lists = ListMaker::new(self.dedup);
         let mut newest = Timestamp::ZERO;
@@ -229,56 +226,6 @@ impl ChunkCounter {
 /// Lines of a chunk per run cut short by a record past the bound: a log
 /// that breaks the bound more often has the rest of each chunk fed in line.
 const RECORDS_PER_CUT: usize = 4096;
-
-/// Bytes of window tables a chunk may count per byte of its lines; past
-/// them the rest of the chunk is fed in line. Four: a chunk of a busy
-/// window (a new host every line or two) stays well within it, so only
-/// logs of many tiny windows meet it.
-pub(crate) const COUNT_BYTES_PER_BYTE: usize = 4;
-
-/// Bytes of window tables any chunk may count, however few its lines: a
-/// followed log's chunks are small, and feeding them in line would leave
-/// the workers idle. Fifty windows' worth.
-pub(crate) const MIN_COUNT_BYTES: usize = 64 << 10;
-
-/// What a new window's table is charged before its hosts: the floor of a
-/// table with few hosts, its lists' heads and its place in the run.
-pub(crate) const WINDOW_BYTES: usize = 1024 + 256;
-
-/// What a distinct host of a window's table is charged besides its name
-/// (see [`crate::stream::host_counts`]).
-pub(crate) const HOST_BYTES: usize = 64;
-
-/// What a chunk's counts may still take (see the module docs' bound).
-struct Budget {
-    /// Bytes of tables the chunk may still count.
-    bytes_left: usize,
-    /// Whether a charge has failed: the chunk counts no more.
-    spent: bool,
-    /// Hosts of room that new tables may still be given.
-    room_left: usize,
-    /// Room a new table asks for: the previous chunk's busiest window.
-    hosts_hint: usize,
-}
-
-impl Budget {
-    /// Charges `bytes`; false, and spent from then on, when they are
-    /// more than what is left.
-    fn charge(&mut self, bytes: usize) -> bool {
-        match self.bytes_left.checked_sub(bytes) {
-            Some(left) => self.bytes_left = left,
-            None => self.spent = true,
-        }
-        !self.spent
-    }
-
-    /// Room for a new window's table, taken from what is left.
-    fn room(&mut self) -> usize {
-        let room = self.hosts_hint.min(self.room_left);
-        self.room_left -= room;
-        room
-    }
-}
 
 /// What became of a record offered to a [`Run`].
 enum Added {
@@ -414,6 +361,7 @@ mod tests {
     use super::*;
     use crate::parse::batch::Fill;
     use crate::parse::format::{FormatState, InputFormat};
+    use crate::stream::chunk_budget::{COUNT_BYTES_PER_BYTE, MIN_COUNT_BYTES};
 
     fn counted(text: &str, lateness: u64) -> CountedChunk {
         let config = WindowConfig::for_test("x", "y", lateness);
@@ -461,6 +409,32 @@ mod tests {
         let hosts: Vec<usize> = windows.iter().map(|(_, t)| t.hosts()).collect();
         assert_eq!(hosts, [4, 2, 2]);
         assert_eq!(*latest, Timestamp::from_secs(7300));
+    }
+
+    #[test]
+    fn many_tiny_windows_count_within_the_budget_and_the_rest_is_fed_in_line() {
+        let config = WindowConfig {
+            window: WindowWidth::parse("1s").unwrap(),
+            ..WindowConfig::for_test("x", "y", 0)
+        };
+        let text: String = (0..10_000)
+            .map(|i| format!("{} a{i} x\n", 1000 + i))
+            .collect();
+        let mut block = RawLines::default();
+        block.fill(text.as_bytes(), &mut FormatState::new(InputFormat::Auto));
+        let counter = ChunkCounter::new(&config).unwrap();
+        // Room asked for as if the chunk before had a window of a million
+        // hosts: a chunk gives out no more than two hosts a record.
+        let chunk = counter.count(&[block], ParsedLines::default, 1_000_000);
+        let budget = (text.len() * COUNT_BYTES_PER_BYTE).max(MIN_COUNT_BYTES);
+        let shapes = shape(&chunk);
+        let [(0, counted, Some(records)), (from, 10_000, None)] = shapes[..] else {
+            panic!("one counted run, then the rest in line: {shapes:?}");
+        };
+        assert_eq!((from, records), (counted, counted as u64));
+        assert!(counted * WINDOW_BYTES <= budget, "{counted} windows");
+        // The first windows' room left most of the budget to the records.
+        assert!(counted >= 20, "{counted} windows");
     }
 
     #[test]
