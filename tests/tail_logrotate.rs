@@ -2,6 +2,7 @@
 //! `copytruncate` mode (both with `compress` + `delaycompress`), while a
 //! writer appends unique records: every record must be counted exactly
 //! once, from the `--emit-counts` rows, against what the writer wrote.
+//! And a line that `copytruncate` cuts in two must be read whole.
 //!
 //! Skipped, with a message, where `logrotate` is not installed (`.ci/run`
 //! installs it in CI).
@@ -181,4 +182,96 @@ fn logrotate_create_compress_delaycompress_loses_nothing() {
 #[test]
 fn logrotate_copytruncate_loses_nothing_outside_its_own_race() {
     run("copytruncate");
+}
+
+/// Rotates `conf` once with real logrotate (forced).
+fn rotate_now(logrotate: &str, conf: &Path, state: &Path) {
+    let status = Command::new(logrotate)
+        .arg("-f")
+        .arg("-s")
+        .arg(state)
+        .arg(conf)
+        .status()
+        .unwrap();
+    assert!(status.success(), "logrotate failed");
+}
+
+#[test]
+fn logrotate_copytruncate_in_the_middle_of_a_line_loses_nothing() {
+    let Some(logrotate) = logrotate() else {
+        println!("logrotate is not installed: test skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("conn.log");
+    let conf = dir.path().join("logrotate.conf");
+    let state = dir.path().join("logrotate.state");
+    fs::write(
+        &conf,
+        format!(
+            "{} {{\n  rotate 50\n  missingok\n  copytruncate\n}}\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    let mut writer = open_log(&log);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_connspy-stream"))
+        .args(["--to", "sink", "--from", "a", "--max_log_late_seconds", "0"])
+        .args(["--tail", "--emit-counts", "--exact", "--stats"])
+        .arg(&log)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Each round: whole lines, then a line cut in two by the rotation: its
+    // start is read and copied away, its end written to the emptied file
+    // (the writer's descriptor is never reopened under copytruncate).
+    let rounds = 5;
+    let per_round = 20;
+    for round in 0..rounds {
+        let lines: String = (round * per_round..(round + 1) * per_round)
+            .map(|i| format!("{} w{i} sink\n", H + 1))
+            .collect();
+        let cut = lines.len() - 7;
+        writer.write_all(lines[..cut].as_bytes()).unwrap();
+        thread::sleep(Duration::from_millis(300));
+        rotate_now(logrotate, &conf, &state);
+        writer.write_all(lines[cut..].as_bytes()).unwrap();
+        thread::sleep(Duration::from_millis(100));
+    }
+    writeln!(writer, "{} z z", H + 7300).unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().expect("output").unwrap();
+    thread::sleep(Duration::from_millis(300));
+    Command::new("kill")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    let mut seen = vec![0u64; rounds * per_round];
+    let mut strays = Vec::new();
+    for row in std::iter::once(first).chain(lines.map(Result::unwrap)) {
+        let cols: Vec<&str> = row.split('\t').collect();
+        if cols[1] != "COUNT" || ["z", "sink"].contains(&cols[2]) {
+            continue;
+        }
+        match cols[2]
+            .strip_prefix('w')
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            Some(n) if n < seen.len() => seen[n] += cols[3].parse::<u64>().unwrap(),
+            _ => strays.push(row.clone()),
+        }
+    }
+    child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    let not_once: Vec<usize> = (0..seen.len()).filter(|&i| seen[i] != 1).collect();
+    assert_eq!(
+        (not_once, strays),
+        (vec![], vec![]),
+        "records not counted once, wrong hosts; stderr: {stderr}"
+    );
+    assert!(stderr.contains(" malformed=0 "), "{stderr}");
+    assert_eq!(stderr.matches("file truncated").count(), rounds, "{stderr}");
 }

@@ -26,7 +26,7 @@ pub enum Restart {
     /// deleted); the old one is still read during the rotate wait.
     Replaced,
     /// The file was truncated (copytruncate); an unfinished last line read
-    /// before was dropped.
+    /// before joins the first bytes read after it, as `tail -F` shows them.
     Truncated,
 }
 

@@ -17,11 +17,13 @@
 //!   and compared. A file that was emptied and then written past the old
 //!   offset before the follower looked fails the comparison as surely as
 //!   one that is shorter; the file is then read again from its start
-//!   (complete lines already read are handed out first; an unfinished
-//!   last line of the old content is dropped). What the writer appended
-//!   after the last read and before the truncation is lost: it went to
-//!   the copy only. Reading at once on the write event keeps that window
-//!   to about a millisecond.
+//!   (complete lines already read are handed out first). An unfinished
+//!   last line of the old content joins the first bytes read after the
+//!   truncation, as `tail -F` shows them: a writer whose line logrotate's
+//!   copytruncate cut in two writes its end into the emptied file. What
+//!   the writer appended after the last read and before the truncation is
+//!   lost: it went to the copy only. Reading at once on the write event
+//!   keeps that window to about a millisecond.
 //! - **Rotation**: the path names another regular file. The new file is
 //!   followed from its start, and the old one stays open and is read too
 //!   for [`FollowOptions::rotate_wait`] (or until it is deleted), so that
@@ -281,10 +283,10 @@ impl Follower {
                     if tracked.exhausted {
                         busy = true;
                     } else if tracked.truncated {
-                        // The same open file, from its start, with the
-                        // reader's buffer (and its unfinished line) dropped.
+                        // The same open file, from its start; an
+                        // unfinished line read before joins its first bytes.
                         let again = tracked.file.try_clone()?;
-                        current.reader.replace(Tracked::new(again));
+                        current.reader.continue_with(Tracked::new(again));
                         self.announce = None;
                         return Ok(Ready::Restarted(Restart::Truncated));
                     } else if let Some(next) = self.look_at_path() {
@@ -628,7 +630,7 @@ mod tests {
 
     #[test]
     fn truncation_reads_again_from_the_start() {
-        let (_dir, path, mut f) = setup("1 a b\n2 c d\n3 e");
+        let (_dir, path, mut f) = setup("1 a b\n2 c d\n");
         expect(&mut f, vec![line("1 a b"), line("2 c d")]);
         // copytruncate: the same file, emptied, then written again.
         OpenOptions::new()
@@ -645,6 +647,33 @@ mod tests {
         expect_nothing(&mut f);
         append(&path, "5 i j\n");
         expect(&mut f, vec![line("5 i j")]);
+    }
+
+    #[test]
+    fn after_a_truncation_an_unfinished_line_joins_the_first_bytes_written() {
+        for poll in [true, false] {
+            let (_dir, path, mut f) =
+                setup_with("1 a b\n2 c d\n3 e", options(poll, Duration::ZERO));
+            expect(&mut f, vec![line("1 a b"), line("2 c d")]);
+            // copytruncate cuts the writer's line: its start was copied
+            // away and read, its end lands in the emptied file.
+            OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_len(0)
+                .unwrap();
+            append(&path, " f\n4 g h\n");
+            // As `tail -F` shows it: the bytes before and after join up.
+            expect(
+                &mut f,
+                vec![
+                    Item::Restarted(Restart::Truncated),
+                    line("3 e f"),
+                    line("4 g h"),
+                ],
+            );
+        }
     }
 
     #[test]
