@@ -331,6 +331,11 @@ fn with_stdin_it_reads_until_stdin_closes() {
 /// a fraction of `EXPECT_WITHIN` (the reads look at the stop request every
 /// 50 ms); returns the output not yet read.
 fn stopped_by(tail: Tail, signal: &str, status: i32) -> Vec<String> {
+    stopped_by_with_stderr(tail, signal, status).0
+}
+
+/// [`stopped_by`], with stderr too.
+fn stopped_by_with_stderr(tail: Tail, signal: &str, status: i32) -> (Vec<String>, String) {
     tail.signal(signal);
     let signalled = Instant::now();
     let (exit, rest, stderr) = tail.finish();
@@ -340,7 +345,7 @@ fn stopped_by(tail: Tail, signal: &str, status: i32) -> Vec<String> {
         signalled.elapsed()
     );
     assert_eq!(exit.code(), Some(status), "{stderr}");
-    rest
+    (rest, stderr)
 }
 
 #[test]
@@ -800,4 +805,26 @@ fn a_reader_of_stdout_that_has_gone_ends_the_run_without_a_write() {
         "{stderr}"
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn a_last_line_without_its_newline_at_exit_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = log_in(&dir);
+    let unfinished = rec(3602, "e", "f");
+    let unfinished = unfinished.trim_end();
+    append(
+        &log,
+        &(rec(0, "a", "b") + &rec(3601, "c", "d") + unfinished),
+    );
+    let mut tail = Tail::start(Some(&log));
+    tail.expect(&hour0());
+    let (rest, stderr) = stopped_by_with_stderr(tail, "TERM", 143);
+    assert_eq!(rest, Vec::<String>::new());
+    let note = format!(
+        "connspy-stream: {}: its last line has no newline: {} bytes left unread at exit\n",
+        log.display(),
+        unfinished.len()
+    );
+    assert_eq!(stderr, note);
 }

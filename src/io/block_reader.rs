@@ -115,7 +115,16 @@ impl<R: Read> BlockReader<R> {
 
     /// Whether [`take_partial`](Self::take_partial) would return a line.
     pub fn has_partial(&self) -> bool {
-        !self.skipping && self.start < self.end
+        self.partial_len() > 0
+    }
+
+    /// How many bytes [`take_partial`](Self::take_partial) would return.
+    pub fn partial_len(&self) -> usize {
+        if self.skipping {
+            0
+        } else {
+            self.end - self.start
+        }
     }
 
     /// The unfinished last line (no `\n`), which at the true end of input is

@@ -193,6 +193,9 @@ fn summarise(
             if stop() {
                 // A stop cuts reads short: a decompressor that then finds
                 // its input truncated has not met an error of the input.
+                for note in source.left_unread() {
+                    diagnostics.note(format_args!("{name}: {note}"));
+                }
                 break;
             }
             pumped?;

@@ -43,15 +43,15 @@
 //! [`Event::Notice`], for the caller to report.
 
 use std::collections::VecDeque;
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 mod file;
+mod path;
 mod wake;
 
-use file::{FileId, Followed, OpenError, Tracked, open_regular};
+use file::{Followed, OpenError, Tracked, open_regular};
 use wake::Waker;
 
 use crate::io::block_reader::BlockReader;
@@ -329,56 +329,6 @@ impl Follower {
         }
         self.announce = Some(Restart::Replaced);
     }
-
-    /// At the end of the current file (or with none yet): does the path
-    /// name another regular file, to be followed now? Problems with the
-    /// path become notices; a missing path is quietly waited for, and in
-    /// every case the file being read is kept (a writer may still be
-    /// writing it through an open descriptor).
-    fn look_at_path(&mut self) -> Option<Followed> {
-        let known = |id: FileId| {
-            self.current.as_ref().is_some_and(|c| c.id == id)
-                || self.rotated.iter().any(|r| r.followed.id == id)
-        };
-        // A cheap first look: the usual answer is "the same file".
-        if let Ok(meta) = fs::metadata(&self.path)
-            && known(FileId::of(&meta))
-        {
-            self.complaint = None;
-            return None;
-        }
-        match open_regular(&self.path) {
-            Ok((file, id)) if !known(id) => {
-                self.complaint = None;
-                Some(Followed::new(file, id))
-            }
-            Ok(_) | Err(OpenError::Missing) => None,
-            Err(OpenError::NotRegular(what)) => {
-                self.complain(format!(
-                    "is {what}, not a regular file: waiting for a regular file \
-                     (--tail follows regular files only)"
-                ));
-                None
-            }
-            Err(OpenError::Failed(e)) => {
-                self.complain(format!("cannot open it: {e}; waiting until it can be"));
-                None
-            }
-        }
-    }
-
-    /// Says `text` unless it was the last thing said, less than a minute
-    /// ago.
-    fn complain(&mut self, text: String) {
-        if let Some((said, at)) = &self.complaint
-            && *said == text
-            && at.elapsed() < COMPLAIN_EVERY
-        {
-            return;
-        }
-        self.notices.push_back(text.clone());
-        self.complaint = Some((text, Instant::now()));
-    }
 }
 
 impl LineSource for Follower {
@@ -386,13 +336,27 @@ impl LineSource for Follower {
     fn next_event(&mut self, stop: &dyn Fn() -> bool) -> io::Result<Option<Event<'_>>> {
         self.next_block(stop)
     }
+
+    /// The bytes after the last whole line of the followed file, and of
+    /// each rotated-away file still in its wait.
+    fn left_unread(&mut self) -> Vec<String> {
+        let mut notes: Vec<String> = self
+            .rotated
+            .iter_mut()
+            .filter(|r| !r.ended)
+            .filter_map(|r| r.followed.left_unread())
+            .map(|note| format!("a rotated-away file: {note}"))
+            .collect();
+        notes.extend(self.current.as_mut().and_then(Followed::left_unread));
+        notes
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::io::block_reader::Block;
-    use std::fs::{File, OpenOptions};
+    use std::fs::{self, File, OpenOptions};
     use std::io::Write;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
@@ -532,6 +496,39 @@ mod tests {
         expect_nothing(&mut f);
         append(&path, " d\n");
         expect(&mut f, vec![line("2 c d")]);
+    }
+
+    #[test]
+    fn what_is_left_after_the_last_whole_line_is_told() {
+        let (dir, path, mut f) = setup_with("1 a b\n2 c", options(true, Duration::from_secs(60)));
+        expect(&mut f, vec![line("1 a b")]);
+        expect_nothing(&mut f);
+        assert_eq!(
+            f.left_unread(),
+            ["its last line has no newline: 3 bytes left unread at exit"]
+        );
+        // Rotated away with its line still unfinished, and written to
+        // since the last read; a new file at the path ends whole.
+        fs::rename(&path, dir.path().join("log.1")).unwrap();
+        append(&path, "3 e f\n");
+        expect(
+            &mut f,
+            vec![Item::Restarted(Restart::Replaced), line("3 e f")],
+        );
+        append(&dir.path().join("log.1"), " d\n4 g");
+        assert_eq!(
+            f.left_unread(),
+            [
+                "a rotated-away file: 9 bytes after its last whole line left unread at exit \
+              (6 of them written since the last read)"
+            ]
+        );
+        append(&path, "5 i j\n");
+        expect(&mut f, vec![line("2 c d"), line("5 i j")]);
+        assert_eq!(
+            f.left_unread(),
+            ["a rotated-away file: its last line has no newline: 3 bytes left unread at exit"]
+        );
     }
 
     #[test]
