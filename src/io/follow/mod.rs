@@ -435,6 +435,16 @@ mod tests {
         file.write_all(text.as_bytes()).unwrap();
     }
 
+    /// Empties the file in place (the truncation of copytruncate).
+    fn empty(path: &Path) {
+        OpenOptions::new()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_len(0)
+            .unwrap();
+    }
+
     fn options(poll: bool, rotate_wait: Duration) -> FollowOptions {
         FollowOptions {
             poll,
@@ -630,12 +640,7 @@ mod tests {
         let (_dir, path, mut f) = setup("1 a b\n2 c d\n");
         expect(&mut f, vec![line("1 a b"), line("2 c d")]);
         // copytruncate: the same file, emptied, then written again.
-        OpenOptions::new()
-            .write(true)
-            .open(&path)
-            .unwrap()
-            .set_len(0)
-            .unwrap();
+        empty(&path);
         append(&path, "4 g h\n");
         expect(
             &mut f,
@@ -654,12 +659,7 @@ mod tests {
             expect(&mut f, vec![line("1 a b"), line("2 c d")]);
             // copytruncate cuts the writer's line: its start was copied
             // away and read, its end lands in the emptied file.
-            OpenOptions::new()
-                .write(true)
-                .open(&path)
-                .unwrap()
-                .set_len(0)
-                .unwrap();
+            empty(&path);
             append(&path, " f\n4 g h\n");
             // As `tail -F` shows it: the bytes before and after join up.
             expect(
@@ -681,12 +681,7 @@ mod tests {
         opts.poll_interval = Duration::from_millis(300);
         let (_dir, path, mut f) = setup_with("1 a b\n", opts);
         expect(&mut f, vec![line("1 a b")]);
-        OpenOptions::new()
-            .write(true)
-            .open(&path)
-            .unwrap()
-            .set_len(0)
-            .unwrap();
+        empty(&path);
         append(&path, "20 longer x\n21 longer y\n");
         expect(
             &mut f,
