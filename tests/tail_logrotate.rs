@@ -249,10 +249,10 @@ fn logrotate_copytruncate_in_the_middle_of_a_line_loses_nothing() {
             .map(|i| format!("{} w{i} sink\n", H + 1))
             .collect();
         let cut = lines.len() - 7;
-        writer.write_all(lines[..cut].as_bytes()).unwrap();
+        writer.write_all(&lines.as_bytes()[..cut]).unwrap();
         thread::sleep(Duration::from_millis(300));
         rotated.rotate();
-        writer.write_all(lines[cut..].as_bytes()).unwrap();
+        writer.write_all(&lines.as_bytes()[cut..]).unwrap();
         thread::sleep(Duration::from_millis(100));
     }
     let (seen, strays, stderr) = rotated.finish(rounds * per_round);

@@ -38,6 +38,9 @@
 //!   is opened before a `stat` says it is a regular file, and the open is
 //!   non-blocking and checked again with `fstat`, so a FIFO that appears
 //!   in between cannot hang it.
+//! - **A stop**: an unfinished last line is never handed out while it may
+//!   still be finished; when the run stops first, the follower tells of it
+//!   ([`LineSource::left_unread`]), so that it is not dropped unsaid.
 //!
 //! The follower writes nothing on stderr: notices are handed out as
 //! [`Event::Notice`], for the caller to report.
