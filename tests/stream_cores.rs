@@ -177,3 +177,29 @@ fn a_spill_file_that_cannot_be_made_stops_every_core_where_it_stops_one() {
         assert_eq!(all.stdout, one.stdout);
     }
 }
+
+#[test]
+fn one_far_future_time_costs_one_record_on_every_core() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("poisoned.txt");
+    // A cut line's time, read as 12-digit seconds (year 24,000), in the
+    // middle of two days of records.
+    let t = 1_565_647_200u64;
+    let lines = (0..200_000u64).flat_map(move |i| {
+        let cut = (i == 50_000).then(|| "700469170800 source u4691708".to_string());
+        cut.into_iter().chain([format!("{} h{} x", t + i, i % 300)])
+    });
+    write_log(&log, lines);
+    let args = ["--to", "x", "--from", "y", log.to_str().unwrap()];
+    let one = run(&args, true, None, &[]);
+    let all = run(&args, false, None, &[]);
+    assert_eq!(one.status, 0);
+    assert!(
+        one.stats.contains("records=200000 malformed=1 too_late=0"),
+        "{}",
+        one.stats
+    );
+    let hours = String::from_utf8(one.stdout.clone()).unwrap();
+    assert_eq!(hours.matches("MOST").count(), 56, "every hour printed");
+    assert_eq!((all.stdout, all.stats), (one.stdout, one.stats));
+}

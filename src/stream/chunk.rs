@@ -66,6 +66,7 @@ use crate::parse::timestamp::{Duration, Timestamp};
 use crate::stream::chunk_budget::{Budget, HOST_BYTES, WINDOW_BYTES};
 use crate::stream::config::{Counting, WindowConfig};
 use crate::stream::dedup::{Dedup, ListMaker};
+use crate::stream::horizon::{Horizon, wall_clock};
 use crate::stream::open_window::ExactTally;
 use crate::stream::window::{WindowSpan, WindowWidth};
 
@@ -76,6 +77,7 @@ pub(crate) struct ChunkCounter {
     window: WindowWidth,
     lateness: Duration,
     dedup: Dedup,
+    horizon: Horizon,
 }
 
 /// A chunk counted by a worker: its parse and its segments, in order.
@@ -134,6 +136,7 @@ impl ChunkCounter {
             window: config.window,
             lateness: config.lateness,
             dedup: config.dedup,
+            horizon: Horizon::new(config.lateness),
         })
     }
 
@@ -170,11 +173,17 @@ impl ChunkCounter {
         let mut run = Run::new((0, 0));
         let mut lists = ListMaker::new(self.dedup);
         let mut newest = Timestamp::ZERO;
+        // A time past it may be implausible: the aggregator, which knows
+        // the newest time before the chunk, decides in line. Never moved
+        // by such a time.
+        let clock = wall_clock();
+        let mut believable = self.horizon.limit(clock, newest);
         let end = (counted.parses.len(), 0);
         for (p, parse) in counted.parses.iter().enumerate() {
             let bytes = parse.bytes(chunk);
             for (i, item) in parse.parsed.items.iter().enumerate() {
                 let added = match *item {
+                    Item::Record { ts, .. } if ts > believable => Added::InLine,
                     Item::Record { ts, from, to, .. } => {
                         let record = Record {
                             ts,
@@ -182,7 +191,10 @@ impl ChunkCounter {
                             to: &bytes[to.range()],
                         };
                         let added = run.add(&record, newest, self, &mut lists, &mut budget);
-                        newest = newest.max(ts);
+                        if ts > newest {
+                            newest = ts;
+                            believable = self.horizon.limit(clock, newest);
+                        }
                         added
                     }
                     Item::Malformed { .. } => Added::InLine,

@@ -12,6 +12,7 @@ use crate::parse::batch::RawLines;
 use crate::parse::timestamp::Timestamp;
 use crate::stream::chunk::{At, CountedChunk, Parse, Segment};
 use crate::stream::config::Counting;
+use crate::stream::horizon::wall_clock;
 use crate::stream::open_window::{ExactTally, OpenWindow};
 use crate::stream::window::WindowSpan;
 
@@ -57,6 +58,7 @@ impl<W: Write> Aggregator<W> {
         chunk: &[RawLines],
         counted: &mut CountedChunk,
     ) -> Result<(), Error> {
+        self.clock = wall_clock();
         // Each parse's bytes and skipped records are counted when the feed
         // reaches it, and its lines are numbered from the lines before it.
         let mut reached = 0;
@@ -74,7 +76,7 @@ impl<W: Write> Aggregator<W> {
                     records,
                     from,
                     to,
-                } if self.adds_up(&windows) => {
+                } if self.adds_up(&windows, latest) => {
                     let before = (self.records, self.bytes, self.skipped, reached);
                     self.reach(&counted.parses[..], &mut reached, to, chunk);
                     self.records += records;
@@ -123,9 +125,11 @@ impl<W: Write> Aggregator<W> {
     /// far, add up to feeding their records: no window's deadline is past
     /// the newest time yet (then no record of theirs was late), and adding
     /// them to the open windows writes no spill file (which could fail
-    /// halfway: fed one by one, the failure comes at its own record).
-    fn adds_up(&self, windows: &[(WindowSpan, ExactTally)]) -> bool {
+    /// halfway: fed one by one, the failure comes at its own record); and
+    /// their newest time, `latest`, is believable (then so is every one).
+    fn adds_up(&mut self, windows: &[(WindowSpan, ExactTally)], latest: Timestamp) -> bool {
         self.config.counting == Counting::Exact
+            && (latest <= self.believable || self.believes(latest))
             && windows.iter().all(|(span, later)| {
                 self.latest <= span.deadline
                     && self

@@ -43,6 +43,7 @@ use crate::parse::timestamp::Timestamp;
 use crate::stream::chunk::ChunkCounter;
 use crate::stream::config::{Counting, WindowConfig};
 use crate::stream::dedup::{Dedup, ListMaker};
+use crate::stream::horizon::{Horizon, wall_clock};
 use crate::stream::host_counts::ListMark;
 use crate::stream::open_window::OpenWindow;
 use crate::stream::rows::StreamWriter;
@@ -103,6 +104,13 @@ pub struct Aggregator<W: Write> {
     /// Distinct hosts of the last window printed: the room a new window's
     /// table starts with.
     hosts_hint: usize,
+    /// How far ahead a believable record may be (see `stream/horizon.rs`).
+    horizon: Horizon,
+    /// The wall clock, read again for each parse and chunk fed.
+    clock: Timestamp,
+    /// A time no later than the horizon's limit: records up to it need
+    /// no further check.
+    believable: Timestamp,
 }
 
 impl<W: Write> Aggregator<W> {
@@ -118,7 +126,6 @@ impl<W: Write> Aggregator<W> {
             printed: PrintedWindows::default(),
             lists: ListMaker::new(config.dedup),
             out: StreamWriter::new(out, config.format, config.report.top),
-            config,
             open: VecDeque::new(),
             latest: Timestamp::ZERO,
             last_span: WindowSpan::EMPTY,
@@ -130,6 +137,10 @@ impl<W: Write> Aggregator<W> {
             windows_printed: 0,
             warned_capacity: false,
             hosts_hint: 0,
+            horizon: Horizon::new(config.lateness),
+            clock: wall_clock(),
+            believable: Timestamp::ZERO,
+            config,
         }
     }
 
@@ -196,6 +207,7 @@ impl<W: Write> Aggregator<W> {
 
     /// Feeds a block parsed by [`ParsedLines::fill`].
     pub(crate) fn feed_parsed(&mut self, block: &ParsedLines) -> Result<(), Error> {
+        self.clock = wall_clock();
         self.bytes += block.bytes.len() as u64;
         self.skipped += block.no_data;
         let lines_before = self.line;
@@ -233,6 +245,9 @@ impl<W: Write> Aggregator<W> {
     // has two callers (a parse fed whole, a chunk's lines fed in line).
     #[inline(always)]
     fn add(&mut self, record: Record<'_>) -> Result<(), Error> {
+        if record.ts > self.believable && !self.believes(record.ts) {
+            return self.malformed_line(Malformed::FarAhead);
+        }
         self.records += 1;
         if !self.last_span.contains(record.ts) {
             self.last_span = WindowSpan::of(record.ts, self.config.window, self.config.lateness);
@@ -264,6 +279,13 @@ impl<W: Write> Aggregator<W> {
             self.close_complete_windows()?;
         }
         Ok(())
+    }
+
+    /// Whether `ts` is within the horizon (docs/behaviour.md#implausible-times),
+    /// raising [`believable`](Self::believable) to the limit.
+    fn believes(&mut self, ts: Timestamp) -> bool {
+        self.believable = self.horizon.limit(self.clock, self.latest);
+        ts <= self.believable
     }
 
     /// Closes every open window the data has proven complete, oldest
