@@ -43,6 +43,8 @@ fn run(args: &[&str], one_core: bool, stdout: Option<File>, env: &[(&str, &str)]
             });
         }
     }
+    // Waited for with `wait4` below, for its rusage.
+    #[allow(clippy::zombie_processes)]
     let mut child = cmd.spawn().unwrap();
     let (mut out, mut err) = (child.stdout.take(), child.stderr.take().unwrap());
     let reader = std::thread::spawn(move || {
@@ -56,7 +58,9 @@ fn run(args: &[&str], one_core: bool, stdout: Option<File>, env: &[(&str, &str)]
     std::io::Read::read_to_string(&mut err, &mut stderr).unwrap();
     let stdout = reader.join().unwrap();
     // `wait4` gives this child's own peak RSS.
-    let (mut status, mut usage) = (0, unsafe { std::mem::zeroed::<libc::rusage>() });
+    // SAFETY: `rusage` is plain integers, for which all zeros is valid.
+    let mut usage = unsafe { std::mem::zeroed::<libc::rusage>() };
+    let mut status = 0;
     // SAFETY: waits for our own child, writing only into the two locals.
     let waited = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
     assert_eq!(waited, child.id() as i32);
