@@ -38,9 +38,10 @@ pub enum Malformed {
     /// A line of another format (Zeek, VPC) that is not a record, or a
     /// line of one format in the middle of another: names format and field.
     Format(FormatProblem),
-    /// A time too far ahead of both the clock and the newest time to be
-    /// believed (a cut or garbled line): taken as the newest time, it
-    /// would make every later record too late
+    /// A time too far ahead of both the clock and the newest time (for
+    /// `connspy`, the end of its early stop) to be believed (a cut or
+    /// garbled line): taken as the newest time, it would make every later
+    /// record too late
     /// (docs/behaviour.md#implausible-times).
     FarAhead,
 }

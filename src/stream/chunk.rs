@@ -60,13 +60,13 @@
 use std::ops::Range;
 
 use crate::parse::batch::{Item, ParsedLines, RawLines};
+use crate::parse::horizon::{Horizon, wall_clock};
 use crate::parse::record::Record;
 use crate::parse::target::Target;
 use crate::parse::timestamp::{Duration, Timestamp};
 use crate::stream::chunk_budget::{Budget, HOST_BYTES, WINDOW_BYTES};
 use crate::stream::config::{Counting, WindowConfig};
 use crate::stream::dedup::{Dedup, ListMaker};
-use crate::stream::horizon::{Horizon, wall_clock};
 use crate::stream::open_window::ExactTally;
 use crate::stream::window::{WindowSpan, WindowWidth};
 

@@ -18,7 +18,6 @@ pub(crate) mod chunk;
 pub(crate) mod chunk_budget;
 pub mod config;
 pub mod dedup;
-pub(crate) mod horizon;
 pub(crate) mod host_counts;
 pub(crate) mod open_window;
 pub mod pump;

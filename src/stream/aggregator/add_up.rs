@@ -9,10 +9,10 @@ use super::Aggregator;
 use crate::error::Error;
 use crate::parse::batch::Item;
 use crate::parse::batch::RawLines;
+use crate::parse::horizon::wall_clock;
 use crate::parse::timestamp::Timestamp;
 use crate::stream::chunk::{At, CountedChunk, Parse, Segment};
 use crate::stream::config::Counting;
-use crate::stream::horizon::wall_clock;
 use crate::stream::open_window::{ExactTally, OpenWindow};
 use crate::stream::window::WindowSpan;
 

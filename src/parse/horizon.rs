@@ -1,7 +1,8 @@
 //! The rule that keeps one implausible time from moving the clock
 //! (docs/behaviour.md#implausible-times): a record more than a day plus
-//! the lateness bound ahead of both the wall clock and the newest time is
-//! malformed, not the new newest time. A cut or garbled line (a
+//! the lateness bound ahead of both the wall clock and the newest time
+//! (for `connspy`, the end of its early stop) is malformed, not the new
+//! newest time. A cut or garbled line (a
 //! `copytruncate` that joins two halves, a lost leading digit) would
 //! otherwise make every later record too late; this way it costs one
 //! record. Logs of the past never meet the rule, so the original's
