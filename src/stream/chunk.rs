@@ -116,6 +116,10 @@ pub(crate) enum Segment {
         windows: Vec<(WindowSpan, ExactTally)>,
         /// The largest time of the records.
         latest: Timestamp,
+        /// The smallest, and how far (ns) the latest-arriving record was
+        /// behind the chunk's newest time before it.
+        earliest: Timestamp,
+        late_within: u128,
         records: u64,
         from: At,
         to: At,
@@ -256,6 +260,8 @@ enum Added {
 struct Run {
     windows: Vec<(WindowSpan, ExactTally)>,
     latest: Timestamp,
+    earliest: Timestamp,
+    late_within: u128,
     records: u64,
     from: At,
     /// The window of the last record, and its place in `windows`.
@@ -270,6 +276,8 @@ impl Run {
         Run {
             windows: Vec::new(),
             latest: Timestamp::ZERO,
+            earliest: Timestamp::from_nanos(u128::MAX),
+            late_within: 0,
             records: 0,
             from,
             span: WindowSpan::EMPTY,
@@ -333,6 +341,9 @@ impl Run {
         let unpaid = hosts.saturating_sub(self.room.max(hosts_before));
         budget.charge(unpaid * HOST_BYTES);
         self.latest = self.latest.max(record.ts);
+        self.earliest = self.earliest.min(record.ts);
+        let behind = newest.as_nanos().saturating_sub(record.ts.as_nanos());
+        self.late_within = self.late_within.max(behind);
         self.records += 1;
         Added::Counted
     }
@@ -343,6 +354,8 @@ impl Run {
             segments.push(Segment::Counted {
                 windows: self.windows,
                 latest: self.latest,
+                earliest: self.earliest,
+                late_within: self.late_within,
                 records: self.records,
                 from: self.from,
                 to,

@@ -73,10 +73,13 @@ impl<W: Write> Aggregator<W> {
                 Segment::Counted {
                     windows,
                     latest,
+                    earliest,
+                    late_within,
                     records,
                     from,
                     to,
                 } if self.adds_up(&windows, latest) => {
+                    self.arrived_late(earliest, late_within);
                     let before = (self.records, self.bytes, self.skipped, reached);
                     self.reach(&counted.parses[..], &mut reached, to, chunk);
                     self.records += records;

@@ -10,6 +10,7 @@ use crate::io::block_reader::{BlockReader, Trickle};
 use crate::parse::batch::RawLines;
 use crate::parse::target::Target;
 use crate::parse::timestamp::Duration;
+use crate::stream::dedup::Dedup;
 use crate::stream::pump::pump;
 
 /// Logs over a few hours and a small host alphabet (in mixed case),
