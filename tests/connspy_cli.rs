@@ -5,7 +5,6 @@ mod common;
 
 use common::{stderr, stdout, write_file};
 
-use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_connspy");
@@ -215,20 +214,7 @@ fn stdin_and_several_files_read_as_one_stream() {
     let split = connspy(&[&window[..], &[a.to_str().unwrap(), b.to_str().unwrap()]].concat());
     assert_eq!(stdout(&split), expected);
 
-    let mut child = Command::new(BIN)
-        .args(window)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(LOG.as_bytes())
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = common::run_with_stdin(BIN, &[&window[..], &["-"]].concat(), LOG.as_bytes());
     assert!(o.status.success());
     assert_eq!(stdout(&o), expected);
 }
@@ -597,4 +583,32 @@ fn csv_and_jsonl_rows_carry_the_query_and_any_host_bytes() {
         ],
         "xml",
     );
+}
+
+#[test]
+fn a_far_future_time_neither_stops_the_read_nor_ends_the_seek() {
+    // A cut line's time (12-digit seconds: year 24,000) among records of
+    // two days, before the range asked about.
+    let t = 1_565_647_200u64;
+    let mut log = String::new();
+    for i in 0..20_000u64 {
+        if i == 5_000 {
+            log.push_str("700469170800 source zyla\n");
+        }
+        log.push_str(&format!("{} h{} zyla\n", t + 8 * i, i % 50));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = write_file(dir.path(), "cut.log", log);
+    let range = ["--time_init", "1565727200", "--time_end", "1565727600"];
+    for extra in [&[][..], &["--nofastseek"]] {
+        let args = [
+            &["--to", "zyla"][..],
+            &range,
+            extra,
+            &[log.to_str().unwrap()],
+        ]
+        .concat();
+        let o = connspy(&args);
+        assert_eq!(stdout(&o).lines().count(), 50, "{extra:?}: {}", stderr(&o));
+    }
 }

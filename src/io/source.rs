@@ -26,7 +26,7 @@ pub enum Restart {
     /// deleted); the old one is still read during the rotate wait.
     Replaced,
     /// The file was truncated (copytruncate); an unfinished last line read
-    /// before was dropped.
+    /// before joins the first bytes read after it, as `tail -F` shows them.
     Truncated,
 }
 
@@ -39,20 +39,28 @@ impl std::fmt::Display for Restart {
     }
 }
 
-/// Where [`pump`] gets its lines: a file or stdin read to its end (a
-/// [`BlockReader`]), or a file followed like `tail -F`
-/// ([`crate::io::follow::Follower`]).
+/// Where the stream's pump (`stream::pump`) gets its lines: a file or
+/// stdin read to its end (a [`BlockReader`]), or a file followed like
+/// `tail -F` (`io::follow::Follower`).
 pub trait LineSource {
     /// The next block of whole lines (each ending in `\n`, except a last
     /// line at the true end of the input) or restart; `Ok(None)` when the
     /// source has ended or `stop` returned true.
     fn next_event(&mut self, stop: &dyn Fn() -> bool) -> io::Result<Option<Event<'_>>>;
+
+    /// After a stop: what the source leaves unread that the user should
+    /// hear about (a followed file's last line still waiting for its
+    /// newline), one notice each, without the input's name. Nothing by
+    /// default.
+    fn left_unread(&mut self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 impl<R: Read> LineSource for BlockReader<R> {
     /// Reads to the end of the data, then hands out the unterminated last
     /// line, if any; asks `stop` before each block, and again at the end of
-    /// the data, which a stop also makes (see [`crate::io::interruptible`]):
+    /// the data, which a stop also makes (see `io::interruptible`):
     /// a line cut short there is not a line.
     fn next_event(&mut self, stop: &dyn Fn() -> bool) -> io::Result<Option<Event<'_>>> {
         if stop() {

@@ -1,8 +1,8 @@
 //! Every rule of the input's syntax, in one place: what a line is
-//! ([`lines`]), what a record is ([`record`]), what a time is
+//! (`lines`), what a record is ([`record`]), what a time is
 //! ([`timestamp`]; as people type times and durations: [`time_forms`]),
-//! when two hosts are the same ([`host_set`]), the log
-//! formats records come in ([`format`]) and what a `--to`/`--from` target
+//! when two hosts are the same (`host_set`), the log
+//! formats records come in ([`format`](mod@format)) and what a `--to`/`--from` target
 //! matches ([`target`]).
 //!
 //! Owns: turning bytes into records and saying why a line is not one.
@@ -13,6 +13,7 @@
 pub(crate) mod batch;
 pub(crate) mod fields;
 pub mod format;
+pub(crate) mod horizon;
 pub(crate) mod host_set;
 pub(crate) mod lines;
 pub mod record;

@@ -37,7 +37,13 @@ pub enum Malformed {
     TooLong,
     /// A line of another format (Zeek, VPC) that is not a record, or a
     /// line of one format in the middle of another: names format and field.
-    Format(crate::parse::format::FormatProblem),
+    Format(FormatProblem),
+    /// A time too far ahead of both the clock and the newest time (for
+    /// `connspy`, the end of its early stop) to be believed (a cut or
+    /// garbled line): taken as the newest time, it would make every later
+    /// record too late
+    /// (docs/behaviour.md#implausible-times).
+    FarAhead,
 }
 
 impl fmt::Display for Malformed {
@@ -53,7 +59,28 @@ impl fmt::Display for Malformed {
             Malformed::BadTimestamp(e) => write!(f, "{e}"),
             Malformed::TooLong => write!(f, "line longer than {MAX_LINE_BYTES} bytes"),
             Malformed::Format(problem) => write!(f, "{problem}"),
+            Malformed::FarAhead => f.write_str(
+                "timestamp is more than a day (plus the lateness bound) ahead of \
+                 both the clock and the newest time",
+            ),
         }
+    }
+}
+
+/// Why a line of a format other than plain is not a record: the format
+/// and the field, as `zeek: ts is not a time`. Static text, so that a
+/// [`Malformed`] stays `Copy` and costs nothing until it is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FormatProblem {
+    /// `zeek`, `zeek-json`, `vpc` or `plain`.
+    pub format: &'static str,
+    /// What is wrong, naming the field.
+    pub what: &'static str,
+}
+
+impl fmt::Display for FormatProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.format, self.what)
     }
 }
 

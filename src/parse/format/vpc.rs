@@ -9,8 +9,8 @@
 //! addresses: they are counted as skipped, not reported as malformed.
 
 use crate::parse::fields::for_each_field;
-use crate::parse::format::{FormatProblem, Parsed};
-use crate::parse::record::{Malformed, Record};
+use crate::parse::format::Parsed;
+use crate::parse::record::{FormatProblem, Malformed, Record};
 use crate::parse::timestamp::Timestamp;
 
 const FORMAT: &str = "vpc";

@@ -8,8 +8,8 @@
 //! `#close`, `#open`, `#path`, `#types` and `#set_separator` are read past.
 
 use crate::parse::fields::ByteSplit;
-use crate::parse::format::{FormatProblem, Parsed};
-use crate::parse::record::{Malformed, Record, has_separator};
+use crate::parse::format::Parsed;
+use crate::parse::record::{FormatProblem, Malformed, Record, has_separator};
 use crate::parse::timestamp::Timestamp;
 
 const FORMAT: &str = "zeek";
@@ -77,7 +77,7 @@ fn problem(what: &'static str) -> Malformed {
 
 /// `line` without the `\r` of a CRLF line end: Zeek logs that passed
 /// through a Windows tool keep every field, the last one included, as
-/// written (`docs/formats.md#zeek-conn-log-tsv`).
+/// written (`docs/formats.md#zeek-connlog-tsv`).
 #[inline(always)]
 pub(crate) fn without_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
