@@ -134,6 +134,11 @@ impl MalformedReport {
         self.total += count;
     }
 
+    /// Whether the first malformed line is an error (`--strict`).
+    pub(crate) fn is_strict(&self) -> bool {
+        self.strict
+    }
+
     /// Malformed lines so far.
     pub fn total(&self) -> u64 {
         self.total

@@ -612,3 +612,107 @@ fn a_far_future_time_neither_stops_the_read_nor_ends_the_seek() {
         assert_eq!(stdout(&o).lines().count(), 50, "{extra:?}: {}", stderr(&o));
     }
 }
+
+/// A file where no line is a record, for `connspy --to`: said in one note,
+/// on every path, where it printed nothing and said nothing (the `--to`
+/// pre-filter parses no line whose last field is not the host).
+#[test]
+fn an_input_without_a_record_is_said_so_in_one_note() {
+    let dir = tempfile::tempdir().unwrap();
+    // Binary junk, lines of it.
+    let junk: Vec<u8> = (0..20_000u32)
+        .map(|i| match (i * 7919) % 251 {
+            10 if i % 40 != 0 => b'x',
+            b => b as u8,
+        })
+        .collect();
+    let binary = write_file(dir.path(), "blob.bin", &junk);
+    // A custom VPC layout without its header line.
+    let custom: String = (0..50)
+        .map(|i| {
+            format!(
+                "2 10.0.0.{i} 10.1.0.7 {} {} 123456789010 eni-1 26100 53 17 29 15938 ACCEPT OK\n",
+                1_565_647_200 + i,
+                1_565_647_260 + i
+            )
+        })
+        .collect();
+    let vpc = write_file(dir.path(), "vpc.log", custom);
+    let cases = [
+        (binary.to_str().unwrap(), &[][..], " (read as plain)"),
+        (
+            vpc.to_str().unwrap(),
+            &["--input-format", "vpc"][..],
+            " (read as vpc)",
+        ),
+    ];
+    for (file, extra, read_as) in cases {
+        for mode in [&[][..], &["--no-fast-seek"]] {
+            let mut args = vec![
+                "--to",
+                "10.1.0.7",
+                "--time-init",
+                "0",
+                "--time-end",
+                "1565650000",
+            ];
+            args.extend_from_slice(extra);
+            args.extend_from_slice(mode);
+            args.push(file);
+            let o = connspy(&args);
+            assert_eq!((o.status.code(), stdout(&o)), (Some(0), ""), "{args:?}");
+            let note = format!(
+                "connspy: {file}: no line of it is a record{read_as}: is it a log of another \
+                 format? (see --input-format)\n"
+            );
+            let err = stderr(&o);
+            assert_eq!(err.matches(&note).count(), 1, "{args:?}: {err}");
+        }
+    }
+    // Not for a log with records, nor for one with only a header.
+    let header_only = write_file(
+        dir.path(),
+        "empty.log",
+        "#separator \\x09\n#fields\tts\tid.orig_h\tid.resp_h\n#close\tx\n",
+    );
+    let log = write_file(dir.path(), "conn.log", LOG);
+    for file in [&header_only, &log] {
+        let o = connspy(&[
+            "--to",
+            "zyla",
+            "--time-init",
+            "0",
+            "--time-end",
+            "1565650000",
+            file.to_str().unwrap(),
+        ]);
+        assert!(!stderr(&o).contains("no line of it"), "{}", stderr(&o));
+    }
+}
+
+/// `--strict` checks the same lines whatever the target: every line of
+/// the region read. Was: `--strict --to b` exited 0 (the pre-filter never
+/// parsed the bad line) where `--strict --from a` exited 1.
+#[test]
+fn strict_checks_every_line_read_whatever_the_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "1565647200 alyson zyla\n1565647201 ramone zyla\n1565647202 junk\n\
+                1565647203 alyson zyla\n1565650800 after zyla\n";
+    let log = write_file(dir.path(), "conn.log", text);
+    let log = log.to_str().unwrap();
+    for target in [["--to", "zyla"], ["--from", "alyson"], ["--to", "nobody"]] {
+        for mode in [&[][..], &["--no-fast-seek"]] {
+            let mut args = vec![target[0], target[1], "--time-init", "1565647200"];
+            args.extend(["--time-end", "1565647300", "--strict"]);
+            args.extend_from_slice(mode);
+            args.push(log);
+            let o = connspy(&args);
+            assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+            assert!(
+                stderr(&o).contains("conn.log:3: malformed line (2 field(s)"),
+                "{args:?}: {}",
+                stderr(&o)
+            );
+        }
+    }
+}

@@ -654,3 +654,37 @@ fn stats_are_printed_before_an_error_ends_the_run() {
     );
     assert!(err[1].contains("(strict mode)"), "{err:?}");
 }
+
+/// An input none of whose lines is a record is said so, once, naming the
+/// format when `--input-format` gave one; an input with records is not.
+#[test]
+fn an_input_without_a_record_is_said_so_in_one_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = write_file(dir.path(), "junk.txt", "not a log\nat all\n");
+    let good = write_file(dir.path(), "good.log", log());
+    let (junk, good) = (junk.to_str().unwrap(), good.to_str().unwrap());
+    let o = Command::new(BIN)
+        .args(Q)
+        .args([junk, good])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&o), expected_all());
+    let note = format!(
+        "connspy-stream: {junk}: no line of it is a record: is it a log of another format? \
+         (see --input-format)\n"
+    );
+    assert_eq!(stderr(&o).matches(&note).count(), 1, "{}", stderr(&o));
+    assert!(!stderr(&o).contains(&format!("{good}: no line")));
+    let o = Command::new(BIN)
+        .args(Q)
+        .args(["--input-format", "zeek-json", good])
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&o).contains(&format!(
+            "{good}: no line of it is a record (read as zeek-json)"
+        )),
+        "{}",
+        stderr(&o)
+    );
+}

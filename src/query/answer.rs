@@ -102,6 +102,12 @@ impl<'r, W: Write> Answer<'r, W> {
         ])
     }
 
+    /// Whether a malformed line is an error (`--strict`): then every line
+    /// of a region fast seek leaves is checked, whatever the target.
+    pub(crate) fn checks_every_line(&self) -> bool {
+        self.report.is_strict()
+    }
+
     pub(crate) fn merge(
         &mut self,
         scan: &BlockScan,

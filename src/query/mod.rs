@@ -14,11 +14,12 @@ pub mod progress;
 mod request;
 mod scan;
 pub mod seek;
+mod skipped;
 
 pub use answer::{Answer, COLUMNS, Printed};
 pub use request::{DEFAULT_BLOCK_BYTES, Query, Side, checked_range};
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::ops::Range;
 
 use crate::error::Error;
@@ -30,40 +31,75 @@ use crate::parse::record::Malformed;
 use crate::query::answer::LineCounter;
 use crate::query::ordered::{for_each_block_in_order, split_blocks};
 use crate::query::progress::Work;
-use crate::query::scan::{Kernel, scan_block, scan_whole_block};
-use crate::query::seek::{Seek, seek_region_in};
+use crate::query::scan::{BlockScan, Kernel, scan_block, scan_whole_block};
+use crate::query::seek::Seek;
+use crate::query::skipped::seek_whole;
 
-/// Runs `query` over `inputs` read in order as one stream.
+/// An input some of whose lines were read, none of them a record: a log
+/// of another format than it was read as, or no log at all. Said in one
+/// note, since a `--to` query over it may parse none of its lines and
+/// print nothing (`docs/behaviour.md#diagnostics`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NoRecords {
+    /// The input.
+    pub name: InputName,
+    /// The format it was read as (`plain`, `zeek`, `zeek-json`, `vpc`).
+    pub format: &'static str,
+}
+
+/// What reading one input, or part of it, met.
+#[derive(Default)]
+struct Read {
+    /// The early stop was met.
+    stopped: bool,
+    /// Records parsed.
+    records: u64,
+    /// Malformed lines met.
+    malformed: u64,
+}
+
+impl Read {
+    fn add(&mut self, scan: &BlockScan) {
+        self.stopped = scan.stopped;
+        self.records += scan.records;
+        self.malformed += scan.malformed_total;
+    }
+
+    /// This, then `later` read after it.
+    fn then(&mut self, later: Read) {
+        self.stopped = later.stopped;
+        self.records += later.records;
+        self.malformed += later.malformed;
+    }
+}
+
+/// Runs `query` over `inputs` read in order as one stream; returns the
+/// inputs read whose lines held no record.
 pub fn run(
     query: &Query,
     inputs: Vec<(InputName, Opened)>,
     answer: &mut Answer<'_, impl Write>,
-) -> Result<(), Error> {
+) -> Result<Vec<NoRecords>, Error> {
     // Each mapped input's format and first header block, which block
-    // scans and probes that start mid-file assume.
-    let states: Vec<FormatState> = inputs
+    // scans and probes that start mid-file assume, and where the lines
+    // after that block start.
+    let starts: Vec<(FormatState, usize)> = inputs
         .iter()
         .map(|(_, opened)| match opened {
             Opened::Whole(whole) => {
                 whole.check_len(whole.bytes().len())?;
                 Ok(FormatState::at_start(query.input_format, whole.bytes()))
             }
-            Opened::Stream(_) => Ok(FormatState::new(query.input_format)),
+            Opened::Stream(_) => Ok((FormatState::new(query.input_format), 0)),
         })
         .collect::<Result<_, Error>>()?;
     let seeks = inputs
         .iter()
-        .zip(&states)
-        .map(|((_, opened), state)| match opened {
+        .zip(&starts)
+        .map(|((_, opened), start)| match opened {
             Opened::Whole(whole) if query.fast_seek => {
                 whole.check_len(whole.bytes().len())?;
-                Ok(Some(seek_region_in(
-                    whole.bytes(),
-                    state,
-                    query.time_init,
-                    query.time_end,
-                    query.lateness,
-                )))
+                seek_whole(query, whole, start)
             }
             _ => Ok(None),
         })
@@ -79,42 +115,76 @@ pub fn run(
     answer
         .progress
         .start(works[first..].iter().fold(Work::default(), |a, &w| a + w));
+    // Under --strict every line of a region is checked, whatever the
+    // target; else only the lines that may match are parsed.
+    let region_kernel = if answer.checks_every_line() {
+        Kernel::Checked
+    } else {
+        Kernel::Candidates
+    };
     let mut done = 0;
-    let inputs = inputs.into_iter().zip(states).zip(seeks).zip(works);
-    for ((((name, opened), state), seek), work) in inputs.skip(first) {
-        let stopped = match (opened, seek) {
+    let mut without_records = Vec::new();
+    let inputs = inputs.into_iter().zip(starts).zip(seeks).zip(works);
+    for ((((name, opened), (state, _)), seek), work) in inputs.skip(first) {
+        let format = state.name();
+        let (read, no_records) = match (opened, seek) {
             (Opened::Whole(whole), Some(seek)) => {
-                scan_whole(
+                let len = whole.bytes().len();
+                let (mut read, end, changed) = scan_whole(
                     query,
-                    Kernel::Candidates,
+                    region_kernel,
                     state,
                     &whole,
                     seek.start..seek.end,
                     (&name, done),
                     answer,
                 )?;
-                seek.end_proven
+                if changed {
+                    // The region's end was proven by a probe read in the
+                    // first layout, which a header block in the region
+                    // changed: read on in order, to the early stop.
+                    let rest = seek.end..len;
+                    let answer_rest = (&name, done);
+                    read.then(
+                        scan_whole(query, Kernel::Full, end, &whole, rest, answer_rest, answer)?.0,
+                    );
+                } else {
+                    read.stopped = seek.end_proven;
+                }
+                // With no record found by the probes, the file has none.
+                let no_records = !seek.found_record && (seek.found_malformed || read.malformed > 0);
+                (read, no_records)
             }
-            (Opened::Whole(whole), None) => scan_whole(
-                query,
-                Kernel::Full,
-                state,
-                &whole,
-                0..whole.bytes().len(),
-                (&name, done),
-                answer,
-            )?,
+            (Opened::Whole(whole), None) => {
+                let len = whole.bytes().len();
+                let (read, ..) = scan_whole(
+                    query,
+                    Kernel::Full,
+                    state,
+                    &whole,
+                    0..len,
+                    (&name, done),
+                    answer,
+                )?;
+                let no_records = read.records == 0 && read.malformed > 0;
+                (read, no_records)
+            }
             (Opened::Stream(stream), _) => {
                 let progress = stream.progress.map(|p| (p, done));
-                scan_stream(query, state, stream.reader, &name, progress, answer)?
+                let read = scan_stream(query, state, stream.reader, &name, progress, answer)?;
+                let no_records = read.records == 0 && read.malformed > 0;
+                (read, no_records)
             }
         };
-        if stopped {
+        if no_records {
+            without_records.push(NoRecords { name, format });
+        }
+        if read.stopped {
             break;
         }
         done += work.bytes;
     }
-    Ok(())
+    Ok(without_records)
 }
 
 /// What scanning one input costs, for the progress bar: the region a seek
@@ -134,8 +204,10 @@ fn work_of(opened: &Opened, seek: Option<&Seek>) -> Work {
     work
 }
 
-/// Scans `range` of a whole input with all cores; returns whether the
-/// early stop was met. `done` is the progress made before this input.
+/// Scans `range` of a whole input with all cores; returns what it met,
+/// the reading state at the range's end, and whether a header block in
+/// the range left another layout than `state` for the records after it.
+/// `done` is the progress made before this input.
 ///
 /// Every block is scanned in `state` (the input's state after its first
 /// header block). A block after one whose header lines changed the state
@@ -150,14 +222,15 @@ fn scan_whole(
     range: Range<usize>,
     (name, done): (&InputName, u64),
     answer: &mut Answer<'_, impl Write>,
-) -> Result<bool, Error> {
+) -> Result<(Read, FormatState, bool), Error> {
     let buf = whole.bytes();
     // Finding the block ends reads a little of every block.
     whole.check_len(range.end)?;
     let blocks = split_blocks(buf, range.clone(), query.block_bytes.max(1));
     let mut lines = LineCounter::default();
-    let mut stopped = false;
+    let mut read = Read::default();
     let mut current = state.clone();
+    let mut changed = false;
     for_each_block_in_order(
         &blocks,
         |block| scan_whole_block(query, kernel, &state, whole, block),
@@ -167,37 +240,39 @@ fn scan_whole(
             }
             if let Some(end) = scan.end_state.take() {
                 current = end;
+                changed |= current != state;
             }
             answer.merge(&scan, name, &mut lines, buf)?;
             answer
                 .progress
                 .set_position(done + (blocks[i].end - range.start) as u64);
-            stopped = scan.stopped;
-            Ok(stopped)
+            read.add(&scan);
+            Ok(read.stopped)
         },
     )?;
-    Ok(stopped)
+    Ok((read, current, changed))
 }
 
-/// Scans a stream front to back with the full kernel; returns whether the
-/// early stop was met. `progress`: how far through a compressed file the
-/// reading is, and the progress made before it.
+/// Scans a stream front to back with the full kernel; returns what it
+/// met. `progress`: how far through a compressed file the reading is, and
+/// the progress made before it.
 fn scan_stream(
     query: &Query,
     mut state: FormatState,
-    reader: Box<dyn Read + Send>,
+    reader: Box<dyn io::Read + Send>,
     name: &InputName,
     progress: Option<(RawProgress, u64)>,
     answer: &mut Answer<'_, impl Write>,
-) -> Result<bool, Error> {
+) -> Result<Read, Error> {
     let mut reader = BlockReader::new(reader);
     let mut lines = LineCounter::default();
+    let mut read = Read::default();
     loop {
         let block = match reader.next_block() {
             Ok(Some(block)) => block,
             Ok(None) => match reader.take_partial() {
                 Some(block) => block,
-                None => return Ok(false),
+                None => return Ok(read),
             },
             Err(e) => return Err(read_error(name, e)),
         };
@@ -208,12 +283,16 @@ fn scan_stream(
                 if let Some((raw, done)) = &progress {
                     answer.progress.set_position(done + raw.read());
                 }
-                if scan.stopped {
-                    return Ok(true);
+                read.add(&scan);
+                if read.stopped {
+                    return Ok(read);
                 }
                 lines.end_block(bytes);
             }
-            Block::Overlong => answer.malformed(name, lines.skipped_line(), Malformed::TooLong)?,
+            Block::Overlong => {
+                read.malformed += 1;
+                answer.malformed(name, lines.skipped_line(), Malformed::TooLong)?;
+            }
         }
     }
 }

@@ -8,6 +8,10 @@
 //!   by proving records, so only lines whose host field can match are
 //!   parsed; the others cannot change the answer. Malformed lines are
 //!   reported among those parsed.
+//! - **checked** (fast seek with `--strict`): every line of the region is
+//!   parsed and reported, whatever the target, with no early stop, so
+//!   that `--strict` means the same for `--to` and `--from`
+//!   (`docs/behaviour.md#diagnostics`).
 
 use std::ops::Range;
 
@@ -28,6 +32,16 @@ pub(crate) enum Kernel {
     /// Only lines that may match are parsed (inside a region fast seek
     /// has already bounded).
     Candidates,
+    /// Every line parsed and reported, no early stop (inside a region fast
+    /// seek has already bounded, under `--strict`).
+    Checked,
+}
+
+impl Kernel {
+    /// Whether every line is parsed, not only those that may match.
+    fn parses_every_line(self) -> bool {
+        self != Kernel::Candidates
+    }
 }
 
 /// What one block contributed.
@@ -39,6 +53,8 @@ pub(crate) struct BlockScan {
     pub(crate) malformed: Vec<(usize, Malformed)>,
     /// Every malformed line met, shown or not.
     pub(crate) malformed_total: u64,
+    /// Records parsed (in range or not; believable or not).
+    pub(crate) records: u64,
     /// The full kernel met the early-stop record.
     pub(crate) stopped: bool,
     /// VPC `NODATA`/`SKIPDATA` records met (skipped, counted).
@@ -66,13 +82,13 @@ pub(crate) fn scan_block(
     buf: &[u8],
     range: Range<usize>,
 ) -> BlockScan {
-    let candidates = kernel == Kernel::Candidates;
+    let every = kernel.parses_every_line();
     if state.is_plain() {
         return scan_plain(query, kernel, buf, range);
     }
     let before = state.clone();
     let mut scan = scan_lines(query, kernel, buf, range, |line| {
-        (!candidates || query.may_match_in(state, line)).then(|| state.parse_line(line))
+        (every || query.may_match_in(state, line)).then(|| state.parse_line(line))
     });
     if *state != before {
         scan.end_state = Some(state.clone());
@@ -84,15 +100,21 @@ pub(crate) fn scan_block(
 /// the per-line cost of most logs.
 fn scan_plain(query: &Query, kernel: Kernel, buf: &[u8], range: Range<usize>) -> BlockScan {
     match kernel {
-        Kernel::Full => scan_plain_with::<true>(query, buf, range),
-        Kernel::Candidates => scan_plain_with::<false>(query, buf, range),
+        Kernel::Full => scan_plain_with::<true, true>(query, buf, range),
+        Kernel::Candidates => scan_plain_with::<false, false>(query, buf, range),
+        Kernel::Checked => scan_plain_with::<true, false>(query, buf, range),
     }
 }
 
-/// [`scan_plain`] for one kernel (`FULL`), compiled once per kernel so
-/// that the per-line loop carries no test of which one it is.
+/// [`scan_plain`] for one kernel (`EVERY` line parsed, early `STOP`),
+/// compiled once per kernel so that the per-line loop carries no test of
+/// which one it is.
 #[inline(always)]
-fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usize>) -> BlockScan {
+fn scan_plain_with<const EVERY: bool, const STOP: bool>(
+    query: &Query,
+    buf: &[u8],
+    range: Range<usize>,
+) -> BlockScan {
     let block = &buf[range.clone()];
     let mut scan = BlockScan {
         // Room for a popular host's senders in one block (about one new
@@ -109,21 +131,24 @@ fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usi
         // tail filter lets the line through; the candidates kernel also
         // parses only those.
         let may_answer = tail.may_pass(line);
-        if !FULL && (!may_answer || !query.may_match(line)) {
+        if !EVERY && (!may_answer || !query.may_match(line)) {
             continue;
         }
-        match parse_record(line) {
-            Ok(rec) if rec.ts > believable => scan.malformed(offset, Malformed::FarAhead),
-            Ok(rec) if FULL && rec.ts >= stop_at => {
-                scan.stopped = true;
-                break;
+        let rec = match parse_record(line) {
+            Ok(rec) => rec,
+            Err(why) => {
+                scan.malformed(offset, plain_error(line, why));
+                continue;
             }
-            Ok(rec) => {
-                if may_answer && let Some(host) = query.answer(&rec) {
-                    scan.hosts.insert(host);
-                }
-            }
-            Err(why) => scan.malformed(offset, plain_error(line, why)),
+        };
+        scan.records += 1;
+        if rec.ts > believable {
+            scan.malformed(offset, Malformed::FarAhead);
+        } else if STOP && rec.ts >= stop_at {
+            scan.stopped = true;
+            break;
+        } else if may_answer && let Some(host) = query.answer(&rec) {
+            scan.hosts.insert(host);
         }
     }
     scan
@@ -144,15 +169,14 @@ fn scan_lines<'b>(
         let offset = range.start + start;
         match read(line) {
             None | Some(Parsed::Header) => {}
-            Some(Parsed::Record(rec)) if rec.ts > believable => {
-                scan.malformed(offset, Malformed::FarAhead);
-            }
-            Some(Parsed::Record(rec)) if kernel == Kernel::Full && rec.ts >= stop_at => {
-                scan.stopped = true;
-                break;
-            }
             Some(Parsed::Record(rec)) => {
-                if let Some(host) = query.answer(&rec) {
+                scan.records += 1;
+                if rec.ts > believable {
+                    scan.malformed(offset, Malformed::FarAhead);
+                } else if kernel == Kernel::Full && rec.ts >= stop_at {
+                    scan.stopped = true;
+                    break;
+                } else if let Some(host) = query.answer(&rec) {
                     scan.hosts.insert(host);
                 }
             }

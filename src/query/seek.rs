@@ -39,6 +39,20 @@ pub struct Seek {
     pub end_proven: bool,
     /// Probes made by both searches together.
     pub probes: u32,
+    /// Whether any probe found a record. When none did, the file holds
+    /// none (in its first layout): the first search then reads every
+    /// line, each probe on from where the last one's range began.
+    pub found_record: bool,
+    /// Whether any probe stepped over a malformed line.
+    pub found_malformed: bool,
+}
+
+/// What the probes of both searches met.
+#[derive(Default)]
+struct Probing {
+    probes: u32,
+    found_record: bool,
+    found_malformed: bool,
 }
 
 /// Finds the region of `buf`, a plain log, that can hold records with
@@ -62,9 +76,9 @@ pub fn seek_region_in(
     time_end: Timestamp,
     lateness: Duration,
 ) -> Seek {
-    let mut probes = 0;
+    let mut probing = Probing::default();
     let start_before = time_init.saturating_sub(lateness);
-    let start = bisect(buf, state, 0, Bound::Start, &mut probes, |ts| {
+    let start = bisect(buf, state, 0, Bound::Start, &mut probing, |ts| {
         ts < start_before
     });
     let stop_at = time_end.saturating_add(lateness);
@@ -75,7 +89,7 @@ pub fn seek_region_in(
         state,
         start.unwrap_or(0),
         Bound::End,
-        &mut probes,
+        &mut probing,
         |ts| ts >= stop_at && ts <= believable,
     );
     Seek {
@@ -83,7 +97,9 @@ pub fn seek_region_in(
         end: end.unwrap_or(buf.len()),
         start_proven: start.is_some(),
         end_proven: end.is_some(),
-        probes,
+        probes: probing.probes,
+        found_record: probing.found_record,
+        found_malformed: probing.found_malformed,
     }
 }
 
@@ -104,7 +120,12 @@ struct Probe {
 /// line, costs at most the bytes of the range being searched: the
 /// bisection stays O(file size) in its worst case and O(log(file size))
 /// probes always.
-fn first_record(buf: &[u8], state: &FormatState, from: usize, limit: usize) -> Option<Probe> {
+fn first_record(
+    buf: &[u8],
+    state: &FormatState,
+    (from, limit): (usize, usize),
+    probing: &mut Probing,
+) -> Option<Probe> {
     let scan_end = limit.saturating_add(MAX_LINE_BYTES + 1).min(buf.len());
     let mut step = LineStep::new(from, scan_end);
     loop {
@@ -113,12 +134,17 @@ fn first_record(buf: &[u8], state: &FormatState, from: usize, limit: usize) -> O
             return None;
         }
         let line = step.next_line(buf)?;
-        if let Parsed::Record(rec) = state.peek(line) {
-            return Some(Probe {
-                ts: rec.ts,
-                start,
-                next: step.position(),
-            });
+        match state.peek(line) {
+            Parsed::Record(rec) => {
+                probing.found_record = true;
+                return Some(Probe {
+                    ts: rec.ts,
+                    start,
+                    next: step.position(),
+                });
+            }
+            Parsed::Malformed(_) => probing.found_malformed = true,
+            Parsed::Header | Parsed::NoData => {}
         }
     }
 }
@@ -141,18 +167,16 @@ fn bisect(
     state: &FormatState,
     from: usize,
     bound: Bound,
-    probes: &mut u32,
+    probing: &mut Probing,
     proves: impl Fn(Timestamp) -> bool,
 ) -> Option<usize> {
     let (mut lo, mut hi) = (from, buf.len());
     let mut found = None;
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
-        *probes += 1;
-        match (
-            bound,
-            first_record(buf, state, next_line_start(&buf[..hi], mid).max(from), hi),
-        ) {
+        probing.probes += 1;
+        let range = (next_line_start(&buf[..hi], mid).max(from), hi);
+        match (bound, first_record(buf, state, range, probing)) {
             (Bound::Start, Some(p)) if proves(p.ts) => {
                 found = Some(p.next);
                 lo = p.next;
@@ -242,6 +266,27 @@ mod tests {
         for buf in [&b""[..], b"no\nrecords\nhere"] {
             let s = seek_region(buf, secs(5), secs(10), Duration::from_secs(1));
             assert_eq!((s.start, s.end), (0, buf.len()));
+            assert!(!s.found_record);
+            assert_eq!(s.found_malformed, !buf.is_empty());
+        }
+    }
+
+    proptest::proptest! {
+        /// The probes find a record exactly when the buffer holds one,
+        /// wherever it is: a file of malformed lines is known as such
+        /// without another pass.
+        #[test]
+        fn the_probes_find_a_record_when_there_is_one(
+            lines in proptest::collection::vec(
+                proptest::sample::select(vec!["junk", "1 a", "", "5 a b", "#x"]), 0..60),
+            init in 0u64..10,
+        ) {
+            let buf: Vec<u8> = lines.iter().flat_map(|l| format!("{l}\n").into_bytes()).collect();
+            let s = seek_region(&buf, secs(init), secs(init + 2), Duration::from_secs(1));
+            proptest::prop_assert_eq!(s.found_record, lines.contains(&"5 a b"));
+            if !s.found_record {
+                proptest::prop_assert_eq!(s.found_malformed, !lines.is_empty());
+            }
         }
     }
 }

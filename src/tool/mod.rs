@@ -23,3 +23,17 @@ fn note_compressed(diagnostics: &Diagnostics, name: &InputName, format: Compress
         "{name}: {format}-compressed: decompressing it{how}"
     ));
 }
+
+/// Says that no line of an input was a record, though some were read:
+/// a log of another format than it was read as (`format`, when known), or
+/// no log at all. Without it a `--to` query over such an input could print
+/// nothing and say nothing (`docs/behaviour.md#diagnostics`).
+fn note_no_records(diagnostics: &Diagnostics, name: &InputName, format: Option<&str>) {
+    let read_as = format
+        .map(|f| format!(" (read as {f})"))
+        .unwrap_or_default();
+    diagnostics.note(format_args!(
+        "{name}: no line of it is a record{read_as}: is it a log of another format? \
+         (see --input-format)"
+    ));
+}

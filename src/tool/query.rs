@@ -94,9 +94,12 @@ pub fn run(args: QueryArgs) -> anyhow::Result<QuerySummary> {
     let progress = Progress::new(!common.quiet);
     let out = BufWriter::with_capacity(64 * 1024, progress.clear_of(io::stdout().lock()));
     let mut answer = Answer::new(out, common.format, &query, &mut report).with_progress(progress);
-    query::run(&query, inputs, &mut answer)?;
+    let without_records = query::run(&query, inputs, &mut answer)?;
     let printed = answer.finish()?;
     report.finish();
+    for input in without_records {
+        super::note_no_records(&diagnostics, &input.name, Some(input.format));
+    }
     if printed.skipped > 0 {
         diagnostics.note(format_args!(
             "skipped {} NODATA/SKIPDATA record(s) (no connection in them)",

@@ -15,6 +15,7 @@ use crate::io::follow::{FollowOptions, Follower};
 use crate::io::input::{self, InputName};
 use crate::io::signals::StopSignals;
 use crate::io::source::LineSource;
+use crate::parse::format::InputFormat;
 use crate::stream::aggregator::{Aggregator, Summary};
 use crate::stream::config::{CountingOptions, WindowConfig};
 use crate::stream::pump::pump;
@@ -165,6 +166,7 @@ fn summarise(
             let follow = (followed == Some(i))
                 .then(|| FollowOptions::new(args.poll, args.poll_interval, args.rotate_wait));
             let mut source = open_source(name, follow, &signals, verbose)?;
+            let before = agg.summary();
             let pumped = pump(&mut agg, &name.to_string(), source.as_mut(), &stop);
             if stop() {
                 // A stop cuts reads short: a decompressor that then finds
@@ -175,6 +177,12 @@ fn summarise(
                 break;
             }
             pumped?;
+            let after = agg.summary();
+            if after.records == before.records && after.malformed > before.malformed {
+                let format = args.common.input_format;
+                let chosen = (format != InputFormat::Auto).then(|| format.name());
+                super::note_no_records(diagnostics, name, chosen);
+            }
         }
         anyhow::Ok(())
     })();

@@ -48,6 +48,14 @@ pub enum InputFormat {
 /// The names `--input-format` accepts, in the order `--help` lists them.
 pub const INPUT_FORMAT_NAMES: &[&str] = &["auto", "plain", "zeek", "zeek-json", "vpc"];
 
+impl InputFormat {
+    /// The name `--input-format` takes for it.
+    pub fn name(self) -> &'static str {
+        // The variants are in the order of the names.
+        INPUT_FORMAT_NAMES[self as usize]
+    }
+}
+
 impl FromStr for InputFormat {
     type Err = String;
 
@@ -126,18 +134,21 @@ impl FormatState {
     }
 
     /// The state after the first lines of a whole input `buf`: its format
-    /// told, and for Zeek its first header block read. This is the state
-    /// block scanners and probes that start mid-file assume (a later
-    /// header block is honoured from where a reader meets it; see
-    /// `docs/formats.md#zeek-connlog-tsv` for the limit this implies).
-    pub fn at_start(format: InputFormat, buf: &[u8]) -> FormatState {
+    /// told, and for Zeek its first header block read; and where the
+    /// lines after them start. This is the state block scanners and probes
+    /// that start mid-file assume; a later header block is honoured from
+    /// where a reader meets it, and fast seek checks that none in the part
+    /// it skips changes the layout ([`reads_records_alike`]).
+    ///
+    /// [`reads_records_alike`]: Self::reads_records_alike
+    pub fn at_start(format: InputFormat, buf: &[u8]) -> (FormatState, usize) {
         let mut state = FormatState::new(format);
         let mut start = 0;
         for _ in 0..HEADER_LINES_READ {
             if start >= buf.len() {
                 break;
             }
-            let end = memchr::memchr(b'\n', &buf[start..]).map_or(buf.len(), |i| start + i);
+            let end = line_end(buf, start);
             let line = &buf[start..end];
             let header = state.is_header(line);
             if !header && !is_blank(line) && !matches!(state, FormatState::Undetected) {
@@ -146,7 +157,25 @@ impl FormatState {
             state.parse_line(line);
             start = end + 1;
         }
-        state
+        (state, start.min(buf.len()))
+    }
+
+    /// The name of the format, as `--input-format` spells it (`plain`
+    /// before one is told).
+    pub fn name(&self) -> &'static str {
+        match self {
+            FormatState::Undetected | FormatState::Plain => InputFormat::Plain,
+            FormatState::Zeek(_) => InputFormat::Zeek,
+            FormatState::ZeekJson => InputFormat::ZeekJson,
+            FormatState::Vpc(_) => InputFormat::Vpc,
+        }
+        .name()
+    }
+
+    /// Whether no line can change this state: plain lines and Zeek JSON
+    /// have no header lines.
+    pub fn reads_without_headers(&self) -> bool {
+        matches!(self, FormatState::Plain | FormatState::ZeekJson)
     }
 
     /// Whether this is the plain format (or not yet told): the fast path.
@@ -201,25 +230,63 @@ impl FormatState {
     /// lines, and the first lines of an undetected input): how a reader
     /// that leaves the parsing to other threads knows the state each block
     /// starts in. Nothing for the plain format or Zeek JSON, a `memmem`
-    /// for `\n#` for Zeek TSV, a look at each line's first byte for VPC.
+    /// for `\n#` for Zeek TSV, one for `srcaddr` for VPC.
     pub fn skim(&mut self, lines: &[u8]) {
+        self.read_headers(lines, |_| {});
+    }
+
+    /// [`skim`](Self::skim), calling `records` with the state where the
+    /// records after a header block begin (not for a block at the very end
+    /// of `lines`: where the lines after them begin).
+    fn read_headers(&mut self, lines: &[u8], mut records: impl FnMut(&FormatState)) {
         let mut start = 0;
         while start < lines.len() {
-            let changing = match self {
-                FormatState::Plain | FormatState::ZeekJson => return,
-                FormatState::Undetected => Some(start),
-                FormatState::Zeek(_) if lines[start] == b'#' => Some(start),
-                FormatState::Zeek(_) => {
-                    memchr::memmem::find(&lines[start..], b"\n#").map(|i| start + i + 1)
-                }
-                FormatState::Vpc(_) => next_line_where(lines, start, |b| b.is_ascii_lowercase()),
-            };
-            let Some(line) = changing else {
+            let Some(line) = self.next_header(lines, start) else {
                 return;
             };
-            let end = memchr::memchr(b'\n', &lines[line..]).map_or(lines.len(), |i| line + i);
+            let end = line_end(lines, line);
             self.parse_line(&lines[line..end]);
             start = end + 1;
+            if start < lines.len() && !self.is_header(&lines[start..line_end(lines, start)]) {
+                records(self);
+            }
+        }
+    }
+
+    /// Reads the header lines of `lines` from this state, as a reader of
+    /// every line would: returns whether each record line among them is
+    /// read in `reference` (no header block leaves another layout for the
+    /// records after it; a header block like the first, as where rotated
+    /// logs of one Zeek were concatenated, leaves the same one), and the
+    /// state after them. What fast seek must know of the part of a file it
+    /// skipped before trusting the records its probes read there
+    /// (`docs/behaviour.md#fast-seek`). Costs what [`skim`](Self::skim)
+    /// costs: nothing for the formats without headers, one `memmem` pass
+    /// for the others.
+    pub fn records_read_as(&self, reference: &FormatState, lines: &[u8]) -> (bool, FormatState) {
+        let mut state = self.clone();
+        let first = &lines[..line_end(lines, 0)];
+        let mut alike = lines.is_empty() || state.is_header(first) || state == *reference;
+        state.read_headers(lines, |records| alike &= records == reference);
+        (alike, state)
+    }
+
+    /// Where the next line that may change this state starts, at or after
+    /// `start` (a line start) of `lines`; `None` when none can. For VPC
+    /// the search is for `srcaddr`, which every header line names and no
+    /// record holds (a line it finds that is no header changes nothing).
+    fn next_header(&self, lines: &[u8], start: usize) -> Option<usize> {
+        match self {
+            FormatState::Plain | FormatState::ZeekJson => None,
+            FormatState::Undetected => Some(start),
+            FormatState::Zeek(_) if lines[start] == b'#' => Some(start),
+            FormatState::Zeek(_) => {
+                memchr::memmem::find(&lines[start..], b"\n#").map(|i| start + i + 1)
+            }
+            FormatState::Vpc(_) => {
+                let hit = start + memchr::memmem::find(&lines[start..], b"srcaddr")?;
+                Some(memchr::memrchr(b'\n', &lines[start..hit]).map_or(start, |i| start + i + 1))
+            }
         }
     }
 
@@ -274,16 +341,10 @@ pub(crate) fn plain_error(line: &[u8], why: Malformed) -> Malformed {
     }
 }
 
-/// The start of the first line of `lines` at or after `start` (itself a
-/// line start) whose first byte passes `first`.
-fn next_line_where(lines: &[u8], mut start: usize, first: impl Fn(u8) -> bool) -> Option<usize> {
-    while start < lines.len() {
-        if first(lines[start]) {
-            return Some(start);
-        }
-        start += memchr::memchr(b'\n', &lines[start..])? + 1;
-    }
-    None
+/// Where the line starting at `start` of `lines` ends (its `\n`, or the
+/// end of `lines`).
+fn line_end(lines: &[u8], start: usize) -> usize {
+    memchr::memchr(b'\n', &lines[start..]).map_or(lines.len(), |i| start + i)
 }
 
 fn is_blank(line: &[u8]) -> bool {
@@ -404,9 +465,47 @@ mod tests {
     }
 
     #[test]
+    fn header_blocks_that_keep_the_layout_read_records_alike() {
+        let first = "#separator \\x09\n#fields\tts\tid.orig_h\tid.resp_h\n";
+        let (state, records) = FormatState::at_start(InputFormat::Auto, first.as_bytes());
+        assert_eq!(records, first.len());
+        let same = format!("1\ta\tb\n#close\tx\n{first}2\ta\tb\n");
+        assert_eq!(
+            state.records_read_as(&state, same.as_bytes()),
+            (true, state.clone())
+        );
+        let swapped = "1\ta\tb\n#separator \\x09\n#fields\tts\tid.resp_h\tid.orig_h\n2\tb\ta\n";
+        let (alike, after) = state.records_read_as(&state, swapped.as_bytes());
+        assert!(!alike && after != state);
+        // Back to the first layout at the end: the records between were not.
+        let back = format!("{swapped}{first}3\ta\tb\n");
+        assert_eq!(
+            state.records_read_as(&state, back.as_bytes()),
+            (false, state.clone())
+        );
+        // A block cut before its #fields line leaves a state in between.
+        let (alike, between) = state.records_read_as(&state, b"1\ta\tb\n#separator \\x09\n");
+        assert!(alike && between != state);
+        assert!(
+            between
+                .records_read_as(&state, b"#fields\tts\tid.orig_h\tid.resp_h\n5\ta\tb")
+                .0
+        );
+        // VPC header lines are found by the name they all hold.
+        let vpc = b"version start srcaddr dstaddr\n2 1 a b\n";
+        let (state, _) = FormatState::at_start(InputFormat::Auto, vpc);
+        let later = b"2 1 a b\nversion srcaddr dstaddr start\n2 c d 1\n";
+        assert!(!state.records_read_as(&state, later).0);
+        assert!(state.records_read_as(&state, &vpc[..]).0);
+    }
+
+    #[test]
     fn input_format_names_parse() {
         for name in INPUT_FORMAT_NAMES {
-            assert!(name.parse::<InputFormat>().is_ok());
+            assert_eq!(
+                name.parse::<InputFormat>().map(InputFormat::name),
+                Ok(*name)
+            );
         }
         assert!("csv".parse::<InputFormat>().is_err());
     }
