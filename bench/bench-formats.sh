@@ -12,7 +12,9 @@
 # docs/formats.md advises for real Zeek logs), connspy and connspy-stream
 # over the whole day, and --to with the popular host's /16 network beside
 # --to the host alone. Environment: RUNS (10), WARMUP (2), BIN
-# (target/release), RESULTS (target/bench-results).
+# (target/release), RESULTS (target/bench-results), BASE (a directory with
+# an older build's connspy: its one-hour commands are timed in the same
+# run, named "base ...").
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${BIN:-$ROOT/target/release}
@@ -37,7 +39,7 @@ NET=10.6.0.0/16
 OTHER=10.113.125.2  # the second, for connspy-stream --from
 HOUR=(--time-init 1565690400 --time-end 1565694000)        # 12:00-13:00 of the day
 DAY=(--time-init 1565647200 --time-end 1565733600)
-PB=$(stat -c %s "$PLAIN"); ZB=$(stat -c %s "$ZEEK")
+PB=$(stat -L -c %s "$PLAIN"); ZB=$(stat -L -c %s "$ZEEK")
 echo "plain: $PB bytes; zeek: $ZB bytes ($(awk "BEGIN{printf \"%.2f\", $ZB/$PB}")x)"
 
 q() { echo "$BIN/connspy $*"; }
@@ -62,6 +64,13 @@ cmds=(
   "plain stream /16" "$(s --to $NET --from $OTHER "$PLAIN")"
   "zeek stream /16" "$(s --to $NET --from $OTHER "$ZEEK")"
 )
+if [ -n "${BASE:-}" ]; then
+  for name in "plain 1h" "zeek 1h" "zeek 1h L=3600"; do
+    for ((i = 0; i < ${#cmds[@]}; i += 2)); do
+      [ "${cmds[i]}" = "$name" ] && cmds+=("base $name" "${cmds[i + 1]/#$BIN/$BASE}")
+    done
+  done
+fi
 same "1h" "${cmds[1]}" "${cmds[3]}"
 same "full host" "${cmds[7]}" "${cmds[9]}"
 same "full /16" "${cmds[11]}" "${cmds[13]}"
@@ -85,6 +94,6 @@ for r in runs:
     name = r["command"]
     med = statistics.median(r["times"]) * 1000
     cpu = (r["user"] + r["system"]) * 1000  # hyperfine gives their means
-    size = zb if name.startswith("zeek") else pb
+    size = zb if "zeek" in name else pb
     print(f"{name:28} {med:10.1f} {cpu:14.1f} {med / size * 1e8:9.1f}")
 PY
