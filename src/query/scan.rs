@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::io::whole::Whole;
 use crate::parse::format::{FormatState, Parsed, plain_error};
 use crate::parse::host_set::HostSet;
+use crate::parse::lateness::Arrivals;
 use crate::parse::lines::Lines;
 use crate::parse::record::{Malformed, parse_record};
 use crate::query::request::{Query, Side};
@@ -46,6 +47,10 @@ pub(crate) struct BlockScan {
     /// The reading state after the block, when a header line in it
     /// changed the one it started with.
     pub(crate) end_state: Option<FormatState>,
+    /// The times of the records parsed (not the early-stop record, nor
+    /// one too far ahead), for the measured lateness
+    /// (docs/behaviour.md#measured-lateness).
+    pub(crate) arrivals: Arrivals,
 }
 
 impl BlockScan {
@@ -119,6 +124,7 @@ fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usi
                 break;
             }
             Ok(rec) => {
+                scan.arrivals.record(rec.ts);
                 if may_answer && let Some(host) = query.answer(&rec) {
                     scan.hosts.insert(host);
                 }
@@ -152,6 +158,7 @@ fn scan_lines<'b>(
                 break;
             }
             Some(Parsed::Record(rec)) => {
+                scan.arrivals.record(rec.ts);
                 if let Some(host) = query.answer(&rec) {
                     scan.hosts.insert(host);
                 }
