@@ -107,6 +107,9 @@ fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usi
     };
     let (stop_at, believable) = (query.stop_at(), query.believable_until());
     let tail = TailFilter::new(query);
+    // Kept apart from `scan`, which the loop writes through, so that it
+    // can stay in registers.
+    let mut arrivals = Arrivals::default();
     for (start, line) in Lines::new(block) {
         let offset = range.start + start;
         // The full kernel parses every line (for the early stop and the
@@ -124,7 +127,7 @@ fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usi
                 break;
             }
             Ok(rec) => {
-                scan.arrivals.record(rec.ts);
+                arrivals.record(rec.ts);
                 if may_answer && let Some(host) = query.answer(&rec) {
                     scan.hosts.insert(host);
                 }
@@ -132,6 +135,7 @@ fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usi
             Err(why) => scan.malformed(offset, plain_error(line, why)),
         }
     }
+    scan.arrivals = arrivals;
     scan
 }
 
@@ -146,6 +150,7 @@ fn scan_lines<'b>(
     let mut scan = BlockScan::default();
     let (stop_at, believable) = (query.stop_at(), query.believable_until());
     let block = &buf[range.clone()];
+    let mut arrivals = Arrivals::default();
     for (start, line) in Lines::new(block) {
         let offset = range.start + start;
         match read(line) {
@@ -158,7 +163,7 @@ fn scan_lines<'b>(
                 break;
             }
             Some(Parsed::Record(rec)) => {
-                scan.arrivals.record(rec.ts);
+                arrivals.record(rec.ts);
                 if let Some(host) = query.answer(&rec) {
                     scan.hosts.insert(host);
                 }
@@ -167,6 +172,7 @@ fn scan_lines<'b>(
             Some(Parsed::NoData) => scan.no_data += 1,
         }
     }
+    scan.arrivals = arrivals;
     scan
 }
 
