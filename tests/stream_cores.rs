@@ -243,12 +243,11 @@ fn stopped_run(args: &[&str], one_core: bool, part: &[u8], after: std::time::Dur
     let mut stdin = spawned.child.stdin.as_ref().unwrap();
     stdin.write_all(part).unwrap();
     std::thread::sleep(after);
+    let pid = spawned.child.id() as i32;
     // SAFETY: sends a signal to our own child, which has not been waited
     // for, so its pid is still its own.
-    assert_eq!(
-        unsafe { libc::kill(spawned.child.id() as i32, libc::SIGTERM) },
-        0
-    );
+    let sent = unsafe { libc::kill(pid, libc::SIGTERM) };
+    assert_eq!(sent, 0);
     spawned.wait()
 }
 
