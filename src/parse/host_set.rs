@@ -1,205 +1,260 @@
-//! An insertion-ordered set of host names, folded to ASCII lower case.
+//! Insertion-ordered tables of host names, folded to ASCII lower case,
+//! each with a value ([`HostTable`]; [`HostSet`] when there is none).
 //!
 //! Both tools print hosts "in the order first seen", and both meet the same
-//! host millions of times, so the set stores each name once in one byte
-//! arena (no allocation per host) and indexes it with a compact hash table
-//! of `u32` positions. The insertion index doubles as "who came first",
-//! which is the tie rule of `MOST`.
+//! host millions of times, so a table keeps its hosts in one dense array of
+//! entries in insertion order, indexed by a compact hash table of `u32`
+//! positions. The insertion index doubles as "who came first", which is
+//! the tie rule of `MOST`.
 //!
-//! Each name's hash is computed once, when it is first inserted, and kept:
-//! growing the table never hashes a name again, and another set can take
-//! a name with its hash ([`HostSet::insert_hashed`]), as `connspy` does
-//! when it merges the hosts of its blocks.
+//! An entry holds its host's [`Key`]: for a name of up to
+//! [`INLINE_BYTES`] the lower-cased bytes themselves, with the length and
+//! the hash. A lookup folds and hashes the name in registers, and checks
+//! the one entry whose hash tag matches by comparing three words: no copy
+//! of the name, no walk to bytes stored elsewhere, and the value (a count)
+//! in the same cache line. Longer names are kept in an arena of the table
+//! and compared there, after their hash. Growing the table never hashes a
+//! name again, and another table takes a host with its key
+//! ([`HostTable::insert_from`]), as `connspy` does when it merges the
+//! hosts of its blocks and `connspy-stream` when it adds up the counts
+//! of a chunk.
 //!
-//! Memory per distinct host: its name bytes, 8 bytes of arena end offset,
-//! 8 bytes of hash and 5 bytes of table slot (index + control byte), at
-//! most doubled by growth and the table's load factor: under 56 bytes plus
-//! the name.
+//! Memory per distinct host: its entry (24 bytes and the value; the
+//! array grows by half, so at most 1.5 times that) and 5 bytes of table
+//! slot (index and control byte, at most 16/7 slots per host after the
+//! table's growth), plus a name longer than [`INLINE_BYTES`] once more
+//! in the arena (at most twice its length, arena growth).
 
-use std::hash::{BuildHasher, Hasher};
-use std::sync::OnceLock;
-
-use hashbrown::DefaultHashBuilder;
-use hashbrown::HashTable;
-
-/// The hasher every set of the process shares: seeded at random once per
-/// run (a crafted log cannot aim at collisions), and the same for all sets,
-/// so a hash computed by one set is valid in another.
-fn shared_hasher() -> &'static DefaultHashBuilder {
-    static HASHER: OnceLock<DefaultHashBuilder> = OnceLock::new();
-    HASHER.get_or_init(DefaultHashBuilder::default)
-}
+use crate::parse::host_index::{HostIndex, Probe};
+use crate::parse::host_key::{INLINE_BYTES, Key, Seeds, fold_case, long_hash};
 
 /// Distinct hosts, compared case-insensitively, in insertion order.
-pub(crate) struct HostSet {
-    /// All names, lower-cased, back to back.
-    names: Vec<u8>,
-    /// `ends[i]` is where name `i` ends in `names`.
-    ends: Vec<usize>,
-    /// `hashes[i]` is the hash of name `i`.
-    hashes: Vec<u64>,
-    table: HashTable<u32>,
-    hasher: DefaultHashBuilder,
-    /// Reused buffer for lower-casing a probe key that has upper case.
+pub(crate) type HostSet = HostTable<()>;
+
+/// Distinct hosts, compared case-insensitively, in insertion order, each
+/// with a value of type `V`.
+pub(crate) struct HostTable<V> {
+    /// The hosts in insertion order.
+    entries: Vec<Entry<V>>,
+    /// Positions in `entries`, by hash.
+    index: HostIndex,
+    /// Names longer than [`INLINE_BYTES`], lower-cased, back to back.
+    long_names: Vec<u8>,
+    seeds: Seeds,
+    /// Reused buffer for lower-casing a long name that has upper case.
     scratch: Vec<u8>,
 }
 
-impl Default for HostSet {
-    fn default() -> HostSet {
-        HostSet {
-            names: Vec::new(),
-            ends: Vec::new(),
-            hashes: Vec::new(),
-            table: HashTable::new(),
-            hasher: shared_hasher().clone(),
+struct Entry<V> {
+    key: Key,
+    value: V,
+}
+
+impl<V> Default for HostTable<V> {
+    fn default() -> HostTable<V> {
+        HostTable::with_capacity(0)
+    }
+}
+
+impl<V> HostTable<V> {
+    pub(crate) fn new() -> HostTable<V> {
+        HostTable::default()
+    }
+
+    /// An empty table with room for `hosts` hosts before it grows: a caller
+    /// that knows roughly how many will come spares the growth steps.
+    pub(crate) fn with_capacity(hosts: usize) -> HostTable<V> {
+        HostTable {
+            entries: Vec::with_capacity(hosts),
+            index: HostIndex::with_capacity(hosts),
+            long_names: Vec::new(),
+            seeds: Seeds::shared(),
             scratch: Vec::new(),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Host `i`, in lower case.
+    #[inline]
+    pub(crate) fn get(&self, i: usize) -> &[u8] {
+        self.name(&self.entries[i].key)
+    }
+
+    /// The value of host `i`.
+    #[inline]
+    pub(crate) fn value(&self, i: usize) -> &V {
+        &self.entries[i].value
+    }
+
+    /// The value of host `i`, to change.
+    #[inline]
+    pub(crate) fn value_mut(&mut self, i: usize) -> &mut V {
+        &mut self.entries[i].value
+    }
+
+    /// Every value, in insertion order.
+    pub(crate) fn values(&self) -> impl Iterator<Item = &V> {
+        self.entries.iter().map(|e| &e.value)
+    }
+
+    /// Finds `host` (any case), or adds it with `value`: returns its
+    /// insertion index, whether it was new, and its value.
+    ///
+    /// # Panics
+    /// Never in practice: more than `u32::MAX` distinct hosts would be
+    /// needed, far beyond any memory this program may use.
+    #[inline(always)]
+    pub(crate) fn upsert(&mut self, host: &[u8], value: V) -> (usize, bool, &mut V) {
+        if host.len() <= INLINE_BYTES {
+            self.upsert_key(Key::inline(host, self.seeds), None, value)
+        } else {
+            self.upsert_long(host, value)
+        }
+    }
+
+    /// [`upsert`](Self::upsert) for a host longer than [`INLINE_BYTES`].
+    #[inline(never)]
+    fn upsert_long(&mut self, host: &[u8], value: V) -> (usize, bool, &mut V) {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let name = fold_case(host, &mut scratch);
+        let key = Key::long(name.len(), long_hash(name), 0);
+        let upserted = self.upsert_key(key, Some(name), value);
+        let index = upserted.0;
+        let new = upserted.1;
+        self.scratch = scratch;
+        (index, new, &mut self.entries[index].value)
+    }
+
+    /// Finds or adds the host of `key`; a long key comes with its `name`
+    /// (lower case), which is copied into the arena when it is new.
+    #[inline(always)]
+    fn upsert_key(&mut self, key: Key, name: Option<&[u8]>, value: V) -> (usize, bool, &mut V) {
+        let slot = match self.find(&key, name) {
+            Probe::Found(index) => {
+                let index = index as usize;
+                return (index, false, &mut self.entries[index].value);
+            }
+            Probe::Vacant(slot) => slot,
+        };
+        let index = self.entries.len();
+        let key = match name {
+            None => key,
+            Some(name) => {
+                let start = self.long_names.len();
+                self.long_names.extend_from_slice(name);
+                Key::long(name.len(), key.hash32(), start)
+            }
+        };
+        let entries = &self.entries;
+        self.index.insert(
+            slot,
+            key.table_hash(),
+            u32::try_from(index).expect("fewer than 2^32 distinct hosts"),
+            |i| entries[i as usize].key.table_hash(),
+        );
+        grow_by_half(&mut self.entries);
+        self.entries.push(Entry { key, value });
+        (index, true, &mut self.entries[index].value)
+    }
+
+    /// Looks for the host of `key`; a long key comes with its `name`
+    /// (lower case), compared after the hash.
+    #[inline(always)]
+    fn find(&self, key: &Key, name: Option<&[u8]>) -> Probe {
+        let entries = &self.entries;
+        self.index.find(key.table_hash(), |i| {
+            let stored = &entries[i as usize].key;
+            match name {
+                None => stored == key,
+                Some(name) => {
+                    stored.len() == key.len()
+                        && stored.hash32() == key.hash32()
+                        && long_name(&self.long_names, stored) == name
+                }
+            }
+        })
+    }
+
+    /// Finds or adds host `i` of `other` (its key, hash included, is
+    /// reused) with `value`: returns its index here and whether it was new.
+    #[inline]
+    pub(crate) fn insert_from<W>(
+        &mut self,
+        other: &HostTable<W>,
+        i: usize,
+        value: V,
+    ) -> (usize, bool, &mut V) {
+        let key = other.entries[i].key;
+        if key.is_inline() {
+            self.upsert_key(key, None, value)
+        } else {
+            self.upsert_key(key, Some(long_name(&other.long_names, &key)), value)
+        }
+    }
+
+    /// Whether `host` (any case) is in the table.
+    pub(crate) fn contains(&mut self, host: &[u8]) -> bool {
+        let found = if host.len() <= INLINE_BYTES {
+            self.find(&Key::inline(host, self.seeds), None)
+        } else {
+            let mut scratch = std::mem::take(&mut self.scratch);
+            let name = fold_case(host, &mut scratch);
+            let found = self.find(&Key::long(name.len(), long_hash(name), 0), Some(name));
+            self.scratch = scratch;
+            found
+        };
+        matches!(found, Probe::Found(_))
+    }
+
+    /// Names in insertion order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        self.entries.iter().map(|e| self.name(&e.key))
+    }
+
+    /// Bytes held, for memory accounting in tests and `--stats`.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.entries.capacity() * size_of::<Entry<V>>()
+            + self.index.allocation_size()
+            + self.long_names.capacity()
+            + self.scratch.capacity()
+    }
+
+    fn name<'t>(&'t self, key: &'t Key) -> &'t [u8] {
+        if key.is_inline() {
+            key.inline_name()
+        } else {
+            long_name(&self.long_names, key)
         }
     }
 }
 
 impl HostSet {
-    pub(crate) fn new() -> HostSet {
-        HostSet::default()
-    }
-
-    /// An empty set with room for `hosts` hosts before it grows: a caller
-    /// that knows roughly how many will come spares the growth steps.
-    pub(crate) fn with_capacity(hosts: usize) -> HostSet {
-        HostSet {
-            ends: Vec::with_capacity(hosts),
-            hashes: Vec::with_capacity(hosts),
-            table: HashTable::with_capacity(hosts),
-            ..HostSet::default()
-        }
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    /// Name `i`, in lower case.
-    pub(crate) fn get(&self, i: usize) -> &[u8] {
-        name_at(&self.names, &self.ends, i)
-    }
-
     /// Adds `host` (any case) unless present; returns its insertion index
     /// and whether it was new.
-    ///
-    /// # Panics
-    /// Never in practice: more than `u32::MAX` distinct hosts would be
-    /// needed, far beyond any memory this program may use.
     #[inline]
     pub(crate) fn insert(&mut self, host: &[u8]) -> (usize, bool) {
-        let mut scratch = std::mem::take(&mut self.scratch);
-        let key = fold_case(host, &mut scratch);
-        let hash = hash_bytes(&self.hasher, key);
-        let inserted = self.insert_hashed(key, hash);
-        self.scratch = scratch;
-        inserted
-    }
-
-    /// [`insert`](Self::insert) for a name already in lower case whose
-    /// hash is known: `hash` must be [`hash_at`](Self::hash_at) of the same
-    /// name in another set (every set of the process hashes alike).
-    // Always inlined: `insert`, on every record's path, must not call it.
-    #[inline(always)]
-    pub(crate) fn insert_hashed(&mut self, key: &[u8], hash: u64) -> (usize, bool) {
-        if let Some(i) = find(&self.table, &self.names, &self.ends, key, hash) {
-            return (i as usize, false);
-        }
-        let index = u32::try_from(self.ends.len()).expect("fewer than 2^32 distinct hosts");
-        self.names.extend_from_slice(key);
-        self.ends.push(self.names.len());
-        self.hashes.push(hash);
-        let hashes = &self.hashes;
-        self.table
-            .insert_unique(hash, index, |&i| hashes[i as usize]);
-        (index as usize, true)
-    }
-
-    /// The hash of name `i`, for [`insert_hashed`](Self::insert_hashed).
-    #[inline]
-    pub(crate) fn hash_at(&self, i: usize) -> u64 {
-        self.hashes[i]
-    }
-
-    /// Whether `host` (any case) is in the set.
-    pub(crate) fn contains(&mut self, host: &[u8]) -> bool {
-        let key = fold_case(host, &mut self.scratch);
-        let hash = hash_bytes(&self.hasher, key);
-        find(&self.table, &self.names, &self.ends, key, hash).is_some()
-    }
-
-    /// Names in insertion order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &[u8]> {
-        (0..self.len()).map(|i| self.get(i))
-    }
-
-    /// Bytes held, for memory accounting in tests and `--stats`.
-    pub(crate) fn heap_bytes(&self) -> usize {
-        self.names.capacity()
-            + self.ends.capacity() * size_of::<usize>()
-            + self.hashes.capacity() * size_of::<u64>()
-            + self.table.capacity() * (size_of::<u32>() + 1)
-            + self.scratch.capacity()
+        let (index, new, _) = self.upsert(host, ());
+        (index, new)
     }
 }
 
-/// The index of `key` (folded, hashed to `hash`) in a set's parts.
+/// The name of long key `key` in `arena`.
 #[inline]
-fn find(
-    table: &HashTable<u32>,
-    names: &[u8],
-    ends: &[usize],
-    key: &[u8],
-    hash: u64,
-) -> Option<u32> {
-    table
-        .find(hash, |&i| same_bytes(name_at(names, ends, i as usize), key))
-        .copied()
+fn long_name<'a>(arena: &'a [u8], key: &Key) -> &'a [u8] {
+    let start = key.long_start();
+    &arena[start..start + key.len()]
 }
 
-/// `a == b`, without a call to `memcmp` for the short names hosts have:
-/// two overlapping loads per side for up to 16 bytes.
-#[inline]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    if n != b.len() {
-        return false;
+/// Makes room for one more entry, growing by half rather than doubling
+/// when full, so that a table's entries take at most 1.5 times their size.
+#[inline(always)]
+fn grow_by_half<T>(entries: &mut Vec<T>) {
+    if entries.len() == entries.capacity() {
+        entries.reserve_exact((entries.len() / 2).max(16));
     }
-    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().unwrap());
-    let half = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().unwrap());
-    match n {
-        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
-        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
-        0..=3 => a.iter().zip(b).all(|(x, y)| x == y),
-        _ => a == b,
-    }
-}
-
-fn name_at<'a>(names: &'a [u8], ends: &[usize], i: usize) -> &'a [u8] {
-    let start = if i == 0 { 0 } else { ends[i - 1] };
-    &names[start..ends[i]]
-}
-
-/// `host` in ASCII lower case: itself when it has no upper case (most
-/// hosts are written in lower case already, and the copy is a fifth of a
-/// lookup's cost on a typical log), else folded into `scratch`.
-#[inline]
-pub(crate) fn fold_case<'a>(host: &'a [u8], scratch: &'a mut Vec<u8>) -> &'a [u8] {
-    if host.iter().any(u8::is_ascii_uppercase) {
-        scratch.clear();
-        scratch.extend(host.iter().map(u8::to_ascii_lowercase));
-        scratch
-    } else {
-        host
-    }
-}
-
-pub(crate) fn hash_bytes(hasher: &DefaultHashBuilder, key: &[u8]) -> u64 {
-    let mut h = hasher.build_hasher();
-    h.write(key);
-    h.finish()
 }
 
 #[cfg(test)]
@@ -231,26 +286,38 @@ mod tests {
                 })
             })
             .collect();
-        for a in &names {
-            for b in &names {
-                assert_eq!(same_bytes(a, b), a == b, "{a:?} {b:?}");
-            }
+        let mut set = HostSet::new();
+        for (i, name) in names.iter().enumerate() {
+            assert_eq!(set.insert(name), (i, true), "{name:?}");
         }
+        for (i, name) in names.iter().enumerate() {
+            assert_eq!(set.insert(&name.to_ascii_uppercase()), (i, false));
+            assert!(set.contains(name));
+            assert_eq!(set.get(i), &name[..]);
+        }
+        assert!(!set.contains(b"not there at all, and long"));
+        assert!(!set.contains(b"nor this"));
     }
 
     #[test]
-    fn a_name_moves_between_sets_with_its_hash() {
+    fn a_name_moves_between_tables_with_its_key() {
         let mut block = HostSet::with_capacity(4);
         block.insert(b"Alpha");
         block.insert(b"beta");
-        let mut all = HostSet::new();
-        assert_eq!(all.insert(b"beta"), (0, true));
+        block.insert(b"A-Name-Longer-Than-Sixteen-Bytes");
+        let mut all: HostTable<u64> = HostTable::new();
+        assert_eq!(all.upsert(b"beta", 7).0, 0);
         for i in 0..block.len() {
-            all.insert_hashed(block.get(i), block.hash_at(i));
+            *all.insert_from(&block, i, 0).2 += 1;
         }
         let names: Vec<&[u8]> = all.iter().collect();
-        assert_eq!(names, vec![&b"beta"[..], b"alpha"]);
-        assert_eq!(all.insert(b"ALPHA"), (1, false));
+        assert_eq!(
+            names,
+            vec![&b"beta"[..], b"alpha", b"a-name-longer-than-sixteen-bytes"]
+        );
+        assert_eq!(all.upsert(b"ALPHA", 0).0, 1);
+        assert_eq!(all.upsert(b"a-name-longer-than-sixteen-BYTES", 0).0, 2);
+        assert_eq!(all.values().copied().collect::<Vec<_>>(), [8, 1, 1]);
     }
 
     #[test]

@@ -11,6 +11,8 @@
 
 pub(crate) mod batch;
 pub mod format;
+pub(crate) mod host_index;
+pub(crate) mod host_key;
 pub(crate) mod host_set;
 pub(crate) mod lines;
 pub mod record;

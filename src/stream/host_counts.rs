@@ -4,18 +4,19 @@
 //! `connspy-stream` counts both hosts of every record, so this table is on
 //! the hot path of every line and is the one structure whose size grows
 //! with the data (one entry per distinct host of an open hour). The hosts
-//! live in a [`HostSet`] (names stored once, lower-cased, in an arena, and
-//! a compact index); the counts in a `Vec` beside it, by insertion index.
-//! Insertion order is what the `MOST` tie rule needs, so no sequence
-//! number is kept.
+//! and their counts live in one [`HostTable`]: a lookup finds the host's
+//! entry, with its name (a short one inline) and its count side by side,
+//! and counts there. Insertion order is what the `MOST` tie rule needs, so
+//! no sequence number is kept.
 //!
-//! **Bound.** Per distinct host, the set costs at most 16 bytes of end
-//! offsets, 16 of hashes and ≈ 11.5 bytes of index (all at their worst just
-//! after growing), the counts at most 16 (8, doubled by growth): under 60 bytes
-//! besides the name (at most twice its length, arena growth) — within the
-//! 64 the design allows. Reserved but unwritten growth is not resident, so
-//! the resident cost is lower still. A table with few hosts has a fixed
-//! floor instead (its first allocations), under [`SMALL_TABLE_BYTES`].
+//! **Bound.** Per distinct host, an entry of 32 bytes (key and count),
+//! at most 1.5 times that while its array has room to grow (48), and
+//! ≈ 11.5 bytes of index at its worst just after growing: under 60 bytes,
+//! within the 64 the design allows, besides a name longer than 16 bytes
+//! (kept once more, at most twice its length, arena growth). Reserved but
+//! unwritten growth is not resident, so the resident cost is lower still.
+//! A table with few hosts has a fixed floor instead (its first
+//! allocations), under [`SMALL_TABLE_BYTES`].
 //!
 //! Each count also carries two marks, "the TO / FROM list has met this
 //! host this hour", which make set membership free: the table that counts a
@@ -24,7 +25,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use crate::parse::host_set::HostSet;
+use crate::parse::host_set::HostTable;
 
 /// A host of one hour's table, by position in first-seen order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,9 +73,8 @@ pub(crate) const SMALL_TABLE_BYTES: usize = 1024;
 /// The activity counts of one hour. See the module docs for its bounds.
 #[derive(Default)]
 pub struct HostCounts {
-    hosts: HostSet,
-    /// Count and marks of host `i`.
-    counts: Vec<u64>,
+    /// Each host with its count and marks.
+    hosts: HostTable<u64>,
 }
 
 impl HostCounts {
@@ -86,31 +86,28 @@ impl HostCounts {
     /// the one before it does not grow its table step by step.
     pub fn with_capacity(hosts: usize) -> HostCounts {
         HostCounts {
-            hosts: HostSet::with_capacity(hosts),
-            counts: Vec::with_capacity(hosts),
+            hosts: HostTable::with_capacity(hosts),
         }
     }
 
     /// Number of distinct hosts counted.
     pub fn len(&self) -> usize {
-        self.counts.len()
+        self.hosts.len()
     }
 
     /// Whether no host was counted.
     pub fn is_empty(&self) -> bool {
-        self.counts.is_empty()
+        self.hosts.len() == 0
     }
 
     /// Counts one appearance of `host` (any case) and returns its id.
     #[inline]
     pub fn add(&mut self, host: &[u8]) -> HostId {
-        let (i, new) = self.hosts.insert(host);
-        if new {
-            self.counts.push(1);
-        } else {
-            self.counts[i] += 1;
+        let (i, new, word) = self.hosts.upsert(host, 1);
+        if !new {
+            *word += 1;
         }
-        // `HostSet` numbers its hosts with `u32`s.
+        // `HostTable` numbers its hosts with `u32`s.
         HostId(i as u32)
     }
 
@@ -121,14 +118,11 @@ impl HostCounts {
     /// id here. One lookup per host of `later`, whose hashes are reused.
     pub fn absorb(&mut self, later: &HostCounts) -> Vec<HostId> {
         let mut ids = Vec::with_capacity(later.len());
-        for (i, &word) in later.counts.iter().enumerate() {
-            let (j, new) = self
-                .hosts
-                .insert_hashed(later.hosts.get(i), later.hosts.hash_at(i));
-            if new {
-                self.counts.push(word & COUNT_MASK);
-            } else {
-                self.counts[j] += word & COUNT_MASK;
+        for (i, &word) in later.hosts.values().enumerate() {
+            let count = word & COUNT_MASK;
+            let (j, new, mine) = self.hosts.insert_from(&later.hosts, i, count);
+            if !new {
+                *mine += count;
             }
             ids.push(HostId(j as u32));
         }
@@ -142,7 +136,7 @@ impl HostCounts {
 
     /// Puts the mark on `id`; true when it was not there before.
     pub fn mark(&mut self, id: HostId, mark: ListMark) -> bool {
-        let word = &mut self.counts[id.index()];
+        let word = self.hosts.value_mut(id.index());
         let new = *word & mark.bit() == 0;
         *word |= mark.bit();
         new
@@ -150,12 +144,12 @@ impl HostCounts {
 
     /// The host's activity count.
     pub fn count(&self, id: HostId) -> u64 {
-        self.counts[id.index()] & COUNT_MASK
+        self.hosts.value(id.index()) & COUNT_MASK
     }
 
     /// Every host, in first-seen order.
     pub fn iter(&self) -> impl Iterator<Item = HostId> + use<> {
-        (0..self.counts.len() as u32).map(HostId)
+        (0..self.hosts.len() as u32).map(HostId)
     }
 
     /// The `k` hosts with the highest counts, highest first; on a tie the
@@ -168,8 +162,8 @@ impl HostCounts {
         // Ordered so that the heap's greatest is the worst kept: lowest
         // count, then the latest counted.
         let mut best: BinaryHeap<(Reverse<u64>, u32)> =
-            BinaryHeap::with_capacity(k.min(self.counts.len()));
-        for (i, word) in self.counts.iter().enumerate() {
+            BinaryHeap::with_capacity(k.min(self.hosts.len()));
+        for (i, word) in self.hosts.values().enumerate() {
             let entry = (Reverse(word & COUNT_MASK), i as u32);
             if best.len() < k {
                 best.push(entry);
@@ -312,7 +306,7 @@ mod tests {
             // Every growth step lands next to a power of two; check those
             // and a spread of sizes in between.
             if n.is_power_of_two() || (n - 1).is_power_of_two() || n.is_multiple_of(977) {
-                let used = c.hosts.heap_bytes() + c.counts.capacity() * size_of::<u64>();
+                let used = c.hosts.heap_bytes();
                 assert!(
                     used <= 64 * n + 2 * names + SMALL_TABLE_BYTES,
                     "{used} bytes for {n} hosts of {names} name bytes"

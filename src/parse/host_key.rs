@@ -1,0 +1,247 @@
+//! A host name as the host tables store and compare it: folded to ASCII
+//! lower case and hashed in registers, a word at a time, with no copy.
+//!
+//! Both tools look up both hosts of a record millions of times a second,
+//! so the per-lookup work is what a host table costs. A name of at most
+//! [`INLINE_BYTES`] bytes (every IPv4 address, most host names) becomes a
+//! [`Key`] of two words holding its bytes, lower-cased and zero-padded,
+//! with its length and hash: a table keeps that key in its entry, so
+//! comparing two names is comparing three words, never a walk to bytes
+//! stored elsewhere. Longer names are folded into a buffer only when they
+//! have upper case, and hashed by the process's shared hasher.
+//!
+//! Every key of the process is hashed with the same seeds, drawn at random
+//! once per run (a crafted log cannot aim at collisions): a key keeps its
+//! hash when it moves from one table to another, or between threads.
+
+use std::hash::{BuildHasher, Hasher};
+use std::sync::OnceLock;
+
+use hashbrown::DefaultHashBuilder;
+
+/// Names up to this many bytes live inside their table entry.
+pub(crate) const INLINE_BYTES: usize = 16;
+
+/// A name, lower-cased, as a table stores it: for a name of at most
+/// [`INLINE_BYTES`] the bytes themselves (zero-padded), else where the
+/// name starts in the table's arena of long names; with its length and
+/// the high half of its hash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C, align(8))]
+pub(crate) struct Key {
+    bytes: [u8; INLINE_BYTES],
+    len: u32,
+    hash: u32,
+}
+
+/// The random seeds every key of the process is hashed with.
+#[derive(Clone, Copy)]
+pub(crate) struct Seeds([u64; 2]);
+
+impl Seeds {
+    /// The seeds of this run (the same for every table and thread).
+    pub(crate) fn shared() -> Seeds {
+        static SEEDS: OnceLock<Seeds> = OnceLock::new();
+        *SEEDS.get_or_init(|| {
+            let hasher = shared_hasher();
+            // Odd, so that no multiplication by a seed loses bits.
+            Seeds([1, 2].map(|i| hasher.hash_one(i as u64) | 1))
+        })
+    }
+}
+
+impl Key {
+    /// The key of `host` (any case, at most [`INLINE_BYTES`] long).
+    #[inline(always)]
+    pub(crate) fn inline(host: &[u8], seeds: Seeds) -> Key {
+        debug_assert!(host.len() <= INLINE_BYTES);
+        let (lo, hi) = padded_words(host);
+        let (lo, hi) = (lower_case(lo), lower_case(hi));
+        let len = host.len() as u32;
+        let hash = folded_multiply(lo ^ seeds.0[0].rotate_right(len), hi ^ seeds.0[1]);
+        let mut bytes = [0; INLINE_BYTES];
+        bytes[..8].copy_from_slice(&lo.to_le_bytes());
+        bytes[8..].copy_from_slice(&hi.to_le_bytes());
+        Key {
+            bytes,
+            len,
+            hash: (hash >> 32) as u32,
+        }
+    }
+
+    /// The key of a long name (already lower case, hashed by
+    /// [`long_hash`]) that starts at `start` in its table's arena.
+    pub(crate) fn long(len: usize, hash: u32, start: usize) -> Key {
+        let mut bytes = [0; INLINE_BYTES];
+        bytes[..8].copy_from_slice(&(start as u64).to_le_bytes());
+        Key {
+            bytes,
+            len: u32::try_from(len).expect("a host is shorter than a line"),
+            hash,
+        }
+    }
+
+    /// Whether the name is held in the key itself.
+    #[inline(always)]
+    pub(crate) fn is_inline(&self) -> bool {
+        self.len as usize <= INLINE_BYTES
+    }
+
+    /// The name of an inline key.
+    #[inline(always)]
+    pub(crate) fn inline_name(&self) -> &[u8] {
+        &self.bytes[..self.len as usize]
+    }
+
+    /// Where the name of a long key starts in its table's arena.
+    #[inline(always)]
+    pub(crate) fn long_start(&self) -> usize {
+        u64::from_le_bytes(self.bytes[..8].try_into().unwrap_or_default()) as usize
+    }
+
+    /// The name's length in bytes.
+    #[inline(always)]
+    pub(crate) fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// The high half of the name's hash, as kept in the key.
+    #[inline(always)]
+    pub(crate) fn hash32(&self) -> u32 {
+        self.hash
+    }
+
+    /// The hash a hash table indexes the key by.
+    #[inline(always)]
+    pub(crate) fn table_hash(&self) -> u64 {
+        widen(self.hash)
+    }
+}
+
+/// A 32-bit hash as a table's 64-bit one: the table takes its slot from
+/// the low bits and its tag from the top seven, both kept distinct for
+/// tables of up to 2^25 slots.
+#[inline(always)]
+pub(crate) fn widen(hash: u32) -> u64 {
+    (u64::from(hash) << 32) | u64::from(hash)
+}
+
+/// The high half of the hash of a long name, lower case already.
+pub(crate) fn long_hash(name: &[u8]) -> u32 {
+    (hash_bytes(shared_hasher(), name) >> 32) as u32
+}
+
+/// The bytes of `host` (at most 16) in two little-endian words, zero past
+/// its end: two overlapping loads per side instead of a loop.
+#[inline(always)]
+fn padded_words(host: &[u8]) -> (u64, u64) {
+    let n = host.len();
+    let word = |at: usize| u64::from_le_bytes(host[at..at + 8].try_into().unwrap_or_default());
+    let half = |at: usize| {
+        u64::from(u32::from_le_bytes(
+            host[at..at + 4].try_into().unwrap_or_default(),
+        ))
+    };
+    if n >= 8 {
+        // The last 8 bytes, shifted down past those the first word holds.
+        let hi = word(n - 8).checked_shr(8 * (16 - n) as u32).unwrap_or(0);
+        (word(0), hi)
+    } else if n >= 4 {
+        (half(0) | (half(n - 4) << (8 * (n - 4))), 0)
+    } else if n > 0 {
+        let at = |i: usize| u64::from(host[i]) << (8 * i);
+        (at(0) | at(n / 2) | at(n - 1), 0)
+    } else {
+        (0, 0)
+    }
+}
+
+/// `word` with its ASCII upper-case bytes made lower case, all eight at
+/// once: a byte is upper case when its low seven bits are at least `A`
+/// and below `[` and its top bit is clear.
+#[inline(always)]
+fn lower_case(word: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const TOP: u64 = 0x8080_8080_8080_8080;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let low = word & LOW7;
+    let from_a = low + ONES * (0x80 - b'A' as u64);
+    let past_z = low + ONES * (0x80 - b'[' as u64);
+    let upper = from_a & !past_z & !word & TOP;
+    word | (upper >> 2)
+}
+
+/// The high and low halves of the full product, folded together: every
+/// output bit depends on every input bit.
+#[inline(always)]
+fn folded_multiply(x: u64, y: u64) -> u64 {
+    let full = u128::from(x) * u128::from(y);
+    (full as u64) ^ ((full >> 64) as u64)
+}
+
+/// The hasher every long name and every other hashed set of the process
+/// uses: seeded at random once per run.
+pub(crate) fn shared_hasher() -> &'static DefaultHashBuilder {
+    static HASHER: OnceLock<DefaultHashBuilder> = OnceLock::new();
+    HASHER.get_or_init(DefaultHashBuilder::default)
+}
+
+/// `host` in ASCII lower case: itself when it has no upper case (most
+/// hosts are written in lower case already), else folded into `scratch`.
+#[inline]
+pub(crate) fn fold_case<'a>(host: &'a [u8], scratch: &'a mut Vec<u8>) -> &'a [u8] {
+    if host.iter().any(u8::is_ascii_uppercase) {
+        scratch.clear();
+        scratch.extend(host.iter().map(u8::to_ascii_lowercase));
+        scratch
+    } else {
+        host
+    }
+}
+
+/// The hash of `key` by `hasher`.
+pub(crate) fn hash_bytes(hasher: &DefaultHashBuilder, key: &[u8]) -> u64 {
+    let mut h = hasher.build_hasher();
+    h.write(key);
+    h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_hold_the_bytes_zero_padded_for_every_length() {
+        let name: Vec<u8> = (1..=16).collect();
+        for n in 0..=16 {
+            let (lo, hi) = padded_words(&name[..n]);
+            let mut expect = [0u8; 16];
+            expect[..n].copy_from_slice(&name[..n]);
+            assert_eq!(lo.to_le_bytes(), expect[..8], "{n}");
+            assert_eq!(hi.to_le_bytes(), expect[8..], "{n}");
+        }
+    }
+
+    #[test]
+    fn lower_case_folds_ascii_letters_only() {
+        for b in 0..=255u8 {
+            let word = u64::from_le_bytes([b, b'Q', 0xc1, b'@', b'[', b'z', b'Z', b]);
+            let want = [b, b'Q', 0xc1, b'@', b'[', b'z', b'Z', b].map(|c| c.to_ascii_lowercase());
+            assert_eq!(lower_case(word).to_le_bytes(), want, "{b:#x}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Two names have equal keys exactly when they are the same host.
+        #[test]
+        fn keys_are_equal_exactly_for_the_same_host(
+            a in proptest::collection::vec(proptest::sample::select(&b"aAbB\0\x80\xc1.1"[..]), 0..=16),
+            b in proptest::collection::vec(proptest::sample::select(&b"aAbB\0\x80\xc1.1"[..]), 0..=16),
+        ) {
+            let seeds = Seeds::shared();
+            let (ka, kb) = (Key::inline(&a, seeds), Key::inline(&b, seeds));
+            proptest::prop_assert_eq!(ka == kb, a.eq_ignore_ascii_case(&b));
+            proptest::prop_assert_eq!(ka.inline_name(), a.to_ascii_lowercase());
+        }
+    }
+}
