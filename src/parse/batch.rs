@@ -2,8 +2,9 @@
 //! can be handed to another thread; or handing the lines on unparsed,
 //! with the format state they start in, for another thread to parse.
 
-use crate::parse::format::{FormatState, Parsed, parse_plain};
+use crate::parse::format::{FormatState, Parsed, plain_error};
 use crate::parse::lines::Lines;
+use crate::parse::plain_lines::{PlainLine, PlainLines};
 use crate::parse::record::Malformed;
 use crate::parse::timestamp::Timestamp;
 
@@ -78,25 +79,34 @@ impl ParsedLines {
     /// `bytes` at hand.
     pub(crate) fn parse(&mut self, bytes: &[u8], state: &mut FormatState) -> usize {
         self.bytes.clear();
-        // The plain format keeps its own loop, exactly as before formats.
+        // The plain format keeps its own loop, its lines split by masks.
         if state.is_plain() {
-            self.fill_with(bytes, parse_plain)
+            self.fill_with(
+                bytes,
+                PlainLines::new(bytes),
+                |line: PlainLine<'_>| match line.parse() {
+                    Ok(rec) => Parsed::Record(rec),
+                    Err(why) => Parsed::Malformed(plain_error(line.text, why)),
+                },
+            )
         } else {
-            self.fill_with(bytes, |line| state.parse_line(line))
+            self.fill_with(bytes, Lines::new(bytes), |line| state.parse_line(line))
         }
     }
 
+    /// Parses `lines`, the lines of `bytes` with their offsets, with `parse`.
     #[inline(always)]
-    fn fill_with<'b>(
+    fn fill_with<'b, L>(
         &mut self,
         bytes: &'b [u8],
-        mut parse: impl FnMut(&'b [u8]) -> Parsed<'b>,
+        lines: impl Iterator<Item = (usize, L)>,
+        mut parse: impl FnMut(L) -> Parsed<'b>,
     ) -> usize {
         self.items.clear();
         self.no_data = 0;
         let mut line = 0u32;
         let mut take = bytes.len();
-        for (start, text) in Lines::new(bytes) {
+        for (start, text) in lines {
             if line as usize == LINES_PER_PARSE {
                 take = start;
                 break;

@@ -15,6 +15,7 @@ pub(crate) mod host_index;
 pub(crate) mod host_key;
 pub(crate) mod host_set;
 pub(crate) mod lines;
+pub(crate) mod plain_lines;
 pub mod record;
 pub mod target;
 pub mod timestamp;

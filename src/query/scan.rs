@@ -17,7 +17,8 @@ use crate::io::whole::Whole;
 use crate::parse::format::{FormatState, Parsed, plain_error};
 use crate::parse::host_set::HostSet;
 use crate::parse::lines::Lines;
-use crate::parse::record::{Malformed, parse_record};
+use crate::parse::plain_lines::PlainLines;
+use crate::parse::record::Malformed;
 use crate::query::{Query, Side};
 
 /// How a block is scanned.
@@ -102,8 +103,9 @@ fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usi
     };
     let stop_at = query.stop_at();
     let tail = TailFilter::new(query);
-    for (start, line) in Lines::new(block) {
+    for (start, plain) in PlainLines::new(block) {
         let offset = range.start + start;
+        let line = plain.text;
         // The full kernel parses every line (for the early stop and the
         // malformed-line report) but asks for an answer only where the
         // tail filter lets the line through; the candidates kernel also
@@ -112,7 +114,7 @@ fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usi
         if !FULL && (!may_answer || !query.may_match(line)) {
             continue;
         }
-        match parse_record(line) {
+        match plain.parse() {
             Ok(rec) if FULL && rec.ts >= stop_at => {
                 scan.stopped = true;
                 break;
