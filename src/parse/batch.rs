@@ -4,7 +4,7 @@
 
 use crate::parse::format::{FormatState, Parsed, plain_error};
 use crate::parse::lines::Lines;
-use crate::parse::plain_lines::{PlainLine, PlainLines};
+use crate::parse::plain_lines::parse_line_in;
 use crate::parse::record::Malformed;
 use crate::parse::timestamp::Timestamp;
 
@@ -81,12 +81,17 @@ impl ParsedLines {
         self.bytes.clear();
         // The plain format keeps its own loop, its lines split by masks.
         if state.is_plain() {
+            let lines = Lines::new(bytes).map(|(start, text)| (start, (start, text)));
             self.fill_with(
                 bytes,
-                PlainLines::new(bytes),
-                |line: PlainLine<'_>| match line.parse() {
+                lines,
+                |(start, text): (usize, &[u8])| match parse_line_in(
+                    bytes,
+                    start,
+                    start + text.len(),
+                ) {
                     Ok(rec) => Parsed::Record(rec),
-                    Err(why) => Parsed::Malformed(plain_error(line.text, why)),
+                    Err(why) => Parsed::Malformed(plain_error(text, why)),
                 },
             )
         } else {

@@ -55,8 +55,7 @@ impl Key {
     #[inline(always)]
     pub(crate) fn inline(host: &[u8], seeds: Seeds) -> Key {
         debug_assert!(host.len() <= INLINE_BYTES);
-        let (lo, hi) = padded_words(host);
-        let (lo, hi) = (lower_case(lo), lower_case(hi));
+        let (lo, hi) = lower_case_words(host);
         let len = host.len() as u32;
         let hash = folded_multiply(lo ^ seeds.0[0].rotate_right(len), hi ^ seeds.0[1]);
         let mut bytes = [0; INLINE_BYTES];
@@ -118,6 +117,36 @@ impl Key {
     }
 }
 
+/// A name of at most [`INLINE_BYTES`], lower-cased into two words: a
+/// host (any case) is this name when its own words are the same, which is
+/// a compare of two words instead of a loop over bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ShortName {
+    words: (u64, u64),
+    len: usize,
+}
+
+impl ShortName {
+    /// `name` as a short name; `None` when it is longer than [`INLINE_BYTES`].
+    pub(crate) fn new(name: &[u8]) -> Option<ShortName> {
+        (name.len() <= INLINE_BYTES).then(|| ShortName {
+            words: lower_case_words(name),
+            len: name.len(),
+        })
+    }
+
+    /// The name's length in bytes.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether `host` (any case) is this name.
+    #[inline(always)]
+    pub(crate) fn is(&self, host: &[u8]) -> bool {
+        host.len() == self.len && lower_case_words(host) == self.words
+    }
+}
+
 /// A 32-bit hash as a table's 64-bit one: the table takes its slot from
 /// the low bits and its tag from the top seven, both kept distinct for
 /// tables of up to 2^25 slots.
@@ -132,9 +161,10 @@ pub(crate) fn long_hash(name: &[u8]) -> u32 {
 }
 
 /// The bytes of `host` (at most 16) in two little-endian words, zero past
-/// its end: two overlapping loads per side instead of a loop.
+/// its end and in lower case: two overlapping loads per side instead of a
+/// loop, and no folding of a word that holds no byte.
 #[inline(always)]
-fn padded_words(host: &[u8]) -> (u64, u64) {
+fn lower_case_words(host: &[u8]) -> (u64, u64) {
     let n = host.len();
     let word = |at: usize| u64::from_le_bytes(host[at..at + 8].try_into().unwrap_or_default());
     let half = |at: usize| {
@@ -142,18 +172,19 @@ fn padded_words(host: &[u8]) -> (u64, u64) {
             host[at..at + 4].try_into().unwrap_or_default(),
         ))
     };
-    if n >= 8 {
+    let lo = if n >= 8 {
         // The last 8 bytes, shifted down past those the first word holds.
         let hi = word(n - 8).checked_shr(8 * (16 - n) as u32).unwrap_or(0);
-        (word(0), hi)
+        return (lower_case(word(0)), lower_case(hi));
     } else if n >= 4 {
-        (half(0) | (half(n - 4) << (8 * (n - 4))), 0)
+        half(0) | (half(n - 4) << (8 * (n - 4)))
     } else if n > 0 {
         let at = |i: usize| u64::from(host[i]) << (8 * i);
-        (at(0) | at(n / 2) | at(n - 1), 0)
+        at(0) | at(n / 2) | at(n - 1)
     } else {
-        (0, 0)
-    }
+        0
+    };
+    (lower_case(lo), 0)
 }
 
 /// `word` with its ASCII upper-case bytes made lower case, all eight at
@@ -211,12 +242,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn words_hold_the_bytes_zero_padded_for_every_length() {
-        let name: Vec<u8> = (1..=16).collect();
+    fn words_hold_the_bytes_lower_cased_and_zero_padded_for_every_length() {
+        let name = b"AbCdEfGhIjKlMnOp";
         for n in 0..=16 {
-            let (lo, hi) = padded_words(&name[..n]);
+            let (lo, hi) = lower_case_words(&name[..n]);
             let mut expect = [0u8; 16];
-            expect[..n].copy_from_slice(&name[..n]);
+            expect[..n].copy_from_slice(&name[..n].to_ascii_lowercase());
             assert_eq!(lo.to_le_bytes(), expect[..8], "{n}");
             assert_eq!(hi.to_le_bytes(), expect[8..], "{n}");
         }
@@ -232,6 +263,16 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// A short name is the hosts that equal it, in any case.
+        #[test]
+        fn a_short_name_is_the_same_host_in_any_case(
+            a in proptest::collection::vec(proptest::sample::select(&b"aAbB\0\x80\xc1.1"[..]), 0..=16),
+            b in proptest::collection::vec(proptest::sample::select(&b"aAbB\0\x80\xc1.1"[..]), 0..=20),
+        ) {
+            let name = ShortName::new(&a).unwrap();
+            proptest::prop_assert_eq!(name.is(&b), a.eq_ignore_ascii_case(&b));
+        }
+
         /// Two names have equal keys exactly when they are the same host.
         #[test]
         fn keys_are_equal_exactly_for_the_same_host(

@@ -17,7 +17,7 @@ use crate::io::whole::Whole;
 use crate::parse::format::{FormatState, Parsed, plain_error};
 use crate::parse::host_set::HostSet;
 use crate::parse::lines::Lines;
-use crate::parse::plain_lines::PlainLines;
+use crate::parse::plain_lines::parse_line_in;
 use crate::parse::record::Malformed;
 use crate::query::request::{Query, Side};
 
@@ -103,9 +103,8 @@ fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usi
     };
     let stop_at = query.stop_at();
     let tail = TailFilter::new(query);
-    for (start, plain) in PlainLines::new(block) {
+    for (start, line) in Lines::new(block) {
         let offset = range.start + start;
-        let line = plain.text;
         // The full kernel parses every line (for the early stop and the
         // malformed-line report) but asks for an answer only where the
         // tail filter lets the line through; the candidates kernel also
@@ -114,7 +113,7 @@ fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usi
         if !FULL && (!may_answer || !query.may_match(line)) {
             continue;
         }
-        match plain.parse() {
+        match parse_line_in(block, start, start + line.len()) {
             Ok(rec) if FULL && rec.ts >= stop_at => {
                 scan.stopped = true;
                 break;
@@ -204,7 +203,9 @@ impl TailFilter {
         if n < 8 || line[n - 1] <= b' ' {
             return true;
         }
-        let last = u64::from_le_bytes(line[n - 8..].try_into().unwrap_or([0; 8]));
+        let last = line
+            .last_chunk()
+            .map_or(0, |&last| u64::from_le_bytes(last));
         (last | CASE_BITS) & self.mask == self.word
     }
 }
