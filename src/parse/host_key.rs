@@ -5,14 +5,14 @@
 //! so the per-lookup work is what a host table costs. A name of at most
 //! [`INLINE_BYTES`] bytes (every IPv4 address, most host names) becomes a
 //! [`Key`] of two words holding its bytes, lower-cased and zero-padded,
-//! with its length and hash: a table keeps that key in its entry, so
+//! with its length and hash: a table keeps those words in its entry, so
 //! comparing two names is comparing three words, never a walk to bytes
 //! stored elsewhere. Longer names are folded into a buffer only when they
 //! have upper case, and hashed by the process's shared hasher.
 //!
 //! Every key of the process is hashed with the same seeds, drawn at random
-//! once per run (a crafted log cannot aim at collisions): a key keeps its
-//! hash when it moves from one table to another, or between threads.
+//! once per run (a crafted log cannot aim at collisions), so that a host
+//! has one hash in every table and on every thread.
 
 use std::hash::{BuildHasher, Hasher};
 use std::sync::OnceLock;
@@ -22,14 +22,12 @@ use hashbrown::DefaultHashBuilder;
 /// Names up to this many bytes live inside their table entry.
 pub(crate) const INLINE_BYTES: usize = 16;
 
-/// A name, lower-cased, as a table stores it: for a name of at most
-/// [`INLINE_BYTES`] the bytes themselves (zero-padded), else where the
-/// name starts in the table's arena of long names; with its length and
-/// the high half of its hash.
+/// A name looked up in a host table: lower-cased and hashed. A name of at
+/// most [`INLINE_BYTES`] is held in two words (zero-padded); a longer one
+/// comes with its bytes, hashed by the shared hasher ([`Key::long`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(C, align(8))]
 pub(crate) struct Key {
-    bytes: [u8; INLINE_BYTES],
+    words: [u64; 2],
     len: u32,
     hash: u32,
 }
@@ -56,64 +54,50 @@ impl Key {
     pub(crate) fn inline(host: &[u8], seeds: Seeds) -> Key {
         debug_assert!(host.len() <= INLINE_BYTES);
         let (lo, hi) = lower_case_words(host);
-        let len = host.len() as u32;
-        let hash = folded_multiply(lo ^ seeds.0[0].rotate_right(len), hi ^ seeds.0[1]);
-        let mut bytes = [0; INLINE_BYTES];
-        bytes[..8].copy_from_slice(&lo.to_le_bytes());
-        bytes[8..].copy_from_slice(&hi.to_le_bytes());
+        Key::of_words([lo, hi], host.len() as u32, seeds)
+    }
+
+    /// The key of an inline name of `len` bytes already in lower case
+    /// and in words (as a table keeps it).
+    #[inline(always)]
+    pub(crate) fn of_words(words: [u64; 2], len: u32, seeds: Seeds) -> Key {
+        let hash = folded_multiply(
+            words[0] ^ seeds.0[0].rotate_right(len),
+            words[1] ^ seeds.0[1],
+        );
         Key {
-            bytes,
+            words,
             len,
             hash: (hash >> 32) as u32,
         }
     }
 
-    /// The key of a long name (already lower case, hashed by
-    /// [`long_hash`]) that starts at `start` in its table's arena.
-    pub(crate) fn long(len: usize, hash: u32, start: usize) -> Key {
-        let mut bytes = [0; INLINE_BYTES];
-        bytes[..8].copy_from_slice(&(start as u64).to_le_bytes());
+    /// The key of a long name, in lower case already: its length and hash
+    /// (the bytes go with it).
+    pub(crate) fn long(name: &[u8]) -> Key {
         Key {
-            bytes,
-            len: u32::try_from(len).expect("a host is shorter than a line"),
-            hash,
+            words: [0, 0],
+            len: u32::try_from(name.len()).expect("a host is shorter than a line"),
+            hash: (hash_bytes(shared_hasher(), name) >> 32) as u32,
         }
     }
 
-    /// Whether the name is held in the key itself.
+    /// The words of an inline name.
     #[inline(always)]
-    pub(crate) fn is_inline(&self) -> bool {
-        self.len as usize <= INLINE_BYTES
-    }
-
-    /// The name of an inline key.
-    #[inline(always)]
-    pub(crate) fn inline_name(&self) -> &[u8] {
-        &self.bytes[..self.len as usize]
-    }
-
-    /// Where the name of a long key starts in its table's arena.
-    #[inline(always)]
-    pub(crate) fn long_start(&self) -> usize {
-        u64::from_le_bytes(self.bytes[..8].try_into().unwrap_or_default()) as usize
+    pub(crate) fn words(&self) -> [u64; 2] {
+        self.words
     }
 
     /// The name's length in bytes.
     #[inline(always)]
-    pub(crate) fn len(&self) -> usize {
-        self.len as usize
+    pub(crate) fn len(&self) -> u32 {
+        self.len
     }
 
-    /// The high half of the name's hash, as kept in the key.
+    /// The name's hash.
     #[inline(always)]
-    pub(crate) fn hash32(&self) -> u32 {
+    pub(crate) fn hash(&self) -> u32 {
         self.hash
-    }
-
-    /// The hash a hash table indexes the key by.
-    #[inline(always)]
-    pub(crate) fn table_hash(&self) -> u64 {
-        widen(self.hash)
     }
 }
 
@@ -145,19 +129,6 @@ impl ShortName {
     pub(crate) fn is(&self, host: &[u8]) -> bool {
         host.len() == self.len && lower_case_words(host) == self.words
     }
-}
-
-/// A 32-bit hash as a table's 64-bit one: the table takes its slot from
-/// the low bits and its tag from the top seven, both kept distinct for
-/// tables of up to 2^25 slots.
-#[inline(always)]
-pub(crate) fn widen(hash: u32) -> u64 {
-    (u64::from(hash) << 32) | u64::from(hash)
-}
-
-/// The high half of the hash of a long name, lower case already.
-pub(crate) fn long_hash(name: &[u8]) -> u32 {
-    (hash_bytes(shared_hasher(), name) >> 32) as u32
 }
 
 /// The bytes of `host` (at most 16) in two little-endian words, zero past
@@ -282,7 +253,10 @@ mod tests {
             let seeds = Seeds::shared();
             let (ka, kb) = (Key::inline(&a, seeds), Key::inline(&b, seeds));
             proptest::prop_assert_eq!(ka == kb, a.eq_ignore_ascii_case(&b));
-            proptest::prop_assert_eq!(ka.inline_name(), a.to_ascii_lowercase());
+            let mut bytes = [0u8; 16];
+            bytes[..8].copy_from_slice(&ka.words()[0].to_le_bytes());
+            bytes[8..].copy_from_slice(&ka.words()[1].to_le_bytes());
+            proptest::prop_assert_eq!(&bytes[..a.len()], a.to_ascii_lowercase());
         }
     }
 }

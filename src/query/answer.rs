@@ -111,7 +111,7 @@ impl<'r, W: Write> Answer<'r, W> {
     ) -> Result<(), Error> {
         // Block hosts carry their key (lower case, hashed).
         for i in 0..scan.hosts.len() {
-            if self.seen.insert_from(&scan.hosts, i, ()).1 {
+            if self.seen.insert_from(&scan.hosts, i).1 {
                 self.print(scan.hosts.get(i))
                     .doing(|| "cannot write to stdout".into())?;
             }

@@ -56,15 +56,46 @@ pub(crate) enum ListMark {
 impl ListMark {
     const fn bit(self) -> u64 {
         match self {
-            ListMark::To => 1 << 63,
-            ListMark::From => 1 << 62,
+            ListMark::To => 1 << 55,
+            ListMark::From => 1 << 54,
         }
     }
 }
 
-/// Bits of a count word that hold the count; the top two hold the marks.
-/// 2^62 records would take a century at a billion records a second.
-const COUNT_MASK: u64 = (1 << 62) - 1;
+/// Which of the two targets (`--to`, `--from`) a host is, worked out once
+/// per table, when the host is first counted, and kept beside its count:
+/// a record then tests two bits instead of comparing its hosts with the
+/// targets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Matches(u64);
+
+const IS_TO: u64 = 1 << 52;
+const IS_FROM: u64 = 1 << 53;
+
+impl Matches {
+    /// A host that is the `--to` target when `to`, the `--from` one when
+    /// `from`.
+    pub(crate) fn new(to: bool, from: bool) -> Matches {
+        Matches(if to { IS_TO } else { 0 } | if from { IS_FROM } else { 0 })
+    }
+
+    /// Whether the host is the `--to` target.
+    #[inline(always)]
+    pub(crate) fn to(self) -> bool {
+        self.0 & IS_TO != 0
+    }
+
+    /// Whether the host is the `--from` target.
+    #[inline(always)]
+    pub(crate) fn from(self) -> bool {
+        self.0 & IS_FROM != 0
+    }
+}
+
+/// Bits of a host's value that hold its count; above them its
+/// [`Matches`] and its marks. 2^52 records would take 52 days at a billion
+/// records a second, and a window is at most a day.
+const COUNT_MASK: u64 = (1 << 52) - 1;
 
 /// Allocation floor of a table with few hosts, on top of 64 bytes per host.
 #[cfg(test)]
@@ -73,8 +104,8 @@ pub(crate) const SMALL_TABLE_BYTES: usize = 1024;
 /// The activity counts of one hour. See the module docs for its bounds.
 #[derive(Default)]
 pub(crate) struct HostCounts {
-    /// Each host with its count and marks.
-    hosts: HostTable<u64>,
+    /// Each host with its count, matches and marks.
+    hosts: HostTable,
 }
 
 impl HostCounts {
@@ -91,30 +122,41 @@ impl HostCounts {
         self.hosts.len()
     }
 
-    /// Counts one appearance of `host` (any case) and returns its id.
-    #[inline]
-    pub(crate) fn add(&mut self, host: &[u8]) -> HostId {
-        let (i, new, word) = self.hosts.upsert(host, 1);
-        if !new {
-            *word += 1;
-        }
+    /// Counts one appearance of `host` (any case); returns its id and what
+    /// it matches (`matches` says, for the host's name in lower case, the
+    /// first time the table counts it).
+    #[inline(always)]
+    pub(crate) fn add(
+        &mut self,
+        host: &[u8],
+        matches: impl FnOnce(&[u8]) -> Matches,
+    ) -> (HostId, Matches) {
+        let (i, _, value) = self
+            .hosts
+            .upsert(host, |name| 1 | matches(name).0, |value| value + 1);
         // `HostTable` numbers its hosts with `u32`s.
-        HostId(i as u32)
+        (HostId(i as u32), Matches(value & (IS_TO | IS_FROM)))
+    }
+
+    /// [`add`](Self::add) of a host that matches no target.
+    #[cfg(test)]
+    pub(crate) fn add_host(&mut self, host: &[u8]) -> HostId {
+        self.add(host, |_| Matches::default()).0
     }
 
     /// Adds the counts of `later`, a table of the records that came right
     /// after this one's: its hosts new here are appended in its first-seen
     /// order, and their counts add up (`later`'s marks are not taken: the
     /// lists set their own). Returns, for each host of `later` by id, its
-    /// id here. One lookup per host of `later`, whose hashes are reused.
+    /// id here. One lookup per host of `later`.
     pub(crate) fn absorb(&mut self, later: &HostCounts) -> Vec<HostId> {
         let mut ids = Vec::with_capacity(later.len());
-        for (i, &word) in later.hosts.values().enumerate() {
-            let count = word & COUNT_MASK;
-            let (j, new, mine) = self.hosts.insert_from(&later.hosts, i, count);
-            if !new {
-                *mine += count;
-            }
+        for (i, theirs) in later.hosts.values().enumerate() {
+            let count = theirs & COUNT_MASK;
+            let new = || theirs & (COUNT_MASK | IS_TO | IS_FROM);
+            let (j, _, _) = self
+                .hosts
+                .upsert_from(&later.hosts, i, new, |mine| mine + count);
             ids.push(HostId(j as u32));
         }
         ids
@@ -127,10 +169,9 @@ impl HostCounts {
 
     /// Puts the mark on `id`; true when it was not there before.
     pub(crate) fn mark(&mut self, id: HostId, mark: ListMark) -> bool {
-        let word = self.hosts.value_mut(id.index());
-        let new = *word & mark.bit() == 0;
-        *word |= mark.bit();
-        new
+        let value = self.hosts.value(id.index());
+        self.hosts.set_value(id.index(), value | mark.bit());
+        value & mark.bit() == 0
     }
 
     /// The host's activity count.
@@ -184,10 +225,10 @@ mod tests {
     #[test]
     fn counts_are_case_insensitive_and_names_lowercase() {
         let mut c = HostCounts::default();
-        let a = c.add(b"Zyla");
-        let b = c.add(b"kexin");
-        assert_eq!(c.add(b"ZYLA"), a);
-        assert_eq!(c.add(b"zyla"), a);
+        let a = c.add_host(b"Zyla");
+        let b = c.add_host(b"kexin");
+        assert_eq!(c.add_host(b"ZYLA"), a);
+        assert_eq!(c.add_host(b"zyla"), a);
         assert_eq!(c.count(a), 3);
         assert_eq!(c.count(b), 1);
         assert_eq!(c.name(a), b"zyla");
@@ -200,14 +241,14 @@ mod tests {
         let (first, later) = (["b", "A", "b"], ["c", "a", "C", "d", "b"]);
         let mut one = HostCounts::default();
         for h in first.iter().chain(&later) {
-            one.add(h.as_bytes());
+            one.add_host(h.as_bytes());
         }
         let (mut two, mut rest) = (HostCounts::default(), HostCounts::default());
         for h in first {
-            two.add(h.as_bytes());
+            two.add_host(h.as_bytes());
         }
         for h in later {
-            rest.add(h.as_bytes());
+            rest.add_host(h.as_bytes());
         }
         rest.mark(HostId(0), ListMark::To);
         let ids = two.absorb(&rest);
@@ -224,14 +265,36 @@ mod tests {
     }
 
     #[test]
+    fn matches_are_worked_out_once_per_table_and_carried_by_absorb() {
+        let asked = std::cell::Cell::new(0);
+        let is_x = |name: &[u8]| {
+            asked.set(asked.get() + 1);
+            Matches::new(name == b"x", name == b"y")
+        };
+        let mut c = HostCounts::default();
+        let (x, on_x) = c.add(b"X", is_x);
+        assert!(on_x.to() && !on_x.from());
+        assert_eq!(c.add(b"x", is_x), (x, on_x));
+        assert_eq!(c.add(b"y", is_x).1, Matches::new(false, true));
+        assert_eq!(asked.get(), 2);
+        let mut window = HostCounts::default();
+        window.add_host(b"z");
+        let ids = window.absorb(&c);
+        assert_eq!(window.add(b"x", is_x), (ids[0], on_x));
+        assert_eq!(window.add(b"z", is_x).1, Matches::default());
+        assert_eq!(asked.get(), 2);
+        assert_eq!(window.count(ids[0]), 3);
+    }
+
+    #[test]
     fn most_active_breaks_ties_by_first_seen() {
         let mut c = HostCounts::default();
         assert_eq!(c.most_active(), None);
         for h in ["b", "a", "c", "a", "b", "c"] {
-            c.add(h.as_bytes());
+            c.add_host(h.as_bytes());
         }
         assert_eq!(c.name(c.most_active().unwrap()), b"b");
-        c.add(b"C");
+        c.add_host(b"C");
         assert_eq!(c.name(c.most_active().unwrap()), b"c");
     }
 
@@ -239,7 +302,7 @@ mod tests {
     fn top_orders_by_count_then_first_seen() {
         let mut c = HostCounts::default();
         for h in ["d", "b", "a", "c", "a", "b", "c", "e", "e", "e"] {
-            c.add(h.as_bytes());
+            c.add_host(h.as_bytes());
         }
         let names = |ids: Vec<HostId>| -> Vec<String> {
             ids.into_iter()
@@ -261,7 +324,7 @@ mod tests {
         ) {
             let mut c = HostCounts::default();
             for h in &hosts {
-                c.add(&[b'a' + h]);
+                c.add_host(&[b'a' + h]);
             }
             let mut all: Vec<HostId> = c.iter().collect();
             all.sort_by_key(|&id| (Reverse(c.count(id)), id.0));
@@ -273,13 +336,13 @@ mod tests {
     #[test]
     fn marks_are_per_list_and_leave_counts_alone() {
         let mut c = HostCounts::default();
-        let a = c.add(b"a");
-        let b = c.add(b"bb");
+        let a = c.add_host(b"a");
+        let b = c.add_host(b"bb");
         assert!(c.mark(a, ListMark::To));
         assert!(!c.mark(a, ListMark::To));
         assert!(c.mark(a, ListMark::From));
         assert!(c.mark(b, ListMark::From));
-        assert_eq!(c.add(b"bb"), b);
+        assert_eq!(c.add_host(b"bb"), b);
         assert_eq!((c.count(a), c.count(b)), (1, 2));
         // A marked host with a lower count does not win MOST.
         assert_eq!(c.most_active(), Some(b));
@@ -292,7 +355,7 @@ mod tests {
         for i in 0..300_000u32 {
             let name = format!("h{i}");
             names += name.len();
-            c.add(name.as_bytes());
+            c.add_host(name.as_bytes());
             let n = c.len();
             // Every growth step lands next to a power of two; check those
             // and a spread of sizes in between.

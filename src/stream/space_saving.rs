@@ -230,7 +230,7 @@ mod tests {
     fn exact(hosts: &[String]) -> HostCounts {
         let mut c = HostCounts::default();
         for h in hosts {
-            c.add(h.as_bytes());
+            c.add_host(h.as_bytes());
         }
         c
     }
