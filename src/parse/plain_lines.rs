@@ -25,17 +25,25 @@ pub(crate) fn parse_line_in(
     end: usize,
 ) -> Result<Record<'_>, Malformed> {
     let text = &block[start..end];
-    if let Some(seps) = separators(block, start, text.len())
-        && let Some([ts, from, to]) = three_fields(seps, text.len())
-    {
-        let ts = Timestamp::parse(&text[ts]).map_err(Malformed::BadTimestamp)?;
+    if let Some([ts, from, to]) = three_fields_in(block, start, text.len()) {
+        let ts = Timestamp::parse(&block[ts]).map_err(Malformed::BadTimestamp)?;
         return Ok(Record {
             ts,
-            from: &text[from],
-            to: &text[to],
+            from: &block[from],
+            to: &block[to],
         });
     }
     parse_record(text)
+}
+
+/// The three fields of the line of `len` bytes at `start` in `block`, as
+/// ranges of `block`, when its separators are found by mask (a line of at
+/// most 64 bytes) and it has exactly three fields; `None` for any other
+/// line, which [`parse_record`] then splits (or says why it cannot).
+#[inline(always)]
+pub(crate) fn three_fields_in(block: &[u8], start: usize, len: usize) -> Option<[Range<usize>; 3]> {
+    let fields = three_fields(separators(block, start, len)?, len)?;
+    Some(fields.map(|field| start + field.start..start + field.end))
 }
 
 /// Bit `i` set when byte `start + i` of `block` is a separator, for the

@@ -134,7 +134,8 @@ fn parse_8_to_16_digits(field: &[u8]) -> Option<u64> {
         8 => head,
         _ => (head << (8 * (8 - lead))) | (ASCII_ZEROS >> (8 * lead)),
     };
-    if !all_digits(head) || !all_digits(last8) {
+    // One test for both words: no branch per word.
+    if not_digits(head) | not_digits(last8) != 0 {
         return None;
     }
     Some(eight_digits(head) * 100_000_000 + eight_digits(last8))
@@ -142,13 +143,13 @@ fn parse_8_to_16_digits(field: &[u8]) -> Option<u64> {
 
 const ASCII_ZEROS: u64 = 0x3030_3030_3030_3030;
 
-/// Whether all 8 bytes are ASCII digits: high nibble 3, and still 3 after
-/// adding 6 (which carries for 0x3a..0x3f).
+/// Zero when all 8 bytes are ASCII digits: high nibble 3, and still 3
+/// after adding 6 (which carries for 0x3a..0x3f).
 #[inline(always)]
-fn all_digits(word: u64) -> bool {
+fn not_digits(word: u64) -> u64 {
     let high = word & 0xf0f0_f0f0_f0f0_f0f0;
     let carried = word.wrapping_add(0x0606_0606_0606_0606) & 0xf0f0_f0f0_f0f0_f0f0;
-    high == ASCII_ZEROS && carried == ASCII_ZEROS
+    (high ^ ASCII_ZEROS) | (carried ^ ASCII_ZEROS)
 }
 
 /// 8 ASCII digits (first digit in the lowest byte) to their value, by
