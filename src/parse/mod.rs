@@ -11,6 +11,7 @@
 
 pub(crate) mod batch;
 pub mod format;
+pub(crate) mod horizon;
 pub(crate) mod host_index;
 pub(crate) mod host_key;
 pub(crate) mod host_set;
