@@ -18,7 +18,10 @@ pub struct CommonArgs {
     /// No record is more than L older than the newest record before it.
     /// Fast seek, the early stop and the closing of windows rely on it.
     /// Whole or fractional seconds (300, 0.25), or a number with a unit
-    /// ms, s, m, h or d (90s, 5m, 1h, 1.5h).
+    /// ms, s, m, h or d (90s, 5m, 1h, 1.5h). A run that reads a record
+    /// later than L allows ends with a warning naming the bound that would
+    /// cover it. Zeek conn.log records come when their connection ends:
+    /// use hours (7200, or 2h, is recommended, see docs/formats.md).
     ///
     /// Example: --max-log-late-seconds 600 or --lateness 1h
     #[arg(long = "max-log-late-seconds", alias = "max_log_late_seconds",

@@ -1,7 +1,8 @@
 //! Every rule of the input's syntax, in one place: what a line is
 //! (`lines`), what a record is ([`record`]), what a time is
 //! ([`timestamp`]; as people type times and durations: [`time_forms`]),
-//! when two hosts are the same (`host_set`), the log
+//! how late records arrive (`lateness`), when two hosts are the same
+//! (`host_set`), the log
 //! formats records come in ([`format`](mod@format)) and what a `--to`/`--from` target
 //! matches ([`target`]).
 //!
@@ -14,8 +15,12 @@ pub(crate) mod batch;
 pub(crate) mod fields;
 pub mod format;
 pub(crate) mod horizon;
+pub(crate) mod host_index;
+pub(crate) mod host_key;
 pub(crate) mod host_set;
+pub(crate) mod lateness;
 pub(crate) mod lines;
+pub(crate) mod plain_lines;
 pub mod record;
 pub mod target;
 pub mod time_forms;

@@ -20,8 +20,10 @@ use crate::error::Error;
 use crate::io::whole::Whole;
 use crate::parse::format::{FormatState, Parsed, plain_error};
 use crate::parse::host_set::HostSet;
+use crate::parse::lateness::Arrivals;
 use crate::parse::lines::Lines;
-use crate::parse::record::{Malformed, parse_record};
+use crate::parse::plain_lines::parse_line_in;
+use crate::parse::record::Malformed;
 use crate::query::request::{Query, Side};
 
 /// How a block is scanned.
@@ -62,6 +64,10 @@ pub(crate) struct BlockScan {
     /// The reading state after the block, when a header line in it
     /// changed the one it started with.
     pub(crate) end_state: Option<FormatState>,
+    /// The times of the records parsed (not the early-stop record, nor
+    /// one too far ahead), for the measured lateness
+    /// (docs/behaviour.md#measured-lateness).
+    pub(crate) arrivals: Arrivals,
 }
 
 impl BlockScan {
@@ -124,7 +130,9 @@ fn scan_plain_with<const EVERY: bool, const STOP: bool>(
     };
     let (stop_at, believable) = (query.stop_at(), query.believable_until());
     let tail = TailFilter::new(query);
-    // A local, not the field: kept in a register in the hot loop.
+    // Kept apart from `scan`, which the loop writes through, so that they
+    // can stay in registers.
+    let mut arrivals = Arrivals::default();
     let mut records = 0;
     for (start, line) in Lines::new(block) {
         let offset = range.start + start;
@@ -136,7 +144,7 @@ fn scan_plain_with<const EVERY: bool, const STOP: bool>(
         if !EVERY && (!may_answer || !query.may_match(line)) {
             continue;
         }
-        let rec = match parse_record(line) {
+        let rec = match parse_line_in(block, start, start + line.len()) {
             Ok(rec) => rec,
             Err(why) => {
                 scan.malformed(offset, plain_error(line, why));
@@ -149,10 +157,14 @@ fn scan_plain_with<const EVERY: bool, const STOP: bool>(
         } else if STOP && rec.ts >= stop_at {
             scan.stopped = true;
             break;
-        } else if may_answer && let Some(host) = query.answer(&rec) {
-            scan.hosts.insert(host);
+        } else {
+            arrivals.record(rec.ts);
+            if may_answer && let Some(host) = query.answer(&rec) {
+                scan.hosts.insert(host);
+            }
         }
     }
+    scan.arrivals = arrivals;
     scan.records = records;
     scan
 }
@@ -168,6 +180,7 @@ fn scan_lines<'b>(
     let mut scan = BlockScan::default();
     let (stop_at, believable) = (query.stop_at(), query.believable_until());
     let block = &buf[range.clone()];
+    let mut arrivals = Arrivals::default();
     for (start, line) in Lines::new(block) {
         let offset = range.start + start;
         match read(line) {
@@ -179,14 +192,18 @@ fn scan_lines<'b>(
                 } else if kernel == Kernel::Full && rec.ts >= stop_at {
                     scan.stopped = true;
                     break;
-                } else if let Some(host) = query.answer(&rec) {
-                    scan.hosts.insert(host);
+                } else {
+                    arrivals.record(rec.ts);
+                    if let Some(host) = query.answer(&rec) {
+                        scan.hosts.insert(host);
+                    }
                 }
             }
             Some(Parsed::Malformed(why)) => scan.malformed(offset, why),
             Some(Parsed::NoData) => scan.no_data += 1,
         }
     }
+    scan.arrivals = arrivals;
     scan
 }
 
@@ -233,7 +250,9 @@ impl TailFilter {
         if n < 8 || line[n - 1] <= b' ' {
             return true;
         }
-        let last = u64::from_le_bytes(line[n - 8..].try_into().unwrap_or([0; 8]));
+        let last = line
+            .last_chunk()
+            .map_or(0, |&last| u64::from_le_bytes(last));
         (last | CASE_BITS) & self.mask == self.word
     }
 }

@@ -100,6 +100,9 @@ pub fn run(args: QueryArgs) -> anyhow::Result<QuerySummary> {
     for input in without_records {
         super::note_no_records(&diagnostics, &input.name, Some(input.format));
     }
+    if let Some(warning) = printed.lateness_warning(query.lateness) {
+        diagnostics.note(warning);
+    }
     if printed.skipped > 0 {
         diagnostics.note(format_args!(
             "skipped {} NODATA/SKIPDATA record(s) (no connection in them)",
