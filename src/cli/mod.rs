@@ -29,6 +29,8 @@ pub(crate) const INPUT: &str = "Input";
 pub(crate) const QUERY: &str = "Query";
 /// `connspy-stream`'s question.
 pub(crate) const SUMMARY: &str = "Summary";
+/// Which records count: port, protocol and action filters.
+pub(crate) const FILTERS: &str = "Filters";
 /// `connspy-stream`'s windows and counts.
 pub(crate) const WINDOWS: &str = "Windows and top hosts";
 /// How `connspy-stream` deduplicates its lists.

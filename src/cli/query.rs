@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use clap::{ArgGroup, Parser};
 
 use crate::cli::common::CommonArgs;
-use crate::cli::{Example, INPUT, QUERY, ToolDocs, target_arg, time_arg};
+use crate::cli::{Example, INPUT, OUTPUT, QUERY, ToolDocs, target_arg, time_arg};
 use crate::parse::target::Target;
 use crate::parse::timestamp::Timestamp;
 
@@ -21,18 +21,20 @@ use crate::parse::timestamp::Timestamp;
 #[command(
     name = "connspy",
     version,
-    override_usage = "connspy (--to HOST | --from HOST) --time-init TS --time-end TS [OPTIONS] FILE..."
+    override_usage = "connspy (--to HOST | --from HOST | both) --time-init TS --time-end TS [OPTIONS] FILE..."
 )]
 // Not `required`: clap would then ask for a host even with the exclusive
-// `--generate`; `Query::from_args` reports a missing one.
-#[command(group(ArgGroup::new("host").args(["to", "from"])))]
+// `--generate`; `Query::from_args` reports a missing one. Both may be
+// given: the pairs from one to the other.
+#[command(group(ArgGroup::new("host").args(["to", "from"]).multiple(true)))]
 pub struct QueryArgs {
     /// Report the hosts that connected to HOST
     ///
     /// The FROM_HOST of each record whose TO_HOST is HOST (compared
     /// case-insensitively). HOST may also be a network (10.1.0.0/16,
     /// 2001:db8::/32) or @FILE, a list of hosts and networks one a line.
-    /// Exactly one of --to and --from.
+    /// With --from as well: the pairs FROM_HOST TO_HOST of the records
+    /// from --from to --to.
     ///
     /// Example: --to zeekraik
     #[arg(long, value_name = "HOST", value_parser = target_arg(), help_heading = QUERY)]
@@ -41,7 +43,8 @@ pub struct QueryArgs {
     /// Report the hosts HOST connected to
     ///
     /// The TO_HOST of each record whose FROM_HOST is HOST (a host, a
-    /// network or @FILE, as for --to).
+    /// network or @FILE, as for --to). With --to as well: the pairs of
+    /// the records from HOST to --to.
     ///
     /// Example: --from zeekraik
     #[arg(long, value_name = "HOST", value_parser = target_arg(), help_heading = QUERY)]
@@ -81,6 +84,18 @@ pub struct QueryArgs {
     /// Example: --no-fast-seek
     #[arg(long = "no-fast-seek", alias = "nofastseek", help_heading = INPUT)]
     pub no_fast_seek: bool,
+
+    /// One row per host, with first and last time, records, bytes, ports
+    ///
+    /// Instead of the host alone: first_seen, last_seen (in the log's own
+    /// time precision), records, bytes and packets (where the format has
+    /// them), and the distinct destination ports (the first 16, then
+    /// more_dports says whether there were more). TSV starts with a header
+    /// line; the columns are in docs/behaviour.md.
+    ///
+    /// Example: --summary --format csv
+    #[arg(long, help_heading = OUTPUT)]
+    pub summary: bool,
 
     /// The options both tools share.
     #[command(flatten)]

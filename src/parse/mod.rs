@@ -10,6 +10,8 @@
 //! (`docs/behaviour.md#parsing`).
 
 pub(crate) mod batch;
+pub mod detail;
+pub mod filter;
 pub mod format;
 pub(crate) mod host_set;
 pub(crate) mod lines;

@@ -17,11 +17,14 @@
 
 mod answer;
 mod ordered;
+mod pair;
 pub mod progress;
 mod scan;
 pub mod seek;
+mod summary;
 
-pub use answer::{Answer, COLUMNS, Printed};
+pub use answer::{Answer, COLUMNS, PAIR_COLUMNS, Printed};
+pub use summary::{DPORTS_CAP, SUMMARY_COLUMNS, SUMMARY_PAIR_COLUMNS};
 
 use std::io::{self, Read, Write};
 use std::ops::Range;
@@ -30,6 +33,8 @@ use crate::error::Error;
 use crate::io::block_reader::{Block, BlockReader};
 use crate::io::input::{InputName, Opened, RawProgress};
 use crate::io::whole::Whole;
+use crate::parse::detail::{DetailField, Wanted};
+use crate::parse::filter::RecordFilter;
 use crate::parse::format::{FormatState, InputFormat};
 use crate::parse::record::{Malformed, Record};
 use crate::parse::target::Target;
@@ -56,6 +61,16 @@ pub struct Query {
     pub target: Target,
     /// Whether the target is the destination (`--to`) or the source (`--from`).
     pub side: Side,
+    /// `--from` given with `--to` (`side` is then [`Side::To`]): only
+    /// records from a host this matches count, and each answer is the
+    /// pair (`FROM_HOST`, `TO_HOST`) instead of one host.
+    pub source: Option<Target>,
+    /// `--dport`, `--sport`, `--proto`, `--action`: what else a record
+    /// must match (nothing by default).
+    pub filter: RecordFilter,
+    /// `--summary`: one row per answer with its first and last time,
+    /// records, bytes, packets and destination ports.
+    pub summary: bool,
     /// `--input-format`: how each input is read.
     pub input_format: InputFormat,
     /// Start of the range, inclusive.
@@ -76,7 +91,9 @@ pub struct Query {
 pub const DEFAULT_BLOCK_BYTES: usize = 4 << 20;
 
 impl Query {
-    /// The host a matching record contributes, if it matches.
+    /// The host a matching record contributes, if it matches its time
+    /// and hosts (with a [`source`](Self::source), the answer is the pair
+    /// the record makes; see [`pair`]).
     #[inline]
     fn answer<'a>(&self, rec: &Record<'a>) -> Option<&'a [u8]> {
         if rec.ts < self.time_init || rec.ts >= self.time_end {
@@ -86,7 +103,28 @@ impl Query {
             Side::To => (rec.to, rec.from),
             Side::From => (rec.from, rec.to),
         };
-        self.target.matches(key).then_some(reported)
+        (self.target.matches(key) && self.source.as_ref().is_none_or(|s| s.matches(rec.from)))
+            .then_some(reported)
+    }
+
+    /// Whether an answer is just its host: no pair, filter or summary to
+    /// work out (the original's query, and the fast path).
+    #[inline]
+    fn answers_hosts_only(&self) -> bool {
+        self.source.is_none() && !self.summary && self.filter.is_empty()
+    }
+
+    /// The record fields an answer needs beyond time and hosts.
+    fn wanted(&self) -> Wanted {
+        let wanted = self.filter.wanted();
+        if self.summary {
+            wanted
+                .with(DetailField::Bytes)
+                .with(DetailField::Packets)
+                .with(DetailField::DstPort)
+        } else {
+            wanted
+        }
     }
 
     /// Whether a plain `line` may match: for `--to`, its last field can
@@ -130,6 +168,13 @@ pub fn run(
             Opened::Stream(_) => Ok(FormatState::new(query.input_format)),
         })
         .collect::<Result<_, Error>>()?;
+    // A filter an input's first header (or `--input-format`) already
+    // shows it cannot answer is refused before anything is printed.
+    for ((name, _), state) in inputs.iter().zip(&states) {
+        if let Some(unfilterable) = query.filter.lacking_in(state) {
+            return Err(answer::unfilterable_input(name, unfilterable));
+        }
+    }
     let seeks = inputs
         .iter()
         .zip(&states)

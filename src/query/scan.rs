@@ -14,10 +14,13 @@ use std::ops::Range;
 use crate::diagnostics::SHOWN_MALFORMED;
 use crate::error::Error;
 use crate::io::whole::Whole;
+use crate::parse::filter::Unfilterable;
 use crate::parse::format::{FormatState, Parsed, plain_error};
 use crate::parse::host_set::HostSet;
 use crate::parse::lines::Lines;
-use crate::parse::record::{Malformed, parse_record};
+use crate::parse::record::{Malformed, Record, parse_record};
+use crate::query::pair::pair_key;
+use crate::query::summary::Peer;
 use crate::query::{Query, Side};
 
 /// How a block is scanned.
@@ -46,6 +49,12 @@ pub(crate) struct BlockScan {
     /// The reading state after the block, when a header line in it
     /// changed the one it started with.
     pub(crate) end_state: Option<FormatState>,
+    /// With `--summary`, what each host of `hosts` adds up to (same index).
+    pub(crate) peers: Vec<Peer>,
+    /// A filter met records it cannot be applied to; the scan stopped there.
+    pub(crate) unfilterable: Option<Unfilterable>,
+    /// Where a pair's key is built.
+    pair_key: Vec<u8>,
 }
 
 impl BlockScan {
@@ -53,6 +62,56 @@ impl BlockScan {
         self.malformed_total += 1;
         if self.malformed.len() < SHOWN_MALFORMED as usize {
             self.malformed.push((offset, why));
+        }
+    }
+
+    /// Takes `rec`, a record of `line` (at `offset`, read in `state`) whose
+    /// time and hosts answer `query` with `reported`.
+    #[inline(always)]
+    fn answer(
+        &mut self,
+        query: &Query,
+        rec: &Record<'_>,
+        reported: &[u8],
+        (line, offset): (&[u8], usize),
+        state: &FormatState,
+    ) {
+        if query.answers_hosts_only() {
+            self.hosts.insert(reported);
+        } else {
+            self.answer_refined(query, rec, reported, (line, offset), state);
+        }
+    }
+
+    /// [`answer`](Self::answer) with a filter, a pair or a summary: reads
+    /// the record's fields beyond time and hosts.
+    #[inline(never)]
+    fn answer_refined(
+        &mut self,
+        query: &Query,
+        rec: &Record<'_>,
+        reported: &[u8],
+        (line, offset): (&[u8], usize),
+        state: &FormatState,
+    ) {
+        let detail = match state.detail(line, query.wanted()) {
+            Ok(detail) => detail,
+            Err(why) => return self.malformed(offset, why),
+        };
+        if !query.filter.passes(&detail) {
+            return;
+        }
+        let key = match query.source {
+            Some(_) => pair_key(rec.from, rec.to, &mut self.pair_key),
+            None => reported,
+        };
+        let (i, new) = self.hosts.insert(key);
+        if query.summary {
+            if new {
+                self.peers.push(Peer::new(rec.ts, &detail));
+            } else {
+                self.peers[i].add(rec.ts, &detail);
+            }
         }
     }
 }
@@ -66,14 +125,17 @@ pub(crate) fn scan_block(
     buf: &[u8],
     range: Range<usize>,
 ) -> BlockScan {
-    let candidates = kernel == Kernel::Candidates;
+    if let Some(unfilterable) = query.filter.lacking_in(state) {
+        return BlockScan {
+            unfilterable: Some(unfilterable),
+            ..BlockScan::default()
+        };
+    }
     if state.is_plain() {
         return scan_plain(query, kernel, buf, range);
     }
     let before = state.clone();
-    let mut scan = scan_lines(query, kernel, buf, range, |line| {
-        (!candidates || query.may_match_in(state, line)).then(|| state.parse_line(line))
-    });
+    let mut scan = scan_lines(query, kernel, state, buf, range);
     if *state != before {
         scan.end_state = Some(state.clone());
     }
@@ -119,7 +181,7 @@ fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usi
             }
             Ok(rec) => {
                 if may_answer && let Some(host) = query.answer(&rec) {
-                    scan.hosts.insert(host);
+                    scan.answer(query, &rec, host, (line, offset), &FormatState::Plain);
                 }
             }
             Err(why) => scan.malformed(offset, plain_error(line, why)),
@@ -128,32 +190,48 @@ fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usi
     scan
 }
 
+/// Scans the lines of a format other than plain, reading them in `state`
+/// (which header lines update). The candidates kernel parses only the
+/// lines whose key field may match.
 #[inline(always)]
-fn scan_lines<'b>(
+fn scan_lines(
     query: &Query,
     kernel: Kernel,
-    buf: &'b [u8],
+    state: &mut FormatState,
+    buf: &[u8],
     range: Range<usize>,
-    mut read: impl FnMut(&'b [u8]) -> Option<Parsed<'b>>,
 ) -> BlockScan {
     let mut scan = BlockScan::default();
     let stop_at = query.stop_at();
     let block = &buf[range.clone()];
+    // A filter is checked against the state each time a header line may
+    // have changed it, or the first line told the format.
+    let mut state_checked = !matches!(state, FormatState::Undetected);
     for (start, line) in Lines::new(block) {
         let offset = range.start + start;
-        match read(line) {
-            None | Some(Parsed::Header) => {}
-            Some(Parsed::Record(rec)) if kernel == Kernel::Full && rec.ts >= stop_at => {
+        if kernel == Kernel::Candidates && !query.may_match_in(state, line) {
+            continue;
+        }
+        match state.parse_line(line) {
+            Parsed::Header => state_checked = false,
+            Parsed::Record(rec) if kernel == Kernel::Full && rec.ts >= stop_at => {
                 scan.stopped = true;
                 break;
             }
-            Some(Parsed::Record(rec)) => {
+            Parsed::Record(rec) => {
+                if !state_checked {
+                    state_checked = true;
+                    scan.unfilterable = query.filter.lacking_in(state);
+                    if scan.unfilterable.is_some() {
+                        break;
+                    }
+                }
                 if let Some(host) = query.answer(&rec) {
-                    scan.hosts.insert(host);
+                    scan.answer(query, &rec, host, (line, offset), state);
                 }
             }
-            Some(Parsed::Malformed(why)) => scan.malformed(offset, why),
-            Some(Parsed::NoData) => scan.no_data += 1,
+            Parsed::Malformed(why) => scan.malformed(offset, why),
+            Parsed::NoData => scan.no_data += 1,
         }
     }
     scan
@@ -240,6 +318,9 @@ mod tests {
         Query {
             target: Target::parse(host.as_bytes()).unwrap(),
             side,
+            source: None,
+            filter: Default::default(),
+            summary: false,
             input_format: InputFormat::Auto,
             time_init: Timestamp::from_secs(10),
             time_end: Timestamp::from_secs(20),
@@ -293,6 +374,9 @@ mod tests {
         Query {
             target: Target::parse(host.as_bytes()).unwrap(),
             side,
+            source: None,
+            filter: Default::default(),
+            summary: false,
             input_format: InputFormat::Auto,
             time_init: Timestamp::ZERO,
             time_end: Timestamp::from_secs(1 << 40),

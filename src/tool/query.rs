@@ -37,6 +37,10 @@ impl Query {
         Ok(Query {
             target,
             side,
+            // With `--to`, `--from` narrows the sources.
+            source: args.to.as_ref().and(args.from.clone()),
+            filter: args.common.record_filter(),
+            summary: args.summary,
             input_format: args.common.input_format,
             time_init: args.time_init,
             time_end: args.time_end,
@@ -105,6 +109,13 @@ pub fn run(args: QueryArgs) -> anyhow::Result<QuerySummary> {
     query::run(&query, inputs, &mut answer)?;
     let printed = answer.finish()?;
     report.finish();
+    if printed.partial_sums > 0 {
+        diagnostics.note(format_args!(
+            "the bytes or packets of {} row(s) leave out records that give none \
+             (unset fields, or inputs of a format without them)",
+            printed.partial_sums
+        ));
+    }
     if printed.skipped > 0 {
         diagnostics.note(format_args!(
             "skipped {} NODATA/SKIPDATA record(s) (no connection in them)",

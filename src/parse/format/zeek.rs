@@ -7,6 +7,10 @@
 //! concatenated) starts over: its `#fields` may name another order.
 //! `#close`, `#open`, `#path`, `#types` and `#set_separator` are read past.
 
+use crate::parse::detail::{
+    ColumnNames, Detail, DetailField, Lacking, Wanted, find_column, lacking_column, parse_count,
+    parse_port, read_value, time_digits, zeek_proto,
+};
 use crate::parse::format::{FormatProblem, Parsed};
 use crate::parse::record::{Malformed, Record};
 use crate::parse::timestamp::Timestamp;
@@ -21,7 +25,22 @@ struct Fields {
     to: usize,
     /// The largest of the three: fields past it are never looked at.
     last: usize,
+    /// Where the columns of a [`Detail`] are, when `#fields` names them
+    /// (see [`COLUMNS`]).
+    columns: [Option<u16>; 7],
 }
+
+/// The `#fields` names of the [`Detail`] columns, in the order of
+/// `Fields::columns`, with the field each gives.
+const COLUMNS: &ColumnNames = &[
+    ("id.orig_p", DetailField::SrcPort),
+    ("id.resp_p", DetailField::DstPort),
+    ("proto", DetailField::Proto),
+    ("orig_ip_bytes", DetailField::Bytes),
+    ("resp_ip_bytes", DetailField::Bytes),
+    ("orig_pkts", DetailField::Packets),
+    ("resp_pkts", DetailField::Packets),
+];
 
 /// The layout a header block declares.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -184,6 +203,67 @@ impl ZeekLayout {
         }
     }
 
+    /// Whether records of this layout cannot give `field`: the format has
+    /// no action, and a `#fields` may leave out any other column.
+    pub(crate) fn lacking(&self, field: DetailField) -> Option<Lacking> {
+        if field == DetailField::Action {
+            return Some(Lacking::in_format(field, FORMAT));
+        }
+        let f = self.fields.ok()?;
+        lacking_column(COLUMNS, &f.columns, field, FORMAT)
+    }
+
+    /// The [`Detail`] of a record line (one [`parse`](Self::parse) took
+    /// for a record): the `wanted` fields this layout has, and the time's
+    /// digits. Reads the line up to the last column wanted.
+    pub(crate) fn detail(&self, line: &[u8], wanted: Wanted) -> Result<Detail, Malformed> {
+        let Ok(f) = self.fields else {
+            return Ok(Detail::default());
+        };
+        // The slots to read: the time, the originator (whose address
+        // family tells ICMP from ICMPv6), then the columns in `COLUMNS`'s order.
+        let mut slots = [None; 9];
+        slots[0] = Some(f.ts);
+        slots[1] = Some(f.from).filter(|_| wanted.contains(DetailField::Proto));
+        for (c, (_, field)) in COLUMNS.iter().enumerate() {
+            slots[2 + c] = f.columns[c]
+                .filter(|_| wanted.contains(*field))
+                .map(usize::from);
+        }
+        let last = slots.iter().flatten().max().copied().unwrap_or(0);
+        let mut got: [Option<&[u8]>; 9] = [None; 9];
+        for (i, field) in line.split(|&b| b == self.sep).take(last + 1).enumerate() {
+            for (slot, at) in slots.iter().enumerate() {
+                if *at == Some(i) {
+                    got[slot] = Some(field);
+                }
+            }
+        }
+        // A set value, or `None` when the slot is not read or unset.
+        let value = |slot: usize| got[slot].filter(|v| *v != self.unset && *v != self.empty);
+        let number = |slot: usize, what| read_value(value(slot), parse_count, || problem(what));
+        let port = |slot: usize, what| read_value(value(slot), parse_port, || problem(what));
+        let sum = |a: Option<u64>, b: Option<u64>| match (a, b) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(0).saturating_add(b.unwrap_or(0))),
+        };
+        Ok(Detail {
+            time_digits: got[0].map_or(0, time_digits),
+            sport: port(2, "id.orig_p is not a port")?,
+            dport: port(3, "id.resp_p is not a port")?,
+            proto: value(4).and_then(|name| zeek_proto(name, got[1].unwrap_or_default())),
+            bytes: sum(
+                number(5, "orig_ip_bytes is not a count")?,
+                number(6, "resp_ip_bytes is not a count")?,
+            ),
+            packets: sum(
+                number(7, "orig_pkts is not a count")?,
+                number(8, "resp_pkts is not a count")?,
+            ),
+            action: None,
+        })
+    }
+
     /// The FROM (`to == false`) or TO field of a record line, without
     /// parsing the rest; `None` for a `#` line or a line too short.
     #[inline]
@@ -202,15 +282,21 @@ impl ZeekLayout {
     }
 }
 
-/// The positions of `ts`, `id.orig_h` and `id.resp_h` among `names`.
+/// The positions of `ts`, `id.orig_h` and `id.resp_h` among `names`,
+/// and of the [`Detail`] columns.
 fn fields_of<'a>(names: impl Iterator<Item = &'a [u8]>) -> Result<Fields, &'static str> {
     let (mut ts, mut from, mut to) = (None, None, None);
+    let mut columns = [None; 7];
     for (i, name) in names.enumerate() {
         match name {
             b"ts" => ts = ts.or(Some(i)),
             b"id.orig_h" => from = from.or(Some(i)),
             b"id.resp_h" => to = to.or(Some(i)),
-            _ => {}
+            _ => {
+                if let Some(c) = find_column(COLUMNS, name) {
+                    columns[c] = columns[c].or(u16::try_from(i).ok());
+                }
+            }
         }
     }
     let ts = ts.ok_or("#fields lacks ts")?;
@@ -221,6 +307,7 @@ fn fields_of<'a>(names: impl Iterator<Item = &'a [u8]>) -> Result<Fields, &'stat
         from,
         to,
         last: ts.max(from).max(to),
+        columns,
     })
 }
 

@@ -1,0 +1,334 @@
+//! `connspy --summary`: one row per answer (a host, or with `--to` and
+//! `--from` a pair) instead of the host alone, in the same first-seen
+//! order: its first and last time, its records, and where the formats
+//! have them its bytes, packets and destination ports
+//! (`docs/behaviour.md#summary`).
+//!
+//! Each block scan adds up its own peers ([`Peer`]), and the answer adds
+//! the blocks up in file order ([`Peer::merge`]): every measure is a
+//! minimum, a maximum, a sum or an ordered union, so the result is that of
+//! one pass over the records. Rows are printed at the end, once every
+//! record is in.
+//!
+//! **Bound.** A peer holds about 150 bytes and at most [`DPORTS_CAP`]
+//! ports, beside its name in the answer's host set: memory grows with the
+//! distinct answers, as the host query's own set does, never with records.
+
+use std::io::{self, Write};
+
+use crate::output::{Field, Format, RowWriter};
+use crate::parse::detail::Detail;
+use crate::parse::timestamp::Timestamp;
+
+/// Distinct destination ports kept per peer, in first-seen order; past
+/// them a peer's `more_dports` says that it had more.
+pub const DPORTS_CAP: usize = 16;
+
+/// The columns of `--summary` rows in CSV and JSON Lines; TSV prints those
+/// after `seq`, under a header line of their names. `first_seen` and
+/// `last_seen` are unix seconds with the digits the log wrote them with;
+/// `bytes`, `packets` and `dports` are left out (JSON), empty (CSV) or `-`
+/// (TSV) when no record of the peer gives them.
+pub const SUMMARY_COLUMNS: &[&str] = &[
+    "time_init",
+    "time_end",
+    "kind",
+    "target",
+    "seq",
+    "host",
+    "first_seen",
+    "last_seen",
+    "records",
+    "bytes",
+    "packets",
+    "dports",
+    "more_dports",
+];
+
+/// [`SUMMARY_COLUMNS`] for `--to` with `--from`: the two targets and
+/// the two hosts of each pair.
+pub const SUMMARY_PAIR_COLUMNS: &[&str] = &[
+    "time_init",
+    "time_end",
+    "kind",
+    "from_target",
+    "to_target",
+    "seq",
+    "from",
+    "to",
+    "first_seen",
+    "last_seen",
+    "records",
+    "bytes",
+    "packets",
+    "dports",
+    "more_dports",
+];
+
+/// A time, and the digits after the point its record wrote it with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Seen {
+    ts: Timestamp,
+    digits: u8,
+}
+
+impl Seen {
+    /// Unix seconds with exactly `digits` digits after the point.
+    fn text(self) -> String {
+        let nanos = self.ts.as_nanos();
+        let secs = nanos / 1_000_000_000;
+        if self.digits == 0 {
+            return secs.to_string();
+        }
+        let frac = format!("{:09}", nanos % 1_000_000_000);
+        format!("{secs}.{}", &frac[..usize::from(self.digits.min(9))])
+    }
+}
+
+/// What the records of one peer add up to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Peer {
+    first: Seen,
+    last: Seen,
+    records: u64,
+    bytes: u64,
+    /// Records that gave a byte count (the others add nothing).
+    with_bytes: u64,
+    packets: u64,
+    with_packets: u64,
+    dports: Vec<u16>,
+    more_dports: bool,
+}
+
+impl Peer {
+    /// A peer of one record.
+    pub(crate) fn new(ts: Timestamp, detail: &Detail) -> Peer {
+        let seen = Seen {
+            ts,
+            digits: detail.time_digits,
+        };
+        let mut peer = Peer {
+            first: seen,
+            last: seen,
+            records: 0,
+            bytes: 0,
+            with_bytes: 0,
+            packets: 0,
+            with_packets: 0,
+            dports: Vec::new(),
+            more_dports: false,
+        };
+        peer.add(ts, detail);
+        peer
+    }
+
+    /// Adds a record (the first is added by [`new`](Self::new)).
+    pub(crate) fn add(&mut self, ts: Timestamp, detail: &Detail) {
+        let seen = Seen {
+            ts,
+            digits: detail.time_digits,
+        };
+        self.see(seen, seen);
+        self.records += 1;
+        if let Some(bytes) = detail.bytes {
+            self.bytes = self.bytes.saturating_add(bytes);
+            self.with_bytes += 1;
+        }
+        if let Some(packets) = detail.packets {
+            self.packets = self.packets.saturating_add(packets);
+            self.with_packets += 1;
+        }
+        if let Some(port) = detail.dport {
+            self.add_dport(port);
+        }
+    }
+
+    /// Adds the records of `later`, the same peer's records after these
+    /// in the input.
+    pub(crate) fn merge(&mut self, later: &Peer) {
+        self.see(later.first, later.last);
+        self.records += later.records;
+        self.bytes = self.bytes.saturating_add(later.bytes);
+        self.with_bytes += later.with_bytes;
+        self.packets = self.packets.saturating_add(later.packets);
+        self.with_packets += later.with_packets;
+        for &port in &later.dports {
+            self.add_dport(port);
+        }
+        self.more_dports |= later.more_dports;
+    }
+
+    /// Widens the first and last times to take in `first` and `last`; a
+    /// tie keeps the time met first.
+    fn see(&mut self, first: Seen, last: Seen) {
+        if first.ts < self.first.ts {
+            self.first = first;
+        }
+        if last.ts > self.last.ts {
+            self.last = last;
+        }
+    }
+
+    fn add_dport(&mut self, port: u16) {
+        if self.dports.contains(&port) {
+            return;
+        }
+        if self.dports.len() < DPORTS_CAP {
+            self.dports.push(port);
+        } else {
+            self.more_dports = true;
+        }
+    }
+
+    /// Whether its bytes or packets leave out some of its records (those
+    /// that gave none, while others did): the sums are then partial.
+    pub(crate) fn partial_sums(&self) -> bool {
+        let partial = |with: u64| with > 0 && with < self.records;
+        partial(self.with_bytes) || partial(self.with_packets)
+    }
+
+    /// Writes the peer's row after `lead`, the fields up to its hosts.
+    pub(crate) fn write_row<W: Write>(
+        &self,
+        out: &mut RowWriter<W>,
+        lead: &[Field<'_>],
+    ) -> io::Result<()> {
+        let tsv = out.format() == Format::Tsv;
+        // A value no record gave: `-` in TSV, which has no empty field.
+        let unknown = if tsv { Field::Str("-") } else { Field::Absent };
+        let (first, last) = (self.first.text(), self.last.text());
+        let dports = self
+            .dports
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let has_dports = !self.dports.is_empty();
+        let mut fields = lead.to_vec();
+        fields.extend([
+            Field::Number(&first),
+            Field::Number(&last),
+            Field::Int(self.records),
+            if self.with_bytes > 0 {
+                Field::Int(self.bytes)
+            } else {
+                unknown
+            },
+            if self.with_packets > 0 {
+                Field::Int(self.packets)
+            } else {
+                unknown
+            },
+            if has_dports {
+                Field::Str(&dports)
+            } else {
+                unknown
+            },
+            match (has_dports, self.more_dports) {
+                (false, _) => unknown,
+                (true, more) => Field::Number(if more { "true" } else { "false" }),
+            },
+        ]);
+        out.row(&fields)
+    }
+}
+
+/// The TSV header of summary rows with `columns`: the names after `seq`.
+pub(crate) fn tsv_header(columns: &'static [&'static str]) -> Vec<Field<'static>> {
+    let after_seq = columns
+        .iter()
+        .position(|c| *c == "seq")
+        .map_or(0, |i| i + 1);
+    columns[after_seq..].iter().map(|c| Field::Str(c)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detail(digits: u8, bytes: Option<u64>, dport: Option<u16>) -> Detail {
+        Detail {
+            time_digits: digits,
+            bytes,
+            packets: bytes.map(|b| b / 100),
+            dport,
+            ..Detail::default()
+        }
+    }
+
+    fn row(peer: &Peer, format: Format) -> String {
+        let mut out = RowWriter::new(Vec::new(), format, &SUMMARY_COLUMNS[5..]);
+        peer.write_row(&mut out, &[Field::Host(b"h")]).unwrap();
+        out.flush().unwrap();
+        String::from_utf8(out.get_ref().clone()).unwrap()
+    }
+
+    #[test]
+    fn times_print_with_the_digits_of_their_record() {
+        let at = |nanos: u128, digits| Seen {
+            ts: Timestamp::from_nanos(nanos),
+            digits,
+        };
+        assert_eq!(at(1_565_647_204_351_000_000, 3).text(), "1565647204.351");
+        assert_eq!(at(1_565_647_204_000_000_000, 6).text(), "1565647204.000000");
+        assert_eq!(at(1_565_647_204_000_000_000, 0).text(), "1565647204");
+        assert_eq!(at(7, 9).text(), "0.000000007");
+    }
+
+    #[test]
+    fn a_peer_adds_up_its_records_in_any_grouping() {
+        let t = |s| Timestamp::from_secs(s);
+        let records = [
+            (t(20), detail(6, Some(1000), Some(22))),
+            (t(10), detail(3, None, Some(443))),
+            (t(30), detail(0, Some(500), Some(22))),
+            (t(15), detail(6, Some(1), Some(80))),
+        ];
+        let mut whole = Peer::new(records[0].0, &records[0].1);
+        for (ts, d) in &records[1..] {
+            whole.add(*ts, d);
+        }
+        for cut in 1..records.len() {
+            let mut front = Peer::new(records[0].0, &records[0].1);
+            for (ts, d) in &records[1..cut] {
+                front.add(*ts, d);
+            }
+            let mut back = Peer::new(records[cut].0, &records[cut].1);
+            for (ts, d) in &records[cut + 1..] {
+                back.add(*ts, d);
+            }
+            front.merge(&back);
+            assert_eq!(front, whole, "cut at {cut}");
+        }
+        assert_eq!(
+            row(&whole, Format::Tsv),
+            "h\t10.000\t30\t4\t1501\t15\t22,443,80\tfalse\n"
+        );
+        assert!(whole.partial_sums());
+    }
+
+    #[test]
+    fn ports_past_the_cap_are_said_not_listed() {
+        let mut peer = Peer::new(Timestamp::ZERO, &detail(0, None, Some(0)));
+        for port in 1..40 {
+            peer.add(Timestamp::ZERO, &detail(0, None, Some(port)));
+        }
+        assert_eq!(peer.dports.len(), DPORTS_CAP);
+        assert!(peer.more_dports);
+        let json = row(&peer, Format::Jsonl);
+        assert!(json.contains(r#""more_dports":true"#), "{json}");
+        assert!(!json.contains("bytes"), "{json}");
+    }
+
+    #[test]
+    fn unknown_measures_are_a_dash_empty_or_left_out() {
+        let peer = Peer::new(Timestamp::from_secs(5), &detail(0, None, None));
+        assert_eq!(row(&peer, Format::Tsv), "h\t5\t5\t1\t-\t-\t-\t-\n");
+        assert!(row(&peer, Format::Csv).ends_with("\nh,5,5,1,,,,\n"));
+        assert_eq!(
+            row(&peer, Format::Jsonl),
+            "{\"host\":\"h\",\"first_seen\":5,\"last_seen\":5,\"records\":1}\n"
+        );
+        assert!(!peer.partial_sums());
+    }
+}
