@@ -341,15 +341,15 @@ fn validation_errors_exit_2_with_one_line() {
         &[
             "--to",
             "a",
-            "--from",
-            "b",
+            "--dport",
+            "10-5",
             "--time_init",
             "1",
             "--time_end",
             "5",
             log,
         ],
-        "cannot be used",
+        "ends before it starts",
     );
     assert_usage_error(
         &["--to", "a", "--time_init", "1", "--time_end", "5"],

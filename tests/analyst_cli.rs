@@ -1,0 +1,635 @@
+//! The analyst's options of `connspy` (`--dport`, `--sport`, `--proto`,
+//! `--action`, `--to` with `--from`, `--summary`) against a model that
+//! reads the Zeek and VPC lines itself: the obvious loops over split
+//! fields, sharing nothing with the library's parsers. Random logs, random
+//! queries, fast seek and full reads: the binary prints what the model
+//! says, byte for byte.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use proptest::prelude::*;
+
+const QUERY: &str = env!("CARGO_BIN_EXE_connspy");
+
+fn run(args: &[&str]) -> Output {
+    Command::new(QUERY).args(args).output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+/// The hour the logs start at (2019-08-12T22:00:00Z).
+const H: u64 = 1_565_647_200;
+
+/// One connection, as the generator draws it; `None` is unset (`-`).
+#[derive(Clone, Debug)]
+struct Conn {
+    /// Microseconds after `H`.
+    micros: u64,
+    from: &'static str,
+    to: &'static str,
+    sport: Option<u16>,
+    dport: Option<u16>,
+    proto: &'static str,
+    orig: (Option<u64>, Option<u64>),
+    resp: (Option<u64>, Option<u64>),
+    action: &'static str,
+}
+
+const HOSTS: &[&str] = &[
+    "10.0.0.1",
+    "10.0.0.2",
+    "Alpha",
+    "alpha",
+    "10.0.1.7",
+    "2001:db8::5",
+];
+const PORTS: &[u16] = &[22, 53, 80, 443, 3389, 6000, 6050, 6101];
+const PROTOS: &[&str] = &["tcp", "udp", "icmp", "unknown_transport"];
+
+fn unset_u16(s: impl Strategy<Value = u16>) -> impl Strategy<Value = Option<u16>> {
+    proptest::option::weighted(0.8, s)
+}
+
+fn conns() -> impl Strategy<Value = Vec<Conn>> {
+    // A field set four times in five, else unset.
+    let unset = |s| proptest::option::weighted(0.8, s);
+    let conn = (
+        0u64..4_000_000_000,
+        proptest::sample::select(HOSTS),
+        proptest::sample::select(HOSTS),
+        unset_u16(1024u16..1100),
+        unset_u16(proptest::sample::select(PORTS)),
+        proptest::sample::select(PROTOS),
+        (unset(0u64..5000), unset(1u64..9)),
+        (unset(0u64..5000), unset(0u64..9)),
+        proptest::sample::select(&["ACCEPT", "REJECT"][..]),
+    )
+        .prop_map(
+            |(micros, from, to, sport, dport, proto, orig, resp, action)| Conn {
+                micros,
+                from,
+                to,
+                sport,
+                dport,
+                proto,
+                orig,
+                resp,
+                action,
+            },
+        );
+    proptest::collection::vec(conn, 1..60).prop_map(|mut conns| {
+        // In time order, some up to 200 s late: the bound of 300 s holds.
+        conns.sort_by_key(|c| c.micros);
+        for (i, c) in conns.iter_mut().enumerate() {
+            if i % 5 == 3 {
+                c.micros = c.micros.saturating_sub(200_000_000);
+            }
+        }
+        conns
+    })
+}
+
+fn text(v: Option<impl ToString>) -> String {
+    v.map_or("-".to_string(), |v| v.to_string())
+}
+
+/// A Zeek TSV log of `conns`.
+fn zeek_log(conns: &[Conn]) -> String {
+    let mut log = String::from(
+        "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn\n\
+         #fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\n\
+         #types\ttime\tstring\taddr\tport\taddr\tport\tenum\tcount\tcount\tcount\tcount\n",
+    );
+    for c in conns {
+        let t = H * 1_000_000 + c.micros;
+        log.push_str(&format!(
+            "{}.{:06}\tCx\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+            t / 1_000_000,
+            t % 1_000_000,
+            c.from,
+            text(c.sport),
+            c.to,
+            text(c.dport),
+            c.proto,
+            text(c.orig.1),
+            text(c.orig.0),
+            text(c.resp.1),
+            text(c.resp.0),
+        ));
+    }
+    log
+}
+
+/// A VPC flow log of `conns` in the default (version 2) layout: bytes
+/// and packets are the originator's, the time whole seconds.
+fn vpc_log(conns: &[Conn]) -> String {
+    let mut log = String::new();
+    for c in conns {
+        let number = match c.proto {
+            "tcp" => 6,
+            "udp" => 17,
+            "icmp" => 1,
+            _ => 47,
+        };
+        let start = H + c.micros / 1_000_000;
+        log.push_str(&format!(
+            "2 123456789010 eni-0a1b {} {} {} {} {number} {} {} {start} {} {} OK\n",
+            c.from,
+            c.to,
+            text(c.sport),
+            text(c.dport),
+            text(c.orig.1),
+            text(c.orig.0),
+            start + 60,
+            c.action,
+        ));
+    }
+    log
+}
+
+/// A record as the model reads it back from a line.
+struct ModelRecord {
+    /// The time field as written, and its value in nanoseconds.
+    ts_text: String,
+    nanos: u128,
+    from: String,
+    to: String,
+    sport: Option<u16>,
+    dport: Option<u16>,
+    proto: Option<u8>,
+    bytes: Option<u64>,
+    packets: Option<u64>,
+    action: Option<String>,
+}
+
+fn set(field: &str) -> Option<&str> {
+    (field != "-").then_some(field)
+}
+
+/// Nanoseconds of `secs[.fraction]` (no millisecond values here).
+fn nanos_of(text: &str) -> u128 {
+    let (secs, frac) = text.split_once('.').unwrap_or((text, ""));
+    let frac = format!("{frac:0<9}");
+    secs.parse::<u128>().unwrap() * 1_000_000_000 + frac[..9].parse::<u128>().unwrap()
+}
+
+fn sum(a: Option<&str>, b: Option<&str>) -> Option<u64> {
+    let n = |v: Option<&str>| v.map(|v| v.parse::<u64>().unwrap());
+    match (n(a), n(b)) {
+        (None, None) => None,
+        (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+    }
+}
+
+/// The records of a Zeek TSV log, fields found by the names `#fields` gives.
+fn read_zeek(log: &str) -> Vec<ModelRecord> {
+    let mut names: Vec<&str> = Vec::new();
+    let mut records = Vec::new();
+    for line in log.lines() {
+        if let Some(rest) = line.strip_prefix("#fields\t") {
+            names = rest.split('\t').collect();
+            continue;
+        }
+        if line.starts_with('#') {
+            continue;
+        }
+        let values: HashMap<&str, &str> = names.iter().copied().zip(line.split('\t')).collect();
+        let from = values["id.orig_h"];
+        records.push(ModelRecord {
+            ts_text: values["ts"].to_string(),
+            nanos: nanos_of(values["ts"]),
+            from: from.to_string(),
+            to: values["id.resp_h"].to_string(),
+            sport: set(values["id.orig_p"]).map(|p| p.parse().unwrap()),
+            dport: set(values["id.resp_p"]).map(|p| p.parse().unwrap()),
+            proto: match values["proto"] {
+                "tcp" => Some(6),
+                "udp" => Some(17),
+                "icmp" if from.contains(':') => Some(58),
+                "icmp" => Some(1),
+                _ => None,
+            },
+            bytes: sum(set(values["orig_ip_bytes"]), set(values["resp_ip_bytes"])),
+            packets: sum(set(values["orig_pkts"]), set(values["resp_pkts"])),
+            action: None,
+        });
+    }
+    records
+}
+
+/// The records of a default-layout VPC log.
+fn read_vpc(log: &str) -> Vec<ModelRecord> {
+    log.lines()
+        .map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            ModelRecord {
+                ts_text: f[10].to_string(),
+                nanos: nanos_of(f[10]),
+                from: f[3].to_string(),
+                to: f[4].to_string(),
+                sport: set(f[5]).map(|p| p.parse().unwrap()),
+                dport: set(f[6]).map(|p| p.parse().unwrap()),
+                proto: Some(f[7].parse().unwrap()),
+                bytes: set(f[9]).map(|b| b.parse().unwrap()),
+                packets: set(f[8]).map(|p| p.parse().unwrap()),
+                action: set(f[12]).map(str::to_string),
+            }
+        })
+        .collect()
+}
+
+/// A query's options, as the model applies them.
+#[derive(Clone, Debug)]
+struct Ask {
+    to: Option<&'static str>,
+    from: Option<&'static str>,
+    init: u128,
+    end: u128,
+    dport: Option<(&'static str, Vec<(u16, u16)>)>,
+    sport: Option<(&'static str, Vec<(u16, u16)>)>,
+    proto: Option<(&'static str, Vec<u8>)>,
+    action: Option<&'static str>,
+    summary: bool,
+}
+
+fn asks() -> impl Strategy<Value = Ask> {
+    let target = proptest::option::of(proptest::sample::select(HOSTS));
+    let ports = proptest::option::of(proptest::sample::select(vec![
+        ("22", vec![(22, 22)]),
+        ("80,443", vec![(80, 80), (443, 443)]),
+        ("6000-6100", vec![(6000, 6100)]),
+        ("22,6000-6100", vec![(22, 22), (6000, 6100)]),
+    ]));
+    let sports = proptest::option::of(proptest::sample::select(vec![
+        ("1024-1050", vec![(1024, 1050)]),
+        ("1060", vec![(1060, 1060)]),
+    ]));
+    let protos = proptest::option::of(proptest::sample::select(vec![
+        ("tcp", vec![6]),
+        ("udp,tcp", vec![17, 6]),
+        ("icmp", vec![1, 58]),
+        ("58", vec![58]),
+    ]));
+    (
+        target.clone(),
+        target,
+        0u128..4_000_000_000_000,
+        0u128..4_000_000_000_000,
+        ports,
+        sports,
+        protos,
+        proptest::option::of(proptest::sample::select(&["accept", "reject"][..])),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(to, from, a, b, dport, sport, proto, action, summary)| Ask {
+                // One of them at least.
+                to: to.or(if from.is_none() { Some(HOSTS[0]) } else { None }),
+                from,
+                init: H as u128 * 1_000_000_000 + a.min(b),
+                end: H as u128 * 1_000_000_000 + a.max(b),
+                dport,
+                sport,
+                proto,
+                action,
+                summary,
+            },
+        )
+}
+
+fn in_ranges(v: Option<u16>, ranges: &[(u16, u16)]) -> bool {
+    v.is_some_and(|v| ranges.iter().any(|&(a, b)| (a..=b).contains(&v)))
+}
+
+/// What `connspy` must print for `ask` over `records`: the rows, in the
+/// order of each key's first record.
+fn model(records: &[ModelRecord], ask: &Ask) -> String {
+    // Key (lower case), then the records that answer it.
+    let mut order: Vec<String> = Vec::new();
+    let mut answers: HashMap<String, Vec<&ModelRecord>> = HashMap::new();
+    for r in records {
+        let eq =
+            |target: Option<&str>, host: &str| target.is_none_or(|t| t.eq_ignore_ascii_case(host));
+        let passes = r.nanos >= ask.init
+            && r.nanos < ask.end
+            && eq(ask.to, &r.to)
+            && eq(ask.from, &r.from)
+            && ask
+                .dport
+                .as_ref()
+                .is_none_or(|(_, p)| in_ranges(r.dport, p))
+            && ask
+                .sport
+                .as_ref()
+                .is_none_or(|(_, p)| in_ranges(r.sport, p))
+            && ask
+                .proto
+                .as_ref()
+                .is_none_or(|(_, p)| r.proto.is_some_and(|n| p.contains(&n)))
+            && ask
+                .action
+                .is_none_or(|a| r.action.as_ref().is_some_and(|v| v.eq_ignore_ascii_case(a)));
+        if !passes {
+            continue;
+        }
+        let key = match (ask.to, ask.from) {
+            (Some(_), Some(_)) => format!("{}\t{}", r.from, r.to),
+            (Some(_), None) => r.from.clone(),
+            _ => r.to.clone(),
+        }
+        .to_ascii_lowercase();
+        if !answers.contains_key(&key) {
+            order.push(key.clone());
+        }
+        answers.entry(key).or_default().push(r);
+    }
+    let mut out = String::new();
+    if ask.summary {
+        let hosts = if ask.to.is_some() && ask.from.is_some() {
+            "from\tto"
+        } else {
+            "host"
+        };
+        out.push_str(&format!(
+            "{hosts}\tfirst_seen\tlast_seen\trecords\tbytes\tpackets\tdports\tmore_dports\n"
+        ));
+    }
+    for key in order {
+        out.push_str(&key);
+        if ask.summary {
+            let rs = &answers[&key];
+            // The earliest and latest record; a tie goes to the first met.
+            let first = rs
+                .iter()
+                .fold(rs[0], |a, r| if r.nanos < a.nanos { r } else { a });
+            let last = rs
+                .iter()
+                .fold(rs[0], |a, r| if r.nanos > a.nanos { r } else { a });
+            let total = |f: fn(&ModelRecord) -> Option<u64>| {
+                let given: Vec<u64> = rs.iter().filter_map(|r| f(r)).collect();
+                if given.is_empty() {
+                    "-".to_string()
+                } else {
+                    given.iter().sum::<u64>().to_string()
+                }
+            };
+            let mut ports: Vec<u16> = Vec::new();
+            for p in rs.iter().filter_map(|r| r.dport) {
+                if !ports.contains(&p) {
+                    ports.push(p);
+                }
+            }
+            let (dports, more) = if ports.is_empty() {
+                ("-".to_string(), "-")
+            } else {
+                let more = if ports.len() > 16 { "true" } else { "false" };
+                let shown: Vec<String> = ports.iter().take(16).map(u16::to_string).collect();
+                (shown.join(","), more)
+            };
+            out.push_str(&format!(
+                "\t{}\t{}\t{}\t{}\t{}\t{dports}\t{more}",
+                first.ts_text,
+                last.ts_text,
+                rs.len(),
+                total(|r| r.bytes),
+                total(|r| r.packets),
+            ));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A nanosecond count as the command line takes it.
+fn time_arg(nanos: u128) -> String {
+    format!("{}.{:09}", nanos / 1_000_000_000, nanos % 1_000_000_000)
+}
+
+fn args_of(ask: &Ask, file: &Path, fast_seek: bool) -> Vec<String> {
+    let mut args = vec![
+        "--time-init".to_string(),
+        time_arg(ask.init),
+        "--time-end".to_string(),
+        time_arg(ask.end),
+    ];
+    let mut option = |name: &str, value: Option<&str>| {
+        if let Some(v) = value {
+            args.extend([name.to_string(), v.to_string()]);
+        }
+    };
+    option("--to", ask.to);
+    option("--from", ask.from);
+    option("--dport", ask.dport.as_ref().map(|d| d.0));
+    option("--sport", ask.sport.as_ref().map(|d| d.0));
+    option("--proto", ask.proto.as_ref().map(|d| d.0));
+    option("--action", ask.action);
+    if ask.summary {
+        args.push("--summary".to_string());
+    }
+    if !fast_seek {
+        args.push("--no-fast-seek".to_string());
+    }
+    args.push(file.display().to_string());
+    args
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Zeek TSV and VPC logs, every option at random: the binary's stdout
+    /// is the model's, with fast seek and with a full read.
+    #[test]
+    fn the_options_answer_as_the_model_reads_the_lines(
+        conns in conns(),
+        ask in asks(),
+        vpc in any::<bool>(),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let (log, records) = if vpc {
+            let log = vpc_log(&conns);
+            let records = read_vpc(&log);
+            (log, records)
+        } else {
+            let log = zeek_log(&conns);
+            let records = read_zeek(&log);
+            (log, records)
+        };
+        let file = dir.path().join("conn.log");
+        std::fs::write(&file, &log).unwrap();
+        let mut ask = ask;
+        if !vpc && ask.action.is_some() {
+            // Zeek has no action: a usage error, tested on its own.
+            ask.action = None;
+        }
+        let expected = model(&records, &ask);
+        for fast_seek in [true, false] {
+            let args = args_of(&ask, &file, fast_seek);
+            let o = run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+            prop_assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+            prop_assert_eq!(stdout(&o), expected.clone(), "{:?}\n{}", args, log);
+        }
+    }
+}
+
+/// A small Zeek log: unset fields, ICMP over IPv4 and IPv6.
+const ZEEK: &str = "#separator \\x09\n\
+#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\n\
+1565647200.000001\t10.0.0.1\t5000\t10.0.0.9\t22\ttcp\t3\t180\t2\t120\n\
+1565647201.5\t10.0.0.2\t-\t10.0.0.9\t-\ttcp\t1\t60\t0\t0\n\
+1565647202.000000\t2001:db8::1\t128\t10.0.0.9\t0\ticmp\t1\t-\t-\t-\n\
+1565647203.000000\t10.0.0.3\t8\t10.0.0.9\t0\ticmp\t1\t84\t1\t84\n";
+
+fn zeek_file(dir: &Path) -> String {
+    let file = dir.join("conn.log");
+    std::fs::write(&file, ZEEK).unwrap();
+    file.display().to_string()
+}
+
+fn answer(args: &[&str]) -> String {
+    let o = run(args);
+    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    stdout(&o)
+}
+
+const RANGE: [&str; 4] = ["--time-init", "1565647200", "--time-end", "1565650800"];
+
+#[test]
+fn unset_fields_match_no_filter_and_icmp_is_told_by_address_family() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = zeek_file(dir.path());
+    let to = |extra: &[&str]| {
+        let mut args = vec!["--to", "10.0.0.9"];
+        args.extend(RANGE);
+        args.extend(extra);
+        args.push(&file);
+        answer(&args)
+    };
+    assert_eq!(to(&[]), "10.0.0.1\n10.0.0.2\n2001:db8::1\n10.0.0.3\n");
+    // `-` ports match no port filter, not even the full range.
+    assert_eq!(to(&["--dport", "0-65535", "--proto", "tcp"]), "10.0.0.1\n");
+    assert_eq!(to(&["--sport", "0-65535", "--proto", "tcp"]), "10.0.0.1\n");
+    assert_eq!(to(&["--proto", "icmp"]), "2001:db8::1\n10.0.0.3\n");
+    assert_eq!(to(&["--proto", "58"]), "2001:db8::1\n");
+    assert_eq!(to(&["--proto", "1"]), "10.0.0.3\n");
+    assert_eq!(to(&["--proto", "udp"]), "");
+}
+
+#[test]
+fn summary_rows_keep_the_logs_precision_and_say_what_is_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = zeek_file(dir.path());
+    let mut args = vec!["--to", "10.0.0.9", "--summary"];
+    args.extend(RANGE);
+    args.push(&file);
+    let o = run(&args);
+    assert_eq!(
+        stdout(&o),
+        "host\tfirst_seen\tlast_seen\trecords\tbytes\tpackets\tdports\tmore_dports\n\
+         10.0.0.1\t1565647200.000001\t1565647200.000001\t1\t300\t5\t22\tfalse\n\
+         10.0.0.2\t1565647201.5\t1565647201.5\t1\t60\t1\t-\t-\n\
+         2001:db8::1\t1565647202.000000\t1565647202.000000\t1\t-\t1\t0\tfalse\n\
+         10.0.0.3\t1565647203.000000\t1565647203.000000\t1\t168\t2\t0\tfalse\n"
+    );
+    let mut csv = args.clone();
+    csv.extend(["--format", "csv"]);
+    let rows = answer(&csv);
+    let mut lines = rows.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "time_init,time_end,kind,target,seq,host,first_seen,last_seen,records,bytes,packets,dports,more_dports"
+        )
+    );
+    assert_eq!(
+        lines.nth(1),
+        Some("1565647200,1565650800,to,10.0.0.9,2,10.0.0.2,1565647201.5,1565647201.5,1,60,1,,")
+    );
+    let mut jsonl = args.clone();
+    jsonl.extend(["--format", "jsonl"]);
+    let rows = answer(&jsonl);
+    let third: serde_json::Value = serde_json::from_str(rows.lines().nth(2).unwrap()).unwrap();
+    assert_eq!(third["host"], "2001:db8::1");
+    assert_eq!(third["packets"], 1);
+    assert!(third.get("bytes").is_none(), "{third}");
+    assert_eq!(third["first_seen"].as_f64(), Some(1565647202.0));
+}
+
+#[test]
+fn pairs_are_from_to_lines_and_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = zeek_file(dir.path());
+    let mut args = vec!["--to", "10.0.0.0/24", "--from", "10.0.0.0/8"];
+    args.extend(RANGE);
+    args.push(&file);
+    assert_eq!(
+        answer(&args),
+        "10.0.0.1\t10.0.0.9\n10.0.0.2\t10.0.0.9\n10.0.0.3\t10.0.0.9\n"
+    );
+    args.extend(["--format", "csv"]);
+    assert_eq!(
+        answer(&args).lines().take(2).collect::<Vec<_>>(),
+        [
+            "time_init,time_end,kind,from_target,to_target,seq,from,to",
+            "1565647200,1565650800,pair,10.0.0.0/8,10.0.0.0/24,1,10.0.0.1,10.0.0.9"
+        ]
+    );
+}
+
+#[test]
+fn a_filter_on_a_field_the_input_lacks_is_a_usage_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let zeek = zeek_file(dir.path());
+    let plain = dir.path().join("plain.log");
+    std::fs::write(&plain, "1565647200 a b\n").unwrap();
+    let plain = plain.display().to_string();
+    let vpc = dir.path().join("vpc.log");
+    std::fs::write(
+        &vpc,
+        "start srcaddr dstaddr log-status\n1565647200 a b OK\n",
+    )
+    .unwrap();
+    let vpc = vpc.display().to_string();
+    let cases: [(&[&str], String); 4] = [
+        (
+            &["--action", "reject", &zeek],
+            format!("connspy: {zeek}: --action cannot be applied: zeek logs have no action (vpc logs have one)\n"),
+        ),
+        (
+            &["--dport", "22", &plain],
+            format!("connspy: {plain}: --dport cannot be applied: plain logs have no destination port (zeek, zeek-json and vpc logs have one)\n"),
+        ),
+        (
+            &["--proto", "tcp", &vpc],
+            format!("connspy: {vpc}: --proto cannot be applied: this vpc log's header names no protocol column (the protocol)\n"),
+        ),
+        (
+            &["--sport", "1", "--input-format", "plain", "-"],
+            "connspy: <stdin>: --sport cannot be applied: plain logs have no source port (zeek, zeek-json and vpc logs have one)\n".to_string(),
+        ),
+    ];
+    for (extra, message) in cases {
+        let mut args = vec!["--to", "b"];
+        args.extend(RANGE);
+        args.extend(extra);
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert_eq!(stdout(&o), "", "{args:?}");
+        assert_eq!(stderr(&o), message, "{args:?}");
+    }
+    // Without a filter, --summary reads a plain log: no bytes to give.
+    let mut args = vec!["--to", "b", "--summary"];
+    args.extend(RANGE);
+    args.push(&plain);
+    assert_eq!(
+        answer(&args).lines().nth(1),
+        Some("a\t1565647200\t1565647200\t1\t-\t-\t-\t-")
+    );
+}
