@@ -24,8 +24,8 @@ use crate::parse::timestamp::Timestamp;
     override_usage = "connspy (--to HOST | --from HOST | both) --time-init TS --time-end TS [OPTIONS] FILE..."
 )]
 // Not `required`: clap would then ask for a host even with the exclusive
-// `--generate`; `Query::from_args` reports a missing one. Both may be
-// given: the pairs from one to the other.
+// `--generate`; the tool reports a missing one. Both may be given: the
+// pairs from one to the other.
 #[command(group(ArgGroup::new("host").args(["to", "from"]).multiple(true)))]
 pub struct QueryArgs {
     /// Report the hosts that connected to HOST

@@ -14,9 +14,9 @@ use crate::parse::host_set::HostSet;
 use crate::parse::record::Malformed;
 use crate::query::pair::split_pair;
 use crate::query::progress::Progress;
+use crate::query::request::{Query, Side};
 use crate::query::scan::BlockScan;
 use crate::query::summary::{Peer, SUMMARY_COLUMNS, SUMMARY_PAIR_COLUMNS, tsv_header};
-use crate::query::{Query, Side};
 
 /// The CSV header and JSON keys of `connspy`'s rows (`--format csv` and
 /// `jsonl`; TSV prints the host alone). Every row repeats its query, so

@@ -12,8 +12,8 @@ use crate::parse::detail::{
     ColumnNames, Detail, DetailField, Lacking, Wanted, find_column, lacking_column, parse_action,
     parse_count, parse_port, read_value,
 };
-use crate::parse::format::{FormatProblem, Parsed};
-use crate::parse::record::{Malformed, Record, is_separator};
+use crate::parse::format::Parsed;
+use crate::parse::record::{FormatProblem, Malformed, Record, is_separator};
 use crate::parse::timestamp::Timestamp;
 
 const FORMAT: &str = "vpc";

@@ -11,8 +11,8 @@ use crate::parse::detail::{
     ColumnNames, Detail, DetailField, Lacking, Wanted, find_column, lacking_column, parse_count,
     parse_port, read_value, time_digits, zeek_proto,
 };
-use crate::parse::format::{FormatProblem, Parsed};
-use crate::parse::record::{Malformed, Record};
+use crate::parse::format::Parsed;
+use crate::parse::record::{FormatProblem, Malformed, Record};
 use crate::parse::timestamp::Timestamp;
 
 const FORMAT: &str = "zeek";
