@@ -2,9 +2,11 @@
 //! can be handed to another thread; or handing the lines on unparsed,
 //! with the format state they start in, for another thread to parse.
 
+use crate::parse::filter::Unfilterable;
 use crate::parse::format::{FormatState, Parsed, parse_plain};
 use crate::parse::lines::Lines;
 use crate::parse::record::Malformed;
+use crate::parse::selection::Selection;
 use crate::parse::timestamp::Timestamp;
 
 /// A block of lines with every line parsed: the unit of work handed from
@@ -18,6 +20,13 @@ pub(crate) struct ParsedLines {
     pub(crate) lines: u64,
     /// VPC `NODATA`/`SKIPDATA` records among them (skipped, counted).
     pub(crate) no_data: u64,
+    /// With a [`Selection`] that weighs records: the weight of each item
+    /// (0 for a malformed line), by index. Empty otherwise.
+    pub(crate) weights: Vec<u64>,
+    /// The selection cannot be applied to the input from this parse's
+    /// last line on (its format or header lacks a field): the lines from
+    /// there were not parsed, and whoever feeds the parse stops there.
+    pub(crate) unappliable: Option<Unfilterable>,
 }
 
 /// One parsed line of a [`ParsedLines`]; `line` counts from 0 in the block.
@@ -64,10 +73,15 @@ pub(crate) const LINES_PER_PARSE: usize = 16 * 1024;
 impl ParsedLines {
     /// Replaces the contents with the first lines of `bytes` (whole lines;
     /// at most [`LINES_PER_PARSE`] of them) and their parse in the format
-    /// `state` tells (which header lines update); returns how many bytes
-    /// of `bytes` it took.
-    pub(crate) fn fill(&mut self, bytes: &[u8], state: &mut FormatState) -> usize {
-        let take = self.parse(bytes, state);
+    /// `state` tells (which header lines update), keeping the records
+    /// `select` keeps; returns how many bytes of `bytes` it took.
+    pub(crate) fn fill(
+        &mut self,
+        bytes: &[u8],
+        state: &mut FormatState,
+        select: &Selection,
+    ) -> usize {
+        let take = self.parse(bytes, state, select);
         self.bytes.clear();
         self.bytes.extend_from_slice(&bytes[..take]);
         take
@@ -76,8 +90,18 @@ impl ParsedLines {
     /// [`fill`](Self::fill) without the copy: the parse refers to `bytes`
     /// by offset (and `self.bytes` is left empty), for a parser that keeps
     /// `bytes` at hand.
-    pub(crate) fn parse(&mut self, bytes: &[u8], state: &mut FormatState) -> usize {
+    pub(crate) fn parse(
+        &mut self,
+        bytes: &[u8],
+        state: &mut FormatState,
+        select: &Selection,
+    ) -> usize {
         self.bytes.clear();
+        self.weights.clear();
+        self.unappliable = None;
+        if !select.is_everything() {
+            return self.fill_selected(bytes, state, select);
+        }
         // The plain format keeps its own loop, exactly as before formats.
         if state.is_plain() {
             self.fill_with(bytes, parse_plain)
@@ -118,6 +142,73 @@ impl ParsedLines {
         self.lines = line as u64;
         take
     }
+
+    /// [`parse`](Self::parse) through `select`: each record's fields are
+    /// read, a record the filters drop is left out (its line still
+    /// counts), and a weight is kept per item. Whether `select` applies to
+    /// the input is checked at its first record and after each header.
+    fn fill_selected(
+        &mut self,
+        bytes: &[u8],
+        state: &mut FormatState,
+        select: &Selection,
+    ) -> usize {
+        self.items.clear();
+        self.no_data = 0;
+        let wanted = select.wanted();
+        let mut checked = false;
+        let mut line = 0u32;
+        let mut take = bytes.len();
+        for (start, text) in Lines::new(bytes) {
+            if line as usize == LINES_PER_PARSE {
+                take = start;
+                break;
+            }
+            match state.parse_line(text) {
+                Parsed::Record(rec) => {
+                    if !checked {
+                        self.unappliable = select.lacking_in(state);
+                        if self.unappliable.is_some() {
+                            break;
+                        }
+                        checked = true;
+                    }
+                    match state.detail(text, wanted) {
+                        Ok(detail) => {
+                            if let Some(weight) = select.weigh(&detail) {
+                                self.items.push(Item::Record {
+                                    ts: rec.ts,
+                                    from: Span::within(bytes, rec.from),
+                                    to: Span::within(bytes, rec.to),
+                                    line,
+                                });
+                                self.weights.push(weight);
+                            }
+                        }
+                        Err(why) => {
+                            self.items.push(Item::Malformed { line, why });
+                            self.weights.push(0);
+                        }
+                    }
+                }
+                Parsed::Malformed(why) => {
+                    self.items.push(Item::Malformed { line, why });
+                    self.weights.push(0);
+                }
+                Parsed::Header => checked = false,
+                Parsed::NoData => self.no_data += 1,
+            }
+            line += 1;
+        }
+        self.lines = line as u64;
+        take
+    }
+
+    /// The weight of item `i` (1 when records are not weighed).
+    #[inline(always)]
+    pub(crate) fn weight(&self, i: usize) -> u64 {
+        self.weights.get(i).copied().unwrap_or(1)
+    }
 }
 
 /// A block of whole lines, unparsed, with the reading state its first
@@ -135,18 +226,19 @@ pub(crate) trait Fill: Default + Send {
     /// Replaces the contents with the first whole lines of `bytes`, read
     /// in the format `state` tells (which their header lines update);
     /// returns how many bytes of `bytes` it took (at least one line).
-    fn fill(&mut self, bytes: &[u8], state: &mut FormatState) -> usize;
+    /// A parse keeps the records `select` keeps.
+    fn fill(&mut self, bytes: &[u8], state: &mut FormatState, select: &Selection) -> usize;
 }
 
 impl Fill for ParsedLines {
-    fn fill(&mut self, bytes: &[u8], state: &mut FormatState) -> usize {
-        ParsedLines::fill(self, bytes, state)
+    fn fill(&mut self, bytes: &[u8], state: &mut FormatState, select: &Selection) -> usize {
+        ParsedLines::fill(self, bytes, state, select)
     }
 }
 
 impl Fill for RawLines {
     /// Takes every line: the parsing, bounded per parse, is the taker's.
-    fn fill(&mut self, bytes: &[u8], state: &mut FormatState) -> usize {
+    fn fill(&mut self, bytes: &[u8], state: &mut FormatState, _: &Selection) -> usize {
         self.bytes.clear();
         self.bytes.extend_from_slice(bytes);
         self.state.clone_from(state);
@@ -164,18 +256,29 @@ mod tests {
         let mut parsed = ParsedLines::default();
         let text = "1 a b\n".repeat(LINES_PER_PARSE + 10);
         assert_eq!(
-            parsed.fill(text.as_bytes(), &mut FormatState::Plain),
+            parsed.fill(
+                text.as_bytes(),
+                &mut FormatState::Plain,
+                &Selection::default()
+            ),
             6 * LINES_PER_PARSE
         );
         assert_eq!(parsed.lines, LINES_PER_PARSE as u64);
         // Exactly the limit, the last line without its `\n`.
         let text = "1 a b\n".repeat(LINES_PER_PARSE - 1) + "2 c d";
         assert_eq!(
-            parsed.fill(text.as_bytes(), &mut FormatState::Plain),
+            parsed.fill(
+                text.as_bytes(),
+                &mut FormatState::Plain,
+                &Selection::default()
+            ),
             text.len()
         );
         assert_eq!(parsed.lines, LINES_PER_PARSE as u64);
-        assert_eq!(parsed.fill(b"", &mut FormatState::Plain), 0);
+        assert_eq!(
+            parsed.fill(b"", &mut FormatState::Plain, &Selection::default()),
+            0
+        );
         assert_eq!(parsed.lines, 0);
     }
 }

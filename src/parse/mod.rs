@@ -16,5 +16,6 @@ pub mod format;
 pub(crate) mod host_set;
 pub(crate) mod lines;
 pub mod record;
+pub mod selection;
 pub mod target;
 pub mod timestamp;

@@ -49,10 +49,12 @@ use std::ops::Range;
 
 use crate::parse::batch::{Item, ParsedLines, RawLines};
 use crate::parse::record::Record;
+use crate::parse::selection::Selection;
 use crate::parse::target::Target;
 use crate::parse::timestamp::{Duration, Timestamp};
 use crate::stream::config::{Counting, WindowConfig};
 use crate::stream::dedup::{Dedup, ListMaker};
+use crate::stream::measure::Measure;
 use crate::stream::open_window::ExactTally;
 use crate::stream::window::{WindowSpan, WindowWidth};
 
@@ -63,6 +65,8 @@ pub(crate) struct ChunkCounter {
     window: WindowWidth,
     lateness: Duration,
     dedup: Dedup,
+    selection: Selection,
+    measure: Measure,
 }
 
 /// A chunk counted by a worker: its parse and its segments, in order.
@@ -108,7 +112,10 @@ pub(crate) enum Segment {
     /// Items `from` up to `to` (excluded) to feed one by one: a record
     /// past its window's deadline or a malformed line; or, when a list
     /// failed to grow, the rest of the chunk (the aggregator meets the
-    /// failure in its place).
+    /// failure in its place); or the rest of the chunk from the end of a
+    /// parse the run's selection cannot be applied past (see
+    /// [`ParsedLines::unappliable`]), so that the aggregator meets that
+    /// error in its place.
     InLine { from: At, to: At },
 }
 impl ChunkCounter {
@@ -121,6 +128,8 @@ impl ChunkCounter {
             window: config.window,
             lateness: config.lateness,
             dedup: config.dedup,
+            selection: config.selection.clone(),
+            measure: config.report.by,
         })
     }
 
@@ -139,7 +148,8 @@ impl ChunkCounter {
             let mut offset = 0;
             while offset < block.bytes.len() {
                 let mut parsed = spare();
-                let end = offset + parsed.parse(&block.bytes[offset..], &mut state);
+                let end =
+                    offset + parsed.parse(&block.bytes[offset..], &mut state, &self.selection);
                 counted.parses.push(Parse {
                     block: b,
                     range: offset..end,
@@ -152,7 +162,7 @@ impl ChunkCounter {
         // past one cut per `RECORDS_PER_CUT` lines, the rest is fed in line.
         let items: usize = counted.parses.iter().map(|p| p.parsed.items.len()).sum();
         let mut cuts_left = items / RECORDS_PER_CUT + 1;
-        let mut run = Run::new((0, 0), hosts_hint);
+        let mut run = Run::new((0, 0), hosts_hint, self.measure);
         let mut lists = ListMaker::new(self.dedup);
         let mut newest = Timestamp::ZERO;
         let end = (counted.parses.len(), 0);
@@ -166,7 +176,8 @@ impl ChunkCounter {
                             from: &bytes[from.range()],
                             to: &bytes[to.range()],
                         };
-                        let added = run.add(&record, newest, self, &mut lists);
+                        let weight = parse.parsed.weight(i);
+                        let added = run.add(&record, weight, newest, self, &mut lists);
                         newest = newest.max(ts);
                         added
                     }
@@ -184,7 +195,7 @@ impl ChunkCounter {
                         });
                         // Tables sized for a whole window would be wasted
                         // on what is left of a chunk.
-                        run = Run::new(next, 0);
+                        run = Run::new(next, 0, self.measure);
                     }
                     Added::InLine => {
                         run.end((p, i), &mut counted.segments);
@@ -200,6 +211,12 @@ impl ChunkCounter {
                         return counted;
                     }
                 }
+            }
+            if parse.parsed.unappliable.is_some() {
+                let to = (p, parse.parsed.items.len());
+                run.end(to, &mut counted.segments);
+                counted.segments.push(Segment::InLine { from: to, to: end });
+                return counted;
             }
         }
         run.end(end, &mut counted.segments);
@@ -232,10 +249,12 @@ struct Run {
     /// The window of the last record, and its place in `windows`.
     span: WindowSpan,
     at: usize,
+    /// What the tallies measure beyond records (`--by`).
+    measure: Measure,
 }
 
 impl Run {
-    fn new(from: At, hosts_hint: usize) -> Run {
+    fn new(from: At, hosts_hint: usize, measure: Measure) -> Run {
         Run {
             windows: Vec::new(),
             latest: Timestamp::ZERO,
@@ -244,15 +263,17 @@ impl Run {
             hosts_hint,
             span: WindowSpan::EMPTY,
             at: 0,
+            measure,
         }
     }
 
-    /// Counts `record` unless its window's deadline is past `newest` (the
-    /// chunk's newest time before it).
+    /// Counts `record` of `weight` unless its window's deadline is past
+    /// `newest` (the chunk's newest time before it).
     #[inline]
     fn add(
         &mut self,
         record: &Record<'_>,
+        weight: u64,
         newest: Timestamp,
         counter: &ChunkCounter,
         lists: &mut ListMaker,
@@ -271,13 +292,15 @@ impl Run {
                 .get(self.at)
                 .is_none_or(|(s, _)| s.start != start)
             {
-                self.windows
-                    .insert(self.at, (self.span, ExactTally::new(self.hosts_hint)));
+                self.windows.insert(
+                    self.at,
+                    (self.span, ExactTally::new(self.hosts_hint, self.measure)),
+                );
             }
         }
         let tally = &mut self.windows[self.at].1;
         if tally
-            .add(record, &counter.to_host, &counter.from_host, lists)
+            .add(record, weight, &counter.to_host, &counter.from_host, lists)
             .is_err()
         {
             return Added::Failed;
@@ -327,7 +350,11 @@ mod tests {
     fn counted(text: &str, lateness: u64) -> CountedChunk {
         let config = WindowConfig::for_test("x", "y", lateness);
         let mut block = RawLines::default();
-        block.fill(text.as_bytes(), &mut FormatState::new(InputFormat::Auto));
+        block.fill(
+            text.as_bytes(),
+            &mut FormatState::new(InputFormat::Auto),
+            &Selection::default(),
+        );
         let counter = ChunkCounter::new(&config).unwrap();
         counter.count(&[block], ParsedLines::default, 0)
     }

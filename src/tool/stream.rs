@@ -57,6 +57,7 @@ fn window_config(args: &StreamArgs) -> Result<WindowConfig, Error> {
         top: args.top,
         top_capacity: args.top_capacity,
         emit_counts: args.emit_counts,
+        by: args.by.unwrap_or_default(),
         exact: args.exact,
         bloom_capacity: args.bloom_capacity,
         bloom_fp_rate: args.bloom_fp_rate,
@@ -65,6 +66,10 @@ fn window_config(args: &StreamArgs) -> Result<WindowConfig, Error> {
         to_host: args.to.clone(),
         from_host: args.from.clone(),
         input_format: args.common.input_format,
+        selection: WindowConfig::new_selection(
+            args.common.record_filter(),
+            args.by.unwrap_or_default(),
+        ),
         lateness: args.common.lateness,
         window: args.window.unwrap_or_default(),
         dedup: options.dedup()?,

@@ -65,8 +65,11 @@ impl<W: Write> Aggregator<W> {
                     parse.parsed.items.len()
                 };
                 let bytes = parse.bytes(chunk);
-                for item in &parse.parsed.items[first..last] {
-                    self.feed_item(bytes, item, first_lines[p])?;
+                for (i, item) in parse.parsed.items.iter().enumerate().take(last).skip(first) {
+                    self.feed_item(bytes, item, parse.parsed.weight(i), first_lines[p])?;
+                }
+                if last == parse.parsed.items.len() {
+                    self.check_applies(&parse.parsed)?;
                 }
             }
         }

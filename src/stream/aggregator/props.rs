@@ -217,7 +217,12 @@ proptest! {
         let mut state = FormatState::new(cfg.input_format);
         let blocks: Vec<RawLines> = at.windows(2).map(|w| {
             let mut raw = RawLines::default();
-            crate::parse::batch::Fill::fill(&mut raw, &text.as_bytes()[w[0]..w[1]], &mut state);
+            crate::parse::batch::Fill::fill(
+                &mut raw,
+                &text.as_bytes()[w[0]..w[1]],
+                &mut state,
+                &crate::parse::selection::Selection::default(),
+            );
             raw
         }).collect();
         let mut groups: Vec<usize> = chunk_cuts.iter().map(|c| c.index(blocks.len() + 1)).collect();

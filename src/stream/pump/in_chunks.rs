@@ -79,11 +79,13 @@ pub(super) fn feed_in_chunks<W: Write>(
             scope.spawn(move || count_chunks(counter, &queue, parses, &counted));
         }
         let state = agg.new_format_state();
+        let select = agg.selection();
         let read = messages_tx;
         scope.spawn(move || {
             let reading = read_ahead(
                 source,
                 state,
+                &select,
                 &reader_stop,
                 || spares_rx.recv().ok(),
                 |ahead| read.send(Message::Read(ahead)).is_ok(),
