@@ -10,6 +10,8 @@ use crate::io::block_reader::{BlockReader, Trickle};
 use crate::parse::batch::RawLines;
 use crate::parse::target::Target;
 use crate::parse::timestamp::Duration;
+use crate::stream::config::{Counting, Report};
+use crate::stream::measure::Measure;
 use crate::stream::pump::pump;
 
 /// Logs over a few hours and a small host alphabet (in mixed case),
@@ -181,6 +183,9 @@ proptest! {
         emit_counts in any::<bool>(),
         print_open in any::<bool>(),
         strict in any::<bool>(),
+        by in prop::sample::select(vec![
+            Measure::Records, Measure::Bytes, Measure::Peers, Measure::In, Measure::Out,
+        ]),
     ) {
         let n = lines.len();
         if n > 0 {
@@ -193,7 +198,14 @@ proptest! {
             to_host: Target::parse(b"x").unwrap(),
             from_host: Target::parse(b"zed").unwrap(),
             strict,
+            // Plain lines have no bytes: with `--by bytes` both feeds must
+            // stop at the same usage error.
+            selection: WindowConfig::new_selection(Default::default(), by),
             ..with(window, top, emit_counts, Counting::Exact)
+        };
+        let cfg = WindowConfig {
+            report: Report { by, ..cfg.report },
+            ..cfg
         };
         let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
         type Feed<'a> = &'a dyn Fn(&mut Aggregator<&mut Vec<u8>>) -> Result<(), Error>;

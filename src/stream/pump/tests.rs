@@ -12,6 +12,7 @@ use super::{Ahead, feed_in_order};
 use crate::diagnostics::{Captured, Diagnostics};
 use crate::error::{Error, IoContext};
 use crate::io::block_reader::Block;
+use crate::parse::selection::Selection;
 use crate::io::source::{Event, LineSource, Restart};
 use crate::parse::batch::{Fill, ParsedLines, RawLines};
 use crate::parse::format::{FormatState, InputFormat};
