@@ -13,7 +13,7 @@ use proptest::prelude::*;
 
 mod common;
 use common::H;
-use common::flows::{ModelRecord, conns, read_vpc, read_zeek, vpc_log, zeek_log};
+use common::flows::{HOSTS, ModelRecord, conns, read_vpc, read_zeek, vpc_log, zeek_log};
 
 const QUERY: &str = env!("CARGO_BIN_EXE_connspy");
 
