@@ -9,8 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use connspy::query::COLUMNS as CONNSPY_COLUMNS;
-use connspy::stream::rows::{COLUMNS as STREAM_COLUMNS, COLUMNS_WITH_PEER};
+use connspy::stream::rows::COLUMNS_WITH_PEER;
 use rusqlite::Connection;
+
+mod common;
 
 const STREAM: &str = env!("CARGO_BIN_EXE_connspy-stream");
 const CONNSPY: &str = env!("CARGO_BIN_EXE_connspy");
@@ -431,8 +433,18 @@ fn shards(log: &Path) -> Vec<String> {
         } else {
             let fields: Vec<&str> = line.split_whitespace().collect();
             // Plain: TS FROM TO; Zeek: ts uid id.orig_h ...
-            let from = if fields.len() > 3 { fields[2] } else { fields[1] };
-            vec![from.to_ascii_lowercase().bytes().map(usize::from).sum::<usize>() % 3]
+            let from = if fields.len() > 3 {
+                fields[2]
+            } else {
+                fields[1]
+            };
+            vec![
+                from.to_ascii_lowercase()
+                    .bytes()
+                    .map(usize::from)
+                    .sum::<usize>()
+                    % 3,
+            ]
         };
         for i in picked {
             shards[i] += line;
@@ -471,7 +483,11 @@ fn measures_of_three_shards_merge_in_sql_to_the_single_machine_answer() {
             std::fs::write(&path, shard).unwrap();
             let format = if i == 2 { "jsonl" } else { "csv" };
             let out = stream(
-                &[&late[..], &["--emit-counts", "--by", by, "--format", format]].concat(),
+                &[
+                    &late[..],
+                    &["--emit-counts", "--by", by, "--format", format],
+                ]
+                .concat(),
                 &path,
             );
             match format {
@@ -483,12 +499,19 @@ fn measures_of_three_shards_merge_in_sql_to_the_single_machine_answer() {
         // One machine over the whole log: every host's value, as TOP rows.
         let single = |by: &str| {
             let out = stream(
-                &[&late[..], &["--by", by, "--top", "1000000", "--format", "csv"]].concat(),
+                &[
+                    &late[..],
+                    &["--by", by, "--top", "1000000", "--format", "csv"],
+                ]
+                .concat(),
                 log,
             );
             let table = format!("single_{by}");
             load_stream(&db, dir.path(), &table, "csv", &out);
-            values(&db, &format!("SELECT window_start, host, count FROM {table} WHERE kind = 'top'"))
+            values(
+                &db,
+                &format!("SELECT window_start, host, count FROM {table} WHERE kind = 'top'"),
+            )
         };
         let merged = |sql: &str| values(&db, sql);
         match by {
@@ -505,7 +528,10 @@ fn measures_of_three_shards_merge_in_sql_to_the_single_machine_answer() {
             _ => {
                 let want = single("peers");
                 assert!(want.len() > 50, "{by}: {}", want.len());
-                assert_same(&merged("SELECT window_start, host, peers FROM merged_peers"), &want);
+                assert_same(
+                    &merged("SELECT window_start, host, peers FROM merged_peers"),
+                    &want,
+                );
                 // A host with no out (in) pair has no row in the fan view.
                 let nonzero = |set: BTreeSet<(i64, String, i64)>| -> BTreeSet<_> {
                     set.into_iter().filter(|(_, _, n)| *n > 0).collect()
@@ -520,5 +546,83 @@ fn measures_of_three_shards_merge_in_sql_to_the_single_machine_answer() {
                 );
             }
         }
+    }
+}
+
+/// The guide's merge SQL, unchanged, on DuckDB (through its Python
+/// package, when installed: `pip install duckdb`): the shards' CSV files
+/// loaded with `read_csv(..., union_by_name = true)`, as the guide says,
+/// give the single machine's bytes and distinct peers.
+#[test]
+fn the_merge_sql_runs_unchanged_on_duckdb_when_present() {
+    let probe = Command::new("python3")
+        .args(["-c", "import duckdb"])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("DuckDB's Python package is not installed: not checked");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let zeek = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/conn.log");
+    let late = ["--max-log-late-seconds", "3600"];
+    let mut files = Vec::new();
+    for (i, shard) in shards(&zeek).iter().enumerate() {
+        let path = dir.path().join(format!("shard{i}.log"));
+        std::fs::write(&path, shard).unwrap();
+        for by in ["bytes", "peers"] {
+            let csv = dir.path().join(format!("{by}{i}.csv"));
+            let args = [&late[..], &["--emit-counts", "--by", by, "--format", "csv"]].concat();
+            std::fs::write(&csv, stream(&args, &path)).unwrap();
+            files.push(format!("'{}'", csv.display()));
+        }
+    }
+    let script = format!(
+        "import duckdb, sys\n\
+         con = duckdb.connect()\n\
+         con.execute(\"CREATE TABLE rows AS SELECT * FROM read_csv([{}], union_by_name = true)\")\n\
+         con.execute(sys.stdin.read())\n\
+         for q in ['SELECT window_start, host, total FROM merged_sums', \
+                   'SELECT window_start, host, peers FROM merged_peers']:\n\
+         \x20   for w, h, n in con.execute(q).fetchall():\n\
+         \x20       print(f'{{w}}\\t{{h}}\\t{{n}}')\n\
+         \x20   print('--')\n",
+        files.join(", ")
+    );
+    let o = common::run_command_with_stdin(
+        Command::new("python3").args(["-c", &script]),
+        guide_merge_sql().as_bytes(),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let parts: Vec<&str> = out.split("--\n").collect();
+    let parse = |part: &str| -> BTreeSet<(i64, String, i64)> {
+        part.lines()
+            .map(|l| {
+                let f: Vec<&str> = l.split('\t').collect();
+                (
+                    f[0].parse().unwrap(),
+                    f[1].to_string(),
+                    f[2].parse().unwrap(),
+                )
+            })
+            .collect()
+    };
+    for (part, by) in parts.iter().zip(["bytes", "peers"]) {
+        let single = stream(
+            &[&late[..], &["--by", by, "--top", "1000000"]].concat(),
+            &zeek,
+        );
+        let want: BTreeSet<(i64, String, i64)> = String::from_utf8(single)
+            .unwrap()
+            .lines()
+            .filter(|l| l.contains("\tTOP\t"))
+            .map(|l| {
+                let f: Vec<&str> = l.split('\t').collect();
+                let w = f[0].trim_end_matches(".0").parse().unwrap();
+                (w, f[2].to_string(), f[3].parse().unwrap())
+            })
+            .collect();
+        assert!(want.len() > 50, "{by}");
+        assert_same(&parse(part), &want);
     }
 }

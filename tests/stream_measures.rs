@@ -177,9 +177,11 @@ fn model(records: &[ModelRecord], ask: &Ask) -> String {
 }
 
 fn args_of(ask: &Ask, file: &Path) -> Vec<String> {
-    let mut args: Vec<String> = ["--to", ask.to, "--from", ask.from, "--window", "10m", "--by", ask.by]
-        .map(String::from)
-        .to_vec();
+    let mut args: Vec<String> = [
+        "--to", ask.to, "--from", ask.from, "--window", "10m", "--by", ask.by,
+    ]
+    .map(String::from)
+    .to_vec();
     args.extend(["--top".into(), ask.top.to_string()]);
     if ask.emit_counts {
         args.push("--emit-counts".into());
@@ -247,15 +249,39 @@ fn a_measure_or_filter_the_input_lacks_is_a_usage_error_naming_it() {
         assert_eq!(o.status.code(), Some(2), "{extra:?}");
         assert!(stdout(&o).is_empty());
         let err = stderr(&o);
-        assert!(err.starts_with(&format!("connspy-stream: {plain}: {says}")), "{err}");
+        assert!(
+            err.starts_with(&format!("connspy-stream: {plain}: {says}")),
+            "{err}"
+        );
         assert_eq!(err.lines().count(), 1, "{err}");
     }
-    let o = run(BIN, &["--to", "a", "--from", "b", "--by", "peers", "--top-capacity", "9", &plain]);
+    let o = run(
+        BIN,
+        &[
+            "--to",
+            "a",
+            "--from",
+            "b",
+            "--by",
+            "peers",
+            "--top-capacity",
+            "9",
+            &plain,
+        ],
+    );
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("--by peers counts distinct peers exactly"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--by peers counts distinct peers exactly"),
+        "{}",
+        stderr(&o)
+    );
     let o = run(BIN, &["--to", "a", "--from", "b", "--by", "flows", &plain]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("'flows' is not a measure"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("'flows' is not a measure"),
+        "{}",
+        stderr(&o)
+    );
     // Peers need no field beyond the hosts: plain logs have them.
     let o = run(BIN, &["--to", "a", "--from", "b", "--by", "peers", &plain]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -276,7 +302,16 @@ fn bounded_byte_counts_keep_space_savings_stated_bound() {
     // The sample Zeek log has ~50 hosts an hour: 8 counters evict often.
     let log = sample("conn.log");
     let (capacity, top) = (8u64, 3usize);
-    let base = ["--to", "a", "--from", "b", "--max-log-late-seconds", "3600", "--by", "bytes"];
+    let base = [
+        "--to",
+        "a",
+        "--from",
+        "b",
+        "--max-log-late-seconds",
+        "3600",
+        "--by",
+        "bytes",
+    ];
     let exact = stdout(&run(BIN, &[&base[..], &["--emit-counts", &log]].concat())).to_string();
     let bounded = stdout(&run(
         BIN,
@@ -298,12 +333,18 @@ fn bounded_byte_counts_keep_space_savings_stated_bound() {
     for (window, host, count) in printed {
         let t = truth[&(window.clone(), host.clone())];
         let slack = total[&window] / capacity;
-        assert!(t <= count && count <= t + slack, "{window} {host}: {t} <= {count} <= {t} + {slack}");
+        assert!(
+            t <= count && count <= t + slack,
+            "{window} {host}: {t} <= {count} <= {t} + {slack}"
+        );
     }
     // A host above T / min(N, K + 1) is always among the top K.
     for ((window, host), t) in &truth {
         if *t > total[window] / capacity.min(top as u64 + 1) {
-            assert!(bounded.contains(&format!("{window}\tTOP\t{host}\t")), "{window} {host}");
+            assert!(
+                bounded.contains(&format!("{window}\tTOP\t{host}\t")),
+                "{window} {host}"
+            );
         }
     }
 }

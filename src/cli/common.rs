@@ -65,7 +65,8 @@ pub struct CommonArgs {
     /// Zeek (id.orig_p) and VPC (srcport) logs have the field.
     ///
     /// Example: --sport 1024-65535
-    #[arg(long, value_name = "PORTS", value_parser = PortSet::parse, help_heading = FILTERS)]
+    #[arg(long, value_name = "PORTS", value_parser = PortSet::parse, hide_short_help = true,
+          help_heading = FILTERS)]
     pub sport: Option<PortSet>,
 
     /// Only records of this protocol: tcp, udp, icmp or a number

@@ -98,7 +98,7 @@ pub struct StreamArgs {
     ///
     /// Example: --rotate-wait 30
     #[arg(long = "rotate-wait", value_name = "SECONDS", value_parser = seconds_arg,
-          requires = "tail", help_heading = INPUT)]
+          requires = "tail", hide_short_help = true, help_heading = INPUT)]
     pub rotate_wait: Option<std::time::Duration>,
 
     /// With --tail, poll for changes instead of waiting for events
@@ -194,7 +194,7 @@ pub struct StreamArgs {
     /// host counts are the dedup), so this changes nothing there.
     ///
     /// Example: --exact
-    #[arg(long, help_heading = DEDUP)]
+    #[arg(long, hide_short_help = true, help_heading = DEDUP)]
     pub exact: bool,
 
     /// Hosts per list a Bloom filter may grow to [default: 1000000]
@@ -205,7 +205,8 @@ pub struct StreamArgs {
     ///
     /// Example: --bloom-capacity 10000000
     #[arg(long = "bloom-capacity", value_name = "N", conflicts_with = "exact",
-          value_parser = count_arg, allow_hyphen_values = true, help_heading = DEDUP)]
+          value_parser = count_arg, allow_hyphen_values = true, hide_short_help = true,
+          help_heading = DEDUP)]
     pub bloom_capacity: Option<u64>,
 
     /// The Bloom filters' false-positive rate [default: 1e-9]
@@ -215,7 +216,8 @@ pub struct StreamArgs {
     ///
     /// Example: --bloom-fp-rate 1e-6
     #[arg(long = "bloom-fp-rate", value_name = "P", conflicts_with = "exact",
-          value_parser = rate_arg, allow_hyphen_values = true, help_heading = DEDUP)]
+          value_parser = rate_arg, allow_hyphen_values = true, hide_short_help = true,
+          help_heading = DEDUP)]
     pub bloom_fp_rate: Option<f64>,
 
     /// The options both tools share.

@@ -227,4 +227,3 @@ pub(crate) fn read_vpc(log: &str) -> Vec<ModelRecord> {
         })
         .collect()
 }
-
