@@ -230,14 +230,27 @@ impl ZeekLayout {
                 .filter(|_| wanted.contains(*field))
                 .map(usize::from);
         }
-        let last = slots.iter().flatten().max().copied().unwrap_or(0);
+        // The slots by column, so that one walk along the line stops at
+        // each column read, skipping the columns between eight bytes at a
+        // time (`nth_separator`).
+        let mut order = [(usize::MAX, 0); 9];
+        for (slot, at) in slots.iter().enumerate() {
+            if let Some(at) = at {
+                order[slot] = (*at, slot);
+            }
+        }
+        order.sort_unstable();
+        let end_of = |start: usize| nth_separator(line, start, 1, self.sep).unwrap_or(line.len());
         let mut got: [Option<&[u8]>; 9] = [None; 9];
-        for (i, field) in line.split(|&b| b == self.sep).take(last + 1).enumerate() {
-            for (slot, at) in slots.iter().enumerate() {
-                if *at == Some(i) {
-                    got[slot] = Some(field);
+        let (mut column, mut start) = (0, 0);
+        for (at, slot) in order.into_iter().take_while(|(at, _)| *at != usize::MAX) {
+            if at > column {
+                match nth_separator(line, start, at - column, self.sep) {
+                    Some(sep) => (column, start) = (at, sep + 1),
+                    None => break,
                 }
             }
+            got[slot] = Some(&line[start..end_of(start)]);
         }
         // A set value, or `None` when the slot is not read or unset.
         let value = |slot: usize| got[slot].filter(|v| *v != self.unset && *v != self.empty);
@@ -311,9 +324,62 @@ fn fields_of<'a>(names: impl Iterator<Item = &'a [u8]>) -> Result<Fields, &'stat
     })
 }
 
+/// Where the `n`th separator `sep` (`n` ≥ 1) of `line` at or after
+/// `from` is. Eight bytes at a time: a word's separators are the zero
+/// bytes of the word XOR `sep` repeated, found exactly (no carry between
+/// bytes) and counted by their high bits.
+fn nth_separator(line: &[u8], from: usize, mut n: usize, sep: u8) -> Option<usize> {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let repeated = u64::from(sep) * 0x0101_0101_0101_0101;
+    let mut at = from;
+    while at + 8 <= line.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&line[at..at + 8]);
+        let x = u64::from_le_bytes(word) ^ repeated;
+        let mut seps = !(((x & LOW7) + LOW7) | x | LOW7);
+        let count = seps.count_ones() as usize;
+        if count >= n {
+            for _ in 1..n {
+                seps &= seps - 1;
+            }
+            return Some(at + seps.trailing_zeros() as usize / 8);
+        }
+        n -= count;
+        at += 8;
+    }
+    for (i, &b) in line[at..].iter().enumerate() {
+        if b == sep {
+            n -= 1;
+            if n == 0 {
+                return Some(at + i);
+            }
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// `nth_separator` finds what counting byte by byte finds.
+        #[test]
+        fn the_nth_separator_is_found_eight_bytes_at_a_time(
+            line in proptest::collection::vec(proptest::sample::select(vec![b'\t', b'a', 0x89, 0x09 ^ 0x80, 0]), 0..40),
+            from in 0usize..40,
+            n in 1usize..8,
+        ) {
+            let from = from.min(line.len());
+            let slow = line[from..]
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\t')
+                .nth(n - 1)
+                .map(|(i, _)| from + i);
+            proptest::prop_assert_eq!(nth_separator(&line, from, n, b'\t'), slow);
+        }
+    }
 
     const HEADER: &[&str] = &[
         "#separator \\x09",
