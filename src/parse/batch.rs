@@ -146,61 +146,56 @@ impl ParsedLines {
     /// [`parse`](Self::parse) through `select`: each record's fields are
     /// read, a record the filters drop is left out (its line still
     /// counts), and a weight is kept per item. Whether `select` applies to
-    /// the input is checked at its first record and after each header.
+    /// the input is checked at its first record and after each header;
+    /// once it does not, the remaining lines are passed over.
     fn fill_selected(
         &mut self,
         bytes: &[u8],
         state: &mut FormatState,
         select: &Selection,
     ) -> usize {
-        self.items.clear();
-        self.no_data = 0;
         let wanted = select.wanted();
+        let mut weights = std::mem::take(&mut self.weights);
+        let mut unappliable = None;
         let mut checked = false;
-        let mut line = 0u32;
-        let mut take = bytes.len();
-        for (start, text) in Lines::new(bytes) {
-            if line as usize == LINES_PER_PARSE {
-                take = start;
-                break;
+        let take = self.fill_with(bytes, |text| {
+            if unappliable.is_some() {
+                return Parsed::Header;
             }
-            match state.parse_line(text) {
+            let parsed = match state.parse_line(text) {
                 Parsed::Record(rec) => {
                     if !checked {
-                        self.unappliable = select.lacking_in(state);
-                        if self.unappliable.is_some() {
-                            break;
+                        unappliable = select.lacking_in(state);
+                        if unappliable.is_some() {
+                            return Parsed::Header;
                         }
                         checked = true;
                     }
                     match state.detail(text, wanted) {
-                        Ok(detail) => {
-                            if let Some(weight) = select.weigh(&detail) {
-                                self.items.push(Item::Record {
-                                    ts: rec.ts,
-                                    from: Span::within(bytes, rec.from),
-                                    to: Span::within(bytes, rec.to),
-                                    line,
-                                });
-                                self.weights.push(weight);
+                        Ok(detail) => match select.weigh(&detail) {
+                            Some(weight) => {
+                                weights.push(weight);
+                                return Parsed::Record(rec);
                             }
-                        }
-                        Err(why) => {
-                            self.items.push(Item::Malformed { line, why });
-                            self.weights.push(0);
-                        }
+                            // Dropped: passed over like a header line.
+                            None => return Parsed::Header,
+                        },
+                        Err(why) => Parsed::Malformed(why),
                     }
                 }
-                Parsed::Malformed(why) => {
-                    self.items.push(Item::Malformed { line, why });
-                    self.weights.push(0);
+                Parsed::Header => {
+                    checked = false;
+                    Parsed::Header
                 }
-                Parsed::Header => checked = false,
-                Parsed::NoData => self.no_data += 1,
+                other => other,
+            };
+            if matches!(parsed, Parsed::Malformed(_)) {
+                weights.push(0);
             }
-            line += 1;
-        }
-        self.lines = line as u64;
+            parsed
+        });
+        self.weights = weights;
+        self.unappliable = unappliable;
         take
     }
 

@@ -1,7 +1,7 @@
 //! Which records a run keeps and what weight each carries: the record
 //! filters ([`RecordFilter`]) and the one field a weighted measure sums
 //! (`connspy-stream --by bytes|packets`), applied while a block of lines
-//! is parsed ([`crate::parse::batch`]).
+//! is parsed (`parse/batch.rs`).
 //!
 //! A record dropped by a filter is gone before anything counts it: the
 //! tool's answer is what it would print for a log holding only the

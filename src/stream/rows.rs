@@ -31,14 +31,7 @@ use crate::output::{Field, Format, RowWriter};
 use crate::parse::timestamp::Timestamp;
 
 /// The CSV header and JSON keys of the stream's rows.
-pub const COLUMNS: &[&str] = &[
-    "window_start",
-    "window_start_rfc3339",
-    "kind",
-    "seq",
-    "host",
-    "count",
-];
+pub const COLUMNS: &[&str] = COLUMNS_WITH_PEER.split_at(6).0;
 
 /// [`COLUMNS`] and the `peer` of `pair` rows, when a run prints them.
 pub const COLUMNS_WITH_PEER: &[&str] = &[

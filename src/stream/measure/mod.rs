@@ -1,15 +1,15 @@
 //! What `connspy-stream --by` ranks hosts by, beyond the records a host
 //! is in: the bytes or packets of its records (weighted counts, in
-//! [`sums`]) or the distinct hosts it exchanged records with (distinct
-//! counts, in [`peers`]) (`docs/behaviour.md#measures`).
+//! `sums.rs`) or the distinct hosts it exchanged records with (distinct
+//! counts, in `peers.rs`) (`docs/behaviour.md#measures`).
 //!
 //! Records stay counted by the window's host table
-//! ([`HostCounts`](crate::stream::host_counts)), which also numbers the
-//! hosts; a [`MeasureTally`] keeps the other measure beside it, by the
+//! (`HostCounts`, `stream/host_counts.rs`), which also numbers the
+//! hosts; a `MeasureTally` keeps the other measure beside it, by the
 //! same host ids, only when `--by` asks for one. So a run without `--by`
 //! allocates nothing here and its per-record path only tests that there
 //! is no tally. Like the host table, a tally of consecutive runs of
-//! records adds up exactly ([`MeasureTally::absorb`]), which keeps the
+//! records adds up exactly (`MeasureTally::absorb`), which keeps the
 //! chunks counted on other threads exact.
 
 use std::fmt;
