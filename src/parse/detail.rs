@@ -227,10 +227,18 @@ pub(crate) fn parse_port(text: &[u8]) -> Option<u16> {
 
 /// A count: decimal digits that fit in 64 bits.
 pub(crate) fn parse_count(text: &[u8]) -> Option<u64> {
-    if text.is_empty() || text.len() > 20 || !text.iter().all(u8::is_ascii_digit) {
+    if text.is_empty() {
         return None;
     }
-    std::str::from_utf8(text).ok()?.parse().ok()
+    let mut n: u64 = 0;
+    for &b in text {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(digit))?;
+    }
+    Some(n)
 }
 
 /// The protocol number of a Zeek `proto` value; `icmp` is ICMPv6 (58)

@@ -98,8 +98,8 @@ impl Query {
     }
 
     /// The host a matching record contributes, if it matches its time
-    /// and hosts (with a [`source`](Self::source), the answer is the pair
-    /// the record makes; see `pair.rs`).
+    /// and target (a [`source`](Self::source), a filter, are tested after,
+    /// by the kernels' refined path: this test is every candidate's).
     #[inline]
     pub(crate) fn answer<'a>(&self, rec: &Record<'a>) -> Option<&'a [u8]> {
         if rec.ts < self.time_init || rec.ts >= self.time_end {
@@ -109,8 +109,7 @@ impl Query {
             Side::To => (rec.to, rec.from),
             Side::From => (rec.from, rec.to),
         };
-        (self.target.matches(key) && self.source.as_ref().is_none_or(|s| s.matches(rec.from)))
-            .then_some(reported)
+        self.target.matches(key).then_some(reported)
     }
 
     /// Whether an answer is just its host: no pair, filter or summary to
@@ -144,7 +143,8 @@ impl Query {
 
     /// [`may_match`](Self::may_match) for a line of another format: its
     /// key field, when the format finds it without a parse, can match.
-    #[inline]
+    // Always inlined: it is every line's test in a candidates scan.
+    #[inline(always)]
     pub(crate) fn may_match_in(&self, state: &FormatState, line: &[u8]) -> bool {
         state
             .key_field(line, self.side == Side::To)

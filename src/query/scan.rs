@@ -66,25 +66,9 @@ impl BlockScan {
     }
 
     /// Takes `rec`, a record of `line` (at `offset`, read in `state`) whose
-    /// time and hosts answer `query` with `reported`.
-    #[inline(always)]
-    fn answer(
-        &mut self,
-        query: &Query,
-        rec: &Record<'_>,
-        reported: &[u8],
-        (line, offset): (&[u8], usize),
-        state: &FormatState,
-    ) {
-        if query.answers_hosts_only() {
-            self.hosts.insert(reported);
-        } else {
-            self.answer_refined(query, rec, reported, (line, offset), state);
-        }
-    }
-
-    /// [`answer`](Self::answer) with a filter, a pair or a summary: reads
-    /// the record's fields beyond time and hosts.
+    /// time and target answer `query` with `reported`, when the query asks
+    /// more than the host ([`Query::answers_hosts_only`]): a pair, a
+    /// filter, a summary, each of which reads more of the record.
     #[inline(never)]
     fn answer_refined(
         &mut self,
@@ -94,6 +78,9 @@ impl BlockScan {
         (line, offset): (&[u8], usize),
         state: &FormatState,
     ) {
+        if query.source.as_ref().is_some_and(|s| !s.matches(rec.from)) {
+            return;
+        }
         let detail = match state.detail(line, query.wanted()) {
             Ok(detail) => detail,
             Err(why) => return self.malformed(offset, why),
@@ -131,11 +118,21 @@ pub(crate) fn scan_block(
             ..BlockScan::default()
         };
     }
+    let refined = !query.answers_hosts_only();
     if state.is_plain() {
-        return scan_plain(query, kernel, buf, range);
+        return match (kernel, refined) {
+            (Kernel::Full, false) => scan_plain_with::<true, false>(query, buf, range),
+            (Kernel::Full, true) => scan_plain_with::<true, true>(query, buf, range),
+            (Kernel::Candidates, false) => scan_plain_with::<false, false>(query, buf, range),
+            (Kernel::Candidates, true) => scan_plain_with::<false, true>(query, buf, range),
+        };
     }
     let before = state.clone();
-    let mut scan = scan_lines(query, kernel, state, buf, range);
+    let mut scan = if refined {
+        scan_lines::<true>(query, kernel, state, buf, range)
+    } else {
+        scan_lines::<false>(query, kernel, state, buf, range)
+    };
     if *state != before {
         scan.end_state = Some(state.clone());
     }
@@ -143,18 +140,15 @@ pub(crate) fn scan_block(
 }
 
 /// The plain format's own loop, exactly as before there were formats:
-/// the per-line cost of most logs.
-fn scan_plain(query: &Query, kernel: Kernel, buf: &[u8], range: Range<usize>) -> BlockScan {
-    match kernel {
-        Kernel::Full => scan_plain_with::<true>(query, buf, range),
-        Kernel::Candidates => scan_plain_with::<false>(query, buf, range),
-    }
-}
-
-/// [`scan_plain`] for one kernel (`FULL`), compiled once per kernel so
-/// that the per-line loop carries no test of which one it is.
+/// the per-line cost of most logs. Compiled once per kernel (`FULL`) and
+/// for answers that are more than their host (`REFINED`), so that the
+/// per-line loop carries no test of either.
 #[inline(always)]
-fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usize>) -> BlockScan {
+fn scan_plain_with<const FULL: bool, const REFINED: bool>(
+    query: &Query,
+    buf: &[u8],
+    range: Range<usize>,
+) -> BlockScan {
     let block = &buf[range.clone()];
     let mut scan = BlockScan {
         // Room for a popular host's senders in one block (about one new
@@ -181,7 +175,12 @@ fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usi
             }
             Ok(rec) => {
                 if may_answer && let Some(host) = query.answer(&rec) {
-                    scan.answer(query, &rec, host, (line, offset), &FormatState::Plain);
+                    if REFINED {
+                        let at = (line, offset);
+                        scan.answer_refined(query, &rec, host, at, &FormatState::Plain);
+                    } else {
+                        scan.hosts.insert(host);
+                    }
                 }
             }
             Err(why) => scan.malformed(offset, plain_error(line, why)),
@@ -192,9 +191,9 @@ fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usi
 
 /// Scans the lines of a format other than plain, reading them in `state`
 /// (which header lines update). The candidates kernel parses only the
-/// lines whose key field may match.
+/// lines whose key field may match. `REFINED` as for [`scan_plain_with`].
 #[inline(always)]
-fn scan_lines(
+fn scan_lines<const REFINED: bool>(
     query: &Query,
     kernel: Kernel,
     state: &mut FormatState,
@@ -206,20 +205,20 @@ fn scan_lines(
     let block = &buf[range.clone()];
     // A filter is checked against the state each time a header line may
     // have changed it, or the first line told the format.
-    let mut state_checked = !matches!(state, FormatState::Undetected);
+    let mut state_checked = !REFINED || !matches!(state, FormatState::Undetected);
     for (start, line) in Lines::new(block) {
         let offset = range.start + start;
         if kernel == Kernel::Candidates && !query.may_match_in(state, line) {
             continue;
         }
         match state.parse_line(line) {
-            Parsed::Header => state_checked = false,
+            Parsed::Header => state_checked = !REFINED,
             Parsed::Record(rec) if kernel == Kernel::Full && rec.ts >= stop_at => {
                 scan.stopped = true;
                 break;
             }
             Parsed::Record(rec) => {
-                if !state_checked {
+                if REFINED && !state_checked {
                     state_checked = true;
                     scan.unfilterable = query.filter.lacking_in(state);
                     if scan.unfilterable.is_some() {
@@ -227,7 +226,11 @@ fn scan_lines(
                     }
                 }
                 if let Some(host) = query.answer(&rec) {
-                    scan.answer(query, &rec, host, (line, offset), state);
+                    if REFINED {
+                        scan.answer_refined(query, &rec, host, (line, offset), state);
+                    } else {
+                        scan.hosts.insert(host);
+                    }
                 }
             }
             Parsed::Malformed(why) => scan.malformed(offset, why),

@@ -96,7 +96,10 @@ pub(crate) struct Peer {
     with_bytes: u64,
     packets: u64,
     with_packets: u64,
-    dports: Vec<u16>,
+    /// The first `dports_len` distinct destination ports, inline: a peer
+    /// costs no allocation.
+    dports: [u16; DPORTS_CAP],
+    dports_len: u8,
     more_dports: bool,
 }
 
@@ -115,7 +118,8 @@ impl Peer {
             with_bytes: 0,
             packets: 0,
             with_packets: 0,
-            dports: Vec::new(),
+            dports: [0; DPORTS_CAP],
+            dports_len: 0,
             more_dports: false,
         };
         peer.add(ts, detail);
@@ -152,7 +156,7 @@ impl Peer {
         self.with_bytes += later.with_bytes;
         self.packets = self.packets.saturating_add(later.packets);
         self.with_packets += later.with_packets;
-        for &port in &later.dports {
+        for &port in later.dports() {
             self.add_dport(port);
         }
         self.more_dports |= later.more_dports;
@@ -169,14 +173,20 @@ impl Peer {
         }
     }
 
+    fn dports(&self) -> &[u16] {
+        &self.dports[..usize::from(self.dports_len)]
+    }
+
     fn add_dport(&mut self, port: u16) {
-        if self.dports.contains(&port) {
+        if self.dports().contains(&port) {
             return;
         }
-        if self.dports.len() < DPORTS_CAP {
-            self.dports.push(port);
-        } else {
-            self.more_dports = true;
+        match self.dports.get_mut(usize::from(self.dports_len)) {
+            Some(slot) => {
+                *slot = port;
+                self.dports_len += 1;
+            }
+            None => self.more_dports = true,
         }
     }
 
@@ -198,12 +208,12 @@ impl Peer {
         let unknown = if tsv { Field::Str("-") } else { Field::Absent };
         let (first, last) = (self.first.text(), self.last.text());
         let dports = self
-            .dports
+            .dports()
             .iter()
             .map(u16::to_string)
             .collect::<Vec<_>>()
             .join(",");
-        let has_dports = !self.dports.is_empty();
+        let has_dports = self.dports_len > 0;
         let mut fields = lead.to_vec();
         fields.extend([
             Field::Number(&first),
@@ -313,7 +323,7 @@ mod tests {
         for port in 1..40 {
             peer.add(Timestamp::ZERO, &detail(0, None, Some(port)));
         }
-        assert_eq!(peer.dports.len(), DPORTS_CAP);
+        assert_eq!(peer.dports().len(), DPORTS_CAP);
         assert!(peer.more_dports);
         let json = row(&peer, Format::Jsonl);
         assert!(json.contains(r#""more_dports":true"#), "{json}");
