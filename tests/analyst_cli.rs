@@ -12,6 +12,7 @@ use std::process::{Command, Output};
 use proptest::prelude::*;
 
 const QUERY: &str = env!("CARGO_BIN_EXE_connspy");
+const STREAM: &str = env!("CARGO_BIN_EXE_connspy-stream");
 
 fn run(args: &[&str]) -> Output {
     Command::new(QUERY).args(args).output().unwrap()
@@ -309,6 +310,24 @@ fn in_ranges(v: Option<u16>, ranges: &[(u16, u16)]) -> bool {
     v.is_some_and(|v| ranges.iter().any(|&(a, b)| (a..=b).contains(&v)))
 }
 
+/// Whether `r` passes the port, protocol and action filters of `ask`.
+fn passes_filters(r: &ModelRecord, ask: &Ask) -> bool {
+    ask.dport
+        .as_ref()
+        .is_none_or(|(_, p)| in_ranges(r.dport, p))
+        && ask
+            .sport
+            .as_ref()
+            .is_none_or(|(_, p)| in_ranges(r.sport, p))
+        && ask
+            .proto
+            .as_ref()
+            .is_none_or(|(_, p)| r.proto.is_some_and(|n| p.contains(&n)))
+        && ask
+            .action
+            .is_none_or(|a| r.action.as_ref().is_some_and(|v| v.eq_ignore_ascii_case(a)))
+}
+
 /// What `connspy` must print for `ask` over `records`: the rows, in the
 /// order of each key's first record.
 fn model(records: &[ModelRecord], ask: &Ask) -> String {
@@ -477,6 +496,181 @@ proptest! {
             prop_assert_eq!(stdout(&o), expected.clone(), "{:?}\n{}", args, log);
         }
     }
+}
+
+/// The window width and lateness bound of the stream tests, in ns: 5
+/// minutes each, so that a test log spans a dozen windows.
+const W: u128 = 300_000_000_000;
+
+/// What `connspy-stream --window 5m --max-log-late-seconds 300` must
+/// print for the records that pass the filters of `ask`, `--to` and
+/// `--from` being `to` and `from`. The logs keep their bound, so no
+/// record is too late: each window with a record that passes is printed,
+/// at the end if not before; with `only_complete`, only those the newest
+/// time of all records (filtered out or not) proves complete.
+fn stream_model(
+    records: &[ModelRecord],
+    ask: &Ask,
+    to: &str,
+    from: &str,
+    only_complete: bool,
+) -> String {
+    let newest = records.iter().map(|r| r.nanos).max().unwrap_or(0);
+    // Window start, then its TO list, FROM list and counts in entry order.
+    let mut windows: std::collections::BTreeMap<
+        u128,
+        (Vec<String>, Vec<String>, Vec<(String, u64)>),
+    > = Default::default();
+    for r in records.iter().filter(|r| passes_filters(r, ask)) {
+        let (f, t) = (r.from.to_ascii_lowercase(), r.to.to_ascii_lowercase());
+        let (tos, froms, counts) = windows.entry(r.nanos / W * W).or_default();
+        if t == to && !tos.contains(&f) {
+            tos.push(f.clone());
+        }
+        if f == from && !froms.contains(&t) {
+            froms.push(t.clone());
+        }
+        for host in [f, t] {
+            match counts.iter_mut().find(|(h, _)| *h == host) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((host, 1)),
+            }
+        }
+    }
+    let mut out = String::new();
+    for (start, (tos, froms, counts)) in windows {
+        if only_complete && newest <= start + W + W {
+            continue;
+        }
+        let label = format!("{}.0", start / 1_000_000_000);
+        for host in tos {
+            out.push_str(&format!("{label}\tTO\t{host}\n"));
+        }
+        for host in froms {
+            out.push_str(&format!("{label}\tFROM\t{host}\n"));
+        }
+        // The highest count; a tie goes to the host that entered first.
+        let most = counts
+            .iter()
+            .fold(&counts[0], |a, c| if c.1 > a.1 { c } else { a });
+        out.push_str(&format!("{label}\tMOST\t{}\n", most.0));
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// `connspy-stream` with filters prints the windows the model makes
+    /// of the records that pass; records left out still move the clock
+    /// that proves windows complete.
+    #[test]
+    fn the_stream_counts_and_lists_the_records_that_pass(
+        conns in conns(),
+        ask in asks(),
+        vpc in any::<bool>(),
+        to in proptest::sample::select(HOSTS),
+        from in proptest::sample::select(HOSTS),
+        only_complete in any::<bool>(),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let (log, records) = if vpc {
+            let log = vpc_log(&conns);
+            let records = read_vpc(&log);
+            (log, records)
+        } else {
+            let log = zeek_log(&conns);
+            let records = read_zeek(&log);
+            (log, records)
+        };
+        let file = dir.path().join("conn.log");
+        std::fs::write(&file, &log).unwrap();
+        let mut ask = ask;
+        if !vpc {
+            ask.action = None;
+        }
+        let (to, from) = (to.to_ascii_lowercase(), from.to_ascii_lowercase());
+        let expected = stream_model(&records, &ask, &to, &from, only_complete);
+        let mut args = vec![
+            "--to".to_string(), to.clone(), "--from".to_string(), from.clone(),
+            "--window".to_string(), "5m".to_string(),
+            "--max-log-late-seconds".to_string(), "300".to_string(),
+        ];
+        for (name, value) in [
+            ("--dport", ask.dport.as_ref().map(|d| d.0)),
+            ("--sport", ask.sport.as_ref().map(|d| d.0)),
+            ("--proto", ask.proto.as_ref().map(|d| d.0)),
+            ("--action", ask.action),
+        ] {
+            if let Some(value) = value {
+                args.extend([name.to_string(), value.to_string()]);
+            }
+        }
+        if only_complete {
+            args.push("--only-complete-hours".to_string());
+        }
+        args.push(file.display().to_string());
+        let o = Command::new(STREAM).args(&args).output().unwrap();
+        prop_assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        prop_assert_eq!(stdout(&o), expected, "{:?}\n{}", args, log);
+    }
+}
+
+#[test]
+fn records_left_out_still_close_windows() {
+    // The only record after the first window is left out by --dport, and
+    // it alone proves that window complete.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("vpc.log");
+    std::fs::write(
+        &log,
+        "2 1 eni 10.0.0.1 10.0.0.9 5000 22 6 1 60 1565647200 1565647260 ACCEPT OK\n\
+         2 1 eni 10.0.0.1 10.0.0.9 5000 80 6 1 60 1565654400 1565654460 ACCEPT OK\n",
+    )
+    .unwrap();
+    let o = Command::new(STREAM)
+        .args([
+            "--to",
+            "10.0.0.9",
+            "--from",
+            "x",
+            "--dport",
+            "22",
+            "--only-complete-hours",
+        ])
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "1565647200.0\tTO\t10.0.0.1\n1565647200.0\tMOST\t10.0.0.1\n"
+    );
+}
+
+#[test]
+fn a_stream_filter_on_a_field_the_input_lacks_is_a_usage_error_before_any_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let zeek = zeek_file(dir.path());
+    let plain = dir.path().join("plain.log");
+    std::fs::write(&plain, "1565647200 a b\n").unwrap();
+    // The Zeek log would print a window first: the plain one after it is
+    // refused before.
+    let o = Command::new(STREAM)
+        .args(["--to", "b", "--from", "a", "--dport", "22", &zeek])
+        .arg(&plain)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stdout(&o), "");
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "connspy-stream: {}: --dport cannot be applied: plain logs have no destination port \
+             (zeek, zeek-json and vpc logs have one)\n",
+            plain.display()
+        )
+    );
 }
 
 /// A small Zeek log: unset fields, ICMP over IPv4 and IPv6.

@@ -2,6 +2,8 @@
 //! can be handed to another thread; or handing the lines on unparsed,
 //! with the format state they start in, for another thread to parse.
 
+use crate::parse::detail::Wanted;
+use crate::parse::filter::{RecordFilter, Screen, Unfilterable};
 use crate::parse::format::{FormatState, Parsed, parse_plain};
 use crate::parse::lines::Lines;
 use crate::parse::record::Malformed;
@@ -18,6 +20,9 @@ pub(crate) struct ParsedLines {
     pub(crate) lines: u64,
     /// VPC `NODATA`/`SKIPDATA` records among them (skipped, counted).
     pub(crate) no_data: u64,
+    /// A filter met a record it cannot be applied to (its input lacks a
+    /// field): the parse ends before that line, and the run with it.
+    pub(crate) unfilterable: Option<Unfilterable>,
 }
 
 /// One parsed line of a [`ParsedLines`]; `line` counts from 0 in the block.
@@ -28,10 +33,24 @@ pub(crate) enum Item {
         to: Span,
         line: u32,
     },
+    /// A record the filters leave out: it moves the clock (the newest
+    /// time, which closes windows) and nothing else.
+    Filtered {
+        ts: Timestamp,
+        line: u32,
+    },
     Malformed {
         line: u32,
         why: Malformed,
     },
+}
+
+/// What the parse of one line gives a [`ParsedLines`]: the line as its
+/// format reads it, or what the filters make of a record.
+enum Screened<'a> {
+    Line(Parsed<'a>),
+    Filtered(Timestamp),
+    Unfilterable(Unfilterable),
 }
 
 /// Where a host lies in its block's bytes.
@@ -64,10 +83,16 @@ pub(crate) const LINES_PER_PARSE: usize = 16 * 1024;
 impl ParsedLines {
     /// Replaces the contents with the first lines of `bytes` (whole lines;
     /// at most [`LINES_PER_PARSE`] of them) and their parse in the format
-    /// `state` tells (which header lines update); returns how many bytes
-    /// of `bytes` it took.
-    pub(crate) fn fill(&mut self, bytes: &[u8], state: &mut FormatState) -> usize {
-        let take = self.parse(bytes, state);
+    /// `state` tells (which header lines update), the records `filter`
+    /// leaves out marked [`Item::Filtered`]; returns how many bytes of
+    /// `bytes` it took.
+    pub(crate) fn fill(
+        &mut self,
+        bytes: &[u8],
+        state: &mut FormatState,
+        filter: &RecordFilter,
+    ) -> usize {
+        let take = self.parse(bytes, state, filter);
         self.bytes.clear();
         self.bytes.extend_from_slice(&bytes[..take]);
         take
@@ -76,13 +101,23 @@ impl ParsedLines {
     /// [`fill`](Self::fill) without the copy: the parse refers to `bytes`
     /// by offset (and `self.bytes` is left empty), for a parser that keeps
     /// `bytes` at hand.
-    pub(crate) fn parse(&mut self, bytes: &[u8], state: &mut FormatState) -> usize {
+    pub(crate) fn parse(
+        &mut self,
+        bytes: &[u8],
+        state: &mut FormatState,
+        filter: &RecordFilter,
+    ) -> usize {
         self.bytes.clear();
+        self.unfilterable = None;
+        if !filter.is_empty() {
+            let mut screen = Screen::new(filter);
+            return self.fill_with(bytes, |line| screened(state, &mut screen, filter, line));
+        }
         // The plain format keeps its own loop, exactly as before formats.
         if state.is_plain() {
-            self.fill_with(bytes, parse_plain)
+            self.fill_with(bytes, |line| Screened::Line(parse_plain(line)))
         } else {
-            self.fill_with(bytes, |line| state.parse_line(line))
+            self.fill_with(bytes, |line| Screened::Line(state.parse_line(line)))
         }
     }
 
@@ -90,7 +125,7 @@ impl ParsedLines {
     fn fill_with<'b>(
         &mut self,
         bytes: &'b [u8],
-        mut parse: impl FnMut(&'b [u8]) -> Parsed<'b>,
+        mut parse: impl FnMut(&'b [u8]) -> Screened<'b>,
     ) -> usize {
         self.items.clear();
         self.no_data = 0;
@@ -103,20 +138,58 @@ impl ParsedLines {
             }
             // Spans are offsets, so they hold in a copy of the lines.
             match parse(text) {
-                Parsed::Record(rec) => self.items.push(Item::Record {
+                Screened::Line(Parsed::Record(rec)) => self.items.push(Item::Record {
                     ts: rec.ts,
                     from: Span::within(bytes, rec.from),
                     to: Span::within(bytes, rec.to),
                     line,
                 }),
-                Parsed::Malformed(why) => self.items.push(Item::Malformed { line, why }),
-                Parsed::Header => {}
-                Parsed::NoData => self.no_data += 1,
+                Screened::Line(Parsed::Malformed(why)) => {
+                    self.items.push(Item::Malformed { line, why })
+                }
+                Screened::Line(Parsed::Header) => {}
+                Screened::Line(Parsed::NoData) => self.no_data += 1,
+                Screened::Filtered(ts) => self.items.push(Item::Filtered { ts, line }),
+                Screened::Unfilterable(why) => {
+                    // The run ends here: the rest of the block is not read.
+                    self.unfilterable = Some(why);
+                    take = bytes.len();
+                    break;
+                }
             }
             line += 1;
         }
         self.lines = line as u64;
         take
+    }
+}
+
+/// One line read in `state` through `screen`: a record the filter leaves
+/// out is [`Screened::Filtered`], one whose fields are not values of their
+/// kind malformed.
+#[inline(always)]
+fn screened<'b>(
+    state: &mut FormatState,
+    screen: &mut Screen<'_>,
+    filter: &RecordFilter,
+    line: &'b [u8],
+) -> Screened<'b> {
+    match state.parse_line(line) {
+        Parsed::Header => {
+            screen.header_read();
+            Screened::Line(Parsed::Header)
+        }
+        Parsed::Record(rec) => {
+            if let Some(why) = screen.check(state) {
+                return Screened::Unfilterable(why);
+            }
+            match filter.judge(state, line, Wanted::NONE) {
+                Ok(Some(_)) => Screened::Line(Parsed::Record(rec)),
+                Ok(None) => Screened::Filtered(rec.ts),
+                Err(why) => Screened::Line(Parsed::Malformed(why)),
+            }
+        }
+        other => Screened::Line(other),
     }
 }
 
@@ -133,20 +206,22 @@ pub(crate) struct RawLines {
 /// [`ParsedLines`] or [`RawLines`].
 pub(crate) trait Fill: Default + Send {
     /// Replaces the contents with the first whole lines of `bytes`, read
-    /// in the format `state` tells (which their header lines update);
-    /// returns how many bytes of `bytes` it took (at least one line).
-    fn fill(&mut self, bytes: &[u8], state: &mut FormatState) -> usize;
+    /// in the format `state` tells (which their header lines update), with
+    /// `filter` applied; returns how many bytes of `bytes` it took (at
+    /// least one line).
+    fn fill(&mut self, bytes: &[u8], state: &mut FormatState, filter: &RecordFilter) -> usize;
 }
 
 impl Fill for ParsedLines {
-    fn fill(&mut self, bytes: &[u8], state: &mut FormatState) -> usize {
-        ParsedLines::fill(self, bytes, state)
+    fn fill(&mut self, bytes: &[u8], state: &mut FormatState, filter: &RecordFilter) -> usize {
+        ParsedLines::fill(self, bytes, state, filter)
     }
 }
 
 impl Fill for RawLines {
-    /// Takes every line: the parsing, bounded per parse, is the taker's.
-    fn fill(&mut self, bytes: &[u8], state: &mut FormatState) -> usize {
+    /// Takes every line: the parsing (and filtering), bounded per parse,
+    /// is the taker's.
+    fn fill(&mut self, bytes: &[u8], state: &mut FormatState, _: &RecordFilter) -> usize {
         self.bytes.clear();
         self.bytes.extend_from_slice(bytes);
         self.state.clone_from(state);
@@ -164,18 +239,29 @@ mod tests {
         let mut parsed = ParsedLines::default();
         let text = "1 a b\n".repeat(LINES_PER_PARSE + 10);
         assert_eq!(
-            parsed.fill(text.as_bytes(), &mut FormatState::Plain),
+            parsed.fill(
+                text.as_bytes(),
+                &mut FormatState::Plain,
+                &RecordFilter::default()
+            ),
             6 * LINES_PER_PARSE
         );
         assert_eq!(parsed.lines, LINES_PER_PARSE as u64);
         // Exactly the limit, the last line without its `\n`.
         let text = "1 a b\n".repeat(LINES_PER_PARSE - 1) + "2 c d";
         assert_eq!(
-            parsed.fill(text.as_bytes(), &mut FormatState::Plain),
+            parsed.fill(
+                text.as_bytes(),
+                &mut FormatState::Plain,
+                &RecordFilter::default()
+            ),
             text.len()
         );
         assert_eq!(parsed.lines, LINES_PER_PARSE as u64);
-        assert_eq!(parsed.fill(b"", &mut FormatState::Plain), 0);
+        assert_eq!(
+            parsed.fill(b"", &mut FormatState::Plain, &RecordFilter::default()),
+            0
+        );
         assert_eq!(parsed.lines, 0);
     }
 }

@@ -90,6 +90,12 @@ impl Wanted {
         Wanted(self.0 | field.bit())
     }
 
+    /// The fields of both sets.
+    #[must_use]
+    pub fn union(self, other: Wanted) -> Wanted {
+        Wanted(self.0 | other.0)
+    }
+
     /// Whether `field` is in the set.
     #[inline]
     pub fn contains(self, field: DetailField) -> bool {

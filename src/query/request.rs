@@ -119,16 +119,16 @@ impl Query {
         self.source.is_none() && !self.summary && self.filter.is_empty()
     }
 
-    /// The record fields an answer needs beyond time and hosts.
+    /// The record fields a summary row needs beyond time and hosts (the
+    /// filters add their own).
     pub(crate) fn wanted(&self) -> Wanted {
-        let wanted = self.filter.wanted();
         if self.summary {
-            wanted
+            Wanted::NONE
                 .with(DetailField::Bytes)
                 .with(DetailField::Packets)
                 .with(DetailField::DstPort)
         } else {
-            wanted
+            Wanted::NONE
         }
     }
 

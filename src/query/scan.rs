@@ -14,7 +14,7 @@ use std::ops::Range;
 use crate::diagnostics::SHOWN_MALFORMED;
 use crate::error::Error;
 use crate::io::whole::Whole;
-use crate::parse::filter::Unfilterable;
+use crate::parse::filter::{Screen, Unfilterable};
 use crate::parse::format::{FormatState, Parsed, plain_error};
 use crate::parse::host_set::HostSet;
 use crate::parse::lines::Lines;
@@ -81,13 +81,11 @@ impl BlockScan {
         if query.source.as_ref().is_some_and(|s| !s.matches(rec.from)) {
             return;
         }
-        let detail = match state.detail(line, query.wanted()) {
-            Ok(detail) => detail,
+        let detail = match query.filter.judge(state, line, query.wanted()) {
+            Ok(Some(detail)) => detail,
+            Ok(None) => return,
             Err(why) => return self.malformed(offset, why),
         };
-        if !query.filter.passes(&detail) {
-            return;
-        }
         let key = match query.source {
             Some(_) => pair_key(rec.from, rec.to, &mut self.pair_key),
             None => reported,
@@ -203,27 +201,22 @@ fn scan_lines<const REFINED: bool>(
     let mut scan = BlockScan::default();
     let stop_at = query.stop_at();
     let block = &buf[range.clone()];
-    // A filter is checked against the state each time a header line may
-    // have changed it, or the first line told the format.
-    let mut state_checked = !REFINED || !matches!(state, FormatState::Undetected);
+    let mut screen = Screen::new(&query.filter);
     for (start, line) in Lines::new(block) {
         let offset = range.start + start;
         if kernel == Kernel::Candidates && !query.may_match_in(state, line) {
             continue;
         }
         match state.parse_line(line) {
-            Parsed::Header => state_checked = !REFINED,
+            Parsed::Header => screen.header_read(),
             Parsed::Record(rec) if kernel == Kernel::Full && rec.ts >= stop_at => {
                 scan.stopped = true;
                 break;
             }
             Parsed::Record(rec) => {
-                if REFINED && !state_checked {
-                    state_checked = true;
-                    scan.unfilterable = query.filter.lacking_in(state);
-                    if scan.unfilterable.is_some() {
-                        break;
-                    }
+                if REFINED && let Some(unfilterable) = screen.check(state) {
+                    scan.unfilterable = Some(unfilterable);
+                    break;
                 }
                 if let Some(host) = query.answer(&rec) {
                     if REFINED {

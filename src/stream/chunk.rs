@@ -48,6 +48,7 @@
 use std::ops::Range;
 
 use crate::parse::batch::{Item, ParsedLines, RawLines};
+use crate::parse::filter::RecordFilter;
 use crate::parse::record::Record;
 use crate::parse::target::Target;
 use crate::parse::timestamp::{Duration, Timestamp};
@@ -63,6 +64,7 @@ pub(crate) struct ChunkCounter {
     window: WindowWidth,
     lateness: Duration,
     dedup: Dedup,
+    filter: RecordFilter,
 }
 
 /// A chunk counted by a worker: its parse and its segments, in order.
@@ -121,6 +123,7 @@ impl ChunkCounter {
             window: config.window,
             lateness: config.lateness,
             dedup: config.dedup,
+            filter: config.filter.clone(),
         })
     }
 
@@ -134,17 +137,22 @@ impl ChunkCounter {
         hosts_hint: usize,
     ) -> CountedChunk {
         let mut counted = CountedChunk::default();
-        for (b, block) in chunk.iter().enumerate() {
+        'blocks: for (b, block) in chunk.iter().enumerate() {
             let mut state = block.state.clone();
             let mut offset = 0;
             while offset < block.bytes.len() {
                 let mut parsed = spare();
-                let end = offset + parsed.parse(&block.bytes[offset..], &mut state);
+                let end = offset + parsed.parse(&block.bytes[offset..], &mut state, &self.filter);
+                let unfilterable = parsed.unfilterable.is_some();
                 counted.parses.push(Parse {
                     block: b,
                     range: offset..end,
                     parsed,
                 });
+                if unfilterable {
+                    // The run ends at that record; nothing after it counts.
+                    break 'blocks;
+                }
                 offset = end;
             }
         }
@@ -169,6 +177,11 @@ impl ChunkCounter {
                         let added = run.add(&record, newest, self, &mut lists);
                         newest = newest.max(ts);
                         added
+                    }
+                    Item::Filtered { ts, .. } => {
+                        run.pass_by(ts);
+                        newest = newest.max(ts);
+                        Added::Counted
                     }
                     Item::Malformed { .. } => Added::InLine,
                 };
@@ -287,6 +300,19 @@ impl Run {
         Added::Counted
     }
 
+    /// A record the filters leave out: it counts toward nothing but the
+    /// run's newest time (as [`Aggregator`](crate::stream::aggregator::Aggregator)
+    /// feeding it would), and among the records.
+    fn pass_by(&mut self, ts: Timestamp) {
+        self.latest = self.latest.max(ts);
+        self.records += 1;
+        if ts > self.span.deadline {
+            // The newest time has left the window of the last record
+            // behind: the next record's window is checked again.
+            self.span = WindowSpan::EMPTY;
+        }
+    }
+
     /// Ends the run before `to`, adding it to `segments` unless empty.
     fn end(self, to: At, segments: &mut Vec<Segment>) {
         if self.records > 0 {
@@ -325,9 +351,16 @@ mod tests {
     use crate::parse::format::{FormatState, InputFormat};
 
     fn counted(text: &str, lateness: u64) -> CountedChunk {
-        let config = WindowConfig::for_test("x", "y", lateness);
+        counted_with(WindowConfig::for_test("x", "y", lateness), text)
+    }
+
+    fn counted_with(config: WindowConfig, text: &str) -> CountedChunk {
         let mut block = RawLines::default();
-        block.fill(text.as_bytes(), &mut FormatState::new(InputFormat::Auto));
+        block.fill(
+            text.as_bytes(),
+            &mut FormatState::new(config.input_format),
+            &Default::default(),
+        );
         let counter = ChunkCounter::new(&config).unwrap();
         counter.count(&[block], ParsedLines::default, 0)
     }
@@ -387,5 +420,23 @@ mod tests {
             shape(&malformed),
             [(0, 1, None), (1, 2, Some(1)), (2, 3, None)]
         );
+    }
+
+    #[test]
+    fn a_record_left_out_moves_the_clock_past_the_next_ones_deadline() {
+        // `--dport 22`: the record at 3901 is left out, yet it puts the
+        // record at 0 after it past its hour's deadline (3600 + 300).
+        let mut config = WindowConfig::for_test("x", "y", 300);
+        config.input_format = InputFormat::Vpc;
+        config.filter.dport = Some(crate::parse::filter::PortSet::parse("22").unwrap());
+        let chunk = counted_with(
+            config,
+            "start srcaddr dstaddr dstport log-status\n0 a b 22 OK\n3901 c d 80 OK\n0 e f 22 OK\n",
+        );
+        assert!(matches!(
+            chunk.parses[0].parsed.items[1],
+            Item::Filtered { .. }
+        ));
+        assert_eq!(shape(&chunk), [(0, 2, Some(2)), (2, 3, None)]);
     }
 }

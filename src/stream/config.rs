@@ -10,6 +10,7 @@
 
 use crate::error::Error;
 use crate::output::Format;
+use crate::parse::filter::RecordFilter;
 use crate::parse::format::InputFormat;
 use crate::parse::target::Target;
 use crate::parse::timestamp::Duration;
@@ -26,6 +27,9 @@ pub struct WindowConfig {
     pub from_host: Target,
     /// `--input-format`: how each input is read.
     pub input_format: InputFormat,
+    /// `--dport`, `--sport`, `--proto`, `--action`: the records that
+    /// count; the others only move the clock (the newest time).
+    pub filter: RecordFilter,
     /// The lateness bound `L`.
     pub lateness: Duration,
     /// `--window`: the width `W` of the windows (an hour by default).
@@ -54,6 +58,7 @@ impl WindowConfig {
             to_host: Target::parse(to.as_bytes()).unwrap(),
             from_host: Target::parse(from.as_bytes()).unwrap(),
             input_format: InputFormat::Auto,
+            filter: RecordFilter::default(),
             lateness: Duration::from_secs(lateness),
             window: WindowWidth::HOUR,
             dedup: Dedup::default(),

@@ -77,7 +77,11 @@ impl<W: Write> Aggregator<W> {
             chunk,
         );
         self.line = lines;
-        Ok(())
+        // A parse that met an unfilterable record is the chunk's last.
+        counted
+            .parses
+            .last()
+            .map_or(Ok(()), |parse| self.check_filterable(&parse.parsed))
     }
 
     /// Whether tallies of these windows, counted after everything fed so

@@ -37,6 +37,7 @@ use crate::error::{Error, IoContext};
 use crate::io::block_reader::Block;
 use crate::io::source::Restart;
 use crate::parse::batch::{Item, ParsedLines};
+use crate::parse::filter::RecordFilter;
 use crate::parse::format::FormatState;
 use crate::parse::record::{Malformed, Record};
 use crate::parse::timestamp::Timestamp;
@@ -184,7 +185,7 @@ impl<W: Write> Aggregator<W> {
                 let mut parsed = std::mem::take(&mut self.parse_buffer);
                 let mut fed = Ok(());
                 while fed.is_ok() && !bytes.is_empty() {
-                    bytes = &bytes[parsed.fill(bytes, &mut self.format)..];
+                    bytes = &bytes[parsed.fill(bytes, &mut self.format, &self.config.filter)..];
                     fed = self.feed_parsed(&parsed);
                 }
                 self.parse_buffer = parsed;
@@ -203,7 +204,21 @@ impl<W: Write> Aggregator<W> {
             self.feed_item(&block.bytes, item, lines_before)?;
         }
         self.line = lines_before + block.lines;
-        Ok(())
+        self.check_filterable(block)
+    }
+
+    /// The filters given, for a reader that parses on another thread.
+    pub(crate) fn filter(&self) -> &RecordFilter {
+        &self.config.filter
+    }
+
+    /// The end of the run, as a usage error naming the input, if a filter
+    /// met a record of `block` it cannot be applied to.
+    pub(crate) fn check_filterable(&self, block: &ParsedLines) -> Result<(), Error> {
+        match block.unfilterable {
+            Some(why) => Err(Error::Usage(format!("{}: {why}", self.input))),
+            None => Ok(()),
+        }
     }
 
     /// Feeds one parsed line of a parse of `bytes` whose first line
@@ -216,6 +231,10 @@ impl<W: Write> Aggregator<W> {
                 let (from, to) = (&bytes[from.range()], &bytes[to.range()]);
                 self.add(Record { ts, from, to })
             }
+            Item::Filtered { ts, line } => {
+                self.line = lines_before + line as u64 + 1;
+                self.pass_by(ts)
+            }
             Item::Malformed { line, why } => {
                 self.line = lines_before + line as u64 + 1;
                 self.malformed_line(why)
@@ -227,6 +246,18 @@ impl<W: Write> Aggregator<W> {
     pub(crate) fn feed_overlong(&mut self) -> Result<(), Error> {
         self.line += 1;
         self.malformed_line(Malformed::TooLong)
+    }
+
+    /// A record the filters leave out: a record of the log all the same,
+    /// so it moves the newest time (and closes the windows that proves
+    /// complete, as without a filter), but counts toward nothing.
+    fn pass_by(&mut self, ts: Timestamp) -> Result<(), Error> {
+        self.records += 1;
+        if ts > self.latest {
+            self.latest = ts;
+            self.close_complete_windows()?;
+        }
+        Ok(())
     }
 
     // Always inlined: on one core it is the whole per-record path, and it

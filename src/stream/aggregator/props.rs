@@ -181,6 +181,7 @@ proptest! {
         emit_counts in any::<bool>(),
         print_open in any::<bool>(),
         strict in any::<bool>(),
+        filtered in any::<bool>(),
     ) {
         let n = lines.len();
         if n > 0 {
@@ -188,14 +189,24 @@ proptest! {
                 lines.swap(a.index(n), b.index(n));
             }
         }
-        let cfg = WindowConfig {
+        let mut cfg = WindowConfig {
             lateness: Duration::from_secs(lateness),
             to_host: Target::parse(b"x").unwrap(),
             from_host: Target::parse(b"zed").unwrap(),
             strict,
             ..with(window, top, emit_counts, Counting::Exact)
         };
-        let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        let mut text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        if filtered {
+            // The same lines as a VPC log with a destination port, and
+            // `--dport 22`: the records left out only move the clock.
+            cfg.input_format = crate::parse::format::InputFormat::Vpc;
+            cfg.filter.dport = Some(crate::parse::filter::PortSet::parse("22").unwrap());
+            text = std::iter::once("start srcaddr dstaddr dstport log-status".to_string())
+                .chain(lines.iter().enumerate().map(|(i, l)| format!("{l} {} OK", ["22", "80", "-"][i % 3])))
+                .map(|l| l + "\n")
+                .collect();
+        }
         type Feed<'a> = &'a dyn Fn(&mut Aggregator<&mut Vec<u8>>) -> Result<(), Error>;
         let run = |feed: Feed<'_>| {
             let (mut out, said) = (Vec::new(), Captured::default());
@@ -217,7 +228,12 @@ proptest! {
         let mut state = FormatState::new(cfg.input_format);
         let blocks: Vec<RawLines> = at.windows(2).map(|w| {
             let mut raw = RawLines::default();
-            crate::parse::batch::Fill::fill(&mut raw, &text.as_bytes()[w[0]..w[1]], &mut state);
+            crate::parse::batch::Fill::fill(
+                &mut raw,
+                &text.as_bytes()[w[0]..w[1]],
+                &mut state,
+                &Default::default(),
+            );
             raw
         }).collect();
         let mut groups: Vec<usize> = chunk_cuts.iter().map(|c| c.index(blocks.len() + 1)).collect();

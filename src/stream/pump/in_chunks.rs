@@ -12,6 +12,7 @@ use super::read_ahead::{Reading, read_ahead};
 use crate::error::Error;
 use crate::io::source::LineSource;
 use crate::parse::batch::{ParsedLines, RawLines};
+use crate::parse::filter::RecordFilter;
 use crate::stream::aggregator::Aggregator;
 use crate::stream::chunk::{ChunkCounter, CountedChunk};
 
@@ -81,9 +82,11 @@ pub(super) fn feed_in_chunks<W: Write>(
         let state = agg.new_format_state();
         let read = messages_tx;
         scope.spawn(move || {
+            // The workers parse, and filter, the lines the reader hands on.
             let reading = read_ahead(
                 source,
                 state,
+                &RecordFilter::default(),
                 &reader_stop,
                 || spares_rx.recv().ok(),
                 |ahead| read.send(Message::Read(ahead)).is_ok(),

@@ -94,6 +94,7 @@ fn read(steps: &[Step], buffers: usize, accepted: usize) -> (Reading, Vec<Seen>,
     let reading = read_ahead(
         &mut source,
         FormatState::new(InputFormat::Auto),
+        &Default::default(),
         &|| false,
         || {
             spares = spares.checked_sub(1)?;
@@ -184,7 +185,7 @@ fn blocks(text: &str, per_block: usize) -> Vec<RawLines> {
         .chunks(per_block)
         .map(|group| {
             let mut raw = RawLines::default();
-            raw.fill(group.concat().as_bytes(), &mut state);
+            raw.fill(group.concat().as_bytes(), &mut state, &Default::default());
             raw
         })
         .collect()
