@@ -502,6 +502,10 @@ proptest! {
 /// minutes each, so that a test log spans a dozen windows.
 const W: u128 = 300_000_000_000;
 
+/// A window of the stream model: its TO list, FROM list, and each host's
+/// count in the order hosts entered it.
+type ModelWindow = (Vec<String>, Vec<String>, Vec<(String, u64)>);
+
 /// What `connspy-stream --window 5m --max-log-late-seconds 300` must
 /// print for the records that pass the filters of `ask`, `--to` and
 /// `--from` being `to` and `from`. The logs keep their bound, so no
@@ -517,10 +521,7 @@ fn stream_model(
 ) -> String {
     let newest = records.iter().map(|r| r.nanos).max().unwrap_or(0);
     // Window start, then its TO list, FROM list and counts in entry order.
-    let mut windows: std::collections::BTreeMap<
-        u128,
-        (Vec<String>, Vec<String>, Vec<(String, u64)>),
-    > = Default::default();
+    let mut windows: std::collections::BTreeMap<u128, ModelWindow> = Default::default();
     for r in records.iter().filter(|r| passes_filters(r, ask)) {
         let (f, t) = (r.from.to_ascii_lowercase(), r.to.to_ascii_lowercase());
         let (tos, froms, counts) = windows.entry(r.nanos / W * W).or_default();
