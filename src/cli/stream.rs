@@ -175,7 +175,7 @@ pub struct StreamArgs {
     /// host counts are the dedup), so this changes nothing there.
     ///
     /// Example: --exact
-    #[arg(long, help_heading = DEDUP)]
+    #[arg(long, hide_short_help = true, help_heading = DEDUP)]
     pub exact: bool,
 
     /// Hosts per list a Bloom filter may grow to [default: 1000000]
@@ -186,7 +186,8 @@ pub struct StreamArgs {
     ///
     /// Example: --bloom-capacity 10000000
     #[arg(long = "bloom-capacity", value_name = "N", conflicts_with = "exact",
-          value_parser = count_arg, allow_hyphen_values = true, help_heading = DEDUP)]
+          value_parser = count_arg, allow_hyphen_values = true, hide_short_help = true,
+          help_heading = DEDUP)]
     pub bloom_capacity: Option<u64>,
 
     /// The Bloom filters' false-positive rate [default: 1e-9]
@@ -196,7 +197,8 @@ pub struct StreamArgs {
     ///
     /// Example: --bloom-fp-rate 1e-6
     #[arg(long = "bloom-fp-rate", value_name = "P", conflicts_with = "exact",
-          value_parser = rate_arg, allow_hyphen_values = true, help_heading = DEDUP)]
+          value_parser = rate_arg, allow_hyphen_values = true, hide_short_help = true,
+          help_heading = DEDUP)]
     pub bloom_fp_rate: Option<f64>,
 
     /// The options both tools share.
@@ -224,6 +226,10 @@ impl ToolDocs for StreamArgs {
         Example {
             about: "The 3 most active hosts of each 6-hour window, with counts (42 lines):",
             command: "connspy-stream --to jaibrain --from eevous --window 6h --top 3 sample_data/input-file-10000.txt",
+        },
+        Example {
+            about: "The same over SSH alone, on the Zeek sample (33 lines):",
+            command: "connspy-stream --to 10.6.177.146 --from 10.113.125.2 --dport 22 --max-log-late-seconds 3600 sample_data/conn.log",
         },
         Example {
             about: "Only the hours proven complete, over two days' logs:",

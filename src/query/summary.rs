@@ -10,8 +10,8 @@
 //! one pass over the records. Rows are printed at the end, once every
 //! record is in.
 //!
-//! **Bound.** A peer holds about 150 bytes and at most [`DPORTS_CAP`]
-//! ports, beside its name in the answer's host set: memory grows with the
+//! **Bound.** A peer is at most 160 bytes, its [`DPORTS_CAP`] ports
+//! inline, beside its name in the answer's host set: memory grows with the
 //! distinct answers, as the host query's own set does, never with records.
 
 use std::io::{self, Write};
@@ -271,6 +271,11 @@ mod tests {
         peer.write_row(&mut out, &[Field::Host(b"h")]).unwrap();
         out.flush().unwrap();
         String::from_utf8(out.get_ref().clone()).unwrap()
+    }
+
+    #[test]
+    fn a_peer_stays_within_its_stated_size() {
+        assert!(std::mem::size_of::<Peer>() <= 160);
     }
 
     #[test]
