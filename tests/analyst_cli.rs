@@ -341,21 +341,7 @@ fn model(records: &[ModelRecord], ask: &Ask) -> String {
             && r.nanos < ask.end
             && eq(ask.to, &r.to)
             && eq(ask.from, &r.from)
-            && ask
-                .dport
-                .as_ref()
-                .is_none_or(|(_, p)| in_ranges(r.dport, p))
-            && ask
-                .sport
-                .as_ref()
-                .is_none_or(|(_, p)| in_ranges(r.sport, p))
-            && ask
-                .proto
-                .as_ref()
-                .is_none_or(|(_, p)| r.proto.is_some_and(|n| p.contains(&n)))
-            && ask
-                .action
-                .is_none_or(|a| r.action.as_ref().is_some_and(|v| v.eq_ignore_ascii_case(a)));
+            && passes_filters(r, ask);
         if !passes {
             continue;
         }
@@ -427,6 +413,42 @@ fn model(records: &[ModelRecord], ask: &Ask) -> String {
     out
 }
 
+/// `conns` written as a VPC or a Zeek log in a new directory (kept alive
+/// by the first value): the file, its text, and its records as the model
+/// reads them back.
+fn written(
+    conns: &[Conn],
+    vpc: bool,
+) -> (
+    tempfile::TempDir,
+    std::path::PathBuf,
+    String,
+    Vec<ModelRecord>,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, records) = if vpc {
+        let log = vpc_log(conns);
+        let records = read_vpc(&log);
+        (log, records)
+    } else {
+        let log = zeek_log(conns);
+        let records = read_zeek(&log);
+        (log, records)
+    };
+    let file = dir.path().join("conn.log");
+    std::fs::write(&file, &log).unwrap();
+    (dir, file, log, records)
+}
+
+/// `ask` for a log of that format: Zeek has no action, so no `--action`
+/// (a usage error there, tested on its own).
+fn for_format(mut ask: Ask, vpc: bool) -> Ask {
+    if !vpc {
+        ask.action = None;
+    }
+    ask
+}
+
 /// A nanosecond count as the command line takes it.
 fn time_arg(nanos: u128) -> String {
     format!("{}.{:09}", nanos / 1_000_000_000, nanos % 1_000_000_000)
@@ -471,23 +493,8 @@ proptest! {
         ask in asks(),
         vpc in any::<bool>(),
     ) {
-        let dir = tempfile::tempdir().unwrap();
-        let (log, records) = if vpc {
-            let log = vpc_log(&conns);
-            let records = read_vpc(&log);
-            (log, records)
-        } else {
-            let log = zeek_log(&conns);
-            let records = read_zeek(&log);
-            (log, records)
-        };
-        let file = dir.path().join("conn.log");
-        std::fs::write(&file, &log).unwrap();
-        let mut ask = ask;
-        if !vpc && ask.action.is_some() {
-            // Zeek has no action: a usage error, tested on its own.
-            ask.action = None;
-        }
+        let (_dir, file, log, records) = written(&conns, vpc);
+        let ask = for_format(ask, vpc);
         let expected = model(&records, &ask);
         for fast_seek in [true, false] {
             let args = args_of(&ask, &file, fast_seek);
@@ -574,22 +581,8 @@ proptest! {
         from in proptest::sample::select(HOSTS),
         only_complete in any::<bool>(),
     ) {
-        let dir = tempfile::tempdir().unwrap();
-        let (log, records) = if vpc {
-            let log = vpc_log(&conns);
-            let records = read_vpc(&log);
-            (log, records)
-        } else {
-            let log = zeek_log(&conns);
-            let records = read_zeek(&log);
-            (log, records)
-        };
-        let file = dir.path().join("conn.log");
-        std::fs::write(&file, &log).unwrap();
-        let mut ask = ask;
-        if !vpc {
-            ask.action = None;
-        }
+        let (_dir, file, log, records) = written(&conns, vpc);
+        let ask = for_format(ask, vpc);
         let (to, from) = (to.to_ascii_lowercase(), from.to_ascii_lowercase());
         let expected = stream_model(&records, &ask, &to, &from, only_complete);
         let mut args = vec![

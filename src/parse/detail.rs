@@ -84,6 +84,9 @@ impl Wanted {
     /// Nothing beyond the time and hosts.
     pub const NONE: Wanted = Wanted(0);
 
+    /// Every field.
+    pub const ALL: Wanted = Wanted((1 << (DetailField::Action as u8 + 1)) - 1);
+
     /// This set and `field`.
     #[must_use]
     pub fn with(self, field: DetailField) -> Wanted {
@@ -350,6 +353,16 @@ mod tests {
         );
         let wanted = Wanted::NONE.with(DetailField::Action);
         assert!(wanted.contains(DetailField::Action) && !wanted.contains(DetailField::Bytes));
+        for field in [
+            DetailField::SrcPort,
+            DetailField::DstPort,
+            DetailField::Proto,
+            DetailField::Bytes,
+            DetailField::Packets,
+            DetailField::Action,
+        ] {
+            assert!(Wanted::ALL.contains(field) && Wanted::ALL.with(field) == Wanted::ALL);
+        }
         assert!(Wanted::NONE.is_empty() && !wanted.is_empty());
     }
 }

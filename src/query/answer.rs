@@ -12,33 +12,14 @@ use crate::output::{Field, Format, RowWriter};
 use crate::parse::filter::Unfilterable;
 use crate::parse::host_set::HostSet;
 use crate::parse::record::Malformed;
+use crate::query::columns::{
+    COLUMNS, PAIR_COLUMNS, SUMMARY_COLUMNS, SUMMARY_PAIR_COLUMNS, tsv_header,
+};
 use crate::query::pair::split_pair;
 use crate::query::progress::Progress;
 use crate::query::request::{Query, Side};
 use crate::query::scan::BlockScan;
-use crate::query::summary::{Peer, SUMMARY_COLUMNS, SUMMARY_PAIR_COLUMNS, tsv_header};
-
-/// The CSV header and JSON keys of `connspy`'s rows (`--format csv` and
-/// `jsonl`; TSV prints the host alone). Every row repeats its query, so
-/// that the rows of many queries loaded into one table stay apart: the
-/// range (unix seconds, exact, with a fraction when it has one), the kind
-/// (`to`: the host connected to `target`; `from`: `target` connected to
-/// the host), the queried host (lower case), and the host's 1-based
-/// position in first-seen order.
-pub const COLUMNS: &[&str] = &["time_init", "time_end", "kind", "target", "seq", "host"];
-
-/// [`COLUMNS`] for `--to` with `--from` (kind `pair`): both targets, and
-/// each pair's `from` and `to` hosts (TSV prints the two hosts).
-pub const PAIR_COLUMNS: &[&str] = &[
-    "time_init",
-    "time_end",
-    "kind",
-    "from_target",
-    "to_target",
-    "seq",
-    "from",
-    "to",
-];
+use crate::query::summary::Peer;
 
 /// What an answer printed: distinct hosts, and the records that carry no
 /// connection (`NODATA`/`SKIPDATA`) it skipped.

@@ -10,6 +10,7 @@
 //! `summary.rs`.
 
 mod answer;
+mod columns;
 mod ordered;
 mod pair;
 pub mod progress;
@@ -18,9 +19,10 @@ mod scan;
 pub mod seek;
 mod summary;
 
-pub use answer::{Answer, COLUMNS, PAIR_COLUMNS, Printed};
+pub use answer::{Answer, Printed};
+pub use columns::{COLUMNS, PAIR_COLUMNS, SUMMARY_COLUMNS, SUMMARY_PAIR_COLUMNS};
 pub use request::{DEFAULT_BLOCK_BYTES, Query, Side, checked_range};
-pub use summary::{DPORTS_CAP, SUMMARY_COLUMNS, SUMMARY_PAIR_COLUMNS};
+pub use summary::DPORTS_CAP;
 
 use std::io::{self, Read, Write};
 use std::ops::Range;

@@ -24,47 +24,6 @@ use crate::parse::timestamp::Timestamp;
 /// them a peer's `more_dports` says that it had more.
 pub const DPORTS_CAP: usize = 16;
 
-/// The columns of `--summary` rows in CSV and JSON Lines; TSV prints those
-/// after `seq`, under a header line of their names. `first_seen` and
-/// `last_seen` are unix seconds with the digits the log wrote them with;
-/// `bytes`, `packets` and `dports` are left out (JSON), empty (CSV) or `-`
-/// (TSV) when no record of the peer gives them.
-pub const SUMMARY_COLUMNS: &[&str] = &[
-    "time_init",
-    "time_end",
-    "kind",
-    "target",
-    "seq",
-    "host",
-    "first_seen",
-    "last_seen",
-    "records",
-    "bytes",
-    "packets",
-    "dports",
-    "more_dports",
-];
-
-/// [`SUMMARY_COLUMNS`] for `--to` with `--from`: the two targets and
-/// the two hosts of each pair.
-pub const SUMMARY_PAIR_COLUMNS: &[&str] = &[
-    "time_init",
-    "time_end",
-    "kind",
-    "from_target",
-    "to_target",
-    "seq",
-    "from",
-    "to",
-    "first_seen",
-    "last_seen",
-    "records",
-    "bytes",
-    "packets",
-    "dports",
-    "more_dports",
-];
-
 /// A time, and the digits after the point its record wrote it with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Seen {
@@ -243,15 +202,6 @@ impl Peer {
     }
 }
 
-/// The TSV header of summary rows with `columns`: the names after `seq`.
-pub(crate) fn tsv_header(columns: &'static [&'static str]) -> Vec<Field<'static>> {
-    let after_seq = columns
-        .iter()
-        .position(|c| *c == "seq")
-        .map_or(0, |i| i + 1);
-    columns[after_seq..].iter().map(|c| Field::Str(c)).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,7 +217,11 @@ mod tests {
     }
 
     fn row(peer: &Peer, format: Format) -> String {
-        let mut out = RowWriter::new(Vec::new(), format, &SUMMARY_COLUMNS[5..]);
+        let mut out = RowWriter::new(
+            Vec::new(),
+            format,
+            &crate::query::columns::SUMMARY_COLUMNS[5..],
+        );
         peer.write_row(&mut out, &[Field::Host(b"h")]).unwrap();
         out.flush().unwrap();
         String::from_utf8(out.get_ref().clone()).unwrap()

@@ -301,22 +301,10 @@ mod tests {
         assert!(detect(b"1565647204 a b").is_none());
         assert!(detect(b"version srcaddr dstaddr start").is_some());
     }
-    fn all() -> Wanted {
-        [
-            DetailField::SrcPort,
-            DetailField::DstPort,
-            DetailField::Proto,
-            DetailField::Bytes,
-            DetailField::Packets,
-            DetailField::Action,
-        ]
-        .into_iter()
-        .fold(Wanted::NONE, Wanted::with)
-    }
 
     #[test]
     fn details_by_position_or_header_name() {
-        let d = VpcLayout::default().detail(V2, all()).unwrap();
+        let d = VpcLayout::default().detail(V2, Wanted::ALL).unwrap();
         assert_eq!(
             d,
             Detail {
@@ -331,13 +319,13 @@ mod tests {
         );
         let mut l = VpcLayout::default();
         l.parse_or_header(b"start srcaddr dstaddr dstport action log-status");
-        let d = l.detail(b"5 a b - REJECT OK", all()).unwrap();
+        let d = l.detail(b"5 a b - REJECT OK", Wanted::ALL).unwrap();
         assert_eq!(
             (d.dport, d.action, d.bytes),
             (None, Some(crate::parse::detail::Action::Reject), None)
         );
         assert_eq!(
-            l.detail(b"5 a b 22 DROP OK", all())
+            l.detail(b"5 a b 22 DROP OK", Wanted::ALL)
                 .unwrap_err()
                 .to_string(),
             "vpc: action is not ACCEPT or REJECT"

@@ -462,17 +462,6 @@ mod tests {
         l.header_line(b"#fields\tid.orig_h\tid.resp_h\tts");
         assert!(matches!(l.parse(b"a\tb\t1"), Parsed::Record(_)));
     }
-    fn all() -> Wanted {
-        [
-            DetailField::SrcPort,
-            DetailField::DstPort,
-            DetailField::Proto,
-            DetailField::Bytes,
-            DetailField::Packets,
-        ]
-        .into_iter()
-        .fold(Wanted::NONE, Wanted::with)
-    }
 
     #[test]
     fn details_are_read_by_column_name_and_unset_is_none() {
@@ -481,7 +470,10 @@ mod tests {
             "#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes",
         ]);
         let d = l
-            .detail(b"1.500\t10.0.0.1\t5000\tb\t22\ttcp\t3\t180\t2\t120", all())
+            .detail(
+                b"1.500\t10.0.0.1\t5000\tb\t22\ttcp\t3\t180\t2\t120",
+                Wanted::ALL,
+            )
             .unwrap();
         assert_eq!(
             d,
@@ -496,7 +488,7 @@ mod tests {
             }
         );
         let d = l
-            .detail(b"1\t2001:db8::1\t-\tb\t-\ticmp\t1\t-\t-\t-", all())
+            .detail(b"1\t2001:db8::1\t-\tb\t-\ticmp\t1\t-\t-\t-", Wanted::ALL)
             .unwrap();
         assert_eq!((d.sport, d.dport, d.proto), (None, None, Some(58)));
         assert_eq!((d.bytes, d.packets, d.time_digits), (None, Some(1), 0));
@@ -507,13 +499,13 @@ mod tests {
             .unwrap();
         assert_eq!((d.sport, d.bytes), (None, Some(100)));
         assert_eq!(
-            l.detail(b"1\ta\tx\tb\t22\ttcp\t1\t60\t1\t40", all())
+            l.detail(b"1\ta\tx\tb\t22\ttcp\t1\t60\t1\t40", Wanted::ALL)
                 .unwrap_err()
                 .to_string(),
             "zeek: id.orig_p is not a port"
         );
         // A short line leaves the missing columns unset.
-        assert_eq!(l.detail(b"1\ta\t5", all()).unwrap().dport, None);
+        assert_eq!(l.detail(b"1\ta\t5", Wanted::ALL).unwrap().dport, None);
     }
 
     #[test]

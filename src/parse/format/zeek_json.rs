@@ -395,19 +395,11 @@ mod tests {
             let _ = parse(&line);
         }
     }
+
     #[test]
     fn details_come_from_their_keys_and_a_key_left_out_is_unset() {
-        let all = [
-            DetailField::SrcPort,
-            DetailField::DstPort,
-            DetailField::Proto,
-            DetailField::Bytes,
-            DetailField::Packets,
-        ]
-        .into_iter()
-        .fold(Wanted::NONE, Wanted::with);
         let line = br#"{"ts":1565647204.351234,"id.orig_h":"2001:db8::1","id.orig_p":128,"id.resp_h":"b","id.resp_p":0,"proto":"icmp","orig_pkts":1,"orig_ip_bytes":48,"resp_pkts":null}"#;
-        let d = detail(line, all).unwrap();
+        let d = detail(line, Wanted::ALL).unwrap();
         assert_eq!(
             d,
             Detail {
@@ -422,7 +414,7 @@ mod tests {
         );
         let iso = br#"{"ts":"2019-08-12T22:00:04.351Z","id.orig_h":"a","id.resp_h":"b"}"#;
         assert_eq!(
-            detail(iso, all).unwrap(),
+            detail(iso, Wanted::ALL).unwrap(),
             Detail {
                 time_digits: 3,
                 ..Detail::default()
@@ -430,7 +422,7 @@ mod tests {
         );
         let bad = br#"{"ts":1,"id.orig_h":"a","id.resp_h":"b","id.resp_p":"http"}"#;
         assert_eq!(
-            detail(bad, all).unwrap_err().to_string(),
+            detail(bad, Wanted::ALL).unwrap_err().to_string(),
             "zeek-json: id.resp_p is not a port"
         );
         // Not wanted, not read.
