@@ -156,6 +156,38 @@ fn vpc_log(conns: &[Conn]) -> String {
     log
 }
 
+/// A Zeek JSON log of `conns`: an unset field's key is left out, as
+/// Zeek writes it.
+fn zeek_json_log(conns: &[Conn]) -> String {
+    let mut log = String::new();
+    for c in conns {
+        let t = H * 1_000_000 + c.micros;
+        let mut line = format!(
+            "{{\"ts\":{}.{:06},\"uid\":\"Cx\",\"id.orig_h\":\"{}\",\"id.resp_h\":\"{}\",\"proto\":\"{}\"",
+            t / 1_000_000,
+            t % 1_000_000,
+            c.from,
+            c.to,
+            c.proto
+        );
+        for (key, value) in [
+            ("id.orig_p", c.sport.map(u64::from)),
+            ("id.resp_p", c.dport.map(u64::from)),
+            ("orig_pkts", c.orig.1),
+            ("orig_ip_bytes", c.orig.0),
+            ("resp_pkts", c.resp.1),
+            ("resp_ip_bytes", c.resp.0),
+        ] {
+            if let Some(v) = value {
+                line.push_str(&format!(",\"{key}\":{v}"));
+            }
+        }
+        log.push_str(&line);
+        log.push_str("}\n");
+    }
+    log
+}
+
 /// A record as the model reads it back from a line.
 struct ModelRecord {
     /// The time field as written, and its value in nanoseconds.
@@ -224,6 +256,39 @@ fn read_zeek(log: &str) -> Vec<ModelRecord> {
         });
     }
     records
+}
+
+/// The records of a Zeek JSON log, read by `serde_json`; the time's text
+/// as written is the number after `"ts":`.
+fn read_zeek_json(log: &str) -> Vec<ModelRecord> {
+    log.lines()
+        .map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let ts = line["{\"ts\":".len()..].split(',').next().unwrap();
+            let from = v["id.orig_h"].as_str().unwrap();
+            let n = |key: &str| v.get(key).and_then(serde_json::Value::as_u64);
+            let sum =
+                |a: Option<u64>, b: Option<u64>| a.or(b).map(|_| a.unwrap_or(0) + b.unwrap_or(0));
+            ModelRecord {
+                ts_text: ts.to_string(),
+                nanos: nanos_of(ts),
+                from: from.to_string(),
+                to: v["id.resp_h"].as_str().unwrap().to_string(),
+                sport: n("id.orig_p").map(|p| p as u16),
+                dport: n("id.resp_p").map(|p| p as u16),
+                proto: match v["proto"].as_str().unwrap() {
+                    "tcp" => Some(6),
+                    "udp" => Some(17),
+                    "icmp" if from.contains(':') => Some(58),
+                    "icmp" => Some(1),
+                    _ => None,
+                },
+                bytes: sum(n("orig_ip_bytes"), n("resp_ip_bytes")),
+                packets: sum(n("orig_pkts"), n("resp_pkts")),
+                action: None,
+            }
+        })
+        .collect()
 }
 
 /// The records of a default-layout VPC log.
@@ -413,27 +478,46 @@ fn model(records: &[ModelRecord], ask: &Ask) -> String {
     out
 }
 
-/// `conns` written as a VPC or a Zeek log in a new directory (kept alive
-/// by the first value): the file, its text, and its records as the model
-/// reads them back.
-fn written(
-    conns: &[Conn],
-    vpc: bool,
-) -> (
+/// The formats of the model tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Zeek,
+    ZeekJson,
+    Vpc,
+}
+
+fn formats() -> impl Strategy<Value = Format> {
+    proptest::sample::select(vec![Format::Zeek, Format::ZeekJson, Format::Vpc])
+}
+
+/// A written log: its directory (removed when dropped), file, text, and
+/// records as the model reads them back.
+type Written = (
     tempfile::TempDir,
     std::path::PathBuf,
     String,
     Vec<ModelRecord>,
-) {
+);
+
+/// `conns` written as a log of `format` in a new directory.
+fn written(conns: &[Conn], format: Format) -> Written {
     let dir = tempfile::tempdir().unwrap();
-    let (log, records) = if vpc {
-        let log = vpc_log(conns);
-        let records = read_vpc(&log);
-        (log, records)
-    } else {
-        let log = zeek_log(conns);
-        let records = read_zeek(&log);
-        (log, records)
+    let (log, records) = match format {
+        Format::Vpc => {
+            let log = vpc_log(conns);
+            let records = read_vpc(&log);
+            (log, records)
+        }
+        Format::Zeek => {
+            let log = zeek_log(conns);
+            let records = read_zeek(&log);
+            (log, records)
+        }
+        Format::ZeekJson => {
+            let log = zeek_json_log(conns);
+            let records = read_zeek_json(&log);
+            (log, records)
+        }
     };
     let file = dir.path().join("conn.log");
     std::fs::write(&file, &log).unwrap();
@@ -442,8 +526,8 @@ fn written(
 
 /// `ask` for a log of that format: Zeek has no action, so no `--action`
 /// (a usage error there, tested on its own).
-fn for_format(mut ask: Ask, vpc: bool) -> Ask {
-    if !vpc {
+fn for_format(mut ask: Ask, format: Format) -> Ask {
+    if format != Format::Vpc {
         ask.action = None;
     }
     ask
@@ -485,16 +569,16 @@ fn args_of(ask: &Ask, file: &Path, fast_seek: bool) -> Vec<String> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
-    /// Zeek TSV and VPC logs, every option at random: the binary's stdout
+    /// Zeek TSV, Zeek JSON and VPC logs, every option at random: the binary's stdout
     /// is the model's, with fast seek and with a full read.
     #[test]
     fn the_options_answer_as_the_model_reads_the_lines(
         conns in conns(),
         ask in asks(),
-        vpc in any::<bool>(),
+        format in formats(),
     ) {
-        let (_dir, file, log, records) = written(&conns, vpc);
-        let ask = for_format(ask, vpc);
+        let (_dir, file, log, records) = written(&conns, format);
+        let ask = for_format(ask, format);
         let expected = model(&records, &ask);
         for fast_seek in [true, false] {
             let args = args_of(&ask, &file, fast_seek);
@@ -576,13 +660,13 @@ proptest! {
     fn the_stream_counts_and_lists_the_records_that_pass(
         conns in conns(),
         ask in asks(),
-        vpc in any::<bool>(),
+        format in formats(),
         to in proptest::sample::select(HOSTS),
         from in proptest::sample::select(HOSTS),
         only_complete in any::<bool>(),
     ) {
-        let (_dir, file, log, records) = written(&conns, vpc);
-        let ask = for_format(ask, vpc);
+        let (_dir, file, log, records) = written(&conns, format);
+        let ask = for_format(ask, format);
         let (to, from) = (to.to_ascii_lowercase(), from.to_ascii_lowercase());
         let expected = stream_model(&records, &ask, &to, &from, only_complete);
         let mut args = vec![

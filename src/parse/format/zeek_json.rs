@@ -391,8 +391,9 @@ mod tests {
         /// Never panics, whatever the bytes.
         #[test]
         fn any_bytes_parse_or_fail_cleanly(line in proptest::collection::vec(
-            proptest::sample::select(&b"{}[]\":,\\ tsid.orig_hresp01-e"[..]), 0..60)) {
+            proptest::sample::select(&b"{}[]\":,\\ tsid.orig_hresp01-enul"[..]), 0..60)) {
             let _ = parse(&line);
+            let _ = detail(&line, Wanted::ALL);
         }
     }
 
