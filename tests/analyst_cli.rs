@@ -905,3 +905,29 @@ fn a_filter_on_a_field_the_input_lacks_is_a_usage_error_naming_it() {
         Some("a\t1565647200\t1565647200\t1\t-\t-\t-\t-")
     );
 }
+
+#[test]
+fn a_stream_filter_on_stdin_ends_the_run_at_its_first_record() {
+    use std::io::Write;
+    let mut child = Command::new(STREAM)
+        .args(["--to", "b", "--from", "a", "--sport", "1", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The input may be refused before it is all written.
+    let _ = child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"1565647200 a b\n1565647201 a b\n");
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stdout(&o), "");
+    assert_eq!(
+        stderr(&o),
+        "connspy-stream: <stdin>: --sport cannot be applied: plain logs have no source port \
+         (zeek, zeek-json and vpc logs have one)\n"
+    );
+}

@@ -37,7 +37,6 @@ use crate::error::{Error, IoContext};
 use crate::io::block_reader::Block;
 use crate::io::source::Restart;
 use crate::parse::batch::{Item, ParsedLines};
-use crate::parse::filter::RecordFilter;
 use crate::parse::format::FormatState;
 use crate::parse::record::{Malformed, Record};
 use crate::parse::timestamp::Timestamp;
@@ -51,6 +50,7 @@ use crate::stream::too_late::{PrintedWindows, TooLateReport};
 use crate::stream::window::WindowSpan;
 
 mod add_up;
+mod left_out;
 
 /// Counts for `--stats`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -207,20 +207,6 @@ impl<W: Write> Aggregator<W> {
         self.check_filterable(block)
     }
 
-    /// The filters given, for a reader that parses on another thread.
-    pub(crate) fn filter(&self) -> &RecordFilter {
-        &self.config.filter
-    }
-
-    /// The end of the run, as a usage error naming the input, if a filter
-    /// met a record of `block` it cannot be applied to.
-    pub(crate) fn check_filterable(&self, block: &ParsedLines) -> Result<(), Error> {
-        match block.unfilterable {
-            Some(why) => Err(Error::Usage(format!("{}: {why}", self.input))),
-            None => Ok(()),
-        }
-    }
-
     /// Feeds one parsed line of a parse of `bytes` whose first line
     /// follows line `lines_before` of the input.
     #[inline(always)]
@@ -246,18 +232,6 @@ impl<W: Write> Aggregator<W> {
     pub(crate) fn feed_overlong(&mut self) -> Result<(), Error> {
         self.line += 1;
         self.malformed_line(Malformed::TooLong)
-    }
-
-    /// A record the filters leave out: a record of the log all the same,
-    /// so it moves the newest time (and closes the windows that proves
-    /// complete, as without a filter), but counts toward nothing.
-    fn pass_by(&mut self, ts: Timestamp) -> Result<(), Error> {
-        self.records += 1;
-        if ts > self.latest {
-            self.latest = ts;
-            self.close_complete_windows()?;
-        }
-        Ok(())
     }
 
     // Always inlined: on one core it is the whole per-record path, and it
