@@ -14,6 +14,7 @@
 //! inline, beside its name in the answer's host set: memory grows with the
 //! distinct answers, as the host query's own set does, never with records.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use crate::output::{Field, Format, RowWriter};
@@ -34,13 +35,20 @@ struct Seen {
 impl Seen {
     /// Unix seconds with exactly `digits` digits after the point.
     fn text(self) -> String {
+        const NANOS: u128 = 1_000_000_000;
         let nanos = self.ts.as_nanos();
-        let secs = nanos / 1_000_000_000;
-        if self.digits == 0 {
-            return secs.to_string();
+        // Whole seconds fit 64 bits until the year 584,554,049,253.
+        let mut text = self.ts.as_secs().to_string();
+        if self.digits > 0 {
+            text.push('.');
+            let (mut fraction, mut unit) = (nanos % NANOS, NANOS / 10);
+            for _ in 0..self.digits.min(9) {
+                text.push(char::from(b'0' + (fraction / unit) as u8));
+                fraction %= unit;
+                unit /= 10;
+            }
         }
-        let frac = format!("{:09}", nanos % 1_000_000_000);
-        format!("{secs}.{}", &frac[..usize::from(self.digits.min(9))])
+        text
     }
 }
 
@@ -166,12 +174,14 @@ impl Peer {
         // A value no record gave: `-` in TSV, which has no empty field.
         let unknown = if tsv { Field::Str("-") } else { Field::Absent };
         let (first, last) = (self.first.text(), self.last.text());
-        let dports = self
-            .dports()
-            .iter()
-            .map(u16::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
+        let mut dports = String::with_capacity(6 * self.dports().len());
+        for (i, port) in self.dports().iter().enumerate() {
+            if i > 0 {
+                dports.push(',');
+            }
+            // Writing to a String cannot fail.
+            let _ = write!(dports, "{port}");
+        }
         let has_dports = self.dports_len > 0;
         let mut fields = lead.to_vec();
         fields.extend([
