@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # bench-summary.sh - what connspy --summary, the record filters and --to
 # with --from cost on a 1M-record Zeek TSV conn.log, beside the plain host
-# query, in one hyperfine run; with BASE= an older build, that build's
-# default runs as rows too (the default path before and after). Figures:
-# docs/performance.md, "Filters and --summary".
+# query, and connspy-stream's filters beside its default; with BASE= an
+# older build, that build's default runs as rows too (the default path
+# before and after). Figures: docs/performance.md, "Filters and --summary".
 #
 # The log (target/bench-data/formats/zeek-1M.log, as bench-formats.sh
 # makes it) is made by examples/genlog.rs when missing: 1,000,000 records
 # over one day, every host an IPv4 address, L = 300 s. Before timing, the
 # outputs are checked: --summary lists the host query's hosts, in its
 # order, and its records add up to the query's records (counted by awk);
-# --dport 443 answers what awk answers. Peak RSS: one /usr/bin/time run
-# per command. Environment: RUNS (10), WARMUP (2), BIN (target/release),
-# BASE (a directory with older connspy and connspy-stream binaries),
-# RESULTS (target/bench-results).
+# --dport 443 answers what awk answers; a BASE build prints the default
+# outputs this one does. Timing runs in interleaved rounds (below), then
+# one /usr/bin/time run per command gives its peak RSS. Environment: RUNS
+# (rounds, 10), WARMUP (rounds, 2), BIN (target/release), BASE (a
+# directory with older connspy and connspy-stream binaries), RESULTS
+# (target/bench-results).
 set -euo pipefail
 export LC_ALL=C
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,7 +25,6 @@ RUNS=${RUNS:-10}
 WARMUP=${WARMUP:-2}
 DATA=$ROOT/target/bench-data/formats
 mkdir -p "$DATA" "$RESULTS"
-command -v hyperfine > /dev/null || { echo "hyperfine missing (apt-get install hyperfine)" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "/usr/bin/time missing (apt-get install time)" >&2; exit 1; }
 [ -x "$BIN/connspy" ] && [ -x "$BIN/connspy-stream" ] && [ -x "$BIN/examples/genlog" ] \
   || { echo "build first: cargo build --release --bins --examples" >&2; exit 1; }
@@ -77,27 +78,46 @@ if [ -n "${BASE:-}" ]; then
 fi
 
 uptime
-args=()
-for ((i = 0; i < ${#cmds[@]}; i += 2)); do args+=(-n "${cmds[i]}" "${cmds[i + 1]}"); done
-hyperfine -N -w "$WARMUP" -r "$RUNS" --export-json "$RESULTS/summary.json" "${args[@]}" > /dev/null
-uptime
-for ((i = 0; i < ${#cmds[@]}; i += 2)); do
-  /usr/bin/time -f "%M" -o "$RESULTS/summary-rss-$((i / 2)).txt" ${cmds[i + 1]} > /dev/null
-done
-# Median wall and mean CPU (user + sys) per command, each relative to the
-# plain host query (connspy) or the default run (connspy-stream), and the
-# peak RSS.
-python3 - "$RESULTS" "${#cmds[@]}" << 'PY' | tee "$RESULTS/summary.md"
-import json, sys
-results, n = sys.argv[1], int(sys.argv[2]) // 2
-runs = json.load(open(f"{results}/summary.json"))["results"]
-rss = [int(open(f"{results}/summary-rss-{i}.txt").read().split()[-1]) for i in range(n)]
-cpu = lambda r: r["user"] + r["system"]
-base = {"connspy": runs[0], "connspy-stream": runs[4]}
-print("| command | median wall [ms] | vs default | mean CPU [ms] | vs default | peak RSS [MB] |")
-print("|:---|---:|---:|---:|---:|---:|")
-for r, kb in zip(runs, rss):
-    ref = base[r["command"].removeprefix("base: ").split()[0]]
-    print(f"| `{r['command']}` | {r['median'] * 1e3:.1f} | {r['median'] / ref['median']:.2f} "
-          f"| {cpu(r) * 1e3:.1f} | {cpu(r) / cpu(ref):.2f} | {kb / 1024:.1f} |")
+# Interleaved rounds, not hyperfine's one command after the other: the
+# machine's load drifts over a run, and each round runs every command once
+# within a second or so, so a ratio taken within a round compares runs
+# under the same load. Per command: the fastest and the median wall time,
+# the median CPU time (user + sys) and, per round, the wall and CPU time
+# relative to the plain host query (connspy) or the default run
+# (connspy-stream), medians over the rounds; then the peak RSS.
+python3 - "$RESULTS" "$RUNS" "$WARMUP" "${cmds[@]}" << 'PY' | tee "$RESULTS/summary.md"
+import os, resource, statistics, subprocess, sys, time
+results, runs, warmup, rest = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
+names, commands = rest[0::2], [c.split() for c in rest[1::2]]
+def once(argv):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(argv, stdout=subprocess.DEVNULL, check=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, after.ru_maxrss
+for _ in range(warmup):
+    for argv in commands:
+        once(argv)
+rounds = [[once(argv)[:2] for argv in commands] for _ in range(runs)]
+# Each command's reference: the first command of its tool.
+tool = lambda name: name.removeprefix("base: ").split()[0]
+ref = {n: next(i for i, m in enumerate(names) if tool(m) == tool(n)) for n in names}
+print(f"{runs} rounds\n")
+print("| command | fastest wall [ms] | median wall [ms] | median CPU [ms] "
+      "| wall vs default | CPU vs default | peak RSS [MB] |")
+print("|:---|---:|---:|---:|---:|---:|---:|")
+for i, name in enumerate(names):
+    walls = [r[i][0] for r in rounds]
+    cpus = [r[i][1] for r in rounds]
+    wall_ratio = statistics.median(r[i][0] / r[ref[name]][0] for r in rounds)
+    cpu_ratio = statistics.median(r[i][1] / r[ref[name]][1] for r in rounds)
+    # Peak RSS of one more run on its own (getrusage's is the largest child's).
+    rss = subprocess.run(["/usr/bin/time", "-f", "%M"] + commands[i], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True, check=True).stderr.split()[-1]
+    print(f"| `{name}` | {min(walls) * 1e3:.1f} | {statistics.median(walls) * 1e3:.1f} "
+          f"| {statistics.median(cpus) * 1e3:.1f} | {wall_ratio:.2f} | {cpu_ratio:.2f} "
+          f"| {int(rss) / 1024:.1f} |")
 PY
+uptime
