@@ -13,6 +13,7 @@ pub(crate) mod batch;
 pub mod detail;
 pub mod filter;
 pub mod format;
+pub(crate) mod horizon;
 pub(crate) mod host_set;
 pub(crate) mod lines;
 pub mod record;

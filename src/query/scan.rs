@@ -154,7 +154,7 @@ fn scan_plain_with<const FULL: bool, const REFINED: bool>(
         hosts: HostSet::with_capacity(block.len() / 512),
         ..BlockScan::default()
     };
-    let stop_at = query.stop_at();
+    let (stop_at, believable) = (query.stop_at(), query.believable_until());
     let tail = TailFilter::new(query);
     for (start, line) in Lines::new(block) {
         let offset = range.start + start;
@@ -167,6 +167,7 @@ fn scan_plain_with<const FULL: bool, const REFINED: bool>(
             continue;
         }
         match parse_record(line) {
+            Ok(rec) if rec.ts > believable => scan.malformed(offset, Malformed::FarAhead),
             Ok(rec) if FULL && rec.ts >= stop_at => {
                 scan.stopped = true;
                 break;
@@ -199,7 +200,7 @@ fn scan_lines<const REFINED: bool>(
     range: Range<usize>,
 ) -> BlockScan {
     let mut scan = BlockScan::default();
-    let stop_at = query.stop_at();
+    let (stop_at, believable) = (query.stop_at(), query.believable_until());
     let block = &buf[range.clone()];
     let mut screen = Screen::new(&query.filter);
     for (start, line) in Lines::new(block) {
@@ -209,6 +210,9 @@ fn scan_lines<const REFINED: bool>(
         }
         match state.parse_line(line) {
             Parsed::Header => screen.header_read(),
+            Parsed::Record(rec) if rec.ts > believable => {
+                scan.malformed(offset, Malformed::FarAhead);
+            }
             Parsed::Record(rec) if kernel == Kernel::Full && rec.ts >= stop_at => {
                 scan.stopped = true;
                 break;

@@ -9,6 +9,7 @@ use super::Aggregator;
 use crate::error::Error;
 use crate::parse::batch::ParsedLines;
 use crate::parse::filter::RecordFilter;
+use crate::parse::record::Malformed;
 use crate::parse::timestamp::Timestamp;
 
 impl<W: Write> Aggregator<W> {
@@ -28,12 +29,19 @@ impl<W: Write> Aggregator<W> {
 
     /// A record the filters leave out: it moves the newest time (and
     /// closes the windows that proves complete, as without a filter), and
-    /// counts among the records, but toward nothing else.
+    /// counts among the records, but toward nothing else. The clock's
+    /// rules are those of every record: a time too far ahead is malformed,
+    /// and a late one is measured (docs/behaviour.md#implausible-times).
     pub(super) fn pass_by(&mut self, ts: Timestamp) -> Result<(), Error> {
+        if ts > self.believable && !self.believes(ts) {
+            return self.malformed_line(Malformed::FarAhead);
+        }
         self.records += 1;
         if ts > self.latest {
             self.latest = ts;
             self.close_complete_windows()?;
+        } else {
+            self.arrived_late(ts, 0);
         }
         Ok(())
     }
