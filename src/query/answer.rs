@@ -11,7 +11,9 @@ use crate::io::input::InputName;
 use crate::output::{Field, Format, RowWriter};
 use crate::parse::filter::Unfilterable;
 use crate::parse::host_set::HostSet;
+use crate::parse::lateness::{Arrivals, Lateness};
 use crate::parse::record::Malformed;
+use crate::parse::timestamp::Duration;
 use crate::query::columns::{
     COLUMNS, PAIR_COLUMNS, SUMMARY_COLUMNS, SUMMARY_PAIR_COLUMNS, tsv_header,
 };
@@ -22,7 +24,8 @@ use crate::query::scan::BlockScan;
 use crate::query::summary::Peer;
 
 /// What an answer printed: distinct hosts, and the records that carry no
-/// connection (`NODATA`/`SKIPDATA`) it skipped.
+/// connection (`NODATA`/`SKIPDATA`) it skipped; and how late the records
+/// it read arrived.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Printed {
     /// Distinct hosts (or pairs) printed.
@@ -32,6 +35,27 @@ pub struct Printed {
     /// With `--summary`, rows whose bytes or packets leave out records
     /// that gave none.
     pub partial_sums: u64,
+    /// How late the latest-arriving record read was.
+    lateness: Lateness,
+    /// Whether fast seek chose what was read, in at least one input.
+    sought: bool,
+}
+
+impl Printed {
+    /// The warning, when a record read arrived later than `bound` allows
+    /// (docs/behaviour.md#measured-lateness): fast seek, or the early stop
+    /// without it, relied on a bound the log breaks.
+    pub(crate) fn lateness_warning(&self, bound: Duration) -> Option<String> {
+        let past = self.lateness.past(bound)?;
+        Some(if self.sought {
+            past.warning(
+                "fast seek may have missed records",
+                "; --no-fast-seek reads every record up to the early stop",
+            )
+        } else {
+            past.warning("the early stop may have missed records", "")
+        })
+    }
 }
 
 /// What every row of one query repeats (see [`COLUMNS`]).
@@ -58,6 +82,10 @@ pub struct Answer<'r, W: Write> {
     pub(crate) progress: Progress,
     /// VPC `NODATA`/`SKIPDATA` records met, skipped.
     skipped: u64,
+    /// The times of the records read, in file order.
+    arrivals: Arrivals,
+    /// Set when fast seek chose the region of an input.
+    pub(crate) sought: bool,
 }
 
 impl<'r, W: Write> Answer<'r, W> {
@@ -97,6 +125,8 @@ impl<'r, W: Write> Answer<'r, W> {
             report,
             progress: Progress::new(false),
             skipped: 0,
+            arrivals: Arrivals::default(),
+            sought: false,
         }
     }
 
@@ -144,6 +174,7 @@ impl<'r, W: Write> Answer<'r, W> {
         self.report
             .add_unlocated(scan.malformed_total - scan.malformed.len() as u64);
         self.skipped += scan.no_data;
+        self.arrivals.then(&scan.arrivals);
         Ok(())
     }
 
@@ -173,6 +204,8 @@ impl<'r, W: Write> Answer<'r, W> {
             hosts: self.seen.len() as u64,
             skipped: self.skipped,
             partial_sums,
+            lateness: self.arrivals.lateness(),
+            sought: self.sought,
         })
     }
 

@@ -17,6 +17,7 @@ use crate::io::whole::Whole;
 use crate::parse::filter::{Screen, Unfilterable};
 use crate::parse::format::{FormatState, Parsed, plain_error};
 use crate::parse::host_set::HostSet;
+use crate::parse::lateness::Arrivals;
 use crate::parse::lines::Lines;
 use crate::parse::record::{Malformed, Record, parse_record};
 use crate::query::pair::pair_key;
@@ -55,6 +56,10 @@ pub(crate) struct BlockScan {
     pub(crate) unfilterable: Option<Unfilterable>,
     /// Where a pair's key is built.
     pair_key: Vec<u8>,
+    /// The times of the records parsed (not the early-stop record, nor
+    /// one too far ahead), for the measured lateness
+    /// (docs/behaviour.md#measured-lateness).
+    pub(crate) arrivals: Arrivals,
 }
 
 impl BlockScan {
@@ -156,6 +161,9 @@ fn scan_plain_with<const FULL: bool, const REFINED: bool>(
     };
     let (stop_at, believable) = (query.stop_at(), query.believable_until());
     let tail = TailFilter::new(query);
+    // Kept apart from `scan`, which the loop writes through, so that it
+    // can stay in registers.
+    let mut arrivals = Arrivals::default();
     for (start, line) in Lines::new(block) {
         let offset = range.start + start;
         // The full kernel parses every line (for the early stop and the
@@ -173,6 +181,7 @@ fn scan_plain_with<const FULL: bool, const REFINED: bool>(
                 break;
             }
             Ok(rec) => {
+                arrivals.record(rec.ts);
                 if may_answer && let Some(host) = query.answer(&rec) {
                     if REFINED {
                         let at = (line, offset);
@@ -185,6 +194,7 @@ fn scan_plain_with<const FULL: bool, const REFINED: bool>(
             Err(why) => scan.malformed(offset, plain_error(line, why)),
         }
     }
+    scan.arrivals = arrivals;
     scan
 }
 
@@ -203,6 +213,7 @@ fn scan_lines<const REFINED: bool>(
     let (stop_at, believable) = (query.stop_at(), query.believable_until());
     let block = &buf[range.clone()];
     let mut screen = Screen::new(&query.filter);
+    let mut arrivals = Arrivals::default();
     for (start, line) in Lines::new(block) {
         let offset = range.start + start;
         if kernel == Kernel::Candidates && !query.may_match_in(state, line) {
@@ -218,6 +229,7 @@ fn scan_lines<const REFINED: bool>(
                 break;
             }
             Parsed::Record(rec) => {
+                arrivals.record(rec.ts);
                 if REFINED && let Some(unfilterable) = screen.check(state) {
                     scan.unfilterable = Some(unfilterable);
                     break;
@@ -234,6 +246,7 @@ fn scan_lines<const REFINED: bool>(
             Parsed::NoData => scan.no_data += 1,
         }
     }
+    scan.arrivals = arrivals;
     scan
 }
 

@@ -4,6 +4,7 @@
 //! passed, the chunk's budget spent), and the times and lateness the
 //! aggregator needs to add it up.
 
+use crate::parse::lateness::Lateness;
 use crate::parse::record::Record;
 use crate::parse::target::Target;
 use crate::parse::timestamp::{Duration, Timestamp};
@@ -32,10 +33,10 @@ pub(crate) enum Segment {
         windows: Vec<(WindowSpan, ExactTally)>,
         /// The largest time of the records.
         latest: Timestamp,
-        /// The smallest, and how far (ns) the latest-arriving record was
+        /// The smallest, and how far the latest-arriving record was
         /// behind the chunk's newest time before it.
         earliest: Timestamp,
-        late_within: u128,
+        late_within: Lateness,
         records: u64,
         from: At,
         to: At,
@@ -65,7 +66,7 @@ pub(crate) struct Run {
     windows: Vec<(WindowSpan, ExactTally)>,
     latest: Timestamp,
     earliest: Timestamp,
-    late_within: u128,
+    late_within: Lateness,
     records: u64,
     pub(crate) from: At,
     /// The window of the last record, and its place in `windows`.
@@ -81,7 +82,7 @@ impl Run {
             windows: Vec::new(),
             latest: Timestamp::ZERO,
             earliest: Timestamp::from_nanos(u128::MAX),
-            late_within: 0,
+            late_within: Lateness::default(),
             records: 0,
             from,
             span: WindowSpan::EMPTY,
@@ -153,8 +154,7 @@ impl Run {
     fn took(&mut self, ts: Timestamp, newest: Timestamp) {
         self.latest = self.latest.max(ts);
         self.earliest = self.earliest.min(ts);
-        let behind = newest.as_nanos().saturating_sub(ts.as_nanos());
-        self.late_within = self.late_within.max(behind);
+        self.late_within.arrived(newest, ts);
         self.records += 1;
     }
 

@@ -41,7 +41,7 @@ impl<W: Write> Aggregator<W> {
             self.latest = ts;
             self.close_complete_windows()?;
         } else {
-            self.arrived_late(ts, 0);
+            self.latest_arrival.arrived(self.latest, ts);
         }
         Ok(())
     }
