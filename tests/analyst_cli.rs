@@ -13,9 +13,13 @@ use proptest::prelude::*;
 
 mod common;
 use common::H;
-use common::flows::{HOSTS, ModelRecord, conns, read_vpc, read_zeek, vpc_log, zeek_log};
+use common::flows::{
+    Conn, HOSTS, ModelRecord, conns, read_vpc, read_zeek, read_zeek_json, vpc_log, zeek_json_log,
+    zeek_log,
+};
 
 const QUERY: &str = env!("CARGO_BIN_EXE_connspy");
+const STREAM: &str = env!("CARGO_BIN_EXE_connspy-stream");
 
 fn run(args: &[&str]) -> Output {
     Command::new(QUERY).args(args).output().unwrap()
@@ -92,6 +96,24 @@ fn in_ranges(v: Option<u16>, ranges: &[(u16, u16)]) -> bool {
     v.is_some_and(|v| ranges.iter().any(|&(a, b)| (a..=b).contains(&v)))
 }
 
+/// Whether `r` passes the port, protocol and action filters of `ask`.
+fn passes_filters(r: &ModelRecord, ask: &Ask) -> bool {
+    ask.dport
+        .as_ref()
+        .is_none_or(|(_, p)| in_ranges(r.dport, p))
+        && ask
+            .sport
+            .as_ref()
+            .is_none_or(|(_, p)| in_ranges(r.sport, p))
+        && ask
+            .proto
+            .as_ref()
+            .is_none_or(|(_, p)| r.proto.is_some_and(|n| p.contains(&n)))
+        && ask
+            .action
+            .is_none_or(|a| r.action.as_ref().is_some_and(|v| v.eq_ignore_ascii_case(a)))
+}
+
 /// What `connspy` must print for `ask` over `records`: the rows, in the
 /// order of each key's first record.
 fn model(records: &[ModelRecord], ask: &Ask) -> String {
@@ -105,21 +127,7 @@ fn model(records: &[ModelRecord], ask: &Ask) -> String {
             && r.nanos < ask.end
             && eq(ask.to, &r.to)
             && eq(ask.from, &r.from)
-            && ask
-                .dport
-                .as_ref()
-                .is_none_or(|(_, p)| in_ranges(r.dport, p))
-            && ask
-                .sport
-                .as_ref()
-                .is_none_or(|(_, p)| in_ranges(r.sport, p))
-            && ask
-                .proto
-                .as_ref()
-                .is_none_or(|(_, p)| r.proto.is_some_and(|n| p.contains(&n)))
-            && ask
-                .action
-                .is_none_or(|a| r.action.as_ref().is_some_and(|v| v.eq_ignore_ascii_case(a)));
+            && passes_filters(r, ask);
         if !passes {
             continue;
         }
@@ -191,6 +199,61 @@ fn model(records: &[ModelRecord], ask: &Ask) -> String {
     out
 }
 
+/// The formats of the model tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Zeek,
+    ZeekJson,
+    Vpc,
+}
+
+fn formats() -> impl Strategy<Value = Format> {
+    proptest::sample::select(vec![Format::Zeek, Format::ZeekJson, Format::Vpc])
+}
+
+/// A written log: its directory (removed when dropped), file, text, and
+/// records as the model reads them back.
+type Written = (
+    tempfile::TempDir,
+    std::path::PathBuf,
+    String,
+    Vec<ModelRecord>,
+);
+
+/// `conns` written as a log of `format` in a new directory.
+fn written(conns: &[Conn], format: Format) -> Written {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, records) = match format {
+        Format::Vpc => {
+            let log = vpc_log(conns);
+            let records = read_vpc(&log);
+            (log, records)
+        }
+        Format::Zeek => {
+            let log = zeek_log(conns);
+            let records = read_zeek(&log);
+            (log, records)
+        }
+        Format::ZeekJson => {
+            let log = zeek_json_log(conns);
+            let records = read_zeek_json(&log);
+            (log, records)
+        }
+    };
+    let file = dir.path().join("conn.log");
+    std::fs::write(&file, &log).unwrap();
+    (dir, file, log, records)
+}
+
+/// `ask` for a log of that format: Zeek has no action, so no `--action`
+/// (a usage error there, tested on its own).
+fn for_format(mut ask: Ask, format: Format) -> Ask {
+    if format != Format::Vpc {
+        ask.action = None;
+    }
+    ask
+}
+
 /// A nanosecond count as the command line takes it.
 fn time_arg(nanos: u128) -> String {
     format!("{}.{:09}", nanos / 1_000_000_000, nanos % 1_000_000_000)
@@ -227,31 +290,16 @@ fn args_of(ask: &Ask, file: &Path, fast_seek: bool) -> Vec<String> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
-    /// Zeek TSV and VPC logs, every option at random: the binary's stdout
+    /// Zeek TSV, Zeek JSON and VPC logs, every option at random: the binary's stdout
     /// is the model's, with fast seek and with a full read.
     #[test]
     fn the_options_answer_as_the_model_reads_the_lines(
         conns in conns(),
         ask in asks(),
-        vpc in any::<bool>(),
+        format in formats(),
     ) {
-        let dir = tempfile::tempdir().unwrap();
-        let (log, records) = if vpc {
-            let log = vpc_log(&conns);
-            let records = read_vpc(&log);
-            (log, records)
-        } else {
-            let log = zeek_log(&conns);
-            let records = read_zeek(&log);
-            (log, records)
-        };
-        let file = dir.path().join("conn.log");
-        std::fs::write(&file, &log).unwrap();
-        let mut ask = ask;
-        if !vpc && ask.action.is_some() {
-            // Zeek has no action: a usage error, tested on its own.
-            ask.action = None;
-        }
+        let (_dir, file, log, records) = written(&conns, format);
+        let ask = for_format(ask, format);
         let expected = model(&records, &ask);
         for fast_seek in [true, false] {
             let args = args_of(&ask, &file, fast_seek);
@@ -260,6 +308,168 @@ proptest! {
             prop_assert_eq!(stdout(&o), expected.clone(), "{:?}\n{}", args, log);
         }
     }
+}
+
+/// The window width and lateness bound of the stream tests, in ns: 5
+/// minutes each, so that a test log spans a dozen windows.
+const W: u128 = 300_000_000_000;
+
+/// A window of the stream model: its TO list, FROM list, and each host's
+/// count in the order hosts entered it.
+type ModelWindow = (Vec<String>, Vec<String>, Vec<(String, u64)>);
+
+/// What `connspy-stream --window 5m --max-log-late-seconds 300` must
+/// print for the records that pass the filters of `ask`, `--to` and
+/// `--from` being `to` and `from`. The logs keep their bound, so no
+/// record is too late: each window with a record that passes is printed,
+/// at the end if not before; with `only_complete`, only those the newest
+/// time of all records (filtered out or not) proves complete.
+fn stream_model(
+    records: &[ModelRecord],
+    ask: &Ask,
+    to: &str,
+    from: &str,
+    only_complete: bool,
+) -> String {
+    let newest = records.iter().map(|r| r.nanos).max().unwrap_or(0);
+    // Window start, then its TO list, FROM list and counts in entry order.
+    let mut windows: std::collections::BTreeMap<u128, ModelWindow> = Default::default();
+    for r in records.iter().filter(|r| passes_filters(r, ask)) {
+        let (f, t) = (r.from.to_ascii_lowercase(), r.to.to_ascii_lowercase());
+        let (tos, froms, counts) = windows.entry(r.nanos / W * W).or_default();
+        if t == to && !tos.contains(&f) {
+            tos.push(f.clone());
+        }
+        if f == from && !froms.contains(&t) {
+            froms.push(t.clone());
+        }
+        for host in [f, t] {
+            match counts.iter_mut().find(|(h, _)| *h == host) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((host, 1)),
+            }
+        }
+    }
+    let mut out = String::new();
+    for (start, (tos, froms, counts)) in windows {
+        if only_complete && newest <= start + W + W {
+            continue;
+        }
+        let label = format!("{}.0", start / 1_000_000_000);
+        for host in tos {
+            out.push_str(&format!("{label}\tTO\t{host}\n"));
+        }
+        for host in froms {
+            out.push_str(&format!("{label}\tFROM\t{host}\n"));
+        }
+        // The highest count; a tie goes to the host that entered first.
+        let most = counts
+            .iter()
+            .fold(&counts[0], |a, c| if c.1 > a.1 { c } else { a });
+        out.push_str(&format!("{label}\tMOST\t{}\n", most.0));
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// `connspy-stream` with filters prints the windows the model makes
+    /// of the records that pass; records left out still move the clock
+    /// that proves windows complete.
+    #[test]
+    fn the_stream_counts_and_lists_the_records_that_pass(
+        conns in conns(),
+        ask in asks(),
+        format in formats(),
+        to in proptest::sample::select(HOSTS),
+        from in proptest::sample::select(HOSTS),
+        only_complete in any::<bool>(),
+    ) {
+        let (_dir, file, log, records) = written(&conns, format);
+        let ask = for_format(ask, format);
+        let (to, from) = (to.to_ascii_lowercase(), from.to_ascii_lowercase());
+        let expected = stream_model(&records, &ask, &to, &from, only_complete);
+        let mut args = vec![
+            "--to".to_string(), to.clone(), "--from".to_string(), from.clone(),
+            "--window".to_string(), "5m".to_string(),
+            "--max-log-late-seconds".to_string(), "300".to_string(),
+        ];
+        for (name, value) in [
+            ("--dport", ask.dport.as_ref().map(|d| d.0)),
+            ("--sport", ask.sport.as_ref().map(|d| d.0)),
+            ("--proto", ask.proto.as_ref().map(|d| d.0)),
+            ("--action", ask.action),
+        ] {
+            if let Some(value) = value {
+                args.extend([name.to_string(), value.to_string()]);
+            }
+        }
+        if only_complete {
+            args.push("--only-complete-hours".to_string());
+        }
+        args.push(file.display().to_string());
+        let o = Command::new(STREAM).args(&args).output().unwrap();
+        prop_assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        prop_assert_eq!(stdout(&o), expected, "{:?}\n{}", args, log);
+    }
+}
+
+#[test]
+fn records_left_out_still_close_windows() {
+    // The only record after the first window is left out by --dport, and
+    // it alone proves that window complete.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("vpc.log");
+    std::fs::write(
+        &log,
+        "2 1 eni 10.0.0.1 10.0.0.9 5000 22 6 1 60 1565647200 1565647260 ACCEPT OK\n\
+         2 1 eni 10.0.0.1 10.0.0.9 5000 80 6 1 60 1565654400 1565654460 ACCEPT OK\n",
+    )
+    .unwrap();
+    let o = Command::new(STREAM)
+        .args([
+            "--to",
+            "10.0.0.9",
+            "--from",
+            "x",
+            "--dport",
+            "22",
+            "--only-complete-hours",
+        ])
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "1565647200.0\tTO\t10.0.0.1\n1565647200.0\tMOST\t10.0.0.1\n"
+    );
+}
+
+#[test]
+fn a_stream_filter_on_a_field_the_input_lacks_is_a_usage_error_before_any_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let zeek = zeek_file(dir.path());
+    let plain = dir.path().join("plain.log");
+    std::fs::write(&plain, "1565647200 a b\n").unwrap();
+    // The Zeek log would print a window first: the plain one after it is
+    // refused before.
+    let o = Command::new(STREAM)
+        .args(["--to", "b", "--from", "a", "--dport", "22", &zeek])
+        .arg(&plain)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stdout(&o), "");
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "connspy-stream: {}: --dport cannot be applied: plain logs have no destination port \
+             (zeek, zeek-json and vpc logs have one)\n",
+            plain.display()
+        )
+    );
 }
 
 /// A small Zeek log: unset fields, ICMP over IPv4 and IPv6.
@@ -414,5 +624,31 @@ fn a_filter_on_a_field_the_input_lacks_is_a_usage_error_naming_it() {
     assert_eq!(
         answer(&args).lines().nth(1),
         Some("a\t1565647200\t1565647200\t1\t-\t-\t-\t-")
+    );
+}
+
+#[test]
+fn a_stream_filter_on_stdin_ends_the_run_at_its_first_record() {
+    use std::io::Write;
+    let mut child = Command::new(STREAM)
+        .args(["--to", "b", "--from", "a", "--sport", "1", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The input may be refused before it is all written.
+    let _ = child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"1565647200 a b\n1565647201 a b\n");
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stdout(&o), "");
+    assert_eq!(
+        stderr(&o),
+        "connspy-stream: <stdin>: --sport cannot be applied: plain logs have no source port \
+         (zeek, zeek-json and vpc logs have one)\n"
     );
 }

@@ -19,7 +19,10 @@ pub struct CommonArgs {
     ///
     /// No record is more than L seconds older than the newest record
     /// before it. Fast seek, the early stop and the closing of windows rely
-    /// on it. Whole or fractional seconds.
+    /// on it. Whole or fractional seconds. A run that reads a record later
+    /// than L allows ends with a warning naming the bound that would cover
+    /// it. Zeek conn.log records come when their connection ends: use hours
+    /// (7200 is recommended, see docs/formats.md).
     ///
     /// Example: --max-log-late-seconds 600
     #[arg(long = "max-log-late-seconds", alias = "max_log_late_seconds",
@@ -48,9 +51,10 @@ pub struct CommonArgs {
           hide_default_value = true, help_heading = INPUT)]
     pub input_format: InputFormat,
 
-    /// Only records to these destination ports: 22, 80,443 or 6000-6100
+    /// Only records to these ports (also --sport, --proto, --action)
     ///
-    /// One port, a list, ranges, or a mix (22,6000-6100). Zeek (id.resp_p)
+    /// One port, a list, ranges, or a mix: 22, 80,443, 6000-6100,
+    /// 22,6000-6100. Zeek (id.resp_p)
     /// and VPC (dstport) logs have the field; for ICMP, Zeek writes the
     /// code there and VPC 0 (add --proto tcp to leave ICMP out). A record
     /// whose port is unset (-) does not match. Every filter given must
@@ -65,8 +69,8 @@ pub struct CommonArgs {
     /// Zeek (id.orig_p) and VPC (srcport) logs have the field.
     ///
     /// Example: --sport 1024-65535
-    #[arg(long, value_name = "PORTS", value_parser = PortSet::parse, hide_short_help = true,
-          help_heading = FILTERS)]
+    #[arg(long, value_name = "PORTS", value_parser = PortSet::parse,
+          hide_short_help = true, help_heading = FILTERS)]
     pub sport: Option<PortSet>,
 
     /// Only records of this protocol: tcp, udp, icmp or a number
@@ -76,7 +80,8 @@ pub struct CommonArgs {
     /// field.
     ///
     /// Example: --proto udp
-    #[arg(long, value_name = "PROTO", value_parser = ProtoSet::parse, help_heading = FILTERS)]
+    #[arg(long, value_name = "PROTO", value_parser = ProtoSet::parse,
+          hide_short_help = true, help_heading = FILTERS)]
     pub proto: Option<ProtoSet>,
 
     /// Only VPC records with this action: accept or reject
@@ -84,7 +89,8 @@ pub struct CommonArgs {
     /// Only VPC flow logs have the field (action).
     ///
     /// Example: --action reject
-    #[arg(long, value_name = "ACTION", value_parser = parse_action_arg, help_heading = FILTERS)]
+    #[arg(long, value_name = "ACTION", value_parser = parse_action_arg,
+          hide_short_help = true, help_heading = FILTERS)]
     pub action: Option<Action>,
 
     /// Output format: tsv, csv or jsonl

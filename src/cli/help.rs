@@ -58,7 +58,10 @@ pub(crate) const COMMON_EXIT_STATUS: &[(&str, &str)] = &[
         "1",
         "an input cannot be read, an output error, or a malformed line with --strict",
     ),
-    ("2", "a bad command line (nothing is read)"),
+    (
+        "2",
+        "a bad command line (nothing is read), or a filter on a field an input lacks",
+    ),
 ];
 
 /// Every exit status of the tool `C`, in order.

@@ -113,6 +113,14 @@ impl ToolDocs for QueryArgs {
             command: "connspy --from zeekraik --time-init 1565647200000 --time-end 1565650800000 --format jsonl sample_data/input-file-10000.txt",
         },
         Example {
+            about: "The 12 hosts that reached 10.6.177.146 on SSH or HTTPS in the Zeek sample's first hour:",
+            command: "connspy --to 10.6.177.146 --dport 22,443 --time-init 2019-08-12T22:00:00Z --time-end 2019-08-12T23:00:00Z --max-log-late-seconds 3600 sample_data/conn.log",
+        },
+        Example {
+            about: "Per host: first and last time, records, bytes, packets and ports, after a header (18 lines):",
+            command: "connspy --to 10.6.177.146 --summary --time-init 2019-08-12T22:00:00Z --time-end 2019-08-12T22:20:00Z --max-log-late-seconds 3600 sample_data/conn.log",
+        },
+        Example {
             about: "Rotated logs, oldest first, read as one stream (compressed or not):",
             command: "connspy --to nodrouk --time-init 1565647200 --time-end 1565650800 conn.log.2.gz conn.log.1 conn.log",
         },

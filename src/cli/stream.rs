@@ -247,6 +247,10 @@ impl ToolDocs for StreamArgs {
             command: "connspy-stream --to jaibrain --from eevous --window 6h --top 3 sample_data/input-file-10000.txt",
         },
         Example {
+            about: "The same over SSH alone, on the Zeek sample (33 lines):",
+            command: "connspy-stream --to 10.6.177.146 --from 10.113.125.2 --dport 22 --max-log-late-seconds 3600 sample_data/conn.log",
+        },
+        Example {
             about: "Only the hours proven complete, over two days' logs:",
             command: "connspy-stream --to jaibrain --from eevous --only-complete-hours day1.log day2.log",
         },

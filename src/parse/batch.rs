@@ -21,12 +21,12 @@ pub(crate) struct ParsedLines {
     /// VPC `NODATA`/`SKIPDATA` records among them (skipped, counted).
     pub(crate) no_data: u64,
     /// With a [`Selection`] that weighs records: the weight of each item
-    /// (0 for a malformed line), by index. Empty otherwise.
+    /// (0 for a filtered record or a malformed line), by index. Empty
+    /// otherwise.
     pub(crate) weights: Vec<u64>,
-    /// The selection cannot be applied to the input from this parse's
-    /// last line on (its format or header lacks a field): the lines from
-    /// there were not parsed, and whoever feeds the parse stops there.
-    pub(crate) unappliable: Option<Unfilterable>,
+    /// A filter or `--by` met a record it cannot be applied to (its input
+    /// lacks a field): the parse ends before that line, and the run with it.
+    pub(crate) unfilterable: Option<Unfilterable>,
 }
 
 /// One parsed line of a [`ParsedLines`]; `line` counts from 0 in the block.
@@ -37,10 +37,24 @@ pub(crate) enum Item {
         to: Span,
         line: u32,
     },
+    /// A record the filters leave out: it moves the clock (the newest
+    /// time, which closes windows) and nothing else.
+    Filtered {
+        ts: Timestamp,
+        line: u32,
+    },
     Malformed {
         line: u32,
         why: Malformed,
     },
+}
+
+/// What the parse of one line gives a [`ParsedLines`]: the line as its
+/// format reads it, or what the filters make of a record.
+enum Screened<'a> {
+    Line(Parsed<'a>),
+    Filtered(Timestamp),
+    Unfilterable(Unfilterable),
 }
 
 /// Where a host lies in its block's bytes.
@@ -73,8 +87,10 @@ pub(crate) const LINES_PER_PARSE: usize = 16 * 1024;
 impl ParsedLines {
     /// Replaces the contents with the first lines of `bytes` (whole lines;
     /// at most [`LINES_PER_PARSE`] of them) and their parse in the format
-    /// `state` tells (which header lines update), keeping the records
-    /// `select` keeps; returns how many bytes of `bytes` it took.
+    /// `state` tells (which header lines update), the records the filters
+    /// of `select` leave out marked [`Item::Filtered`] and the others
+    /// weighed as it asks; returns how many bytes of
+    /// `bytes` it took.
     pub(crate) fn fill(
         &mut self,
         bytes: &[u8],
@@ -98,15 +114,15 @@ impl ParsedLines {
     ) -> usize {
         self.bytes.clear();
         self.weights.clear();
-        self.unappliable = None;
+        self.unfilterable = None;
         if !select.is_everything() {
             return self.fill_selected(bytes, state, select);
         }
         // The plain format keeps its own loop, exactly as before formats.
         if state.is_plain() {
-            self.fill_with(bytes, parse_plain)
+            self.fill_with(bytes, |line| Screened::Line(parse_plain(line)))
         } else {
-            self.fill_with(bytes, |line| state.parse_line(line))
+            self.fill_with(bytes, |line| Screened::Line(state.parse_line(line)))
         }
     }
 
@@ -114,7 +130,7 @@ impl ParsedLines {
     fn fill_with<'b>(
         &mut self,
         bytes: &'b [u8],
-        mut parse: impl FnMut(&'b [u8]) -> Parsed<'b>,
+        mut parse: impl FnMut(&'b [u8]) -> Screened<'b>,
     ) -> usize {
         self.items.clear();
         self.no_data = 0;
@@ -127,15 +143,24 @@ impl ParsedLines {
             }
             // Spans are offsets, so they hold in a copy of the lines.
             match parse(text) {
-                Parsed::Record(rec) => self.items.push(Item::Record {
+                Screened::Line(Parsed::Record(rec)) => self.items.push(Item::Record {
                     ts: rec.ts,
                     from: Span::within(bytes, rec.from),
                     to: Span::within(bytes, rec.to),
                     line,
                 }),
-                Parsed::Malformed(why) => self.items.push(Item::Malformed { line, why }),
-                Parsed::Header => {}
-                Parsed::NoData => self.no_data += 1,
+                Screened::Line(Parsed::Malformed(why)) => {
+                    self.items.push(Item::Malformed { line, why })
+                }
+                Screened::Line(Parsed::Header) => {}
+                Screened::Line(Parsed::NoData) => self.no_data += 1,
+                Screened::Filtered(ts) => self.items.push(Item::Filtered { ts, line }),
+                Screened::Unfilterable(why) => {
+                    // The run ends here: the rest of the block is not read.
+                    self.unfilterable = Some(why);
+                    take = bytes.len();
+                    break;
+                }
             }
             line += 1;
         }
@@ -144,10 +169,10 @@ impl ParsedLines {
     }
 
     /// [`parse`](Self::parse) through `select`: each record's fields are
-    /// read, a record the filters drop is left out (its line still
-    /// counts), and a weight is kept per item. Whether `select` applies to
-    /// the input is checked at its first record and after each header;
-    /// once it does not, the remaining lines are passed over.
+    /// read once, for the filters and the weight alike; a record the
+    /// filters leave out is [`Item::Filtered`] (it still moves the clock).
+    /// Whether `select` applies to the input is checked at the first
+    /// record and after each header line (which may change the layout).
     fn fill_selected(
         &mut self,
         bytes: &[u8],
@@ -156,46 +181,36 @@ impl ParsedLines {
     ) -> usize {
         let wanted = select.wanted();
         let mut weights = std::mem::take(&mut self.weights);
-        let mut unappliable = None;
         let mut checked = false;
-        let take = self.fill_with(bytes, |text| {
-            if unappliable.is_some() {
-                return Parsed::Header;
+        let take = self.fill_with(bytes, |line| match state.parse_line(line) {
+            Parsed::Header => {
+                checked = false;
+                Screened::Line(Parsed::Header)
             }
-            let parsed = match state.parse_line(text) {
-                Parsed::Record(rec) => {
-                    if !checked {
-                        unappliable = select.lacking_in(state);
-                        if unappliable.is_some() {
-                            return Parsed::Header;
-                        }
-                        checked = true;
+            Parsed::Record(rec) => {
+                if !checked {
+                    if let Some(why) = select.lacking_in(state) {
+                        return Screened::Unfilterable(why);
                     }
-                    match state.detail(text, wanted) {
-                        Ok(detail) => match select.weigh(&detail) {
-                            Some(weight) => {
-                                weights.push(weight);
-                                return Parsed::Record(rec);
-                            }
-                            // Dropped: passed over like a header line.
-                            None => return Parsed::Header,
-                        },
-                        Err(why) => Parsed::Malformed(why),
-                    }
+                    checked = true;
                 }
-                Parsed::Header => {
-                    checked = false;
-                    Parsed::Header
-                }
-                other => other,
-            };
-            if matches!(parsed, Parsed::Malformed(_)) {
+                let (weight, screened) = match state.detail(line, wanted) {
+                    Ok(detail) => match select.weigh(&detail) {
+                        Some(weight) => (weight, Screened::Line(Parsed::Record(rec))),
+                        None => (0, Screened::Filtered(rec.ts)),
+                    },
+                    Err(why) => (0, Screened::Line(Parsed::Malformed(why))),
+                };
+                weights.push(weight);
+                screened
+            }
+            Parsed::Malformed(why) => {
                 weights.push(0);
+                Screened::Line(Parsed::Malformed(why))
             }
-            parsed
+            other => Screened::Line(other),
         });
         self.weights = weights;
-        self.unappliable = unappliable;
         take
     }
 
@@ -219,9 +234,9 @@ pub(crate) struct RawLines {
 /// [`ParsedLines`] or [`RawLines`].
 pub(crate) trait Fill: Default + Send {
     /// Replaces the contents with the first whole lines of `bytes`, read
-    /// in the format `state` tells (which their header lines update);
-    /// returns how many bytes of `bytes` it took (at least one line).
-    /// A parse keeps the records `select` keeps.
+    /// in the format `state` tells (which their header lines update), with
+    /// `select` applied; returns how many bytes of `bytes` it took (at
+    /// least one line).
     fn fill(&mut self, bytes: &[u8], state: &mut FormatState, select: &Selection) -> usize;
 }
 
@@ -232,7 +247,8 @@ impl Fill for ParsedLines {
 }
 
 impl Fill for RawLines {
-    /// Takes every line: the parsing, bounded per parse, is the taker's.
+    /// Takes every line: the parsing (and filtering), bounded per parse,
+    /// is the taker's.
     fn fill(&mut self, bytes: &[u8], state: &mut FormatState, _: &Selection) -> usize {
         self.bytes.clear();
         self.bytes.extend_from_slice(bytes);

@@ -84,10 +84,19 @@ impl Wanted {
     /// Nothing beyond the time and hosts.
     pub const NONE: Wanted = Wanted(0);
 
+    /// Every field.
+    pub const ALL: Wanted = Wanted((1 << (DetailField::Action as u8 + 1)) - 1);
+
     /// This set and `field`.
     #[must_use]
     pub fn with(self, field: DetailField) -> Wanted {
         Wanted(self.0 | field.bit())
+    }
+
+    /// The fields of both sets.
+    #[must_use]
+    pub fn union(self, other: Wanted) -> Wanted {
+        Wanted(self.0 | other.0)
     }
 
     /// Whether `field` is in the set.
@@ -230,15 +239,15 @@ pub(crate) fn parse_count(text: &[u8]) -> Option<u64> {
     if text.is_empty() {
         return None;
     }
-    // Digit by digit: on every record of a measured run, where going
-    // through `str::parse` cost a UTF-8 check and a second pass.
-    text.iter().try_fold(0u64, |n, &b| {
+    let mut n: u64 = 0;
+    for &b in text {
         let digit = b.wrapping_sub(b'0');
         if digit > 9 {
             return None;
         }
-        n.checked_mul(10)?.checked_add(u64::from(digit))
-    })
+        n = n.checked_mul(10)?.checked_add(u64::from(digit))?;
+    }
+    Some(n)
 }
 
 /// The protocol number of a Zeek `proto` value; `icmp` is ICMPv6 (58)
@@ -344,6 +353,16 @@ mod tests {
         );
         let wanted = Wanted::NONE.with(DetailField::Action);
         assert!(wanted.contains(DetailField::Action) && !wanted.contains(DetailField::Bytes));
+        for field in [
+            DetailField::SrcPort,
+            DetailField::DstPort,
+            DetailField::Proto,
+            DetailField::Bytes,
+            DetailField::Packets,
+            DetailField::Action,
+        ] {
+            assert!(Wanted::ALL.contains(field) && Wanted::ALL.with(field) == Wanted::ALL);
+        }
         assert!(Wanted::NONE.is_empty() && !wanted.is_empty());
     }
 }

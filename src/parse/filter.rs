@@ -12,6 +12,7 @@ use std::fmt;
 
 use crate::parse::detail::{Action, Detail, DetailField, Lacking, Wanted, parse_port};
 use crate::parse::format::FormatState;
+use crate::parse::record::Malformed;
 
 /// Ports: one (`22`), a list (`80,443`), ranges (`6000-6100`), or a mix.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -170,6 +171,20 @@ impl RecordFilter {
         })
     }
 
+    /// The [`Detail`] of `line`, a record read in `state`, with the fields
+    /// the filters read and those of `also`, if the record passes every
+    /// filter; `None` if it does not; malformed if a field read is not a
+    /// value of its kind.
+    pub fn judge(
+        &self,
+        state: &FormatState,
+        line: &[u8],
+        also: Wanted,
+    ) -> Result<Option<Detail>, Malformed> {
+        let detail = state.detail(line, also.union(self.wanted()))?;
+        Ok(self.passes(&detail).then_some(detail))
+    }
+
     /// Whether a record with `detail` passes every filter; a field the
     /// record leaves unset passes none.
     pub fn passes(&self, detail: &Detail) -> bool {
@@ -187,6 +202,42 @@ impl RecordFilter {
             && test(&self.dport, detail.dport, PortSet::contains)
             && test(&self.proto, detail.proto, ProtoSet::contains)
             && test(&self.action, detail.action, |a, v| *a == v)
+    }
+}
+
+/// A filter applied to the records of one input as a reader meets them:
+/// whether the input can give the fields it tests is checked at the first
+/// record, and again after each header line (a Zeek header block or VPC
+/// header line may name other columns).
+pub(crate) struct Screen<'f> {
+    filter: &'f RecordFilter,
+    checked: bool,
+}
+
+impl<'f> Screen<'f> {
+    /// A screen of `filter`, nothing checked yet.
+    pub(crate) fn new(filter: &'f RecordFilter) -> Screen<'f> {
+        Screen {
+            filter,
+            checked: false,
+        }
+    }
+
+    /// A header line was read: the layout may have changed.
+    #[inline]
+    pub(crate) fn header_read(&mut self) {
+        self.checked = false;
+    }
+
+    /// Before a record read in `state`: the filter the state cannot give
+    /// a field to, if any (checked once per layout).
+    #[inline]
+    pub(crate) fn check(&mut self, state: &FormatState) -> Option<Unfilterable> {
+        if self.checked {
+            return None;
+        }
+        self.checked = true;
+        self.filter.lacking_in(state)
     }
 }
 

@@ -3,9 +3,9 @@
 //! (`connspy-stream --by bytes|packets`), applied while a block of lines
 //! is parsed (`parse/batch.rs`).
 //!
-//! A record dropped by a filter is gone before anything counts it: the
-//! tool's answer is what it would print for a log holding only the
-//! records that match (`docs/behaviour.md#filters`). The fields are read
+//! A record a filter leaves out counts toward nothing but still moves
+//! the clock that closes windows (`docs/behaviour.md#filters`): the parse
+//! marks it `Item::Filtered` rather than dropping it. The fields are read
 //! through [`FormatState::detail`], only when a selection asks for them,
 //! so a run without filters or weights parses as it always did.
 

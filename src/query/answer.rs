@@ -11,37 +11,21 @@ use crate::io::input::InputName;
 use crate::output::{Field, Format, RowWriter};
 use crate::parse::filter::Unfilterable;
 use crate::parse::host_set::HostSet;
+use crate::parse::lateness::{Arrivals, Lateness};
 use crate::parse::record::Malformed;
+use crate::parse::timestamp::Duration;
+use crate::query::columns::{
+    COLUMNS, PAIR_COLUMNS, SUMMARY_COLUMNS, SUMMARY_PAIR_COLUMNS, tsv_header,
+};
 use crate::query::pair::split_pair;
 use crate::query::progress::Progress;
 use crate::query::request::{Query, Side};
 use crate::query::scan::BlockScan;
-use crate::query::summary::{Peer, SUMMARY_COLUMNS, SUMMARY_PAIR_COLUMNS, tsv_header};
-
-/// The CSV header and JSON keys of `connspy`'s rows (`--format csv` and
-/// `jsonl`; TSV prints the host alone). Every row repeats its query, so
-/// that the rows of many queries loaded into one table stay apart: the
-/// range (unix seconds, exact, with a fraction when it has one), the kind
-/// (`to`: the host connected to `target`; `from`: `target` connected to
-/// the host), the queried host (lower case), and the host's 1-based
-/// position in first-seen order.
-pub const COLUMNS: &[&str] = &["time_init", "time_end", "kind", "target", "seq", "host"];
-
-/// [`COLUMNS`] for `--to` with `--from` (kind `pair`): both targets, and
-/// each pair's `from` and `to` hosts (TSV prints the two hosts).
-pub const PAIR_COLUMNS: &[&str] = &[
-    "time_init",
-    "time_end",
-    "kind",
-    "from_target",
-    "to_target",
-    "seq",
-    "from",
-    "to",
-];
+use crate::query::summary::Peer;
 
 /// What an answer printed: distinct hosts, and the records that carry no
-/// connection (`NODATA`/`SKIPDATA`) it skipped.
+/// connection (`NODATA`/`SKIPDATA`) it skipped; and how late the records
+/// it read arrived.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Printed {
     /// Distinct hosts (or pairs) printed.
@@ -51,6 +35,27 @@ pub struct Printed {
     /// With `--summary`, rows whose bytes or packets leave out records
     /// that gave none.
     pub partial_sums: u64,
+    /// How late the latest-arriving record read was.
+    lateness: Lateness,
+    /// Whether fast seek chose what was read, in at least one input.
+    sought: bool,
+}
+
+impl Printed {
+    /// The warning, when a record read arrived later than `bound` allows
+    /// (docs/behaviour.md#measured-lateness): fast seek, or the early stop
+    /// without it, relied on a bound the log breaks.
+    pub(crate) fn lateness_warning(&self, bound: Duration) -> Option<String> {
+        let past = self.lateness.past(bound)?;
+        Some(if self.sought {
+            past.warning(
+                "fast seek may have missed records",
+                "; --no-fast-seek reads every record up to the early stop",
+            )
+        } else {
+            past.warning("the early stop may have missed records", "")
+        })
+    }
 }
 
 /// What every row of one query repeats (see [`COLUMNS`]).
@@ -77,6 +82,10 @@ pub struct Answer<'r, W: Write> {
     pub(crate) progress: Progress,
     /// VPC `NODATA`/`SKIPDATA` records met, skipped.
     skipped: u64,
+    /// The times of the records read, in file order.
+    arrivals: Arrivals,
+    /// Set when fast seek chose the region of an input.
+    pub(crate) sought: bool,
 }
 
 impl<'r, W: Write> Answer<'r, W> {
@@ -116,6 +125,8 @@ impl<'r, W: Write> Answer<'r, W> {
             report,
             progress: Progress::new(false),
             skipped: 0,
+            arrivals: Arrivals::default(),
+            sought: false,
         }
     }
 
@@ -163,6 +174,7 @@ impl<'r, W: Write> Answer<'r, W> {
         self.report
             .add_unlocated(scan.malformed_total - scan.malformed.len() as u64);
         self.skipped += scan.no_data;
+        self.arrivals.then(&scan.arrivals);
         Ok(())
     }
 
@@ -192,6 +204,8 @@ impl<'r, W: Write> Answer<'r, W> {
             hosts: self.seen.len() as u64,
             skipped: self.skipped,
             partial_sums,
+            lateness: self.arrivals.lateness(),
+            sought: self.sought,
         })
     }
 

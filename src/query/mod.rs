@@ -10,6 +10,7 @@
 //! `summary.rs`.
 
 mod answer;
+mod columns;
 mod ordered;
 mod pair;
 pub mod progress;
@@ -18,9 +19,10 @@ mod scan;
 pub mod seek;
 mod summary;
 
-pub use answer::{Answer, COLUMNS, PAIR_COLUMNS, Printed};
+pub use answer::{Answer, Printed};
+pub use columns::{COLUMNS, PAIR_COLUMNS, SUMMARY_COLUMNS, SUMMARY_PAIR_COLUMNS};
 pub use request::{DEFAULT_BLOCK_BYTES, Query, Side, checked_range};
-pub use summary::{DPORTS_CAP, SUMMARY_COLUMNS, SUMMARY_PAIR_COLUMNS};
+pub use summary::DPORTS_CAP;
 
 use std::io::{self, Read, Write};
 use std::ops::Range;
@@ -79,6 +81,7 @@ pub fn run(
             _ => Ok(None),
         })
         .collect::<Result<Vec<_>, Error>>()?;
+    answer.sought = seeks.iter().any(Option::is_some);
     // A proving record in a later file makes every earlier file irrelevant.
     let first = seeks
         .iter()

@@ -8,6 +8,7 @@ use crate::error::Error;
 use crate::parse::detail::{DetailField, Wanted};
 use crate::parse::filter::RecordFilter;
 use crate::parse::format::{FormatState, InputFormat};
+use crate::parse::horizon::{Horizon, wall_clock};
 use crate::parse::record::Record;
 use crate::parse::target::Target;
 use crate::parse::timestamp::{Duration, Timestamp};
@@ -98,8 +99,8 @@ impl Query {
     }
 
     /// The host a matching record contributes, if it matches its time
-    /// and hosts (with a [`source`](Self::source), the answer is the pair
-    /// the record makes; see `pair.rs`).
+    /// and target (a [`source`](Self::source), a filter, are tested after,
+    /// by the kernels' refined path: this test is every candidate's).
     #[inline]
     pub(crate) fn answer<'a>(&self, rec: &Record<'a>) -> Option<&'a [u8]> {
         if rec.ts < self.time_init || rec.ts >= self.time_end {
@@ -109,8 +110,7 @@ impl Query {
             Side::To => (rec.to, rec.from),
             Side::From => (rec.from, rec.to),
         };
-        (self.target.matches(key) && self.source.as_ref().is_none_or(|s| s.matches(rec.from)))
-            .then_some(reported)
+        self.target.matches(key).then_some(reported)
     }
 
     /// Whether an answer is just its host: no pair, filter or summary to
@@ -120,16 +120,16 @@ impl Query {
         self.source.is_none() && !self.summary && self.filter.is_empty()
     }
 
-    /// The record fields an answer needs beyond time and hosts.
+    /// The record fields a summary row needs beyond time and hosts (the
+    /// filters add their own).
     pub(crate) fn wanted(&self) -> Wanted {
-        let wanted = self.filter.wanted();
         if self.summary {
-            wanted
+            Wanted::NONE
                 .with(DetailField::Bytes)
                 .with(DetailField::Packets)
                 .with(DetailField::DstPort)
         } else {
-            wanted
+            Wanted::NONE
         }
     }
 
@@ -144,7 +144,8 @@ impl Query {
 
     /// [`may_match`](Self::may_match) for a line of another format: its
     /// key field, when the format finds it without a parse, can match.
-    #[inline]
+    // Always inlined: it is every line's test in a candidates scan.
+    #[inline(always)]
     pub(crate) fn may_match_in(&self, state: &FormatState, line: &[u8]) -> bool {
         state
             .key_field(line, self.side == Side::To)
@@ -155,5 +156,12 @@ impl Query {
     /// (`docs/behaviour.md#early-stop`).
     pub(crate) fn stop_at(&self) -> Timestamp {
         self.time_end.saturating_add(self.lateness)
+    }
+
+    /// The latest time a record may have to be believed: one past it is
+    /// malformed, and never stops the read
+    /// (docs/behaviour.md#implausible-times).
+    pub(crate) fn believable_until(&self) -> Timestamp {
+        Horizon::new(self.lateness).limit(wall_clock(), self.stop_at())
     }
 }

@@ -14,9 +14,10 @@ use std::ops::Range;
 use crate::diagnostics::SHOWN_MALFORMED;
 use crate::error::Error;
 use crate::io::whole::Whole;
-use crate::parse::filter::Unfilterable;
+use crate::parse::filter::{Screen, Unfilterable};
 use crate::parse::format::{FormatState, Parsed, plain_error};
 use crate::parse::host_set::HostSet;
+use crate::parse::lateness::Arrivals;
 use crate::parse::lines::Lines;
 use crate::parse::record::{Malformed, Record, parse_record};
 use crate::query::pair::pair_key;
@@ -55,6 +56,10 @@ pub(crate) struct BlockScan {
     pub(crate) unfilterable: Option<Unfilterable>,
     /// Where a pair's key is built.
     pair_key: Vec<u8>,
+    /// The times of the records parsed (not the early-stop record, nor
+    /// one too far ahead), for the measured lateness
+    /// (docs/behaviour.md#measured-lateness).
+    pub(crate) arrivals: Arrivals,
 }
 
 impl BlockScan {
@@ -66,25 +71,9 @@ impl BlockScan {
     }
 
     /// Takes `rec`, a record of `line` (at `offset`, read in `state`) whose
-    /// time and hosts answer `query` with `reported`.
-    #[inline(always)]
-    fn answer(
-        &mut self,
-        query: &Query,
-        rec: &Record<'_>,
-        reported: &[u8],
-        (line, offset): (&[u8], usize),
-        state: &FormatState,
-    ) {
-        if query.answers_hosts_only() {
-            self.hosts.insert(reported);
-        } else {
-            self.answer_refined(query, rec, reported, (line, offset), state);
-        }
-    }
-
-    /// [`answer`](Self::answer) with a filter, a pair or a summary: reads
-    /// the record's fields beyond time and hosts.
+    /// time and target answer `query` with `reported`, when the query asks
+    /// more than the host ([`Query::answers_hosts_only`]): a pair, a
+    /// filter, a summary, each of which reads more of the record.
     #[inline(never)]
     fn answer_refined(
         &mut self,
@@ -94,13 +83,14 @@ impl BlockScan {
         (line, offset): (&[u8], usize),
         state: &FormatState,
     ) {
-        let detail = match state.detail(line, query.wanted()) {
-            Ok(detail) => detail,
-            Err(why) => return self.malformed(offset, why),
-        };
-        if !query.filter.passes(&detail) {
+        if query.source.as_ref().is_some_and(|s| !s.matches(rec.from)) {
             return;
         }
+        let detail = match query.filter.judge(state, line, query.wanted()) {
+            Ok(Some(detail)) => detail,
+            Ok(None) => return,
+            Err(why) => return self.malformed(offset, why),
+        };
         let key = match query.source {
             Some(_) => pair_key(rec.from, rec.to, &mut self.pair_key),
             None => reported,
@@ -131,11 +121,21 @@ pub(crate) fn scan_block(
             ..BlockScan::default()
         };
     }
+    let refined = !query.answers_hosts_only();
     if state.is_plain() {
-        return scan_plain(query, kernel, buf, range);
+        return match (kernel, refined) {
+            (Kernel::Full, false) => scan_plain_with::<true, false>(query, buf, range),
+            (Kernel::Full, true) => scan_plain_with::<true, true>(query, buf, range),
+            (Kernel::Candidates, false) => scan_plain_with::<false, false>(query, buf, range),
+            (Kernel::Candidates, true) => scan_plain_with::<false, true>(query, buf, range),
+        };
     }
     let before = state.clone();
-    let mut scan = scan_lines(query, kernel, state, buf, range);
+    let mut scan = if refined {
+        scan_lines::<true>(query, kernel, state, buf, range)
+    } else {
+        scan_lines::<false>(query, kernel, state, buf, range)
+    };
     if *state != before {
         scan.end_state = Some(state.clone());
     }
@@ -143,18 +143,15 @@ pub(crate) fn scan_block(
 }
 
 /// The plain format's own loop, exactly as before there were formats:
-/// the per-line cost of most logs.
-fn scan_plain(query: &Query, kernel: Kernel, buf: &[u8], range: Range<usize>) -> BlockScan {
-    match kernel {
-        Kernel::Full => scan_plain_with::<true>(query, buf, range),
-        Kernel::Candidates => scan_plain_with::<false>(query, buf, range),
-    }
-}
-
-/// [`scan_plain`] for one kernel (`FULL`), compiled once per kernel so
-/// that the per-line loop carries no test of which one it is.
+/// the per-line cost of most logs. Compiled once per kernel (`FULL`) and
+/// for answers that are more than their host (`REFINED`), so that the
+/// per-line loop carries no test of either.
 #[inline(always)]
-fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usize>) -> BlockScan {
+fn scan_plain_with<const FULL: bool, const REFINED: bool>(
+    query: &Query,
+    buf: &[u8],
+    range: Range<usize>,
+) -> BlockScan {
     let block = &buf[range.clone()];
     let mut scan = BlockScan {
         // Room for a popular host's senders in one block (about one new
@@ -162,8 +159,11 @@ fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usi
         hosts: HostSet::with_capacity(block.len() / 512),
         ..BlockScan::default()
     };
-    let stop_at = query.stop_at();
+    let (stop_at, believable) = (query.stop_at(), query.believable_until());
     let tail = TailFilter::new(query);
+    // Kept apart from `scan`, which the loop writes through, so that it
+    // can stay in registers.
+    let mut arrivals = Arrivals::default();
     for (start, line) in Lines::new(block) {
         let offset = range.start + start;
         // The full kernel parses every line (for the early stop and the
@@ -175,26 +175,34 @@ fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usi
             continue;
         }
         match parse_record(line) {
+            Ok(rec) if rec.ts > believable => scan.malformed(offset, Malformed::FarAhead),
             Ok(rec) if FULL && rec.ts >= stop_at => {
                 scan.stopped = true;
                 break;
             }
             Ok(rec) => {
+                arrivals.record(rec.ts);
                 if may_answer && let Some(host) = query.answer(&rec) {
-                    scan.answer(query, &rec, host, (line, offset), &FormatState::Plain);
+                    if REFINED {
+                        let at = (line, offset);
+                        scan.answer_refined(query, &rec, host, at, &FormatState::Plain);
+                    } else {
+                        scan.hosts.insert(host);
+                    }
                 }
             }
             Err(why) => scan.malformed(offset, plain_error(line, why)),
         }
     }
+    scan.arrivals = arrivals;
     scan
 }
 
 /// Scans the lines of a format other than plain, reading them in `state`
 /// (which header lines update). The candidates kernel parses only the
-/// lines whose key field may match.
+/// lines whose key field may match. `REFINED` as for [`scan_plain_with`].
 #[inline(always)]
-fn scan_lines(
+fn scan_lines<const REFINED: bool>(
     query: &Query,
     kernel: Kernel,
     state: &mut FormatState,
@@ -202,38 +210,43 @@ fn scan_lines(
     range: Range<usize>,
 ) -> BlockScan {
     let mut scan = BlockScan::default();
-    let stop_at = query.stop_at();
+    let (stop_at, believable) = (query.stop_at(), query.believable_until());
     let block = &buf[range.clone()];
-    // A filter is checked against the state each time a header line may
-    // have changed it, or the first line told the format.
-    let mut state_checked = !matches!(state, FormatState::Undetected);
+    let mut screen = Screen::new(&query.filter);
+    let mut arrivals = Arrivals::default();
     for (start, line) in Lines::new(block) {
         let offset = range.start + start;
         if kernel == Kernel::Candidates && !query.may_match_in(state, line) {
             continue;
         }
         match state.parse_line(line) {
-            Parsed::Header => state_checked = false,
+            Parsed::Header => screen.header_read(),
+            Parsed::Record(rec) if rec.ts > believable => {
+                scan.malformed(offset, Malformed::FarAhead);
+            }
             Parsed::Record(rec) if kernel == Kernel::Full && rec.ts >= stop_at => {
                 scan.stopped = true;
                 break;
             }
             Parsed::Record(rec) => {
-                if !state_checked {
-                    state_checked = true;
-                    scan.unfilterable = query.filter.lacking_in(state);
-                    if scan.unfilterable.is_some() {
-                        break;
-                    }
+                arrivals.record(rec.ts);
+                if REFINED && let Some(unfilterable) = screen.check(state) {
+                    scan.unfilterable = Some(unfilterable);
+                    break;
                 }
                 if let Some(host) = query.answer(&rec) {
-                    scan.answer(query, &rec, host, (line, offset), state);
+                    if REFINED {
+                        scan.answer_refined(query, &rec, host, (line, offset), state);
+                    } else {
+                        scan.hosts.insert(host);
+                    }
                 }
             }
             Parsed::Malformed(why) => scan.malformed(offset, why),
             Parsed::NoData => scan.no_data += 1,
         }
     }
+    scan.arrivals = arrivals;
     scan
 }
 

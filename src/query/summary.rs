@@ -10,10 +10,11 @@
 //! one pass over the records. Rows are printed at the end, once every
 //! record is in.
 //!
-//! **Bound.** A peer holds about 150 bytes and at most [`DPORTS_CAP`]
-//! ports, beside its name in the answer's host set: memory grows with the
+//! **Bound.** A peer is at most 160 bytes, its [`DPORTS_CAP`] ports
+//! inline, beside its name in the answer's host set: memory grows with the
 //! distinct answers, as the host query's own set does, never with records.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use crate::output::{Field, Format, RowWriter};
@@ -23,47 +24,6 @@ use crate::parse::timestamp::Timestamp;
 /// Distinct destination ports kept per peer, in first-seen order; past
 /// them a peer's `more_dports` says that it had more.
 pub const DPORTS_CAP: usize = 16;
-
-/// The columns of `--summary` rows in CSV and JSON Lines; TSV prints those
-/// after `seq`, under a header line of their names. `first_seen` and
-/// `last_seen` are unix seconds with the digits the log wrote them with;
-/// `bytes`, `packets` and `dports` are left out (JSON), empty (CSV) or `-`
-/// (TSV) when no record of the peer gives them.
-pub const SUMMARY_COLUMNS: &[&str] = &[
-    "time_init",
-    "time_end",
-    "kind",
-    "target",
-    "seq",
-    "host",
-    "first_seen",
-    "last_seen",
-    "records",
-    "bytes",
-    "packets",
-    "dports",
-    "more_dports",
-];
-
-/// [`SUMMARY_COLUMNS`] for `--to` with `--from`: the two targets and
-/// the two hosts of each pair.
-pub const SUMMARY_PAIR_COLUMNS: &[&str] = &[
-    "time_init",
-    "time_end",
-    "kind",
-    "from_target",
-    "to_target",
-    "seq",
-    "from",
-    "to",
-    "first_seen",
-    "last_seen",
-    "records",
-    "bytes",
-    "packets",
-    "dports",
-    "more_dports",
-];
 
 /// A time, and the digits after the point its record wrote it with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,13 +35,20 @@ struct Seen {
 impl Seen {
     /// Unix seconds with exactly `digits` digits after the point.
     fn text(self) -> String {
+        const NANOS: u128 = 1_000_000_000;
         let nanos = self.ts.as_nanos();
-        let secs = nanos / 1_000_000_000;
-        if self.digits == 0 {
-            return secs.to_string();
+        // Whole seconds fit 64 bits until the year 584,554,049,253.
+        let mut text = self.ts.as_secs().to_string();
+        if self.digits > 0 {
+            text.push('.');
+            let (mut fraction, mut unit) = (nanos % NANOS, NANOS / 10);
+            for _ in 0..self.digits.min(9) {
+                text.push(char::from(b'0' + (fraction / unit) as u8));
+                fraction %= unit;
+                unit /= 10;
+            }
         }
-        let frac = format!("{:09}", nanos % 1_000_000_000);
-        format!("{secs}.{}", &frac[..usize::from(self.digits.min(9))])
+        text
     }
 }
 
@@ -96,7 +63,10 @@ pub(crate) struct Peer {
     with_bytes: u64,
     packets: u64,
     with_packets: u64,
-    dports: Vec<u16>,
+    /// The first `dports_len` distinct destination ports, inline: a peer
+    /// costs no allocation.
+    dports: [u16; DPORTS_CAP],
+    dports_len: u8,
     more_dports: bool,
 }
 
@@ -115,7 +85,8 @@ impl Peer {
             with_bytes: 0,
             packets: 0,
             with_packets: 0,
-            dports: Vec::new(),
+            dports: [0; DPORTS_CAP],
+            dports_len: 0,
             more_dports: false,
         };
         peer.add(ts, detail);
@@ -152,7 +123,7 @@ impl Peer {
         self.with_bytes += later.with_bytes;
         self.packets = self.packets.saturating_add(later.packets);
         self.with_packets += later.with_packets;
-        for &port in &later.dports {
+        for &port in later.dports() {
             self.add_dport(port);
         }
         self.more_dports |= later.more_dports;
@@ -169,14 +140,20 @@ impl Peer {
         }
     }
 
+    fn dports(&self) -> &[u16] {
+        &self.dports[..usize::from(self.dports_len)]
+    }
+
     fn add_dport(&mut self, port: u16) {
-        if self.dports.contains(&port) {
+        if self.dports().contains(&port) {
             return;
         }
-        if self.dports.len() < DPORTS_CAP {
-            self.dports.push(port);
-        } else {
-            self.more_dports = true;
+        match self.dports.get_mut(usize::from(self.dports_len)) {
+            Some(slot) => {
+                *slot = port;
+                self.dports_len += 1;
+            }
+            None => self.more_dports = true,
         }
     }
 
@@ -197,13 +174,15 @@ impl Peer {
         // A value no record gave: `-` in TSV, which has no empty field.
         let unknown = if tsv { Field::Str("-") } else { Field::Absent };
         let (first, last) = (self.first.text(), self.last.text());
-        let dports = self
-            .dports
-            .iter()
-            .map(u16::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
-        let has_dports = !self.dports.is_empty();
+        let mut dports = String::with_capacity(6 * self.dports().len());
+        for (i, port) in self.dports().iter().enumerate() {
+            if i > 0 {
+                dports.push(',');
+            }
+            // Writing to a String cannot fail.
+            let _ = write!(dports, "{port}");
+        }
+        let has_dports = self.dports_len > 0;
         let mut fields = lead.to_vec();
         fields.extend([
             Field::Number(&first),
@@ -233,15 +212,6 @@ impl Peer {
     }
 }
 
-/// The TSV header of summary rows with `columns`: the names after `seq`.
-pub(crate) fn tsv_header(columns: &'static [&'static str]) -> Vec<Field<'static>> {
-    let after_seq = columns
-        .iter()
-        .position(|c| *c == "seq")
-        .map_or(0, |i| i + 1);
-    columns[after_seq..].iter().map(|c| Field::Str(c)).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,10 +227,19 @@ mod tests {
     }
 
     fn row(peer: &Peer, format: Format) -> String {
-        let mut out = RowWriter::new(Vec::new(), format, &SUMMARY_COLUMNS[5..]);
+        let mut out = RowWriter::new(
+            Vec::new(),
+            format,
+            &crate::query::columns::SUMMARY_COLUMNS[5..],
+        );
         peer.write_row(&mut out, &[Field::Host(b"h")]).unwrap();
         out.flush().unwrap();
         String::from_utf8(out.get_ref().clone()).unwrap()
+    }
+
+    #[test]
+    fn a_peer_stays_within_its_stated_size() {
+        assert!(std::mem::size_of::<Peer>() <= 160);
     }
 
     #[test]
@@ -313,7 +292,7 @@ mod tests {
         for port in 1..40 {
             peer.add(Timestamp::ZERO, &detail(0, None, Some(port)));
         }
-        assert_eq!(peer.dports.len(), DPORTS_CAP);
+        assert_eq!(peer.dports().len(), DPORTS_CAP);
         assert!(peer.more_dports);
         let json = row(&peer, Format::Jsonl);
         assert!(json.contains(r#""more_dports":true"#), "{json}");

@@ -41,32 +41,41 @@
 //! Only exact counting is counted this way: a bounded summary
 //! (`--top-capacity`) does not add up.
 //!
-//! **Bound.** A chunk's counts hold at most its distinct hosts (two per
-//! record), each within [`HostCounts`](crate::stream::host_counts)'s
-//! bound, lists of 4 bytes per listed host, and its parse, 48 bytes a line.
+//! **Bound.** A chunk's counts are kept within a budget proportional to
+//! its bytes, whatever the log's shape: [`COUNT_BYTES_PER_BYTE`](crate::stream::chunk_budget::COUNT_BYTES_PER_BYTE) bytes of
+//! tables per byte of the chunk (at least [`MIN_COUNT_BYTES`](crate::stream::chunk_budget::MIN_COUNT_BYTES)), each
+//! window charged
+//! [`WINDOW_BYTES`](crate::stream::chunk_budget::WINDOW_BYTES) (its table's floor) and each host [`HOST_BYTES`](crate::stream::chunk_budget::HOST_BYTES)
+//! ([`HostCounts`](crate::stream::host_counts)'s bound besides the name;
+//! names take at most twice the chunk's bytes). A chunk of many tiny
+//! windows reaches the budget long before its end: the rest of it is fed
+//! in line, at the speed of one aggregating thread, in the memory of one.
+//! The first few new windows' tables get room for the busiest window of
+//! the chunk before (windows of one log are alike), but never more than
+//! half the budget left, nor in all more than two hosts per record of the
+//! chunk, so a busy window followed by many quiet ones costs no more
+//! than the records hold. Lists
+//! take 4 bytes per listed host, and the parse 48 bytes a line.
 
 use std::ops::Range;
 
 use crate::parse::batch::{Item, ParsedLines, RawLines};
+use crate::parse::horizon::{Horizon, wall_clock};
 use crate::parse::record::Record;
 use crate::parse::selection::Selection;
-use crate::parse::target::Target;
-use crate::parse::timestamp::{Duration, Timestamp};
+use crate::parse::timestamp::Timestamp;
+use crate::stream::chunk_budget::Budget;
+use crate::stream::chunk_run::{Added, Run, Windowing};
+pub(crate) use crate::stream::chunk_run::{At, Segment};
 use crate::stream::config::{Counting, WindowConfig};
 use crate::stream::dedup::{Dedup, ListMaker};
-use crate::stream::measure::Measure;
-use crate::stream::open_window::ExactTally;
-use crate::stream::window::{WindowSpan, WindowWidth};
 
 /// What a worker needs of the configuration to count chunks.
 pub(crate) struct ChunkCounter {
-    to_host: Target,
-    from_host: Target,
-    window: WindowWidth,
-    lateness: Duration,
+    windowing: Windowing,
     dedup: Dedup,
+    horizon: Horizon,
     selection: Selection,
-    measure: Measure,
 }
 
 /// A chunk counted by a worker: its parse and its segments, in order.
@@ -93,43 +102,21 @@ impl Parse {
     }
 }
 
-/// Where an item of a [`CountedChunk`] is: its parse, and its index
-/// among that parse's items.
-pub(crate) type At = (usize, usize);
-
-/// A run of a chunk's items, to be fed in order.
-pub(crate) enum Segment {
-    /// Records counted together, items `from` up to `to` (excluded).
-    Counted {
-        /// One tally per window the records fall in, by start.
-        windows: Vec<(WindowSpan, ExactTally)>,
-        /// The largest time of the records.
-        latest: Timestamp,
-        records: u64,
-        from: At,
-        to: At,
-    },
-    /// Items `from` up to `to` (excluded) to feed one by one: a record
-    /// past its window's deadline or a malformed line; or, when a list
-    /// failed to grow, the rest of the chunk (the aggregator meets the
-    /// failure in its place); or the rest of the chunk from the end of a
-    /// parse the run's selection cannot be applied past (see
-    /// [`ParsedLines::unappliable`]), so that the aggregator meets that
-    /// error in its place.
-    InLine { from: At, to: At },
-}
 impl ChunkCounter {
     /// A counter for `config`; `None` when its windows do not count
     /// exactly (a bounded summary cannot add up another).
     pub(crate) fn new(config: &WindowConfig) -> Option<ChunkCounter> {
         (config.counting == Counting::Exact).then(|| ChunkCounter {
-            to_host: config.to_host.clone(),
-            from_host: config.from_host.clone(),
-            window: config.window,
-            lateness: config.lateness,
+            windowing: Windowing {
+                to_host: config.to_host.clone(),
+                from_host: config.from_host.clone(),
+                window: config.window,
+                lateness: config.lateness,
+                measure: config.report.by,
+            },
             dedup: config.dedup,
+            horizon: Horizon::new(config.lateness),
             selection: config.selection.clone(),
-            measure: config.report.by,
         })
     }
 
@@ -143,18 +130,23 @@ impl ChunkCounter {
         hosts_hint: usize,
     ) -> CountedChunk {
         let mut counted = CountedChunk::default();
-        for (b, block) in chunk.iter().enumerate() {
+        'blocks: for (b, block) in chunk.iter().enumerate() {
             let mut state = block.state.clone();
             let mut offset = 0;
             while offset < block.bytes.len() {
                 let mut parsed = spare();
                 let end =
                     offset + parsed.parse(&block.bytes[offset..], &mut state, &self.selection);
+                let unfilterable = parsed.unfilterable.is_some();
                 counted.parses.push(Parse {
                     block: b,
                     range: offset..end,
                     parsed,
                 });
+                if unfilterable {
+                    // The run ends at that record; nothing after it counts.
+                    break 'blocks;
+                }
                 offset = end;
             }
         }
@@ -162,24 +154,50 @@ impl ChunkCounter {
         // past one cut per `RECORDS_PER_CUT` lines, the rest is fed in line.
         let items: usize = counted.parses.iter().map(|p| p.parsed.items.len()).sum();
         let mut cuts_left = items / RECORDS_PER_CUT + 1;
-        let mut run = Run::new((0, 0), hosts_hint, self.measure);
+        let bytes: usize = chunk.iter().map(|block| block.bytes.len()).sum();
+        let mut budget = Budget::new(bytes, items, hosts_hint);
+        let mut run = Run::new((0, 0));
         let mut lists = ListMaker::new(self.dedup);
         let mut newest = Timestamp::ZERO;
+        // A time past it may be implausible: the aggregator, which knows
+        // the newest time before the chunk, decides in line. Never moved
+        // by such a time.
+        let clock = wall_clock();
+        let mut believable = self.horizon.limit(clock, newest);
         let end = (counted.parses.len(), 0);
         for (p, parse) in counted.parses.iter().enumerate() {
             let bytes = parse.bytes(chunk);
             for (i, item) in parse.parsed.items.iter().enumerate() {
                 let added = match *item {
+                    Item::Record { ts, .. } if ts > believable => Added::InLine,
                     Item::Record { ts, from, to, .. } => {
                         let record = Record {
                             ts,
                             from: &bytes[from.range()],
                             to: &bytes[to.range()],
                         };
-                        let weight = parse.parsed.weight(i);
-                        let added = run.add(&record, weight, newest, self, &mut lists);
-                        newest = newest.max(ts);
+                        let added = run.add(
+                            &record,
+                            parse.parsed.weight(i),
+                            newest,
+                            &self.windowing,
+                            &mut lists,
+                            &mut budget,
+                        );
+                        if ts > newest {
+                            newest = ts;
+                            believable = self.horizon.limit(clock, newest);
+                        }
                         added
+                    }
+                    Item::Filtered { ts, .. } if ts > believable => Added::InLine,
+                    Item::Filtered { ts, .. } => {
+                        run.pass_by(ts, newest);
+                        if ts > newest {
+                            newest = ts;
+                            believable = self.horizon.limit(clock, newest);
+                        }
+                        Added::Counted
                     }
                     Item::Malformed { .. } => Added::InLine,
                 };
@@ -195,9 +213,10 @@ impl ChunkCounter {
                         });
                         // Tables sized for a whole window would be wasted
                         // on what is left of a chunk.
-                        run = Run::new(next, 0, self.measure);
+                        budget.hosts_hint = 0;
+                        run = Run::new(next);
                     }
-                    Added::InLine => {
+                    Added::InLine | Added::OverBudget => {
                         run.end((p, i), &mut counted.segments);
                         counted.segments.push(Segment::InLine {
                             from: (p, i),
@@ -212,12 +231,6 @@ impl ChunkCounter {
                     }
                 }
             }
-            if parse.parsed.unappliable.is_some() {
-                let to = (p, parse.parsed.items.len());
-                run.end(to, &mut counted.segments);
-                counted.segments.push(Segment::InLine { from: to, to: end });
-                return counted;
-            }
         }
         run.end(end, &mut counted.segments);
         counted
@@ -227,102 +240,6 @@ impl ChunkCounter {
 /// Lines of a chunk per run cut short by a record past the bound: a log
 /// that breaks the bound more often has the rest of each chunk fed in line.
 const RECORDS_PER_CUT: usize = 4096;
-
-/// What became of a record offered to a [`Run`].
-enum Added {
-    Counted,
-    /// Past its window's deadline: to be fed on its own.
-    InLine,
-    /// A list failed to grow, after the record was partly counted: the
-    /// run is void.
-    Failed,
-}
-
-/// The segment a worker is counting.
-struct Run {
-    windows: Vec<(WindowSpan, ExactTally)>,
-    latest: Timestamp,
-    records: u64,
-    from: At,
-    /// Room for hosts in each new window table.
-    hosts_hint: usize,
-    /// The window of the last record, and its place in `windows`.
-    span: WindowSpan,
-    at: usize,
-    /// What the tallies measure beyond records (`--by`).
-    measure: Measure,
-}
-
-impl Run {
-    fn new(from: At, hosts_hint: usize, measure: Measure) -> Run {
-        Run {
-            windows: Vec::new(),
-            latest: Timestamp::ZERO,
-            records: 0,
-            from,
-            hosts_hint,
-            span: WindowSpan::EMPTY,
-            at: 0,
-            measure,
-        }
-    }
-
-    /// Counts `record` of `weight` unless its window's deadline is past
-    /// `newest` (the chunk's newest time before it).
-    #[inline]
-    fn add(
-        &mut self,
-        record: &Record<'_>,
-        weight: u64,
-        newest: Timestamp,
-        counter: &ChunkCounter,
-        lists: &mut ListMaker,
-    ) -> Added {
-        // Checked when the window changes only: while records stay in one
-        // window, the newest time stays inside it, before its deadline.
-        if !self.span.contains(record.ts) {
-            self.span = WindowSpan::of(record.ts, counter.window, counter.lateness);
-            if newest > self.span.deadline {
-                return Added::InLine;
-            }
-            let start = self.span.start;
-            self.at = self.windows.partition_point(|(s, _)| s.start < start);
-            if self
-                .windows
-                .get(self.at)
-                .is_none_or(|(s, _)| s.start != start)
-            {
-                self.windows.insert(
-                    self.at,
-                    (self.span, ExactTally::new(self.hosts_hint, self.measure)),
-                );
-            }
-        }
-        let tally = &mut self.windows[self.at].1;
-        if tally
-            .add(record, weight, &counter.to_host, &counter.from_host, lists)
-            .is_err()
-        {
-            return Added::Failed;
-        }
-        self.latest = self.latest.max(record.ts);
-        self.records += 1;
-        Added::Counted
-    }
-
-    /// Ends the run before `to`, adding it to `segments` unless empty.
-    fn end(self, to: At, segments: &mut Vec<Segment>) {
-        if self.records > 0 {
-            segments.push(Segment::Counted {
-                windows: self.windows,
-                latest: self.latest,
-                records: self.records,
-                from: self.from,
-                to,
-            });
-        }
-    }
-}
 
 impl CountedChunk {
     /// The most distinct hosts of one of its windows: a good size for the
@@ -346,14 +263,19 @@ mod tests {
     use super::*;
     use crate::parse::batch::Fill;
     use crate::parse::format::{FormatState, InputFormat};
+    use crate::stream::chunk_budget::{COUNT_BYTES_PER_BYTE, MIN_COUNT_BYTES, WINDOW_BYTES};
+    use crate::stream::window::WindowWidth;
 
     fn counted(text: &str, lateness: u64) -> CountedChunk {
-        let config = WindowConfig::for_test("x", "y", lateness);
+        counted_with(WindowConfig::for_test("x", "y", lateness), text)
+    }
+
+    fn counted_with(config: WindowConfig, text: &str) -> CountedChunk {
         let mut block = RawLines::default();
         block.fill(
             text.as_bytes(),
-            &mut FormatState::new(InputFormat::Auto),
-            &Selection::default(),
+            &mut FormatState::new(config.input_format),
+            &Default::default(),
         );
         let counter = ChunkCounter::new(&config).unwrap();
         counter.count(&[block], ParsedLines::default, 0)
@@ -400,6 +322,36 @@ mod tests {
     }
 
     #[test]
+    fn many_tiny_windows_count_within_the_budget_and_the_rest_is_fed_in_line() {
+        let config = WindowConfig {
+            window: WindowWidth::parse("1s").unwrap(),
+            ..WindowConfig::for_test("x", "y", 0)
+        };
+        let text: String = (0..10_000)
+            .map(|i| format!("{} a{i} x\n", 1000 + i))
+            .collect();
+        let mut block = RawLines::default();
+        block.fill(
+            text.as_bytes(),
+            &mut FormatState::new(InputFormat::Auto),
+            &Default::default(),
+        );
+        let counter = ChunkCounter::new(&config).unwrap();
+        // Room asked for as if the chunk before had a window of a million
+        // hosts: a chunk gives out no more than two hosts a record.
+        let chunk = counter.count(&[block], ParsedLines::default, 1_000_000);
+        let budget = (text.len() * COUNT_BYTES_PER_BYTE).max(MIN_COUNT_BYTES);
+        let shapes = shape(&chunk);
+        let [(0, counted, Some(records)), (from, 10_000, None)] = shapes[..] else {
+            panic!("one counted run, then the rest in line: {shapes:?}");
+        };
+        assert_eq!((from, records), (counted, counted as u64));
+        assert!(counted * WINDOW_BYTES <= budget, "{counted} windows");
+        // The first windows' room left most of the budget to the records.
+        assert!(counted >= 20, "{counted} windows");
+    }
+
+    #[test]
     fn a_record_past_the_bound_or_a_malformed_line_is_fed_on_its_own() {
         // 0 is past the deadline of its hour (3600 + 300) once 3901 is seen.
         let late = counted("0 a b\n3901 c d\n0 e f\n7000 g h\n", 300);
@@ -414,5 +366,23 @@ mod tests {
             shape(&malformed),
             [(0, 1, None), (1, 2, Some(1)), (2, 3, None)]
         );
+    }
+
+    #[test]
+    fn a_record_left_out_moves_the_clock_past_the_next_ones_deadline() {
+        // `--dport 22`: the record at 3901 is left out, yet it puts the
+        // record at 0 after it past its hour's deadline (3600 + 300).
+        let mut config = WindowConfig::for_test("x", "y", 300);
+        config.input_format = InputFormat::Vpc;
+        config.selection.filter.dport = Some(crate::parse::filter::PortSet::parse("22").unwrap());
+        let chunk = counted_with(
+            config,
+            "start srcaddr dstaddr dstport log-status\n0 a b 22 OK\n3901 c d 80 OK\n0 e f 22 OK\n",
+        );
+        assert!(matches!(
+            chunk.parses[0].parsed.items[1],
+            Item::Filtered { .. }
+        ));
+        assert_eq!(shape(&chunk), [(0, 2, Some(2)), (2, 3, None)]);
     }
 }

@@ -15,6 +15,8 @@
 
 pub mod aggregator;
 pub(crate) mod chunk;
+pub(crate) mod chunk_budget;
+pub(crate) mod chunk_run;
 pub mod config;
 pub mod dedup;
 pub(crate) mod host_counts;

@@ -2,7 +2,7 @@
 //! reading files and stdin to their end or following the last file.
 
 use std::fmt;
-use std::io::{self, BufWriter};
+use std::io::{self, BufWriter, Read};
 use std::time::{Duration as Elapsed, Instant};
 
 use anyhow::Context;
@@ -15,6 +15,8 @@ use crate::io::follow::{FollowOptions, Follower};
 use crate::io::input::{self, InputName};
 use crate::io::signals::StopSignals;
 use crate::io::source::LineSource;
+use crate::parse::format::{FormatState, InputFormat};
+use crate::parse::selection::Selection;
 use crate::stream::aggregator::{Aggregator, Summary};
 use crate::stream::config::{CountingOptions, WindowConfig};
 use crate::stream::pump::pump;
@@ -122,6 +124,40 @@ fn check_inputs(inputs: &[InputName], followed: Option<usize>) -> anyhow::Result
     Ok(())
 }
 
+/// Bytes read from the start of a file to tell its format and header.
+const HEAD_BYTES: u64 = 64 * 1024;
+
+/// Refuses, before any output, a filter (or `--by` field) that an input cannot be applied
+/// to, when `--input-format` or the first lines of a plain (uncompressed)
+/// file tell its format. A compressed file, a FIFO or stdin is told as it
+/// is read: its first record ends the run then, with the same message.
+fn check_filterable(
+    inputs: &[InputName],
+    format: InputFormat,
+    select: &Selection,
+) -> anyhow::Result<()> {
+    if select.is_everything() {
+        return Ok(());
+    }
+    for name in inputs {
+        let state = match name.path() {
+            Some(path) if path.is_file() && input::compression_of(path)?.is_none() => {
+                let mut head = Vec::new();
+                input::open_file(path)?
+                    .take(HEAD_BYTES)
+                    .read_to_end(&mut head)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                FormatState::at_start(format, &head)
+            }
+            _ => FormatState::new(format),
+        };
+        if let Some(why) = select.lacking_in(&state) {
+            return Err(Error::Usage(format!("{name}: {why}")).into());
+        }
+    }
+    Ok(())
+}
+
 /// Runs `connspy-stream` as the command line asks: prints the windows on
 /// stdout and the diagnostics on stderr, and returns the counts.
 ///
@@ -155,6 +191,7 @@ fn summarise(
 ) -> anyhow::Result<()> {
     let (inputs, followed) = plan_inputs(args);
     check_inputs(&inputs, followed)?;
+    check_filterable(&inputs, config.input_format, &config.selection)?;
     let mut signals = StopSignals::register()?;
     if args.tail {
         // Following may leave nothing to write for hours: a reader that

@@ -1,4 +1,4 @@
-//! Zeek TSV and VPC flow logs of random connections, and a model that
+//! Zeek TSV, Zeek JSON and VPC flow logs of random connections, and a model that
 //! reads them back itself: the obvious loops over split fields, sharing
 //! nothing with the library's parsers. The independent reference of the
 //! tests of both tools' filters and measures (`tests/analyst_cli.rs`,
@@ -137,6 +137,38 @@ pub(crate) fn vpc_log(conns: &[Conn]) -> String {
     log
 }
 
+/// A Zeek JSON log of `conns`: an unset field's key is left out, as
+/// Zeek writes it.
+pub(crate) fn zeek_json_log(conns: &[Conn]) -> String {
+    let mut log = String::new();
+    for c in conns {
+        let t = H * 1_000_000 + c.micros;
+        let mut line = format!(
+            "{{\"ts\":{}.{:06},\"uid\":\"Cx\",\"id.orig_h\":\"{}\",\"id.resp_h\":\"{}\",\"proto\":\"{}\"",
+            t / 1_000_000,
+            t % 1_000_000,
+            c.from,
+            c.to,
+            c.proto
+        );
+        for (key, value) in [
+            ("id.orig_p", c.sport.map(u64::from)),
+            ("id.resp_p", c.dport.map(u64::from)),
+            ("orig_pkts", c.orig.1),
+            ("orig_ip_bytes", c.orig.0),
+            ("resp_pkts", c.resp.1),
+            ("resp_ip_bytes", c.resp.0),
+        ] {
+            if let Some(v) = value {
+                line.push_str(&format!(",\"{key}\":{v}"));
+            }
+        }
+        log.push_str(&line);
+        log.push_str("}\n");
+    }
+    log
+}
+
 /// A record as the model reads it back from a line.
 pub(crate) struct ModelRecord {
     /// The time field as written, and its value in nanoseconds.
@@ -205,6 +237,39 @@ pub(crate) fn read_zeek(log: &str) -> Vec<ModelRecord> {
         });
     }
     records
+}
+
+/// The records of a Zeek JSON log, read by `serde_json`; the time's text
+/// as written is the number after `"ts":`.
+pub(crate) fn read_zeek_json(log: &str) -> Vec<ModelRecord> {
+    log.lines()
+        .map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let ts = line["{\"ts\":".len()..].split(',').next().unwrap();
+            let from = v["id.orig_h"].as_str().unwrap();
+            let n = |key: &str| v.get(key).and_then(serde_json::Value::as_u64);
+            let sum =
+                |a: Option<u64>, b: Option<u64>| a.or(b).map(|_| a.unwrap_or(0) + b.unwrap_or(0));
+            ModelRecord {
+                ts_text: ts.to_string(),
+                nanos: nanos_of(ts),
+                from: from.to_string(),
+                to: v["id.resp_h"].as_str().unwrap().to_string(),
+                sport: n("id.orig_p").map(|p| p as u16),
+                dport: n("id.resp_p").map(|p| p as u16),
+                proto: match v["proto"].as_str().unwrap() {
+                    "tcp" => Some(6),
+                    "udp" => Some(17),
+                    "icmp" if from.contains(':') => Some(58),
+                    "icmp" => Some(1),
+                    _ => None,
+                },
+                bytes: sum(n("orig_ip_bytes"), n("resp_ip_bytes")),
+                packets: sum(n("orig_pkts"), n("resp_pkts")),
+                action: None,
+            }
+        })
+        .collect()
 }
 
 /// The records of a default-layout VPC log.

@@ -141,7 +141,7 @@ impl VpcLayout {
 
     /// Parses a record line.
     pub(crate) fn parse<'a>(&self, line: &'a [u8]) -> Parsed<'a> {
-        let f = match self.fields {
+        let f = match &self.fields {
             Ok(f) => f,
             Err(why) => return Parsed::Malformed(problem(why)),
         };
@@ -236,7 +236,7 @@ impl VpcLayout {
     /// The FROM (`to == false`) or TO field, without parsing the rest.
     #[inline]
     pub(crate) fn key_field<'a>(&self, line: &'a [u8], to: bool) -> Option<&'a [u8]> {
-        let f = self.fields.ok()?;
+        let f = self.fields.as_ref().ok()?;
         if is_header(line) {
             return None;
         }
@@ -300,5 +300,40 @@ mod tests {
     fn plain_lines_are_not_vpc() {
         assert!(detect(b"1565647204 a b").is_none());
         assert!(detect(b"version srcaddr dstaddr start").is_some());
+    }
+
+    #[test]
+    fn details_by_position_or_header_name() {
+        let d = VpcLayout::default().detail(V2, Wanted::ALL).unwrap();
+        assert_eq!(
+            d,
+            Detail {
+                sport: Some(20641),
+                dport: Some(22),
+                proto: Some(6),
+                bytes: Some(4249),
+                packets: Some(20),
+                action: Some(crate::parse::detail::Action::Accept),
+                time_digits: 0,
+            }
+        );
+        let mut l = VpcLayout::default();
+        l.parse_or_header(b"start srcaddr dstaddr dstport action log-status");
+        let d = l.detail(b"5 a b - REJECT OK", Wanted::ALL).unwrap();
+        assert_eq!(
+            (d.dport, d.action, d.bytes),
+            (None, Some(crate::parse::detail::Action::Reject), None)
+        );
+        assert_eq!(
+            l.detail(b"5 a b 22 DROP OK", Wanted::ALL)
+                .unwrap_err()
+                .to_string(),
+            "vpc: action is not ACCEPT or REJECT"
+        );
+        assert_eq!(l.lacking(DetailField::DstPort), None);
+        assert_eq!(
+            l.lacking(DetailField::Proto).unwrap().to_string(),
+            "this vpc log's header names no protocol column (the protocol)"
+        );
     }
 }

@@ -150,7 +150,7 @@ impl ZeekLayout {
         if line.is_empty() {
             return Parsed::Malformed(Malformed::Blank);
         }
-        let f = match self.fields {
+        let f = match &self.fields {
             Ok(f) => f,
             Err(why) => return Parsed::Malformed(problem(why)),
         };
@@ -230,28 +230,7 @@ impl ZeekLayout {
                 .filter(|_| wanted.contains(*field))
                 .map(usize::from);
         }
-        // The slots by column, so that one walk along the line stops at
-        // each column read, skipping the columns between eight bytes at a
-        // time (`nth_separator`).
-        let mut order = [(usize::MAX, 0); 9];
-        for (slot, at) in slots.iter().enumerate() {
-            if let Some(at) = at {
-                order[slot] = (*at, slot);
-            }
-        }
-        order.sort_unstable();
-        let end_of = |start: usize| nth_separator(line, start, 1, self.sep).unwrap_or(line.len());
-        let mut got: [Option<&[u8]>; 9] = [None; 9];
-        let (mut column, mut start) = (0, 0);
-        for (at, slot) in order.into_iter().take_while(|(at, _)| *at != usize::MAX) {
-            if at > column {
-                match nth_separator(line, start, at - column, self.sep) {
-                    Some(sep) => (column, start) = (at, sep + 1),
-                    None => break,
-                }
-            }
-            got[slot] = Some(&line[start..end_of(start)]);
-        }
+        let got = fields_at(line, self.sep, &slots);
         // A set value, or `None` when the slot is not read or unset.
         let value = |slot: usize| got[slot].filter(|v| *v != self.unset && *v != self.empty);
         let number = |slot: usize, what| read_value(value(slot), parse_count, || problem(what));
@@ -281,7 +260,7 @@ impl ZeekLayout {
     /// parsing the rest; `None` for a `#` line or a line too short.
     #[inline]
     pub(crate) fn key_field<'a>(&self, line: &'a [u8], to: bool) -> Option<&'a [u8]> {
-        let f = self.fields.ok()?;
+        let f = self.fields.as_ref().ok()?;
         if line.first() == Some(&b'#') {
             return None;
         }
@@ -293,6 +272,74 @@ impl ZeekLayout {
         let end = memchr::memchr(self.sep, &line[start..]).map_or(line.len(), |j| start + j);
         Some(&line[start..end])
     }
+}
+
+/// The fields of `line` (split at `sep`) at the positions `slots` name,
+/// `None` where a slot names none or the line is too short. Only the
+/// line up to the last position named is read, 8 bytes at a time: Zeek
+/// fields are short, and a search per field (`memchr`) would cost more
+/// than the fields.
+fn fields_at<'a, const N: usize>(
+    line: &'a [u8],
+    sep: u8,
+    slots: &[Option<usize>; N],
+) -> [Option<&'a [u8]>; N] {
+    let mut got = [None; N];
+    // (position, slot) of each slot that names one, by position.
+    let mut order = [(usize::MAX, 0); N];
+    let mut wanted = 0;
+    for (slot, at) in slots.iter().enumerate() {
+        if let Some(at) = *at {
+            order[wanted] = (at, slot);
+            wanted += 1;
+        }
+    }
+    let order = &mut order[..wanted];
+    order.sort_unstable();
+    let (mut next, mut field, mut start) = (0, 0, 0);
+    // Takes field number `field`, `line[start..end]`; true once all are.
+    let mut take = |field: usize, start: usize, end: usize| {
+        while order.get(next).is_some_and(|&(at, _)| at == field) {
+            got[order[next].1] = Some(&line[start..end]);
+            next += 1;
+        }
+        next == order.len()
+    };
+    let mut at = 0;
+    while at < line.len() {
+        let mut seps = separators(line, at, sep);
+        while seps != 0 {
+            let end = at + (seps.trailing_zeros() / 8) as usize;
+            if take(field, start, end) {
+                return got;
+            }
+            (field, start) = (field + 1, end + 1);
+            seps &= seps - 1;
+        }
+        at += 8;
+    }
+    take(field, start, line.len());
+    got
+}
+
+/// The bytes equal to `sep` among the 8 of `line` from `at` (fewer at
+/// its end), as the high bit of each byte of a word (byte `k` of the
+/// line at bit `8 k + 7`); exact, whatever the other bytes are.
+#[inline(always)]
+fn separators(line: &[u8], at: usize, sep: u8) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let bytes = match line.get(at..at + 8) {
+        Some(whole) => whole.try_into().unwrap_or([!sep; 8]),
+        None => {
+            let mut bytes = [!sep; 8];
+            let part = &line[at.min(line.len())..];
+            bytes[..part.len()].copy_from_slice(part);
+            bytes
+        }
+    };
+    // Zero where the byte is `sep`; then the high bit of each zero byte.
+    let word = u64::from_le_bytes(bytes) ^ (0x0101_0101_0101_0101 * u64::from(sep));
+    !(((word & LOW7).wrapping_add(LOW7)) | word | LOW7)
 }
 
 /// The positions of `ts`, `id.orig_h` and `id.resp_h` among `names`,
@@ -324,62 +371,9 @@ fn fields_of<'a>(names: impl Iterator<Item = &'a [u8]>) -> Result<Fields, &'stat
     })
 }
 
-/// Where the `n`th separator `sep` (`n` ≥ 1) of `line` at or after
-/// `from` is. Eight bytes at a time: a word's separators are the zero
-/// bytes of the word XOR `sep` repeated, found exactly (no carry between
-/// bytes) and counted by their high bits.
-fn nth_separator(line: &[u8], from: usize, mut n: usize, sep: u8) -> Option<usize> {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let repeated = u64::from(sep) * 0x0101_0101_0101_0101;
-    let mut at = from;
-    while at + 8 <= line.len() {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(&line[at..at + 8]);
-        let x = u64::from_le_bytes(word) ^ repeated;
-        let mut seps = !(((x & LOW7) + LOW7) | x | LOW7);
-        let count = seps.count_ones() as usize;
-        if count >= n {
-            for _ in 1..n {
-                seps &= seps - 1;
-            }
-            return Some(at + seps.trailing_zeros() as usize / 8);
-        }
-        n -= count;
-        at += 8;
-    }
-    for (i, &b) in line[at..].iter().enumerate() {
-        if b == sep {
-            n -= 1;
-            if n == 0 {
-                return Some(at + i);
-            }
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    proptest::proptest! {
-        /// `nth_separator` finds what counting byte by byte finds.
-        #[test]
-        fn the_nth_separator_is_found_eight_bytes_at_a_time(
-            line in proptest::collection::vec(proptest::sample::select(vec![b'\t', b'a', 0x89, 0x09 ^ 0x80, 0]), 0..40),
-            from in 0usize..40,
-            n in 1usize..8,
-        ) {
-            let from = from.min(line.len());
-            let slow = line[from..]
-                .iter()
-                .enumerate()
-                .filter(|(_, b)| **b == b'\t')
-                .nth(n - 1)
-                .map(|(i, _)| from + i);
-            proptest::prop_assert_eq!(nth_separator(&line, from, n, b'\t'), slow);
-        }
-    }
 
     const HEADER: &[&str] = &[
         "#separator \\x09",
@@ -467,5 +461,79 @@ mod tests {
         assert!(matches!(l.parse(b"1\ta\tb"), Parsed::Malformed(_)));
         l.header_line(b"#fields\tid.orig_h\tid.resp_h\tts");
         assert!(matches!(l.parse(b"a\tb\t1"), Parsed::Record(_)));
+    }
+
+    #[test]
+    fn details_are_read_by_column_name_and_unset_is_none() {
+        let l = layout(&[
+            "#separator \\x09",
+            "#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes",
+        ]);
+        let d = l
+            .detail(
+                b"1.500\t10.0.0.1\t5000\tb\t22\ttcp\t3\t180\t2\t120",
+                Wanted::ALL,
+            )
+            .unwrap();
+        assert_eq!(
+            d,
+            Detail {
+                sport: Some(5000),
+                dport: Some(22),
+                proto: Some(6),
+                bytes: Some(300),
+                packets: Some(5),
+                action: None,
+                time_digits: 3,
+            }
+        );
+        let d = l
+            .detail(b"1\t2001:db8::1\t-\tb\t-\ticmp\t1\t-\t-\t-", Wanted::ALL)
+            .unwrap();
+        assert_eq!((d.sport, d.dport, d.proto), (None, None, Some(58)));
+        assert_eq!((d.bytes, d.packets, d.time_digits), (None, Some(1), 0));
+        // Only what is wanted is read: a bad port is not looked at.
+        let only_bytes = Wanted::NONE.with(DetailField::Bytes);
+        let d = l
+            .detail(b"1\ta\tx\tb\t22\ttcp\t1\t60\t1\t40", only_bytes)
+            .unwrap();
+        assert_eq!((d.sport, d.bytes), (None, Some(100)));
+        assert_eq!(
+            l.detail(b"1\ta\tx\tb\t22\ttcp\t1\t60\t1\t40", Wanted::ALL)
+                .unwrap_err()
+                .to_string(),
+            "zeek: id.orig_p is not a port"
+        );
+        // A short line leaves the missing columns unset.
+        assert_eq!(l.detail(b"1\ta\t5", Wanted::ALL).unwrap().dport, None);
+    }
+
+    #[test]
+    fn a_layout_lacks_the_columns_its_fields_do_not_name() {
+        let l = layout(HEADER);
+        assert_eq!(l.lacking(DetailField::DstPort), None);
+        let bytes = l.lacking(DetailField::Bytes).unwrap();
+        assert_eq!(bytes.column, Some("orig_ip_bytes"));
+        assert_eq!(
+            l.lacking(DetailField::Action).unwrap().to_string(),
+            "zeek logs have no action (vpc logs have one)"
+        );
+    }
+
+    proptest::proptest! {
+        /// The word-at-a-time splitter finds the fields `split` finds,
+        /// whatever bytes surround the separators.
+        #[test]
+        fn fields_at_equals_splitting(
+            line in proptest::collection::vec(
+                proptest::sample::select(&b"\t\x08\x01\x00a,9\xff"[..]), 0..40),
+            sep in proptest::sample::select(&b"\t,\x00"[..]),
+            positions in proptest::collection::vec(proptest::option::of(0usize..12), 4),
+        ) {
+            let slots: [Option<usize>; 4] = positions.try_into().unwrap();
+            let fields: Vec<&[u8]> = line.split(|&b| b == sep).collect();
+            let expected = slots.map(|at| at.and_then(|i| fields.get(i).copied()));
+            proptest::prop_assert_eq!(fields_at(&line, sep, &slots), expected);
+        }
     }
 }

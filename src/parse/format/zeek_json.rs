@@ -391,8 +391,47 @@ mod tests {
         /// Never panics, whatever the bytes.
         #[test]
         fn any_bytes_parse_or_fail_cleanly(line in proptest::collection::vec(
-            proptest::sample::select(&b"{}[]\":,\\ tsid.orig_hresp01-e"[..]), 0..60)) {
+            proptest::sample::select(&b"{}[]\":,\\ tsid.orig_hresp01-enul"[..]), 0..60)) {
             let _ = parse(&line);
+            let _ = detail(&line, Wanted::ALL);
         }
+    }
+
+    #[test]
+    fn details_come_from_their_keys_and_a_key_left_out_is_unset() {
+        let line = br#"{"ts":1565647204.351234,"id.orig_h":"2001:db8::1","id.orig_p":128,"id.resp_h":"b","id.resp_p":0,"proto":"icmp","orig_pkts":1,"orig_ip_bytes":48,"resp_pkts":null}"#;
+        let d = detail(line, Wanted::ALL).unwrap();
+        assert_eq!(
+            d,
+            Detail {
+                sport: Some(128),
+                dport: Some(0),
+                proto: Some(58),
+                bytes: Some(48),
+                packets: Some(1),
+                action: None,
+                time_digits: 6,
+            }
+        );
+        let iso = br#"{"ts":"2019-08-12T22:00:04.351Z","id.orig_h":"a","id.resp_h":"b"}"#;
+        assert_eq!(
+            detail(iso, Wanted::ALL).unwrap(),
+            Detail {
+                time_digits: 3,
+                ..Detail::default()
+            }
+        );
+        let bad = br#"{"ts":1,"id.orig_h":"a","id.resp_h":"b","id.resp_p":"http"}"#;
+        assert_eq!(
+            detail(bad, Wanted::ALL).unwrap_err().to_string(),
+            "zeek-json: id.resp_p is not a port"
+        );
+        // Not wanted, not read.
+        assert_eq!(
+            detail(bad, Wanted::NONE.with(DetailField::Bytes))
+                .unwrap()
+                .dport,
+            None
+        );
     }
 }

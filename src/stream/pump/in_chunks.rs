@@ -82,6 +82,7 @@ pub(super) fn feed_in_chunks<W: Write>(
         let select = agg.selection();
         let read = messages_tx;
         scope.spawn(move || {
+            // The workers parse, and filter, the lines the reader hands on.
             let reading = read_ahead(
                 source,
                 state,
