@@ -3,9 +3,10 @@
 //! with the format state they start in, for another thread to parse.
 
 use crate::parse::filter::Unfilterable;
-use crate::parse::format::{FormatState, Parsed, parse_plain};
+use crate::parse::format::{FormatState, Parsed, plain_error};
 use crate::parse::lines::Lines;
-use crate::parse::record::Malformed;
+use crate::parse::plain_lines::three_fields_in;
+use crate::parse::record::{Malformed, parse_record};
 use crate::parse::selection::Selection;
 use crate::parse::timestamp::Timestamp;
 
@@ -49,14 +50,6 @@ pub(crate) enum Item {
     },
 }
 
-/// What the parse of one line gives a [`ParsedLines`]: the line as its
-/// format reads it, or what the filters make of a record.
-enum Screened<'a> {
-    Line(Parsed<'a>),
-    Filtered(Timestamp),
-    Unfilterable(Unfilterable),
-}
-
 /// Where a host lies in its block's bytes.
 #[derive(Clone, Copy)]
 pub(crate) struct Span {
@@ -72,6 +65,14 @@ impl Span {
         Span {
             start: start as u32,
             end: (start + part.len()) as u32,
+        }
+    }
+
+    /// The span of `range` (of a block under 4 GiB).
+    fn of(range: std::ops::Range<usize>) -> Span {
+        Span {
+            start: range.start as u32,
+            end: range.end as u32,
         }
     }
 
@@ -118,19 +119,34 @@ impl ParsedLines {
         if !select.is_everything() {
             return self.fill_selected(bytes, state, select);
         }
-        // The plain format keeps its own loop, exactly as before formats.
+        // The plain format keeps its own loop, its lines split by masks
+        // straight into items.
         if state.is_plain() {
-            self.fill_with(bytes, |line| Screened::Line(parse_plain(line)))
+            self.fill_with(bytes, |start, text, line| {
+                Step::Item(plain_item(bytes, start, text, line))
+            })
         } else {
-            self.fill_with(bytes, |line| Screened::Line(state.parse_line(line)))
+            self.fill_with(bytes, |_, text, line| match state.parse_line(text) {
+                Parsed::Record(rec) => Step::Item(Item::Record {
+                    ts: rec.ts,
+                    from: Span::within(bytes, rec.from),
+                    to: Span::within(bytes, rec.to),
+                    line,
+                }),
+                Parsed::Malformed(why) => Step::Item(Item::Malformed { line, why }),
+                Parsed::Header => Step::Header,
+                Parsed::NoData => Step::NoData,
+            })
         }
     }
 
+    /// Parses the lines of `bytes` with `parse`, which gets each line's
+    /// offset, bytes and number.
     #[inline(always)]
-    fn fill_with<'b>(
+    fn fill_with(
         &mut self,
-        bytes: &'b [u8],
-        mut parse: impl FnMut(&'b [u8]) -> Screened<'b>,
+        bytes: &[u8],
+        mut parse: impl FnMut(usize, &[u8], u32) -> Step,
     ) -> usize {
         self.items.clear();
         self.no_data = 0;
@@ -141,21 +157,11 @@ impl ParsedLines {
                 take = start;
                 break;
             }
-            // Spans are offsets, so they hold in a copy of the lines.
-            match parse(text) {
-                Screened::Line(Parsed::Record(rec)) => self.items.push(Item::Record {
-                    ts: rec.ts,
-                    from: Span::within(bytes, rec.from),
-                    to: Span::within(bytes, rec.to),
-                    line,
-                }),
-                Screened::Line(Parsed::Malformed(why)) => {
-                    self.items.push(Item::Malformed { line, why })
-                }
-                Screened::Line(Parsed::Header) => {}
-                Screened::Line(Parsed::NoData) => self.no_data += 1,
-                Screened::Filtered(ts) => self.items.push(Item::Filtered { ts, line }),
-                Screened::Unfilterable(why) => {
+            match parse(start, text, line) {
+                Step::Item(item) => self.items.push(item),
+                Step::Header => {}
+                Step::NoData => self.no_data += 1,
+                Step::Unfilterable(why) => {
                     // The run ends here: the rest of the block is not read.
                     self.unfilterable = Some(why);
                     take = bytes.len();
@@ -182,33 +188,41 @@ impl ParsedLines {
         let wanted = select.wanted();
         let mut weights = std::mem::take(&mut self.weights);
         let mut checked = false;
-        let take = self.fill_with(bytes, |line| match state.parse_line(line) {
+        let take = self.fill_with(bytes, |_, text, line| match state.parse_line(text) {
             Parsed::Header => {
                 checked = false;
-                Screened::Line(Parsed::Header)
+                Step::Header
             }
             Parsed::Record(rec) => {
                 if !checked {
                     if let Some(why) = select.lacking_in(state) {
-                        return Screened::Unfilterable(why);
+                        return Step::Unfilterable(why);
                     }
                     checked = true;
                 }
-                let (weight, screened) = match state.detail(line, wanted) {
+                let (weight, item) = match state.detail(text, wanted) {
                     Ok(detail) => match select.weigh(&detail) {
-                        Some(weight) => (weight, Screened::Line(Parsed::Record(rec))),
-                        None => (0, Screened::Filtered(rec.ts)),
+                        Some(weight) => (
+                            weight,
+                            Item::Record {
+                                ts: rec.ts,
+                                from: Span::within(bytes, rec.from),
+                                to: Span::within(bytes, rec.to),
+                                line,
+                            },
+                        ),
+                        None => (0, Item::Filtered { ts: rec.ts, line }),
                     },
-                    Err(why) => (0, Screened::Line(Parsed::Malformed(why))),
+                    Err(why) => (0, Item::Malformed { line, why }),
                 };
                 weights.push(weight);
-                screened
+                Step::Item(item)
             }
             Parsed::Malformed(why) => {
                 weights.push(0);
-                Screened::Line(Parsed::Malformed(why))
+                Step::Item(Item::Malformed { line, why })
             }
-            other => Screened::Line(other),
+            Parsed::NoData => Step::NoData,
         });
         self.weights = weights;
         take
@@ -218,6 +232,53 @@ impl ParsedLines {
     #[inline(always)]
     pub(crate) fn weight(&self, i: usize) -> u64 {
         self.weights.get(i).copied().unwrap_or(1)
+    }
+}
+
+/// What one line adds to a parse.
+enum Step {
+    Item(Item),
+    /// A header line: nothing.
+    Header,
+    /// A VPC `NODATA`/`SKIPDATA` record: counted.
+    NoData,
+    /// A record a filter or `--by` cannot be applied to (its input lacks
+    /// the field): the parse ends before it.
+    Unfilterable(Unfilterable),
+}
+
+/// The item of plain line number `line`, `text`, at `start` in `bytes`:
+/// its fields' offsets taken from the separator mask when it has one
+/// (no record and no slices built), else from `parse_record`.
+#[inline(always)]
+fn plain_item(bytes: &[u8], start: usize, text: &[u8], line: u32) -> Item {
+    let why = match three_fields_in(bytes, start, text.len()) {
+        Some([ts, from, to]) => match Timestamp::parse(&bytes[ts]) {
+            Ok(ts) => {
+                return Item::Record {
+                    ts,
+                    from: Span::of(from),
+                    to: Span::of(to),
+                    line,
+                };
+            }
+            Err(e) => Malformed::BadTimestamp(e),
+        },
+        None => match parse_record(text) {
+            Ok(rec) => {
+                return Item::Record {
+                    ts: rec.ts,
+                    from: Span::within(bytes, rec.from),
+                    to: Span::within(bytes, rec.to),
+                    line,
+                };
+            }
+            Err(why) => why,
+        },
+    };
+    Item::Malformed {
+        line,
+        why: plain_error(text, why),
     }
 }
 
