@@ -41,7 +41,6 @@ use crate::parse::format::FormatState;
 use crate::parse::horizon::{Horizon, wall_clock};
 use crate::parse::lateness::Lateness;
 use crate::parse::record::{Malformed, Record};
-use crate::parse::selection::Selection;
 use crate::parse::timestamp::Timestamp;
 use crate::stream::chunk::ChunkCounter;
 use crate::stream::config::WindowConfig;
@@ -170,12 +169,6 @@ impl<W: Write> Aggregator<W> {
     /// by its own first line unless `--input-format` names it).
     pub(crate) fn new_format_state(&self) -> FormatState {
         FormatState::new(self.config.input_format)
-    }
-
-    /// Which records are kept and how they are weighed, for a thread that
-    /// parses for this aggregator.
-    pub(crate) fn selection(&self) -> Selection {
-        self.config.selection.clone()
     }
 
     /// What worker threads need to count chunks for
