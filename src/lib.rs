@@ -12,12 +12,16 @@
 //!   of the input's syntax. Uses nothing else of the crate.
 //! - [`io`]: getting bytes: opening inputs, mapping, streaming, decompressing,
 //!   following a file, stop signals. Uses `parse` (line boundaries only).
+//! - [`archive`]: directories of rotated logs as one stream: finding,
+//!   ordering and selecting files by their first records. Uses `parse`
+//!   and `io`.
 //! - [`query`]: the `connspy` query: seek, scan, merge, answer.
 //! - [`stream`]: the `connspy-stream` aggregation: windows, lists, counts.
 //! - [`output`], [`diagnostics`], [`exit`], [`cli`]: what both tools share
 //!   toward the user: row formats, messages on stderr, exit statuses and
 //!   the command line.
 
+pub mod archive;
 pub mod cli;
 pub mod diagnostics;
 pub mod error;
