@@ -16,7 +16,9 @@ use std::io::{self, Write};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::error::Error;
-use crate::parse::record::Malformed;
+/// The argument of [`MalformedReport::record`], kept with the errors
+/// because strict mode returns it as one ([`Error::Strict`]).
+pub use crate::error::MalformedLine;
 
 /// How many malformed lines are shown one by one.
 pub const SHOWN_MALFORMED: u64 = 5;
@@ -89,17 +91,6 @@ impl Diagnostics {
         let _ = sink.write_all(line.as_bytes());
         let _ = sink.flush();
     }
-}
-
-/// Where a malformed line is and why it is malformed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MalformedLine {
-    /// The input's name, as diagnostics show it.
-    pub file: String,
-    /// 1-based line number within `file`.
-    pub line: u64,
-    /// What is wrong with it.
-    pub why: Malformed,
 }
 
 /// Counts malformed lines and shows the first few.
@@ -191,6 +182,7 @@ impl Captured {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::record::Malformed;
 
     fn at(line: u64) -> MalformedLine {
         MalformedLine {

@@ -7,8 +7,8 @@
 
 use std::io;
 
-use crate::diagnostics::MalformedLine;
 use crate::exit::ExitCode;
+use crate::parse::record::Malformed;
 
 /// A failure of the library, with the context a user needs to act on it.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +69,17 @@ impl Error {
             }
         }
     }
+}
+
+/// Where a malformed line is and why it is malformed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MalformedLine {
+    /// The input's name, as diagnostics show it.
+    pub file: String,
+    /// 1-based line number within `file`.
+    pub line: u64,
+    /// What is wrong with it.
+    pub why: Malformed,
 }
 
 /// `Result` with the library's [`Error`].

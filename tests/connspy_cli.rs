@@ -5,7 +5,6 @@ mod common;
 
 use common::{stderr, stdout, write_file};
 
-use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_connspy");
@@ -153,20 +152,7 @@ fn stdin_and_several_files_read_as_one_stream() {
     let split = connspy(&[&window[..], &[a.to_str().unwrap(), b.to_str().unwrap()]].concat());
     assert_eq!(stdout(&split), expected);
 
-    let mut child = Command::new(BIN)
-        .args(window)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(LOG.as_bytes())
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = common::run_with_stdin(BIN, &[&window[..], &["-"]].concat(), LOG.as_bytes());
     assert!(o.status.success());
     assert_eq!(stdout(&o), expected);
 }

@@ -1,15 +1,13 @@
 //! Shell completions, man pages and `--version` from the real binaries.
 
-use std::process::{Command, Output};
+mod common;
+
+use common::run;
 
 const TOOLS: [(&str, &str); 2] = [
     (env!("CARGO_BIN_EXE_connspy"), "connspy"),
     (env!("CARGO_BIN_EXE_connspy-stream"), "connspy-stream"),
 ];
-
-fn run(bin: &str, args: &[&str]) -> Output {
-    Command::new(bin).args(args).output().unwrap()
-}
 
 fn text(bytes: &[u8]) -> &str {
     std::str::from_utf8(bytes).unwrap()

@@ -12,9 +12,9 @@ mod common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-use common::run_with_stdin;
+use common::{run, run_with_stdin, stdout_of};
 
 const QUERY: &str = env!("CARGO_BIN_EXE_connspy");
 const STREAM: &str = env!("CARGO_BIN_EXE_connspy-stream");
@@ -49,20 +49,6 @@ fn genlog(path: &Path, args: &[&str]) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-fn run(bin: &str, args: &[&str]) -> Output {
-    Command::new(bin).args(args).output().unwrap()
-}
-
-fn stdout_of(bin: &str, args: &[&str]) -> Vec<u8> {
-    let out = run(bin, args);
-    assert!(
-        out.status.success(),
-        "{bin} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
 }
 
 /// The records of both days, the formats they are written in.

@@ -6,16 +6,17 @@
 //! so these tests never hold large inputs in memory themselves, but write
 //! them out piece by piece.
 
+mod common;
+
+use common::H;
+
 use std::io::{Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus};
 use std::thread;
 
 const CONNSPY: &str = env!("CARGO_BIN_EXE_connspy");
 const STREAM: &str = env!("CARGO_BIN_EXE_connspy-stream");
-
-/// Hour 0 of the tests (2019-08-12T22:00:00Z).
-const H: u64 = 1_565_647_200;
 
 /// Both tools, asked about host `zyla` over all time.
 fn tools() -> [(&'static str, &'static str, Vec<&'static str>); 2] {
@@ -55,20 +56,10 @@ impl Run {
 }
 
 /// Runs `cmd`, feeding its stdin through `feed`, and measures its peak
-/// memory.
-#[expect(
-    clippy::zombie_processes,
-    reason = "reaped by wait4, which also gives its peak memory"
-)]
+/// memory. The child is reaped by `wait4`, which also gives that peak.
 fn run_with(mut cmd: Command, feed: impl FnOnce(&mut dyn Write) + Send + 'static) -> Run {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let writer = thread::spawn(move || feed(&mut input));
+    let mut child = common::spawn_command_piped(&mut cmd);
+    let writer = common::feed_stdin(&mut child, feed);
     let mut out = child.stdout.take().unwrap();
     let stdout = thread::spawn(move || {
         let mut bytes = Vec::new();

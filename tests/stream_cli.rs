@@ -484,18 +484,12 @@ fn a_spill_file_that_cannot_be_written_stops_the_run_with_exit_1() {
     }
     let dir = tempfile::tempdir().unwrap();
     let tmpdir = dir.path().join("missing");
-    let mut child = Command::new(BIN)
-        .args(args(&["--exact", "--max_log_late_seconds", "0"]))
-        .env("TMPDIR", &tmpdir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || drop(input.write_all(text.as_bytes())));
-    let o = child.wait_with_output().unwrap();
-    writer.join().unwrap();
+    let o = common::run_command_with_stdin(
+        Command::new(BIN)
+            .args(args(&["--exact", "--max_log_late_seconds", "0"]))
+            .env("TMPDIR", &tmpdir),
+        text.as_bytes(),
+    );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert_eq!(stdout(&o), out(0, "TO", "a") + &out(0, "MOST", "a"));
     assert_eq!(

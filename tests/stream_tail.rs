@@ -563,10 +563,10 @@ fn cpu_time(pid: u32) -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
-#[test]
-fn a_fifo_at_the_path_is_said_and_waited_out_without_hanging() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = log_in(&dir);
+/// A follower of a log in `dir` holding one record of hour 0, whose file
+/// is then replaced by a FIFO; returns it, quiet so far, and the path.
+fn tail_meeting_a_fifo(dir: &tempfile::TempDir) -> (Tail, PathBuf) {
+    let log = log_in(dir);
     append(&log, &rec(0, "a", "b"));
     let mut tail = Tail::start(Some(&log));
     tail.expect_quiet();
@@ -574,6 +574,13 @@ fn a_fifo_at_the_path_is_said_and_waited_out_without_hanging() {
     let made = Command::new("mkfifo").arg(&log).status().unwrap();
     assert!(made.success());
     tail.expect_quiet();
+    (tail, log)
+}
+
+#[test]
+fn a_fifo_at_the_path_is_said_and_waited_out_without_hanging() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut tail, log) = tail_meeting_a_fifo(&dir);
     // A regular file again: followed.
     fs::remove_file(&log).unwrap();
     append(&log, &rec(3601, "c", "d"));
@@ -585,14 +592,7 @@ fn a_fifo_at_the_path_is_said_and_waited_out_without_hanging() {
 #[test]
 fn a_fifo_notice_is_on_stderr_once() {
     let dir = tempfile::tempdir().unwrap();
-    let log = log_in(&dir);
-    append(&log, &rec(0, "a", "b"));
-    let mut tail = Tail::start(Some(&log));
-    tail.expect_quiet();
-    fs::remove_file(&log).unwrap();
-    let made = Command::new("mkfifo").arg(&log).status().unwrap();
-    assert!(made.success());
-    tail.expect_quiet();
+    let (mut tail, _log) = tail_meeting_a_fifo(&dir);
     tail.expect_quiet();
     tail.signal("TERM");
     let (exit, _, stderr) = tail.finish();

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use connspy::cli::parse_args;
 use connspy::cli::stream::StreamArgs;
-use connspy::exit::status_of;
+use connspy::tool::status_of;
 use connspy::tool::stream::TOOL;
 
 fn run() -> anyhow::Result<()> {

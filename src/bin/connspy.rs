@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use connspy::cli::parse_args;
 use connspy::cli::query::QueryArgs;
-use connspy::exit::status_of;
 use connspy::tool::query::TOOL;
+use connspy::tool::status_of;
 
 fn run() -> anyhow::Result<()> {
     if let Some(args) = parse_args::<QueryArgs>()? {

@@ -24,7 +24,7 @@ use crate::parse::timestamp::Timestamp;
     override_usage = "connspy (--to HOST | --from HOST) --time-init TS --time-end TS [OPTIONS] FILE..."
 )]
 // Not `required`: clap would then ask for a host even with the exclusive
-// `--generate`; `Query::from_args` reports a missing one.
+// `--generate`; the tool reports a missing one.
 #[command(group(ArgGroup::new("host").args(["to", "from"])))]
 pub struct QueryArgs {
     /// Report the hosts that connected to HOST

@@ -10,6 +10,8 @@ use std::error::Error as _;
 
 use clap::error::{ContextKind, ContextValue, Error, ErrorKind};
 
+use crate::cli::command::GENERATE;
+
 /// The one-sentence message for a command-line error.
 pub(super) fn sentence(err: &Error) -> String {
     let arg = || string(err, ContextKind::InvalidArg).map(|a| plain(&a));
@@ -65,8 +67,8 @@ pub(super) fn sentence(err: &Error) -> String {
                 .collect();
             if prior == [first.clone()] {
                 format!("{first} is given twice; give it once")
-            } else if first == super::GENERATE || prior.iter().any(|p| p == super::GENERATE) {
-                format!("{} takes no other argument", super::GENERATE)
+            } else if first == GENERATE || prior.iter().any(|p| p == GENERATE) {
+                format!("{} takes no other argument", GENERATE)
             } else if prior.is_empty() {
                 format!("{first} cannot be given with these options")
             } else {

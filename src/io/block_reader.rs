@@ -4,8 +4,8 @@
 //! data) and by `connspy-stream`, which must also keep reading a file that
 //! grows. Blocks end at a line end, so a caller parses each block without
 //! ever seeing half a line; a line that would not fit in
-//! [`MAX_LINE_BYTES`](crate::parse::record::MAX_LINE_BYTES) is reported once and its
-//! bytes are dropped instead of buffered.
+//! [`MAX_LINE_BYTES`] is reported once and its bytes are dropped instead
+//! of buffered.
 
 use std::io::{self, Read};
 

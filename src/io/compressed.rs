@@ -43,7 +43,7 @@ impl Compression {
         }
     }
 
-    /// Decompresses `raw` on a thread of its own (see [`ReadAhead`]), so
+    /// Decompresses `raw` on a thread of its own (see `io::read_ahead`), so
     /// that decompression overlaps with the parsing of what it produced;
     /// the thread starts at the first read.
     pub fn decompress(self, raw: impl Read + Send + 'static) -> io::Result<ReadAhead> {

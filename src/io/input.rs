@@ -160,7 +160,7 @@ pub fn open_stream(name: &InputName) -> Result<Stream> {
 }
 
 /// Opens `name` to be read front to back in waits that a stop signal ends
-/// (see [`Interruptible`]), however idle the input: stdin through a
+/// (see `io::interruptible`), however idle the input: stdin through a
 /// descriptor of its own, a FIFO without blocking in `open`.
 pub fn open_interruptible(name: &InputName, signals: &StopSignals) -> Result<Stream> {
     let file = match name {

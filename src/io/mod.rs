@@ -1,13 +1,14 @@
 //! Getting the bytes of a log: opening inputs (files, stdin, FIFOs),
 //! mapping a whole file ([`whole`], guarded by [`sigbus`]), reading a
 //! stream in whole-line blocks ([`block_reader`]), decompressing
-//! ([`compressed`], [`read_ahead`]), following a growing file like
-//! `tail -F` ([`follow`]), and stopping any of it on a signal
-//! ([`signals`], [`interruptible`]).
+//! ([`compressed`], on a thread of its own: `read_ahead`), following a growing file like
+//! `tail -F` (`follow`), and stopping any of it on a signal
+//! (`signals`, `interruptible`).
 //!
 //! Owns: file descriptors, maps, buffers and waits.
-//! May use: [`crate::parse`] for line boundaries; nothing of the query or
-//! the stream.
+//! May use: [`crate::parse`] for line boundaries, [`crate::error`], and
+//! [`crate::exit`] for the statuses of stop signals; nothing of the query
+//! or the stream (the crate's layering: `docs/development.md#layering`).
 
 pub mod block_reader;
 pub mod compressed;

@@ -39,9 +39,9 @@ impl std::fmt::Display for Restart {
     }
 }
 
-/// Where [`pump`] gets its lines: a file or stdin read to its end (a
-/// [`BlockReader`]), or a file followed like `tail -F`
-/// ([`crate::io::follow::Follower`]).
+/// Where the stream's pump (`stream::pump`) gets its lines: a file or
+/// stdin read to its end (a [`BlockReader`]), or a file followed like
+/// `tail -F` (`io::follow::Follower`).
 pub trait LineSource {
     /// The next block of whole lines (each ending in `\n`, except a last
     /// line at the true end of the input) or restart; `Ok(None)` when the
@@ -52,7 +52,7 @@ pub trait LineSource {
 impl<R: Read> LineSource for BlockReader<R> {
     /// Reads to the end of the data, then hands out the unterminated last
     /// line, if any; asks `stop` before each block, and again at the end of
-    /// the data, which a stop also makes (see [`crate::io::interruptible`]):
+    /// the data, which a stop also makes (see `io::interruptible`):
     /// a line cut short there is not a line.
     fn next_event(&mut self, stop: &dyn Fn() -> bool) -> io::Result<Option<Event<'_>>> {
         if stop() {

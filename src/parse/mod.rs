@@ -1,7 +1,7 @@
 //! Every rule of the input's syntax, in one place: what a line is
-//! ([`lines`]), what a record is ([`record`]), what a time is
-//! ([`timestamp`]), when two hosts are the same ([`host_set`]), the log
-//! formats records come in ([`format`]) and what a `--to`/`--from` target
+//! (`lines`), what a record is ([`record`]), what a time is
+//! ([`timestamp`]), when two hosts are the same (`host_set`), the log
+//! formats records come in ([`format`](mod@format)) and what a `--to`/`--from` target
 //! matches ([`target`]).
 //!
 //! Owns: turning bytes into records and saying why a line is not one.

@@ -37,7 +37,7 @@ pub enum Malformed {
     TooLong,
     /// A line of another format (Zeek, VPC) that is not a record, or a
     /// line of one format in the middle of another: names format and field.
-    Format(crate::parse::format::FormatProblem),
+    Format(FormatProblem),
 }
 
 impl fmt::Display for Malformed {
@@ -54,6 +54,23 @@ impl fmt::Display for Malformed {
             Malformed::TooLong => write!(f, "line longer than {MAX_LINE_BYTES} bytes"),
             Malformed::Format(problem) => write!(f, "{problem}"),
         }
+    }
+}
+
+/// Why a line of a format other than plain is not a record: the format
+/// and the field, as `zeek: ts is not a time`. Static text, so that a
+/// [`Malformed`] stays `Copy` and costs nothing until it is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FormatProblem {
+    /// `zeek`, `zeek-json`, `vpc` or `plain`.
+    pub format: &'static str,
+    /// What is wrong, naming the field.
+    pub what: &'static str,
+}
+
+impl fmt::Display for FormatProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.format, self.what)
     }
 }
 

@@ -12,8 +12,8 @@ use crate::output::{Field, Format, RowWriter};
 use crate::parse::host_set::HostSet;
 use crate::parse::record::Malformed;
 use crate::query::progress::Progress;
+use crate::query::request::{Query, Side};
 use crate::query::scan::BlockScan;
-use crate::query::{Query, Side};
 
 /// The CSV header and JSON keys of `connspy`'s rows (`--format csv` and
 /// `jsonl`; TSV prints the host alone). Every row repeats its query, so

@@ -2,26 +2,21 @@
 //! talked to by) one host between two times.
 //!
 //! A mapped log is cut into line-aligned blocks that worker threads scan in
-//! parallel; the results are merged strictly in file order, so the output
-//! (first-seen order) and the early stop are exactly those of one
-//! sequential pass.
-//!
-//! Two block kernels:
-//! - **full** (`--nofastseek`, and inputs that cannot be mapped): every line
-//!   is parsed, every malformed line is reported, and reading stops at the
-//!   first record with `TS >= time_end + L` (the early stop, docs/behaviour.md#early-stop).
-//! - **candidates** (fast seek): the seeker has already bounded the region
-//!   by proving records, so only lines whose host field can match are
-//!   parsed; the others cannot change the answer. Malformed lines are
-//!   reported among those parsed.
+//! parallel (the two block kernels are in `scan.rs`); the results are
+//! merged strictly in file order, so the output (first-seen order) and the
+//! early stop are exactly those of one sequential pass. The query itself
+//! is in `request.rs`, the bisection in [`seek`], the printed answer in
+//! `answer.rs`.
 
 mod answer;
 mod ordered;
 pub mod progress;
+mod request;
 mod scan;
 pub mod seek;
 
 pub use answer::{Answer, COLUMNS, Printed};
+pub use request::{DEFAULT_BLOCK_BYTES, Query, Side, checked_range};
 
 use std::io::{self, Read, Write};
 use std::ops::Range;
@@ -30,87 +25,13 @@ use crate::error::Error;
 use crate::io::block_reader::{Block, BlockReader};
 use crate::io::input::{InputName, Opened, RawProgress};
 use crate::io::whole::Whole;
-use crate::parse::format::{FormatState, InputFormat};
-use crate::parse::record::{Malformed, Record};
-use crate::parse::target::Target;
-use crate::parse::timestamp::{Duration, Timestamp};
+use crate::parse::format::FormatState;
+use crate::parse::record::Malformed;
 use crate::query::answer::LineCounter;
 use crate::query::ordered::{for_each_block_in_order, split_blocks};
 use crate::query::progress::Work;
 use crate::query::scan::{Kernel, scan_block, scan_whole_block};
 use crate::query::seek::{Seek, seek_region_in};
-
-/// Which field must equal the queried host; the other one is reported.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Side {
-    /// `--to HOST`: report `FROM_HOST` of records whose `TO_HOST` is HOST.
-    To,
-    /// `--from HOST`: report `TO_HOST` of records whose `FROM_HOST` is HOST.
-    From,
-}
-
-/// One query, as given on the command line.
-#[derive(Clone, Debug)]
-pub struct Query {
-    /// The host, network or list the `side` field must match.
-    pub target: Target,
-    /// Whether the target is the destination (`--to`) or the source (`--from`).
-    pub side: Side,
-    /// `--input-format`: how each input is read.
-    pub input_format: InputFormat,
-    /// Start of the range, inclusive.
-    pub time_init: Timestamp,
-    /// End of the range, exclusive.
-    pub time_end: Timestamp,
-    /// The lateness bound `L` that fast seek and the early stop rely on.
-    pub lateness: Duration,
-    /// Seek to the range instead of reading from the start.
-    pub fast_seek: bool,
-    /// Bytes per block handed to a worker thread; [`DEFAULT_BLOCK_BYTES`]
-    /// except in tests that want many blocks from a small log.
-    pub block_bytes: usize,
-}
-
-/// Large enough that per-block costs vanish, small enough that two workers
-/// stay balanced and an early stop wastes little.
-pub const DEFAULT_BLOCK_BYTES: usize = 4 << 20;
-
-impl Query {
-    /// The host a matching record contributes, if it matches.
-    #[inline]
-    fn answer<'a>(&self, rec: &Record<'a>) -> Option<&'a [u8]> {
-        if rec.ts < self.time_init || rec.ts >= self.time_end {
-            return None;
-        }
-        let (key, reported) = match self.side {
-            Side::To => (rec.to, rec.from),
-            Side::From => (rec.from, rec.to),
-        };
-        self.target.matches(key).then_some(reported)
-    }
-
-    /// Whether a plain `line` may match: for `--to`, its last field can
-    /// match the target (a suffix compare, or for a network a prefix test,
-    /// no parsing); for `--from`, always (the middle field needs a parse
-    /// anyway).
-    #[inline]
-    pub(crate) fn may_match(&self, line: &[u8]) -> bool {
-        self.side == Side::From || self.target.may_match_last_field(line)
-    }
-
-    /// [`may_match`](Self::may_match) for a line of another format: its
-    /// key field, when the format finds it without a parse, can match.
-    #[inline]
-    pub(crate) fn may_match_in(&self, state: &FormatState, line: &[u8]) -> bool {
-        state
-            .key_field(line, self.side == Side::To)
-            .is_none_or(|field| self.target.matches(field))
-    }
-
-    fn stop_at(&self) -> Timestamp {
-        self.time_end.saturating_add(self.lateness)
-    }
-}
 
 /// Runs `query` over `inputs` read in order as one stream.
 pub fn run(

@@ -18,7 +18,7 @@ use crate::parse::format::{FormatState, Parsed, plain_error};
 use crate::parse::host_set::HostSet;
 use crate::parse::lines::Lines;
 use crate::parse::record::{Malformed, parse_record};
-use crate::query::{Query, Side};
+use crate::query::request::{Query, Side};
 
 /// How a block is scanned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -234,7 +234,7 @@ mod tests {
     use crate::parse::format::InputFormat;
     use crate::parse::target::Target;
     use crate::parse::timestamp::{Duration, Timestamp};
-    use crate::query::Side;
+    use crate::query::request::Side;
 
     fn query(side: Side, host: &str) -> Query {
         Query {
@@ -298,7 +298,7 @@ mod tests {
             time_end: Timestamp::from_secs(1 << 40),
             lateness: Duration::from_secs(300),
             fast_seek: true,
-            block_bytes: crate::query::DEFAULT_BLOCK_BYTES,
+            block_bytes: crate::query::request::DEFAULT_BLOCK_BYTES,
         }
     }
 

@@ -15,36 +15,28 @@ use crate::query::{self, Answer, Query, Side};
 /// The name diagnostics are prefixed with.
 pub const TOOL: &str = "connspy";
 
-impl Query {
-    /// The query a command line asks for; a range that ends before it
-    /// starts is a usage error.
-    pub fn from_args(args: &QueryArgs) -> Result<Query, Error> {
-        if args.time_end < args.time_init {
-            return Err(Error::Usage(format!(
-                "--time-end ({}) is before --time-init ({})",
-                args.time_end, args.time_init
-            )));
+/// The query a command line asks for: the range checked first, then
+/// `--to` or `--from` (one is required) picks the side.
+fn query_of(args: &QueryArgs) -> Result<Query, Error> {
+    let range = query::checked_range(args.time_init, args.time_end)?;
+    let (side, target) = match (&args.to, &args.from) {
+        (Some(target), _) => (Side::To, target.clone()),
+        (None, Some(target)) => (Side::From, target.clone()),
+        (None, None) => {
+            return Err(Error::Usage(
+                "missing --to HOST or --from HOST (see --help)".into(),
+            ));
         }
-        let (side, target) = match (&args.to, &args.from) {
-            (Some(target), _) => (Side::To, target.clone()),
-            (None, Some(target)) => (Side::From, target.clone()),
-            (None, None) => {
-                return Err(Error::Usage(
-                    "missing --to HOST or --from HOST (see --help)".into(),
-                ));
-            }
-        };
-        Ok(Query {
-            target,
-            side,
-            input_format: args.common.input_format,
-            time_init: args.time_init,
-            time_end: args.time_end,
-            lateness: args.common.lateness,
-            fast_seek: !args.no_fast_seek,
-            block_bytes: query::DEFAULT_BLOCK_BYTES,
-        })
-    }
+    };
+    let common = &args.common;
+    Ok(Query::new(
+        target,
+        side,
+        range,
+        common.input_format,
+        common.lateness,
+        !args.no_fast_seek,
+    ))
 }
 
 /// What a query found, for a caller that wants more than the printed
@@ -67,7 +59,7 @@ impl fmt::Display for QuerySummary {
 /// Runs `connspy` as the command line asks: prints the answer on stdout
 /// and the diagnostics on stderr, and returns what it found.
 pub fn run(args: QueryArgs) -> anyhow::Result<QuerySummary> {
-    let query = Query::from_args(&args)?;
+    let query = query_of(&args)?;
     // Before anything is mapped: a log truncated under its map becomes
     // one line on stderr and exit status 1, not a crash.
     let installed =

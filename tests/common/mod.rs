@@ -4,32 +4,64 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Output, Stdio};
+use std::thread::JoinHandle;
 
-/// Starts `bin` with `args` and all three standard streams piped.
-pub(crate) fn spawn_piped(bin: &str, args: &[&str]) -> Child {
-    Command::new(bin)
-        .args(args)
-        .stdin(Stdio::piped())
+/// Starts `cmd` with all three standard streams piped.
+pub(crate) fn spawn_command_piped(cmd: &mut Command) -> Child {
+    cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap()
 }
 
-/// Runs `bin` with `args`, feeding it `stdin` from a thread (so that a
-/// large input cannot deadlock against its output), and collects its
-/// output. A program that exits before reading all of stdin (an error) is
-/// fine.
-pub(crate) fn run_with_stdin(bin: &str, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = spawn_piped(bin, args);
+/// Starts `bin` with `args` and all three standard streams piped.
+pub(crate) fn spawn_piped(bin: &str, args: &[&str]) -> Child {
+    spawn_command_piped(Command::new(bin).args(args))
+}
+
+/// Writes `child`'s stdin through `feed` on a thread of its own, so that a
+/// large input cannot deadlock against its output; the pipe closes when
+/// `feed` returns.
+pub(crate) fn feed_stdin(
+    child: &mut Child,
+    feed: impl FnOnce(&mut dyn Write) + Send + 'static,
+) -> JoinHandle<()> {
     let mut input = child.stdin.take().unwrap();
+    std::thread::spawn(move || feed(&mut input))
+}
+
+/// Runs `cmd` (its streams piped here), feeding it `stdin`, and collects
+/// its output. A program that exits before reading all of stdin (an
+/// error) is fine.
+pub(crate) fn run_command_with_stdin(cmd: &mut Command, stdin: &[u8]) -> Output {
+    let mut child = spawn_command_piped(cmd);
     let data = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&data);
-    });
+    let writer = feed_stdin(&mut child, move |input| drop(input.write_all(&data)));
     let output = child.wait_with_output().unwrap();
     writer.join().unwrap();
     output
+}
+
+/// Runs `bin` with `args` (stdin empty) and collects its output.
+pub(crate) fn run(bin: &str, args: &[&str]) -> Output {
+    Command::new(bin).args(args).output().unwrap()
+}
+
+/// The stdout of `bin` with `args`, which must succeed.
+pub(crate) fn stdout_of(bin: &str, args: &[&str]) -> Vec<u8> {
+    let out = run(bin, args);
+    assert!(
+        out.status.success(),
+        "{bin} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// [`run_command_with_stdin`] for `bin` with `args`.
+pub(crate) fn run_with_stdin(bin: &str, args: &[&str], stdin: &[u8]) -> Output {
+    run_command_with_stdin(Command::new(bin).args(args), stdin)
 }
 
 /// Runs `bin` with `args`, reads the first line of its stdout, then closes

@@ -22,10 +22,9 @@ pub mod vpc;
 pub mod zeek;
 pub mod zeek_json;
 
-use std::fmt;
 use std::str::FromStr;
 
-use crate::parse::record::{Malformed, Record, is_separator, parse_record};
+use crate::parse::record::{FormatProblem, Malformed, Record, is_separator, parse_record};
 
 /// `--input-format`: how to read every input, or `Auto` to tell each one
 /// by its first line.
@@ -64,23 +63,6 @@ impl FromStr for InputFormat {
                 ));
             }
         })
-    }
-}
-
-/// Why a line of a format other than plain is not a record: the format
-/// and the field, as `zeek: ts is not a time`. Static text, so that a
-/// [`Malformed`] stays `Copy` and costs nothing until it is shown.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FormatProblem {
-    /// `zeek`, `zeek-json`, `vpc` or `plain`.
-    pub format: &'static str,
-    /// What is wrong, naming the field.
-    pub what: &'static str,
-}
-
-impl fmt::Display for FormatProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.format, self.what)
     }
 }
 
@@ -145,7 +127,7 @@ impl FormatState {
     /// told, and for Zeek its first header block read. This is the state
     /// block scanners and probes that start mid-file assume (a later
     /// header block is honoured from where a reader meets it; see
-    /// `docs/formats.md#zeek-conn-log-tsv` for the limit this implies).
+    /// `docs/formats.md#zeek-connlog-tsv` for the limit this implies).
     pub fn at_start(format: InputFormat, buf: &[u8]) -> FormatState {
         let mut state = FormatState::new(format);
         let mut start = 0;

@@ -8,8 +8,8 @@
 //! records (no traffic, or records the service skipped) carry `-` for the
 //! addresses: they are counted as skipped, not reported as malformed.
 
-use crate::parse::format::{FormatProblem, Parsed};
-use crate::parse::record::{Malformed, Record, is_separator};
+use crate::parse::format::Parsed;
+use crate::parse::record::{FormatProblem, Malformed, Record, is_separator};
 use crate::parse::timestamp::Timestamp;
 
 const FORMAT: &str = "vpc";

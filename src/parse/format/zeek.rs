@@ -7,8 +7,8 @@
 //! concatenated) starts over: its `#fields` may name another order.
 //! `#close`, `#open`, `#path`, `#types` and `#set_separator` are read past.
 
-use crate::parse::format::{FormatProblem, Parsed};
-use crate::parse::record::{Malformed, Record};
+use crate::parse::format::Parsed;
+use crate::parse::record::{FormatProblem, Malformed, Record};
 use crate::parse::timestamp::Timestamp;
 
 const FORMAT: &str = "zeek";

@@ -7,8 +7,7 @@
 //! A small scanner rather than a JSON library: it borrows the host strings
 //! from the line, as the plain parser does, and looks at each byte once.
 
-use crate::parse::format::FormatProblem;
-use crate::parse::record::{Malformed, Record};
+use crate::parse::record::{FormatProblem, Malformed, Record};
 use crate::parse::timestamp::Timestamp;
 
 const FORMAT: &str = "zeek-json";
@@ -22,9 +21,9 @@ fn problem(what: &'static str) -> Malformed {
 
 const NOT_JSON: &str = "not a JSON object";
 
-/// Nesting deeper than this in a skipped value is refused: bounds the
-/// scanner's work stack (it has none; depth is a counter) and rejects
-/// pathological lines early.
+/// Nesting deeper than this in a skipped value is refused: the scanner
+/// skips a nested value by recursion, one call per level, so this bounds
+/// its call stack, and it rejects pathological lines early.
 const MAX_DEPTH: usize = 64;
 
 struct Cursor<'a> {

@@ -1,0 +1,128 @@
+//! The value parsers of the options: each turns one argument into a
+//! value of the library's types, or into the sentence a usage error shows.
+
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
+
+use clap::builder::TypedValueParser;
+
+use crate::parse::format::InputFormat;
+use crate::parse::target::Target;
+use crate::parse::timestamp::{self, Duration, Timestamp};
+
+/// `--time-init` / `--time-end`: the log's `TS` syntax or RFC 3339.
+pub fn time_arg(text: &str) -> Result<Timestamp, String> {
+    timestamp::parse_cli_time(text)
+}
+
+/// `--max_log_late_seconds`: non-negative seconds, fractions allowed.
+pub fn lateness_arg(text: &str) -> Result<Duration, String> {
+    timestamp::parse_lateness(text)
+}
+
+/// `--top`, `--top-capacity`, `--bloom-capacity`: a whole number, at
+/// least 1, written as digits only (no sign, no spaces).
+pub(crate) fn count_arg(text: &str) -> Result<u64, String> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("'{text}' is not a whole number of at least 1"));
+    }
+    match text.parse::<u64>() {
+        Ok(0) => Err(format!("'{text}' is not a whole number of at least 1")),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("'{text}' is too large")),
+    }
+}
+
+/// `--bloom-fp-rate`: a probability strictly between 0 and 1, in decimal
+/// or exponent form (`0.001`, `1e-9`).
+pub(crate) fn rate_arg(text: &str) -> Result<f64, String> {
+    let bad = || {
+        format!(
+            "'{text}' is not a false-positive rate: give a number between 0 and 1, such as 1e-9"
+        )
+    };
+    let plain = !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
+    if !plain {
+        return Err(bad());
+    }
+    match text.parse::<f64>() {
+        Ok(p) if p > 0.0 && p < 1.0 => Ok(p),
+        _ => Err(bad()),
+    }
+}
+
+/// `--input-format`.
+pub fn input_format_arg(text: &str) -> Result<InputFormat, String> {
+    text.parse()
+}
+
+/// A wait in seconds, decimals allowed (`5`, `0.05`).
+pub fn seconds_arg(text: &str) -> Result<std::time::Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| format!("`{text}` is not a number of seconds (0 or more)"))
+}
+
+/// The value parser of `--to` and `--from`, for
+/// `#[arg(value_parser = target_arg())]`: a host, an address, a network
+/// (`10.1.0.0/16`), or `@FILE`, a list of them one a line.
+pub fn target_arg() -> impl TypedValueParser<Value = Target> {
+    clap::builder::OsStringValueParser::new().try_map(|s: OsString| parse_target(&s))
+}
+
+/// A target: one token with no whitespace, or `@FILE` (read here, so that
+/// a list that cannot be read or parsed is a usage error like any other
+/// bad value).
+fn parse_target(text: &OsStr) -> Result<Target, String> {
+    let bytes = text.as_bytes();
+    match bytes.strip_prefix(b"@") {
+        Some(path) if !path.is_empty() => {
+            let path = std::path::Path::new(OsStr::from_bytes(path));
+            let list = std::fs::read(path)
+                .map_err(|e| format!("cannot read the host list {}: {e}", path.display()))?;
+            Target::parse_list(bytes, &list).map_err(|e| format!("{}: {e}", path.display()))
+        }
+        _ => Target::parse(bytes),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn count_and_rate_values() {
+        assert_eq!(count_arg("10"), Ok(10));
+        for bad in ["0", "-1", " 5", "5 ", "", "1e3", "99999999999999999999"] {
+            assert!(count_arg(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(rate_arg("1e-9"), Ok(1e-9));
+        assert_eq!(rate_arg("0.5"), Ok(0.5));
+        for bad in ["0", "1", "-0.1", "nan", "inf", " 0.1", "", "1e9"] {
+            assert!(rate_arg(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn targets_are_single_tokens_or_lists() {
+        assert!(parse_target(OsStr::new("Zyla")).unwrap().matches(b"zyla"));
+        assert!(parse_target(OsStr::new("")).is_err());
+        assert!(parse_target(OsStr::new("a b")).is_err());
+        let dir = tempfile::tempdir().unwrap();
+        let list = dir.path().join("internal.txt");
+        std::fs::write(&list, "# mine\n10.1.0.0/16\nzyla\n").unwrap();
+        let arg = format!("@{}", list.display());
+        let target = parse_target(OsStr::new(&arg)).unwrap();
+        assert!(target.matches(b"10.1.9.9") && target.matches(b"ZYLA"));
+        let missing = format!("@{}", dir.path().join("nope").display());
+        assert!(
+            parse_target(OsStr::new(&missing))
+                .unwrap_err()
+                .contains("cannot read")
+        );
+    }
+}
