@@ -56,6 +56,8 @@ pub struct Plan {
     pub skipped: Vec<(PathBuf, Skip)>,
     /// Files found: those of `files` and `skipped`.
     pub considered: u64,
+    /// The directories named in which no file has a record.
+    pub empty_directories: Vec<PathBuf>,
     /// Bytes decompressed to find the first records.
     pub head_bytes: u64,
 }
@@ -86,7 +88,8 @@ pub fn plan(inputs: &[PathBuf], reading: Reading<'_>) -> Result<Plan> {
     let mut groups = Vec::new();
     for input in inputs {
         let start = order.len();
-        if std::fs::metadata(input).is_ok_and(|meta| meta.is_dir()) {
+        let is_dir = std::fs::metadata(input).is_ok_and(|meta| meta.is_dir());
+        if is_dir {
             let walked = walk::walk(input)?;
             streams::check_names(input, &walked.files, reading.apart)?;
             plan.considered += (walked.files.len() + walked.skipped.len()) as u64;
@@ -96,14 +99,14 @@ pub fn plan(inputs: &[PathBuf], reading: Reading<'_>) -> Result<Plan> {
             plan.considered += 1;
             order.push((input.clone(), false));
         }
-        groups.push(start..order.len());
+        groups.push((start..order.len(), is_dir.then_some(input)));
     }
     let paths: Vec<(&Path, bool)> = order
         .iter()
         .map(|(p, found)| (p.as_path(), *found))
         .collect();
     let heads = head::read_heads(&paths, reading.format)?;
-    for range in groups {
+    for (range, dir) in groups {
         let mut files = Vec::new();
         for ((path, _), head) in order[range.clone()].iter().zip(&heads[range]) {
             plan.head_bytes += head.decompressed;
@@ -118,6 +121,11 @@ pub fn plan(inputs: &[PathBuf], reading: Reading<'_>) -> Result<Plan> {
             }
         }
         files.sort_by(|a, b| order::stream_order((&a.path, a.first), (&b.path, b.first)));
+        if let Some(dir) = dir
+            && files.is_empty()
+        {
+            plan.empty_directories.push(dir.clone());
+        }
         plan.files.extend(files);
     }
     let firsts: Vec<(&Path, Timestamp)> = plan

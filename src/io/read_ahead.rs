@@ -56,6 +56,11 @@ impl ReadAhead {
         }
     }
 
+    /// Starts the thread now rather than at the first read.
+    pub(crate) fn start(&mut self) -> io::Result<()> {
+        self.channel().map(|_| ())
+    }
+
     /// Starts the thread (the first time) and returns the channel.
     fn channel(&mut self) -> io::Result<&Channel> {
         if let Some(source) = self.pending.take() {

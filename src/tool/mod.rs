@@ -7,6 +7,7 @@
 //! of the library (it chooses between reading and following a file, for
 //! instance), and the only one, with the binaries, that uses `anyhow`.
 
+mod archive;
 pub mod query;
 mod status;
 pub mod stream;

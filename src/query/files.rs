@@ -1,0 +1,73 @@
+//! The query over the files an archive selected (`docs/behaviour.md#archives`):
+//! each opened when its turn comes, not all at once (an archive may hold
+//! thousands), and the next ones opened ahead, their decompression started,
+//! so that decompressing them overlaps the scan of the current one.
+//!
+//! The files are scanned one after another, in order, exactly as named
+//! files are ([`super::run`]): fast seek in each plain file, the early stop
+//! across them; the output is that of one sequential pass.
+//!
+//! Memory: besides the file being scanned, at most [`FILES_AHEAD`] files
+//! open ahead, each holding its decompressor and at most the few chunks
+//! its reading thread runs ahead (`io::read_ahead`: 6 MiB), or a map.
+
+use std::collections::VecDeque;
+use std::io::Write;
+
+use crate::archive::ArchiveFile;
+use crate::error::Error;
+use crate::io::input::{InputName, Opened};
+use crate::query::progress::Work;
+use crate::query::{Answer, Query, scan_input, where_to_read};
+
+/// Files opened ahead of the one being scanned. On two cores one is
+/// enough to keep both busy: the scan of one file on one, the
+/// decompression of it and of the next on the other, each ahead by its
+/// reading thread's chunks.
+pub const FILES_AHEAD: usize = 1;
+
+/// Runs `query` over `files`, in order, as one stream; `open` opens a file
+/// (decompression started, see [`crate::io::input::open_ahead`]) when it
+/// is at most [`FILES_AHEAD`] files ahead of the one being scanned. A file
+/// that cannot be opened is an error when its turn comes (after the
+/// output of the files before it), or never if the early stop comes first.
+pub fn run_files(
+    query: &Query,
+    files: &[ArchiveFile],
+    mut open: impl FnMut(&ArchiveFile) -> Result<Opened, Error>,
+    answer: &mut Answer<'_, impl Write>,
+) -> Result<(), Error> {
+    let work_of = |file: &ArchiveFile| {
+        let mut work = Work::default();
+        match file.compression {
+            Some(format) => work.add_compressed(format, file.size),
+            None => work.add_mapped(file.size),
+        }
+        work
+    };
+    answer.progress.start(
+        files
+            .iter()
+            .fold(Work::default(), |all, f| all + work_of(f)),
+    );
+    let mut ahead = VecDeque::with_capacity(FILES_AHEAD + 1);
+    let mut to_open = files.iter();
+    let mut done = 0;
+    for file in files {
+        while ahead.len() <= FILES_AHEAD
+            && let Some(next) = to_open.next()
+        {
+            ahead.push_back(open(next));
+        }
+        let opened = ahead
+            .pop_front()
+            .expect("the file of this turn was opened")?;
+        let (state, seek) = where_to_read(query, &opened)?;
+        let name = InputName::Path(file.path.clone());
+        if scan_input(query, (&name, opened), state, seek, done, answer)? {
+            break;
+        }
+        done += work_of(file).bytes;
+    }
+    Ok(())
+}
