@@ -31,7 +31,7 @@ use crate::parse::timestamp::Timestamp;
 /// Bytes decompressed (or read) per step while looking for the first
 /// record, and compressed bytes read per step: a Zeek header block and a
 /// first record fit in one.
-const HEAD_STEP: usize = 8 * 1024;
+const HEAD_STEP: usize = 4 * 1024;
 
 /// Leading bytes looked at to tell a format the tools do not read.
 const MAGIC_LEN: usize = 8;
@@ -110,10 +110,7 @@ pub(crate) fn read_head(path: &Path, format: InputFormat, found: bool) -> Result
         Some(c) => c.decoder(file, HEAD_STEP).doing(cannot_read)?,
         None => Box::new(file),
     };
-    let mut lines = BlockReader::new(Stepped {
-        inner: reader,
-        step: HEAD_STEP,
-    });
+    let mut lines = BlockReader::with_read_size(reader, HEAD_STEP);
     let first = first_record(&mut lines, format, found).doing(cannot_read)?;
     let decompressed = if compression.is_some() {
         lines.bytes_read()
@@ -168,20 +165,6 @@ fn first_record<R: Read>(
                 return Ok(Ok(record.ts));
             }
         }
-    }
-}
-
-/// Hands out at most `step` bytes per read, so that a decoder produces
-/// only about what the reader looks at.
-struct Stepped<R> {
-    inner: R,
-    step: usize,
-}
-
-impl<R: Read> Read for Stepped<R> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let n = out.len().min(self.step);
-        self.inner.read(&mut out[..n])
     }
 }
 
