@@ -69,7 +69,7 @@ pub struct StreamArgs {
     /// Example: --only-complete-hours
     #[arg(long = "only-complete-hours", aliases = ["only_complete_hours", "only-complete-windows"],
           help_heading = SUMMARY)]
-    pub only_complete_hours: bool,
+    pub only_complete_windows: bool,
 
     /// Log files, read in order as one stream; none, or -, is stdin
     ///
@@ -96,10 +96,9 @@ pub struct StreamArgs {
     /// the wait ends.
     ///
     /// Example: --rotate-wait 30
-    #[arg(long = "rotate-wait", value_name = "SECONDS", default_value = "5",
-          hide_default_value = true, value_parser = seconds_arg, requires = "tail",
-          help_heading = INPUT)]
-    pub rotate_wait: std::time::Duration,
+    #[arg(long = "rotate-wait", value_name = "SECONDS", value_parser = seconds_arg,
+          requires = "tail", help_heading = INPUT)]
+    pub rotate_wait: Option<std::time::Duration>,
 
     /// With --tail, poll for changes instead of waiting for events
     ///
@@ -115,10 +114,9 @@ pub struct StreamArgs {
     /// Seconds, fractions allowed.
     ///
     /// Example: --poll-interval 0.05
-    #[arg(long = "poll-interval", value_name = "SECONDS", default_value = "0.2",
-          hide_default_value = true, value_parser = seconds_arg, requires = "tail",
-          hide_short_help = true, help_heading = INPUT)]
-    pub poll_interval: std::time::Duration,
+    #[arg(long = "poll-interval", value_name = "SECONDS", value_parser = seconds_arg,
+          requires = "tail", hide_short_help = true, help_heading = INPUT)]
+    pub poll_interval: Option<std::time::Duration>,
 
     /// Window width: s, m, h or d dividing a day [default: 1h]
     ///
