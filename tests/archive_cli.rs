@@ -3,7 +3,8 @@
 //! the order of their first records, reads only the files a range needs
 //! (a pruned file is never decompressed past its first record), seeks in
 //! the plain ones, passes over what is not a log, and refuses several
-//! streams.
+//! streams; `connspy-stream --time-init/--time-end` prints exactly the
+//! windows of the full run that meet the range.
 
 mod common;
 
@@ -13,6 +14,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 const CONNSPY: &str = env!("CARGO_BIN_EXE_connspy");
+const STREAM: &str = env!("CARGO_BIN_EXE_connspy-stream");
 
 fn gzip(data: &[u8]) -> Vec<u8> {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -352,4 +354,169 @@ fn several_streams_are_refused_with_how_to_run_them_apart() {
         "{}",
         stderr(&o)
     );
+}
+
+/// The lines of a `connspy-stream` output whose window starts in
+/// `[from, until)`.
+fn windows_in(output: &[u8], from: u64, until: u64) -> Vec<u8> {
+    let text = std::str::from_utf8(output).unwrap();
+    text.lines()
+        .filter(|line| {
+            let start: u64 = line.split('.').next().unwrap().parse().unwrap();
+            (from..until).contains(&start)
+        })
+        .flat_map(|line| format!("{line}\n").into_bytes())
+        .collect()
+}
+
+#[test]
+fn connspy_stream_reads_a_directory_as_its_files_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let ordered = logrotate_archive(dir.path(), 12);
+    let archive = [dir.path().to_path_buf()];
+    for extra in [
+        &[][..],
+        &["--only-complete-hours"],
+        &["--window", "15m", "--top", "3"],
+    ] {
+        let mut fixed = vec!["--to", "b", "--from", "zyla"];
+        fixed.extend_from_slice(extra);
+        let named = stdout_of(STREAM, &args(&fixed, &ordered));
+        assert!(named.len() > 1000, "{fixed:?}");
+        assert_eq!(
+            stdout_of(STREAM, &args(&fixed, &archive)),
+            named,
+            "{fixed:?}"
+        );
+    }
+}
+
+#[test]
+fn a_time_range_prints_the_windows_of_the_full_run_that_meet_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let ordered = logrotate_archive(dir.path(), 12);
+    let d = dir.path().to_str().unwrap();
+    let ranges = [
+        (3600, 7200),
+        (5 * 3600 - 200, 6 * 3600 + 1),
+        (0, 600),
+        (11 * 3600 + 10, 30 * 3600),
+        (7000, 7000),
+    ];
+    for extra in [&[][..], &["--only-complete-hours"], &["--window", "15m"]] {
+        let mut fixed = vec!["--to", "b", "--from", "zyla"];
+        fixed.extend_from_slice(extra);
+        let full = stdout_of(STREAM, &args(&fixed, &ordered));
+        let width = if extra.contains(&"15m") { 900 } else { 3600 };
+        for (start, end) in ranges {
+            let (t1, t2) = ((H + start).to_string(), (H + end).to_string());
+            let mut ranged = fixed.clone();
+            ranged.extend(["--time-init", &t1, "--time-end", &t2]);
+            let first = (H + start) / width * width;
+            let last = if end > start {
+                (H + end).div_ceil(width) * width
+            } else {
+                first
+            };
+            let expected = windows_in(&full, first, last);
+            // The directory, pruned; the files named, pruned in the order given.
+            for inputs in [
+                vec![d],
+                ordered.iter().map(|p| p.to_str().unwrap()).collect(),
+            ] {
+                let mut all = ranged.clone();
+                all.extend(inputs);
+                let got = stdout_of(STREAM, &all);
+                assert_eq!(
+                    String::from_utf8_lossy(&got),
+                    String::from_utf8_lossy(&expected),
+                    "{all:?}"
+                );
+            }
+        }
+    }
+    // Only the files the range needs are opened.
+    let (t1, t2) = ((H + 5 * 3600).to_string(), (H + 6 * 3600).to_string());
+    let o = run(
+        STREAM,
+        &[
+            "--to",
+            "b",
+            "--from",
+            "zyla",
+            "--time-init",
+            &t1,
+            "--time-end",
+            &t2,
+            "--stats",
+            d,
+        ],
+    );
+    assert_eq!(stat(stderr(&o), "files_opened"), 3, "{}", stderr(&o));
+    assert_eq!(stat(stderr(&o), "files_pruned"), 9, "{}", stderr(&o));
+}
+
+#[test]
+fn connspy_stream_refuses_several_streams_and_tail_over_a_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let texts = hourly_stream(2, 5);
+    let mut sensors = Vec::new();
+    for sensor in ["s1", "s2"] {
+        let path = dir.path().join(sensor);
+        std::fs::create_dir(&path).unwrap();
+        for (h, text) in texts.iter().enumerate() {
+            write_file(&path, &format!("conn.{h}.log"), text);
+        }
+        sensors.push(path);
+    }
+    let o = run(STREAM, &args(&["--to", "b", "--from", "q"], &sensors));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("summarise each apart with --emit-counts"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(
+        STREAM,
+        &args(&["--to", "b", "--from", "q", "--tail"], &sensors[..1]),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--tail follows one file"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_window_proved_complete_by_a_record_not_read_is_complete() {
+    // The range's window is closed in a full run by a record the ranged
+    // run never reads: the next file's first (pruned), or, in one plain
+    // file, the record fast seek stops before.
+    let dir = tempfile::tempdir().unwrap();
+    let early: String = (0..100).map(|i| format!("{} a b\n", H + i * 10)).collect();
+    let gz = write_file(dir.path(), "conn.log.1.gz", gzip(early.as_bytes()));
+    let late = write_file(dir.path(), "conn.log", format!("{} a c\n", H + 5000));
+    let one = tempfile::tempdir().unwrap();
+    write_file(one.path(), "conn.log", format!("{early}{} a c\n", H + 5000));
+    let (t1, t2) = (H.to_string(), (H + 600).to_string());
+    let query = ["--to", "b", "--from", "a", "--only-complete-hours"];
+    let full = stdout_of(STREAM, &args(&query, &[gz, late]));
+    assert_eq!(
+        std::str::from_utf8(&full).unwrap(),
+        format!("{H}.0\tTO\ta\n{H}.0\tFROM\tb\n{H}.0\tMOST\ta\n")
+    );
+    let mut ranged = query.to_vec();
+    ranged.extend(["--time-init", &t1, "--time-end", &t2]);
+    for archive in [dir.path(), one.path()] {
+        let o = run(
+            STREAM,
+            &args(
+                &[&ranged[..], &["--stats"]].concat(),
+                &[archive.to_path_buf()],
+            ),
+        );
+        assert_eq!(o.stdout, full, "{archive:?}: {}", stderr(&o));
+        assert_eq!(stat(stderr(&o), "records"), 100, "{}", stderr(&o));
+    }
 }

@@ -66,7 +66,7 @@ pub struct QueryArgs {
           value_parser = time_arg, allow_hyphen_values = true, help_heading = QUERY)]
     pub time_end: Timestamp,
 
-    /// Log files or directories, read in order as one stream; - is stdin
+    /// Files or directories, read as one stream; - is stdin
     ///
     /// Each file may be plain, gzip or zstd. A regular file is
     /// memory-mapped and binary-searched; anything else is read from its

@@ -7,9 +7,10 @@ use clap::Parser;
 use crate::cli::common::CommonArgs;
 use crate::cli::{
     DEDUP, DIAGNOSTICS, Example, INPUT, SUMMARY, ToolDocs, WINDOWS, count_arg, rate_arg,
-    seconds_arg, target_arg,
+    seconds_arg, target_arg, time_arg,
 };
 use crate::parse::target::Target;
+use crate::parse::timestamp::Timestamp;
 use crate::stream::window::WindowWidth;
 
 const LONG_ABOUT: &str = "\
@@ -71,9 +72,31 @@ pub struct StreamArgs {
           help_heading = SUMMARY)]
     pub only_complete_windows: bool,
 
-    /// Log files, read in order as one stream; none, or -, is stdin
+    /// Print only the windows that meet this time and later
     ///
-    /// Each may be plain, gzip or zstd.
+    /// Whole windows: the one holding this time is printed as without the
+    /// option. Unix time or RFC 3339, as connspy's. Of the files, only
+    /// those the range needs are read (docs/guide.md#archives).
+    ///
+    /// Example: --time-init 2019-08-12T00:00:00Z
+    #[arg(long = "time-init", alias = "time_init", value_name = "TS",
+          value_parser = time_arg, allow_hyphen_values = true, help_heading = SUMMARY)]
+    pub time_init: Option<Timestamp>,
+
+    /// Print only the windows that meet times before this one
+    ///
+    /// Exclusive; the same forms as --time-init. Reading stops once the
+    /// data proves the last window of the range complete.
+    ///
+    /// Example: --time-end 2019-08-13T00:00:00Z
+    #[arg(long = "time-end", alias = "time_end", value_name = "TS",
+          value_parser = time_arg, allow_hyphen_values = true, help_heading = SUMMARY)]
+    pub time_end: Option<Timestamp>,
+
+    /// Files or directories, read as one stream; none or - is stdin
+    ///
+    /// Each file may be plain, gzip or zstd. A directory stands for the
+    /// files below it, ordered by their first records.
     #[arg(value_name = "FILE", help_heading = INPUT)]
     pub files: Vec<OsString>,
 
@@ -97,7 +120,7 @@ pub struct StreamArgs {
     ///
     /// Example: --rotate-wait 30
     #[arg(long = "rotate-wait", value_name = "SECONDS", value_parser = seconds_arg,
-          requires = "tail", help_heading = INPUT)]
+          requires = "tail", hide_short_help = true, help_heading = INPUT)]
     pub rotate_wait: Option<std::time::Duration>,
 
     /// With --tail, poll for changes instead of waiting for events
@@ -196,7 +219,8 @@ pub struct StreamArgs {
     ///
     /// Example: --bloom-fp-rate 1e-6
     #[arg(long = "bloom-fp-rate", value_name = "P", conflicts_with = "exact",
-          value_parser = rate_arg, allow_hyphen_values = true, help_heading = DEDUP)]
+          value_parser = rate_arg, allow_hyphen_values = true, hide_short_help = true,
+          help_heading = DEDUP)]
     pub bloom_fp_rate: Option<f64>,
 
     /// The options both tools share.

@@ -221,6 +221,10 @@ impl Duration {
         Duration(secs as u128 * NANOS_PER_SECOND)
     }
 
+    /// The smallest step between two times: "after `t`" is "at or after
+    /// `t` plus this".
+    pub const NANOSECOND: Duration = Duration(1);
+
     /// The length in nanoseconds, exactly.
     pub const fn as_nanos(self) -> u128 {
         self.0

@@ -11,54 +11,72 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::archive::{self, ArchiveFile, Plan, Reading};
 use crate::diagnostics::Diagnostics;
 use crate::error::Error;
-use crate::io::input::{self, InputName, MmapChoice, Opened};
+use crate::io::input::{self, InputName, MmapChoice, Opened, Stream};
 
 /// What `--stats` says of the files: found, passed over, left out by the
 /// time range, opened, and bytes decompressed (each compressed file's
 /// output, first records included).
-#[derive(Debug, Default)]
-pub struct FileCounts {
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FileStats {
     /// Files named, or found in the directories named.
     pub considered: u64,
     /// Files passed over by the skip rule, or for holding no record.
     pub skipped: u64,
     /// Files with a record that the time range does not need.
     pub pruned: u64,
-    /// Files opened for reading (an archive's first-record reads aside).
-    pub opened: AtomicU64,
+    /// Files opened for reading (an archive's first-record reads aside;
+    /// one opened ahead of the reading included).
+    pub opened: u64,
     /// Bytes decompressed.
-    pub decompressed: Arc<AtomicU64>,
+    pub decompressed: u64,
 }
 
-impl fmt::Display for FileCounts {
+impl fmt::Display for FileStats {
     /// `files=… files_skipped=… files_pruned=… files_opened=…
     /// bytes_decompressed=…`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "files={} files_skipped={} files_pruned={} files_opened={} bytes_decompressed={}",
-            self.considered,
-            self.skipped,
-            self.pruned,
-            self.opened.load(Ordering::Relaxed),
-            self.decompressed.load(Ordering::Relaxed),
+            self.considered, self.skipped, self.pruned, self.opened, self.decompressed,
         )
     }
+}
+
+/// The [`FileStats`] of a run while it reads: the files opened and the
+/// bytes decompressed are counted as it goes.
+#[derive(Debug, Default)]
+pub(super) struct FileCounts {
+    considered: u64,
+    skipped: u64,
+    pruned: u64,
+    opened: AtomicU64,
+    decompressed: Arc<AtomicU64>,
 }
 
 impl FileCounts {
     /// Counts for files named one by one: each considered, none skipped
     /// or pruned (a run without a directory reads what it is given).
-    pub fn named(files: usize) -> FileCounts {
+    pub(super) fn named(files: usize) -> FileCounts {
         FileCounts {
             considered: files as u64,
             ..FileCounts::default()
         }
     }
 
+    /// Counts the files the time range leaves out.
+    pub(super) fn prune(&mut self, files: usize) {
+        self.pruned = files as u64;
+    }
+
     /// Opens `name` (a compressed file's decompression started at once
     /// when `ahead`), counting it, and its decompressed bytes once read.
-    pub fn open(&self, name: &InputName, choice: MmapChoice, ahead: bool) -> Result<Opened, Error> {
+    pub(super) fn open(
+        &self,
+        name: &InputName,
+        choice: MmapChoice,
+        ahead: bool,
+    ) -> Result<Opened, Error> {
         let opened = if ahead {
             input::open_ahead(name, choice)?
         } else {
@@ -66,11 +84,34 @@ impl FileCounts {
         };
         self.opened.fetch_add(1, Ordering::Relaxed);
         Ok(match opened {
-            Opened::Stream(stream) if stream.compression.is_some() => {
-                Opened::Stream(stream.metered(&self.decompressed))
-            }
-            other => other,
+            Opened::Stream(stream) => Opened::Stream(self.meter(stream)),
+            whole => whole,
         })
+    }
+
+    /// Counts a stream opened elsewhere, and its decompressed bytes once
+    /// read (a plain stream's bytes are not counted).
+    pub(super) fn meter(&self, stream: Stream) -> Stream {
+        if stream.compression.is_none() {
+            return stream;
+        }
+        stream.metered(&self.decompressed)
+    }
+
+    /// Counts a file opened elsewhere.
+    pub(super) fn opened_one(&self) {
+        self.opened.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The counts so far.
+    pub(super) fn stats(&self) -> FileStats {
+        FileStats {
+            considered: self.considered,
+            skipped: self.skipped,
+            pruned: self.pruned,
+            opened: self.opened.load(Ordering::Relaxed),
+            decompressed: self.decompressed.load(Ordering::Relaxed),
+        }
     }
 }
 

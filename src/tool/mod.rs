@@ -11,6 +11,7 @@ mod archive;
 pub mod query;
 mod status;
 pub mod stream;
+mod stream_files;
 
 pub use status::status_of;
 

@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::io::input::{InputName, MmapChoice, Opened, Stream};
 use crate::query::progress::Progress;
 use crate::query::{self, Answer, Query, Side};
-use crate::tool::archive::{self, FileCounts, names_a_directory};
+use crate::tool::archive::{self, FileCounts, FileStats, names_a_directory};
 
 /// The name diagnostics are prefixed with.
 pub const TOOL: &str = "connspy";
@@ -44,14 +44,14 @@ fn query_of(args: &QueryArgs) -> Result<Query, Error> {
 
 /// What a query found, for a caller that wants more than the printed
 /// answer, and what `--stats` prints.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct QuerySummary {
     /// Distinct hosts printed.
     pub hosts: u64,
     /// Malformed lines met (with fast seek, among the lines parsed).
     pub malformed: u64,
     /// The files considered, skipped, pruned and opened.
-    pub files: FileCounts,
+    pub files: FileStats,
     /// Wall time from the start of the run.
     pub elapsed: Elapsed,
 }
@@ -107,7 +107,7 @@ pub fn run(args: QueryArgs) -> anyhow::Result<QuerySummary> {
             0..plan.files.len()
         };
         let read = &plan.files[needed];
-        counts.pruned = (plan.files.len() - read.len()) as u64;
+        counts.prune(plan.files.len() - read.len());
         if common.verbose {
             archive::note_selection(&diagnostics, &plan.files, read);
         }
@@ -152,11 +152,11 @@ pub fn run(args: QueryArgs) -> anyhow::Result<QuerySummary> {
     let summary = QuerySummary {
         hosts: printed.hosts,
         malformed: report.total(),
-        files,
+        files: files.stats(),
         elapsed: started.elapsed(),
     };
     if args.stats {
-        diagnostics.error(&summary);
+        diagnostics.error(summary);
     }
     Ok(summary)
 }

@@ -31,6 +31,7 @@
 
 use std::collections::VecDeque;
 use std::io::Write;
+use std::ops::Range;
 
 use crate::diagnostics::{Diagnostics, MalformedLine, MalformedReport};
 use crate::error::{Error, IoContext};
@@ -103,6 +104,10 @@ pub struct Aggregator<W: Write> {
     /// Distinct hosts of the last window printed: the room a new window's
     /// table starts with.
     hosts_hint: usize,
+    /// The starts of the windows printed (`--time-init`/`--time-end`);
+    /// `None`: every window. The others are counted and closed alike,
+    /// never printed.
+    printed_range: Option<Range<Timestamp>>,
 }
 
 impl<W: Write> Aggregator<W> {
@@ -130,17 +135,53 @@ impl<W: Write> Aggregator<W> {
             windows_printed: 0,
             warned_capacity: false,
             hosts_hint: 0,
+            printed_range: None,
         }
+    }
+
+    /// Prints only the windows whose start is in `starts` (those that meet
+    /// a time range, `docs/behaviour.md#archive-pruning`): the others are
+    /// counted and closed as always, so that every printed window is
+    /// printed exactly as without the range, and never written.
+    pub fn printing_only(self, starts: Range<Timestamp>) -> Aggregator<W> {
+        Aggregator {
+            printed_range: Some(starts),
+            ..self
+        }
+    }
+
+    /// Whether every window of the range is closed: the data is past the
+    /// last one's deadline, so nothing read from now on can be printed and
+    /// reading may stop. Never without a range.
+    pub fn range_complete(&self) -> bool {
+        self.printed_range
+            .as_ref()
+            .is_some_and(|starts| self.latest > starts.end.saturating_add(self.config.lateness))
     }
 
     /// Starts a new input (a file, stdin, or a followed file after it was
     /// rotated): diagnostics name it and count its lines from 1. The
     /// aggregation itself carries on: all inputs are one stream.
     pub fn begin_input(&mut self, name: &str) {
+        let state = self.new_format_state();
+        self.begin_input_at(name, state, 0);
+    }
+
+    /// Starts a new input read from the middle (a seek into a plain
+    /// file): in the reading `state` its first header block gives (see
+    /// [`FormatState::at_start`]), after `lines_before` lines, so that
+    /// diagnostics number lines as in the whole file.
+    pub fn begin_input_at(&mut self, name: &str, state: FormatState, lines_before: u64) {
         self.input.clear();
         self.input.push_str(name);
-        self.line = 0;
-        self.format = self.new_format_state();
+        self.line = lines_before;
+        self.format = state;
+    }
+
+    /// The reading state of the input being fed, as it starts: where a
+    /// reading thread starts.
+    pub(crate) fn input_state(&self) -> FormatState {
+        self.format.clone()
     }
 
     /// The reading state an input starts in (each input's format is told
@@ -280,11 +321,18 @@ impl<W: Write> Aggregator<W> {
         Ok(())
     }
 
-    /// Writes a window and frees it.
+    /// Writes a window and frees it (only frees one outside the range).
     fn print_window(&mut self, window: OpenWindow) -> Result<(), Error> {
         let start = window.span.start;
         self.printed.insert(start, window.span.end);
         self.hosts_hint = window.hosts();
+        if self
+            .printed_range
+            .as_ref()
+            .is_some_and(|starts| !starts.contains(&start))
+        {
+            return Ok(());
+        }
         let mut rows = self.out.window(start);
         window
             .write(&mut rows, &mut self.lists, self.config.report)
