@@ -171,13 +171,7 @@ fn first_record<R: Read>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
-
-    fn gzip(text: &[u8]) -> Vec<u8> {
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        enc.write_all(text).unwrap();
-        enc.finish().unwrap()
-    }
+    use crate::io::compressed::gzip_for_tests as gzip;
 
     fn head_of(bytes: &[u8]) -> Head {
         let dir = tempfile::tempdir().unwrap();

@@ -140,12 +140,9 @@ pub fn plan(inputs: &[PathBuf], reading: Reading<'_>) -> Result<Plan> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
 
     fn gzip(text: &str) -> Vec<u8> {
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        enc.write_all(text.as_bytes()).unwrap();
-        enc.finish().unwrap()
+        crate::io::compressed::gzip_for_tests(text.as_bytes())
     }
 
     fn reading() -> Reading<'static> {

@@ -90,15 +90,21 @@ pub fn read_head(reader: &mut impl Read) -> io::Result<Vec<u8>> {
     Ok(head)
 }
 
+/// `text` gzipped at the fastest level: how unit tests compress logs.
+#[cfg(test)]
+pub(crate) fn gzip_for_tests(text: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(text).unwrap();
+    enc.finish().unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
 
     fn gzip(text: &[u8]) -> Vec<u8> {
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        enc.write_all(text).unwrap();
-        enc.finish().unwrap()
+        gzip_for_tests(text)
     }
 
     fn unpack(format: Compression, data: Vec<u8>) -> io::Result<Vec<u8>> {
