@@ -8,7 +8,8 @@
 # Environment: RUNS (5), WARMUP (1), BIN (target/release), RESULTS
 # (target/bench-results), POPULAR / RARE (default: from hosts.txt beside the
 # log, written by make-logs.sh), DUCK_PY (python3), VERIFY (1: check our
-# output against the mawk peer once before timing).
+# output against the mawk peer once before timing), PEERS (1; 0 when a
+# script times only the tools).
 
 export LC_ALL=C   # byte semantics for awk and rg; hosts are ASCII
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,14 +30,16 @@ need() {  # need COMMAND DEBIAN_PACKAGE
   apt-get install -y -qq "$2" > /dev/null || { echo "cannot install $2" >&2; exit 1; }
 }
 need hyperfine hyperfine
-need rg ripgrep
-need mawk mawk
 [ -x /usr/bin/time ] || need /usr/bin/time time
-
-# DuckDB is optional: a peer, never a requirement.
-if "$DUCK_PY" -c 'import duckdb' 2> /dev/null; then HAVE_DUCK=1; else
-  HAVE_DUCK=0
-  echo "note: python module duckdb missing (pip install duckdb): DuckDB peers skipped" >&2
+# PEERS=0 (set by a script that times only the tools): no peers to find.
+if [ "${PEERS:-1}" = 1 ]; then
+  need rg ripgrep
+  need mawk mawk
+  # DuckDB is optional: a peer, never a requirement.
+  if "$DUCK_PY" -c 'import duckdb' 2> /dev/null; then HAVE_DUCK=1; else
+    HAVE_DUCK=0
+    echo "note: python module duckdb missing (pip install duckdb): DuckDB peers skipped" >&2
+  fi
 fi
 
 # load_log [LOG]: sets LOG, F (quoted), NAME, BYTES, LINES, POPULAR, RARE.

@@ -123,7 +123,7 @@ fn a_directory_answers_as_its_files_named_in_order() {
 #[test]
 fn a_range_reads_only_the_files_it_needs() {
     let dir = tempfile::tempdir().unwrap();
-    logrotate_archive(dir.path(), 12);
+    let ordered = logrotate_archive(dir.path(), 12);
     let d = dir.path().to_str().unwrap();
     let (t1, t2) = ((H + 5 * 3600).to_string(), (H + 6 * 3600).to_string());
     let query = [
@@ -146,6 +146,12 @@ fn a_range_reads_only_the_files_it_needs() {
     // Read from the first file up to the early stop, in the file after
     // the range, and the next one opened ahead of the reading.
     assert_eq!(stat(stderr(&o), "files_opened"), 8, "{}", stderr(&o));
+    // Files named are all opened, as always.
+    let o = run(CONNSPY, &args(&query[..7], &ordered));
+    let err = stderr(&o);
+    let said = ["files", "files_skipped", "files_pruned", "files_opened"].map(|k| stat(err, k));
+    assert_eq!(said, [12, 0, 0, 12], "{err}");
+    assert!(stat(err, "bytes_decompressed") > 0, "{err}");
 }
 
 #[test]
@@ -504,5 +510,65 @@ fn a_window_proved_complete_by_a_record_not_read_is_complete() {
         );
         assert_eq!(o.stdout, full, "{archive:?}: {}", stderr(&o));
         assert_eq!(stat(stderr(&o), "records"), 100, "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn the_guide_s_query_on_the_sample_archive_reads_two_of_its_four_files() {
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/sample_data/archive/");
+    let o = run(
+        CONNSPY,
+        &[
+            "--to",
+            "nodrouk",
+            "--time-init",
+            "2019-08-12T20:00:00Z",
+            "--time-end",
+            "2019-08-12T20:05:00Z",
+            "--stats",
+            sample,
+        ],
+    );
+    let err = stderr(&o);
+    let said = ["files", "files_skipped", "files_pruned", "files_opened"].map(|k| stat(err, k));
+    assert_eq!(said, [4, 0, 2, 2], "{err}");
+}
+
+#[test]
+fn one_core_prints_what_all_cores_print() {
+    let dir = tempfile::tempdir().unwrap();
+    logrotate_archive(dir.path(), 12);
+    let d = dir.path().to_str().unwrap();
+    let (t1, t2) = ((H + 3 * 3600).to_string(), (H + 8 * 3600).to_string());
+    let runs: [(&str, Vec<&str>); 3] = [
+        (
+            CONNSPY,
+            vec!["--from", "zyla", "--time-init", &t1, "--time-end", &t2, d],
+        ),
+        (STREAM, vec!["--to", "b", "--from", "zyla", d]),
+        (
+            STREAM,
+            vec![
+                "--to",
+                "b",
+                "--from",
+                "zyla",
+                "--time-init",
+                &t1,
+                "--time-end",
+                &t2,
+                d,
+            ],
+        ),
+    ];
+    for (bin, args) in runs {
+        let all = stdout_of(bin, &args);
+        let pinned = std::process::Command::new("taskset")
+            .args(["-c", "0", bin])
+            .args(&args)
+            .output()
+            .expect("taskset (util-linux) runs");
+        assert!(pinned.status.success(), "{}", stderr(&pinned));
+        assert_eq!(pinned.stdout, all, "{args:?}");
     }
 }

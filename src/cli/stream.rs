@@ -76,7 +76,7 @@ pub struct StreamArgs {
     ///
     /// Whole windows: the one holding this time is printed as without the
     /// option. Unix time or RFC 3339, as connspy's. Of the files, only
-    /// those the range needs are read (docs/guide.md#archives).
+    /// those the range needs are read (docs/guide.md#archives-directories-of-rotated-logs).
     ///
     /// Example: --time-init 2019-08-12T00:00:00Z
     #[arg(long = "time-init", alias = "time_init", value_name = "TS",
