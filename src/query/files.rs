@@ -11,11 +11,11 @@
 //! open ahead, each holding its decompressor and at most the few chunks
 //! its reading thread runs ahead (`io::read_ahead`: 6 MiB), or a map.
 
-use std::collections::VecDeque;
 use std::io::Write;
 
 use crate::archive::ArchiveFile;
 use crate::error::Error;
+use crate::io::ahead::OpenAhead;
 use crate::io::input::{InputName, Opened};
 use crate::query::progress::Work;
 use crate::query::{Answer, Query, scan_input, where_to_read};
@@ -34,7 +34,7 @@ pub const FILES_AHEAD: usize = 1;
 pub fn run_files(
     query: &Query,
     files: &[ArchiveFile],
-    mut open: impl FnMut(&ArchiveFile) -> Result<Opened, Error>,
+    open: impl FnMut(&ArchiveFile) -> Result<Opened, Error>,
     answer: &mut Answer<'_, impl Write>,
 ) -> Result<(), Error> {
     let work_of = |file: &ArchiveFile| {
@@ -50,18 +50,9 @@ pub fn run_files(
             .iter()
             .fold(Work::default(), |all, f| all + work_of(f)),
     );
-    let mut ahead = VecDeque::with_capacity(FILES_AHEAD + 1);
-    let mut to_open = files.iter();
     let mut done = 0;
-    for file in files {
-        while ahead.len() <= FILES_AHEAD
-            && let Some(next) = to_open.next()
-        {
-            ahead.push_back(open(next));
-        }
-        let opened = ahead
-            .pop_front()
-            .expect("the file of this turn was opened")?;
+    for (file, opened) in OpenAhead::new(files, FILES_AHEAD, open) {
+        let opened = opened?;
         let (state, seek) = where_to_read(query, &opened)?;
         let name = InputName::Path(file.path.clone());
         if scan_input(query, (&name, opened), state, seek, done, answer)? {

@@ -7,13 +7,13 @@
 //! its decompressor and at most the few chunks its reading thread runs
 //! ahead (`io::read_ahead`: 6 MiB), or a map.
 
-use std::collections::VecDeque;
 use std::io::Write;
 use std::ops::Range;
 
-use crate::archive::{Reading, select};
+use crate::archive::{ArchiveFile, Reading, select};
 use crate::diagnostics::Diagnostics;
 use crate::error::Error;
+use crate::io::ahead::OpenAhead;
 use crate::io::block_reader::BlockReader;
 use crate::io::input::{InputName, MmapChoice, Opened};
 use crate::io::whole::Whole;
@@ -37,7 +37,7 @@ const FILES_AHEAD: usize = crate::query::FILES_AHEAD;
 pub(super) struct Job<'a> {
     /// The files named, one at least a directory or all regular files.
     pub(super) files: &'a [std::ffi::OsString],
-    /// `--input-format` and the lateness bound, as `Reading` takes them.
+    /// `--input-format`.
     pub(super) format: crate::parse::format::InputFormat,
     /// The lateness bound `L`.
     pub(super) lateness: Duration,
@@ -89,20 +89,14 @@ pub(super) fn feed_files<W: Write>(
         ),
         None => MmapChoice::Never,
     };
-    let mut ahead = VecDeque::with_capacity(FILES_AHEAD + 1);
-    let mut to_open = read.iter();
-    for file in read {
-        while ahead.len() <= FILES_AHEAD
-            && let Some(next) = to_open.next()
-        {
-            if job.verbose {
-                archive::note_reading(diagnostics, next, job.windows.is_some());
-            }
-            ahead.push_back(counts.open(&InputName::Path(next.path.clone()), choice, true));
+    let open = |file: &ArchiveFile| {
+        if job.verbose {
+            archive::note_reading(diagnostics, file, job.windows.is_some());
         }
-        let opened = ahead
-            .pop_front()
-            .expect("the file of this turn was opened")?;
+        counts.open(&InputName::Path(file.path.clone()), choice, true)
+    };
+    for (file, opened) in OpenAhead::new(read, FILES_AHEAD, open) {
+        let opened = opened?;
         let name = file.path.display().to_string();
         let seek_proved_end = match opened {
             Opened::Whole(whole) => {
