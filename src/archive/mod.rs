@@ -3,10 +3,10 @@
 //! (`docs/behaviour.md#archives`).
 //!
 //! A run's arguments, in the order given, are one stream; a directory
-//! stands for the files below it ([`walk`], less those the skip rule
-//! passes over, [`skip`]), ordered by the time of their first record
-//! ([`head`], [`order`]). Files with no record take no part. Before any
-//! is read further, [`streams`] refuses inputs that are several streams,
+//! stands for the files below it (`walk`, less those the skip rule
+//! passes over, `skip`), ordered by the time of their first record
+//! (`head`, `order`). Files with no record take no part. Before any
+//! is read further, `streams` refuses inputs that are several streams,
 //! and [`prune`] says which files a time range needs.
 //!
 //! Owns: finding, ordering and selecting files.
@@ -81,7 +81,7 @@ pub struct Reading<'a> {
 /// A file named is read whatever it holds, like a file named without a
 /// directory; a file found in a directory goes through the skip rule.
 /// Errors: a file or directory that cannot be read, and inputs that are
-/// several streams (a usage error, see [`streams`]).
+/// several streams (a usage error, see `streams`).
 pub fn plan(inputs: &[PathBuf], reading: Reading<'_>) -> Result<Plan> {
     let mut plan = Plan::default();
     let mut order: Vec<(PathBuf, bool)> = Vec::new();

@@ -46,9 +46,9 @@ impl<R: Read> BlockReader<R> {
     }
 
     /// A reader that asks `inner` for about `read_size` bytes at a time
-    /// (at most [`READ_SIZE`]): for a caller that wants only the first
-    /// lines, so that neither the buffer nor what a decompressor produces
-    /// for it is much larger than they are.
+    /// (at most 256 KiB, what [`new`](Self::new) asks): for a caller that
+    /// wants only the first lines, so that neither the buffer nor what a
+    /// decompressor produces for it is much larger than they are.
     pub fn with_read_size(inner: R, read_size: usize) -> BlockReader<R> {
         let read_size = read_size.clamp(1, READ_SIZE);
         BlockReader {

@@ -132,10 +132,8 @@ pub fn open(name: &InputName, choice: MmapChoice) -> Result<Opened> {
 }
 
 /// [`open`], and a compressed file starts being decompressed at once (on
-/// its thread, at most [`ReadAhead`]'s few chunks ahead): how a reader of
-/// many files decompresses the next while it scans the current one.
-///
-/// [`ReadAhead`]: crate::io::read_ahead::ReadAhead
+/// its thread, at most a few chunks ahead, 6 MiB): how a reader of many
+/// files decompresses the next while it scans the current one.
 pub fn open_ahead(name: &InputName, choice: MmapChoice) -> Result<Opened> {
     open_with(name, choice, Decompress::Now)
 }
