@@ -50,6 +50,13 @@ impl Compression {
         Ok(ReadAhead::new(self.decoder(raw, RAW_READ_BYTES)?))
     }
 
+    /// [`decompress`](Self::decompress), the thread started now, in
+    /// smaller chunks: a file opened ahead of its turn, decompressed while
+    /// the files before it are read, holding at most 1.5 MiB meanwhile.
+    pub fn decompress_now(self, raw: impl Read + Send + 'static) -> io::Result<ReadAhead> {
+        ReadAhead::started(self.decoder(raw, RAW_READ_BYTES)?)
+    }
+
     /// Decompresses `raw` on the caller's thread, reading it `raw_bytes`
     /// at a time: for a reader that wants only the first few lines (the
     /// first record of each file of an archive), where a thread and large

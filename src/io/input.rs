@@ -132,8 +132,8 @@ pub fn open(name: &InputName, choice: MmapChoice) -> Result<Opened> {
 }
 
 /// [`open`], and a compressed file starts being decompressed at once (on
-/// its thread, at most a few chunks ahead, 6 MiB): how a reader of many
-/// files decompresses the next while it scans the current one.
+/// its thread, at most a few small chunks ahead, 1.5 MiB): how a reader
+/// of many files decompresses the next while it scans the current one.
 pub fn open_ahead(name: &InputName, choice: MmapChoice) -> Result<Opened> {
     open_with(name, choice, Decompress::Now)
 }
@@ -226,10 +226,10 @@ fn sniffed(
         inner: whole,
         read: Arc::clone(&read),
     };
-    let mut reader = format.decompress(counted)?;
-    if start == Decompress::Now {
-        reader.start()?;
-    }
+    let reader = match start {
+        Decompress::AtFirstRead => format.decompress(counted)?,
+        Decompress::Now => format.decompress_now(counted)?,
+    };
     Ok(Stream {
         reader: Box::new(reader),
         compression,

@@ -5,7 +5,7 @@
 //!
 //! Memory: besides the file being counted, one file open ahead, holding
 //! its decompressor and at most the few chunks its reading thread runs
-//! ahead (`io::read_ahead`: 6 MiB), or a map.
+//! ahead (1.5 MiB: `io::input::open_ahead`), or a map.
 
 use std::io::Write;
 use std::ops::Range;
