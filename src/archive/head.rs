@@ -53,7 +53,10 @@ pub(crate) struct Head {
 /// of `paths`. The first error met (in that order) is returned. A path
 /// paired with `true` was found in a directory: the skip rule's content
 /// tests apply to it (see [`read_head`]).
-pub(crate) fn read_heads(paths: &[(&Path, bool)], format: InputFormat) -> Result<Vec<Head>> {
+pub(crate) fn read_heads(
+    paths: &[(&Path, bool)],
+    (format, believable): (InputFormat, Timestamp),
+) -> Result<Vec<Head>> {
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(paths.len());
@@ -67,7 +70,7 @@ pub(crate) fn read_heads(paths: &[(&Path, bool)], format: InputFormat) -> Result
                     let Some(&(path, found)) = paths.get(i) else {
                         break;
                     };
-                    let head = read_head(path, format, found);
+                    let head = read_head(path, (format, believable), found);
                     *heads[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(head);
                 }
             });
@@ -83,11 +86,17 @@ pub(crate) fn read_heads(paths: &[(&Path, bool)], format: InputFormat) -> Result
         .collect()
 }
 
-/// Reads the start of the file at `path` up to its first record. A file
-/// `found` in a directory whose first bytes are another format's, or that
-/// is a Zeek log other than `conn`, is passed over; a file named on the
-/// command line is read whatever it holds.
-pub(crate) fn read_head(path: &Path, format: InputFormat, found: bool) -> Result<Head> {
+/// Reads the start of the file at `path` up to its first record: the
+/// first whose time is no later than `believable` (a later one is
+/// malformed to both tools, `docs/behaviour.md#implausible-times`). A
+/// file `found` in a directory whose first bytes are another format's, or
+/// that is a Zeek log other than `conn`, is passed over; a file named on
+/// the command line is read whatever it holds.
+pub(crate) fn read_head(
+    path: &Path,
+    (format, believable): (InputFormat, Timestamp),
+    found: bool,
+) -> Result<Head> {
     let cannot_read = || format!("cannot read {}", path.display());
     let file = open_file(path)?;
     let size = file.metadata().doing(cannot_read)?.len();
@@ -111,7 +120,7 @@ pub(crate) fn read_head(path: &Path, format: InputFormat, found: bool) -> Result
         None => Box::new(file),
     };
     let mut lines = BlockReader::with_read_size(reader, HEAD_STEP);
-    let first = first_record(&mut lines, format, found).doing(cannot_read)?;
+    let first = first_record(&mut lines, (format, believable), found).doing(cannot_read)?;
     let decompressed = if compression.is_some() {
         lines.bytes_read()
     } else {
@@ -138,7 +147,7 @@ fn read_prefix(file: &File, out: &mut [u8]) -> io::Result<usize> {
 /// to order the file by.
 fn first_record<R: Read>(
     lines: &mut BlockReader<R>,
-    format: InputFormat,
+    (format, believable): (InputFormat, Timestamp),
     found: bool,
 ) -> io::Result<Result<Timestamp, Skip>> {
     let mut state = FormatState::new(format);
@@ -161,7 +170,9 @@ fn first_record<R: Read>(
                 let path = String::from_utf8_lossy(path).into_owned();
                 return Ok(Err(Skip::OtherZeekLog(path)));
             }
-            if let Parsed::Record(record) = state.parse_line(line) {
+            if let Parsed::Record(record) = state.parse_line(line)
+                && record.ts <= believable
+            {
                 return Ok(Ok(record.ts));
             }
         }
@@ -173,11 +184,14 @@ mod tests {
     use super::*;
     use crate::io::compressed::gzip_for_tests as gzip;
 
+    /// A believable limit far past every time of the tests.
+    const NOW: Timestamp = Timestamp::from_secs(2_000_000_000);
+
     fn head_of(bytes: &[u8]) -> Head {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
         std::fs::write(&path, bytes).unwrap();
-        read_head(&path, InputFormat::Auto, true).unwrap()
+        read_head(&path, (InputFormat::Auto, NOW), true).unwrap()
     }
 
     #[test]
@@ -197,6 +211,13 @@ mod tests {
         let zst = head_of(&zstd::encode_all(&text[..], 3).unwrap());
         assert_eq!(zst.first, Ok(Timestamp::from_secs(1_565_647_201)));
         assert_eq!(zst.decompressed, text.len() as u64);
+    }
+
+    #[test]
+    fn a_time_too_far_ahead_is_not_a_first_record() {
+        // A lost digit's year 24,000 before the real first record.
+        let head = head_of(b"700469170800 a b\n1565647200 c d\n");
+        assert_eq!(head.first, Ok(Timestamp::from_secs(1_565_647_200)));
     }
 
     #[test]
@@ -229,7 +250,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let named = dir.path().join("dns.log");
         std::fs::write(&named, dns).unwrap();
-        let head = read_head(&named, InputFormat::Auto, false).unwrap();
+        let head = read_head(&named, (InputFormat::Auto, NOW), false).unwrap();
         assert_eq!(head.first, Ok(Timestamp::from_secs(1)));
     }
 
@@ -244,12 +265,12 @@ mod tests {
             })
             .collect();
         let found: Vec<(&Path, bool)> = paths.iter().map(|p| (p.as_path(), true)).collect();
-        let heads = read_heads(&found, InputFormat::Auto).unwrap();
+        let heads = read_heads(&found, (InputFormat::Auto, NOW)).unwrap();
         let firsts: Vec<_> = heads.iter().map(|h| h.first.clone().unwrap()).collect();
         let expected: Vec<_> = (0..40).map(|i| Timestamp::from_secs(1000 + i)).collect();
         assert_eq!(firsts, expected);
         std::fs::write(&paths[7], b"\x1f\x8b\x08\x00garbage").unwrap();
-        let err = read_heads(&found, InputFormat::Auto).unwrap_err();
+        let err = read_heads(&found, (InputFormat::Auto, NOW)).unwrap_err();
         assert!(format!("{err}").contains("f7"), "{err}");
     }
 }

@@ -31,6 +31,7 @@ use std::path::{Path, PathBuf};
 use crate::error::Result;
 use crate::io::compressed::Compression;
 use crate::parse::format::InputFormat;
+use crate::parse::horizon::{Horizon, wall_clock};
 use crate::parse::timestamp::{Duration, Timestamp};
 
 /// A file of the stream, with what its first record says.
@@ -105,7 +106,9 @@ pub fn plan(inputs: &[PathBuf], reading: Reading<'_>) -> Result<Plan> {
         .iter()
         .map(|(p, found)| (p.as_path(), *found))
         .collect();
-    let heads = head::read_heads(&paths, reading.format)?;
+    // What the tools take for a record's time: none too far ahead.
+    let believable = Horizon::new(reading.lateness).limit(wall_clock(), Timestamp::ZERO);
+    let heads = head::read_heads(&paths, (reading.format, believable))?;
     for (range, dir) in groups {
         let mut files = Vec::new();
         for ((path, _), head) in order[range.clone()].iter().zip(&heads[range]) {
