@@ -13,7 +13,7 @@ use crate::diagnostics::Diagnostics;
 use crate::error::Error;
 use crate::io::block_reader::BlockReader;
 use crate::io::follow::{FollowOptions, Follower};
-use crate::io::input::{self, InputName};
+use crate::io::input::{self, InputName, MmapChoice};
 use crate::io::signals::StopSignals;
 use crate::io::source::LineSource;
 use crate::parse::timestamp::Timestamp;
@@ -217,12 +217,20 @@ fn summarise(
     }
     let fed = (|| {
         if archive {
+            let mmap = match windows {
+                Some(_) => MmapChoice::Auto(
+                    crate::io::sigbus::install(TOOL)
+                        .context("cannot install the SIGBUS handler")?,
+                ),
+                None => MmapChoice::Never,
+            };
             let job = Job {
                 files: &args.files,
                 format: args.common.input_format,
                 lateness: args.common.lateness,
                 windows,
                 verbose: args.common.verbose,
+                mmap,
             };
             return Ok(feed_files(&job, &mut agg, diagnostics, &stop, files)?);
         }

@@ -45,6 +45,9 @@ pub(super) struct Job<'a> {
     pub(super) windows: Option<Range<Timestamp>>,
     /// `-v`.
     pub(super) verbose: bool,
+    /// How plain files are opened: mapped, for fast seek, only with a
+    /// time range (mapping needs the SIGBUS handler installed).
+    pub(super) mmap: MmapChoice,
 }
 
 /// Feeds the files `job` names, planned as an archive, to `agg`, until
@@ -81,19 +84,11 @@ pub(super) fn feed_files<W: Write>(
     if job.verbose && job.windows.is_some() {
         archive::note_selection(diagnostics, &plan.files, read);
     }
-    // Plain files are mapped for the seek only when there is a range.
-    let choice = match job.windows {
-        Some(_) => MmapChoice::Auto(
-            crate::io::sigbus::install(super::stream::TOOL)
-                .map_err(|e| Error::io("cannot install the SIGBUS handler", e))?,
-        ),
-        None => MmapChoice::Never,
-    };
     let open = |file: &ArchiveFile| {
         if job.verbose {
             archive::note_reading(diagnostics, file, job.windows.is_some());
         }
-        counts.open(&InputName::Path(file.path.clone()), choice, true)
+        counts.open(&InputName::Path(file.path.clone()), job.mmap, true)
     };
     for (file, opened) in OpenAhead::new(read, FILES_AHEAD, open) {
         let opened = opened?;
