@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{H, run, stderr, stdout, stdout_of, write_file};
+use common::{H, rec, run, stderr, stdout, stdout_of, write_file};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -571,4 +571,44 @@ fn one_core_prints_what_all_cores_print() {
         assert!(pinned.status.success(), "{}", stderr(&pinned));
         assert_eq!(pinned.stdout, all, "{args:?}");
     }
+}
+
+#[test]
+fn a_compressed_file_that_cannot_hold_the_early_stop_parses_only_candidates() {
+    let dir = tempfile::tempdir().unwrap();
+    // Past the first block read (256 KiB), where the format is known.
+    let first: String = (0..20_000)
+        .map(|i| format!("{} a b\n", H + i / 200))
+        .collect();
+    let first = format!("{first}garbage\n{}", rec(150, "c", "b"));
+    write_file(dir.path(), "conn.log.1.gz", gzip(first.as_bytes()));
+    write_file(
+        dir.path(),
+        "conn.log.gz",
+        gzip(rec(200, "d", "b").as_bytes()),
+    );
+    let t2 = (H + 1000).to_string();
+    let query = [
+        "--to",
+        "b",
+        "--time-init",
+        &H.to_string(),
+        "--time-end",
+        &t2,
+    ];
+    let archive = [dir.path().to_path_buf()];
+    // The first file's next starts before the range ends: no early stop
+    // can fall in it, and only its lines ending in the host are parsed.
+    let o = run(CONNSPY, &args(&query, &archive));
+    assert_eq!((stdout(&o), stderr(&o)), ("a\nc\nd\n", ""));
+    let o = run(
+        CONNSPY,
+        &args(&[&query[..], &["--no-fast-seek"]].concat(), &archive),
+    );
+    assert_eq!(stdout(&o), "a\nc\nd\n");
+    assert!(
+        stderr(&o).contains("conn.log.1.gz:20001: skipped malformed line"),
+        "{}",
+        stderr(&o)
+    );
 }

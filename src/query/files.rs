@@ -3,9 +3,12 @@
 //! thousands), and the next ones opened ahead, their decompression started,
 //! so that decompressing them overlaps the scan of the current one.
 //!
-//! The files are scanned one after another, in order, exactly as named
-//! files are ([`super::run`]): fast seek in each plain file, the early stop
-//! across them; the output is that of one sequential pass.
+//! The files are scanned one after another, in order, as named files are
+//! ([`super::run`]): fast seek in each plain file, the early stop across
+//! them; the output is that of one sequential pass. A compressed file
+//! whose next file starts before the range ends cannot hold the early
+//! stop, so only its lines that may match are parsed, as in a region fast
+//! seek bounded.
 //!
 //! Memory: besides the file being scanned, at most [`FILES_AHEAD`] files
 //! open ahead, each holding its decompressor and at most the few chunks
@@ -18,7 +21,9 @@ use crate::archive::ArchiveFile;
 use crate::error::Error;
 use crate::io::ahead::OpenAhead;
 use crate::io::input::{InputName, Opened};
+use crate::parse::timestamp::Timestamp;
 use crate::query::progress::Work;
+use crate::query::scan::Kernel;
 use crate::query::{Answer, Query, scan_input, where_to_read};
 
 /// Files opened ahead of the one being scanned. On two cores one is
@@ -52,14 +57,28 @@ pub fn run_files(
             .fold(Work::default(), |all, f| all + work_of(f)),
     );
     let mut done = 0;
+    let mut next_firsts = files.iter().skip(1).map(|f| f.first);
     for (file, opened) in OpenAhead::new(files, FILES_AHEAD, open) {
         let opened = opened?;
-        let (state, seek) = where_to_read(query, &opened)?;
+        let start = where_to_read(query, &opened)?;
         let name = InputName::Path(file.path.clone());
-        if scan_input(query, (&name, opened), state, seek, done, answer)? {
+        let kernel = stream_kernel(query, next_firsts.next());
+        if scan_input(query, (&name, opened), start, kernel, done, answer)? {
             break;
         }
         done += work_of(file).bytes;
     }
     Ok(())
+}
+
+/// The kernel a compressed file is scanned with, given the first record
+/// of the file after it: the candidates kernel when that record is before
+/// `time_end`, for then (under the bound, `docs/behaviour.md#archive-pruning`)
+/// every record of this file is before `time_end + L` and no early stop can
+/// fall in it; else the full one. Without fast seek, always the full one.
+fn stream_kernel(query: &Query, next_first: Option<Timestamp>) -> Kernel {
+    match next_first {
+        Some(first) if query.fast_seek && first < query.time_end => Kernel::Candidates,
+        _ => Kernel::Full,
+    }
 }

@@ -61,7 +61,14 @@ pub fn run(
     let mut done = 0;
     let inputs = inputs.into_iter().zip(states).zip(seeks).zip(works);
     for ((((name, opened), state), seek), work) in inputs.skip(first) {
-        if scan_input(query, (&name, opened), state, seek, done, answer)? {
+        if scan_input(
+            query,
+            (&name, opened),
+            (state, seek),
+            Kernel::Full,
+            done,
+            answer,
+        )? {
             break;
         }
         done += work.bytes;
@@ -70,15 +77,17 @@ pub fn run(
 }
 
 /// Scans one opened input: the region its seek left with the candidates
-/// kernel, or all of it with the full kernel; returns whether the early
-/// stop was met (reading ends there, later inputs included). `state` is
-/// the input's reading state at its start (after its first header block
-/// for a whole input), `done` the progress made before it.
+/// kernel, all of a whole input with the full kernel, a stream with
+/// `stream_kernel` (the full one, unless the stream is known to hold no
+/// early-stop record); returns whether the early stop was met (reading
+/// ends there, later inputs included). `state` is the input's reading
+/// state at its start (after its first header block for a whole input),
+/// `done` the progress made before it.
 fn scan_input(
     query: &Query,
     (name, opened): (&InputName, Opened),
-    state: FormatState,
-    seek: Option<Seek>,
+    (state, seek): (FormatState, Option<Seek>),
+    stream_kernel: Kernel,
     done: u64,
     answer: &mut Answer<'_, impl Write>,
 ) -> Result<bool, Error> {
@@ -106,7 +115,14 @@ fn scan_input(
         ),
         (Opened::Stream(stream), _) => {
             let progress = stream.progress.map(|p| (p, done));
-            scan_stream(query, state, stream.reader, name, progress, answer)
+            scan_stream(
+                query,
+                (stream_kernel, state),
+                stream.reader,
+                name,
+                progress,
+                answer,
+            )
         }
     }
 }
@@ -195,12 +211,12 @@ fn scan_whole(
     Ok(stopped)
 }
 
-/// Scans a stream front to back with the full kernel; returns whether the
-/// early stop was met. `progress`: how far through a compressed file the
+/// Scans a stream front to back with `kernel`; returns whether the early
+/// stop was met. `progress`: how far through a compressed file the
 /// reading is, and the progress made before it.
 fn scan_stream(
     query: &Query,
-    mut state: FormatState,
+    (kernel, mut state): (Kernel, FormatState),
     reader: Box<dyn Read + Send>,
     name: &InputName,
     progress: Option<(RawProgress, u64)>,
@@ -219,7 +235,7 @@ fn scan_stream(
         };
         match block {
             Block::Lines(bytes) => {
-                let scan = scan_block(query, Kernel::Full, &mut state, bytes, 0..bytes.len());
+                let scan = scan_block(query, kernel, &mut state, bytes, 0..bytes.len());
                 answer.merge(&scan, name, &mut lines, bytes)?;
                 if let Some((raw, done)) = &progress {
                     answer.progress.set_position(done + raw.read());
