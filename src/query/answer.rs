@@ -10,7 +10,9 @@ use crate::diagnostics::{MalformedLine, MalformedReport};
 use crate::io::input::InputName;
 use crate::output::{Field, Format, RowWriter};
 use crate::parse::host_set::HostSet;
+use crate::parse::lateness::{Arrivals, Lateness};
 use crate::parse::record::Malformed;
+use crate::parse::timestamp::Duration;
 use crate::query::progress::Progress;
 use crate::query::request::{Query, Side};
 use crate::query::scan::BlockScan;
@@ -25,13 +27,35 @@ use crate::query::scan::BlockScan;
 pub const COLUMNS: &[&str] = &["time_init", "time_end", "kind", "target", "seq", "host"];
 
 /// What an answer printed: distinct hosts, and the records that carry no
-/// connection (`NODATA`/`SKIPDATA`) it skipped.
+/// connection (`NODATA`/`SKIPDATA`) it skipped; and how late the records
+/// it read arrived.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Printed {
     /// Distinct hosts printed.
     pub hosts: u64,
     /// Records skipped for carrying no connection.
     pub skipped: u64,
+    /// How late the latest-arriving record read was.
+    lateness: Lateness,
+    /// Whether fast seek chose what was read, in at least one input.
+    sought: bool,
+}
+
+impl Printed {
+    /// The warning, when a record read arrived later than `bound` allows
+    /// (docs/behaviour.md#measured-lateness): fast seek, or the early stop
+    /// without it, relied on a bound the log breaks.
+    pub(crate) fn lateness_warning(&self, bound: Duration) -> Option<String> {
+        let past = self.lateness.past(bound)?;
+        Some(if self.sought {
+            past.warning(
+                "fast seek may have missed records",
+                "; --no-fast-seek reads every record up to the early stop",
+            )
+        } else {
+            past.warning("the early stop may have missed records", "")
+        })
+    }
 }
 
 /// What every row of one query repeats (see [`COLUMNS`]).
@@ -52,6 +76,10 @@ pub struct Answer<'r, W: Write> {
     pub(crate) progress: Progress,
     /// VPC `NODATA`/`SKIPDATA` records met, skipped.
     skipped: u64,
+    /// The times of the records read, in file order.
+    arrivals: Arrivals,
+    /// Set when fast seek chose the region of an input.
+    pub(crate) sought: bool,
 }
 
 impl<'r, W: Write> Answer<'r, W> {
@@ -77,6 +105,8 @@ impl<'r, W: Write> Answer<'r, W> {
             report,
             progress: Progress::new(false),
             skipped: 0,
+            arrivals: Arrivals::default(),
+            sought: false,
         }
     }
 
@@ -109,11 +139,11 @@ impl<'r, W: Write> Answer<'r, W> {
         lines: &mut LineCounter,
         buf: &[u8],
     ) -> Result<(), Error> {
-        // Block names are lower case already and carry their hash.
+        // Block hosts carry their key (lower case, hashed).
         for i in 0..scan.hosts.len() {
-            let host = scan.hosts.get(i);
-            if self.seen.insert_hashed(host, scan.hosts.hash_at(i)).1 {
-                self.print(host).doing(|| "cannot write to stdout".into())?;
+            if self.seen.insert_from(&scan.hosts, i).1 {
+                self.print(scan.hosts.get(i))
+                    .doing(|| "cannot write to stdout".into())?;
             }
         }
         for &(offset, why) in &scan.malformed {
@@ -122,6 +152,7 @@ impl<'r, W: Write> Answer<'r, W> {
         self.report
             .add_unlocated(scan.malformed_total - scan.malformed.len() as u64);
         self.skipped += scan.no_data;
+        self.arrivals.then(&scan.arrivals);
         Ok(())
     }
 
@@ -144,6 +175,8 @@ impl<'r, W: Write> Answer<'r, W> {
         Ok(Printed {
             hosts: self.seen.len() as u64,
             skipped: self.skipped,
+            lateness: self.arrivals.lateness(),
+            sought: self.sought,
         })
     }
 }

@@ -47,6 +47,7 @@ pub fn run(
         .collect::<Result<Vec<_>, Error>>()?
         .into_iter()
         .unzip();
+    answer.sought = seeks.iter().any(Option::is_some);
     // A proving record in a later file makes every earlier file irrelevant.
     let first = seeks
         .iter()

@@ -16,8 +16,10 @@ use crate::error::Error;
 use crate::io::whole::Whole;
 use crate::parse::format::{FormatState, Parsed, plain_error};
 use crate::parse::host_set::HostSet;
+use crate::parse::lateness::Arrivals;
 use crate::parse::lines::Lines;
-use crate::parse::record::{Malformed, parse_record};
+use crate::parse::plain_lines::parse_line_in;
+use crate::parse::record::Malformed;
 use crate::query::request::{Query, Side};
 
 /// How a block is scanned.
@@ -46,6 +48,10 @@ pub(crate) struct BlockScan {
     /// The reading state after the block, when a header line in it
     /// changed the one it started with.
     pub(crate) end_state: Option<FormatState>,
+    /// The times of the records parsed (not the early-stop record, nor
+    /// one too far ahead), for the measured lateness
+    /// (docs/behaviour.md#measured-lateness).
+    pub(crate) arrivals: Arrivals,
 }
 
 impl BlockScan {
@@ -102,6 +108,9 @@ fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usi
     };
     let (stop_at, believable) = (query.stop_at(), query.believable_until());
     let tail = TailFilter::new(query);
+    // Kept apart from `scan`, which the loop writes through, so that it
+    // can stay in registers.
+    let mut arrivals = Arrivals::default();
     for (start, line) in Lines::new(block) {
         let offset = range.start + start;
         // The full kernel parses every line (for the early stop and the
@@ -112,13 +121,14 @@ fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usi
         if !FULL && (!may_answer || !query.may_match(line)) {
             continue;
         }
-        match parse_record(line) {
+        match parse_line_in(block, start, start + line.len()) {
             Ok(rec) if rec.ts > believable => scan.malformed(offset, Malformed::FarAhead),
             Ok(rec) if FULL && rec.ts >= stop_at => {
                 scan.stopped = true;
                 break;
             }
             Ok(rec) => {
+                arrivals.record(rec.ts);
                 if may_answer && let Some(host) = query.answer(&rec) {
                     scan.hosts.insert(host);
                 }
@@ -126,6 +136,7 @@ fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usi
             Err(why) => scan.malformed(offset, plain_error(line, why)),
         }
     }
+    scan.arrivals = arrivals;
     scan
 }
 
@@ -140,6 +151,7 @@ fn scan_lines<'b>(
     let mut scan = BlockScan::default();
     let (stop_at, believable) = (query.stop_at(), query.believable_until());
     let block = &buf[range.clone()];
+    let mut arrivals = Arrivals::default();
     for (start, line) in Lines::new(block) {
         let offset = range.start + start;
         match read(line) {
@@ -152,6 +164,7 @@ fn scan_lines<'b>(
                 break;
             }
             Some(Parsed::Record(rec)) => {
+                arrivals.record(rec.ts);
                 if let Some(host) = query.answer(&rec) {
                     scan.hosts.insert(host);
                 }
@@ -160,6 +173,7 @@ fn scan_lines<'b>(
             Some(Parsed::NoData) => scan.no_data += 1,
         }
     }
+    scan.arrivals = arrivals;
     scan
 }
 
@@ -206,7 +220,9 @@ impl TailFilter {
         if n < 8 || line[n - 1] <= b' ' {
             return true;
         }
-        let last = u64::from_le_bytes(line[n - 8..].try_into().unwrap_or([0; 8]));
+        let last = line
+            .last_chunk()
+            .map_or(0, |&last| u64::from_le_bytes(last));
         (last | CASE_BITS) & self.mask == self.word
     }
 }
