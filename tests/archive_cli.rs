@@ -612,3 +612,36 @@ fn a_compressed_file_that_cannot_hold_the_early_stop_parses_only_candidates() {
         stderr(&o)
     );
 }
+
+#[test]
+fn an_archive_that_breaks_the_bound_is_said_to_with_fast_seek() {
+    // The second file holds a record 700 s behind the first's newest.
+    let dir = tempfile::tempdir().unwrap();
+    write_file(
+        dir.path(),
+        "conn.log.1.gz",
+        gzip([rec(0, "a", "b"), rec(1000, "c", "b")].concat().as_bytes()),
+    );
+    write_file(
+        dir.path(),
+        "conn.log",
+        [rec(1100, "d", "b"), rec(300, "e", "b")].concat(),
+    );
+    let t2 = (H + 2000).to_string();
+    let query = [
+        "--to",
+        "b",
+        "--time-init",
+        &H.to_string(),
+        "--time-end",
+        &t2,
+    ];
+    let o = run(CONNSPY, &args(&query, &[dir.path().to_path_buf()]));
+    assert_eq!(stdout(&o), "a\nc\nd\ne\n");
+    let err = stderr(&o);
+    assert!(
+        err.contains("records arrived up to 800 s behind")
+            && err.contains("fast seek may have missed records"),
+        "{err}"
+    );
+}
