@@ -76,6 +76,11 @@ fn same_as_named(bin: &str, fixed: &[&str], named: &[PathBuf], archive: &[PathBu
     expected
 }
 
+/// Asserts that a run's stderr says `text`.
+fn says(o: &std::process::Output, text: &str) {
+    assert!(stderr(o).contains(text), "{}", stderr(o));
+}
+
 /// The field `key=` of a `--stats` line.
 fn stat(err: &str, key: &str) -> u64 {
     let line = err
@@ -171,7 +176,7 @@ fn a_pruned_file_is_not_decompressed_past_its_first_record() {
     all.push("--no-fast-seek");
     let o = run(CONNSPY, &all);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("conn.log.11.gz"), "{}", stderr(&o));
+    says(&o, "conn.log.11.gz");
 }
 
 #[test]
@@ -202,11 +207,7 @@ fn fast_seek_applies_inside_each_plain_file_read() {
             d,
         ],
     );
-    assert!(
-        stderr(&o).contains("conn.log:1: skipped malformed line"),
-        "{}",
-        stderr(&o)
-    );
+    says(&o, "conn.log:1: skipped malformed line");
 }
 
 #[test]
@@ -333,11 +334,7 @@ fn several_streams_are_refused_with_how_to_run_them_apart() {
     // One directory holding both.
     let o = run(CONNSPY, &args(&query, &[dir.path().to_path_buf()]));
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("looks like several streams"),
-        "{}",
-        stderr(&o)
-    );
+    says(&o, "looks like several streams");
     // Each alone is fine.
     assert!(run(CONNSPY, &args(&query, &sensors[..1])).status.success());
     // So are one sensor's days given in order, and standard input is not.
@@ -346,11 +343,7 @@ fn several_streams_are_refused_with_how_to_run_them_apart() {
         &args(&query, &[sensors[0].clone(), PathBuf::from("-")]),
     );
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("<stdin> cannot be read with a directory"),
-        "{}",
-        stderr(&o)
-    );
+    says(&o, "<stdin> cannot be read with a directory");
 }
 
 /// The lines of a `connspy-stream` output whose window starts in
@@ -463,21 +456,13 @@ fn connspy_stream_refuses_several_streams_and_tail_over_a_directory() {
     }
     let o = run(STREAM, &args(&["--to", "b", "--from", "q"], &sensors));
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("summarise each apart with --emit-counts"),
-        "{}",
-        stderr(&o)
-    );
+    says(&o, "summarise each apart with --emit-counts");
     let o = run(
         STREAM,
         &args(&["--to", "b", "--from", "q", "--tail"], &sensors[..1]),
     );
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("--tail follows one file"),
-        "{}",
-        stderr(&o)
-    );
+    says(&o, "--tail follows one file");
 }
 
 #[test]
@@ -606,11 +591,7 @@ fn a_compressed_file_that_cannot_hold_the_early_stop_parses_only_candidates() {
         &args(&[&query[..], &["--no-fast-seek"]].concat(), &archive),
     );
     assert_eq!(stdout(&o), "a\nc\nd\n");
-    assert!(
-        stderr(&o).contains("conn.log.1.gz:20001: skipped malformed line"),
-        "{}",
-        stderr(&o)
-    );
+    says(&o, "conn.log.1.gz:20001: skipped malformed line");
 }
 
 #[test]
