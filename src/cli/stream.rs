@@ -6,10 +6,12 @@ use clap::Parser;
 
 use crate::cli::common::CommonArgs;
 use crate::cli::{
-    DEDUP, DIAGNOSTICS, Example, INPUT, SUMMARY, ToolDocs, WINDOWS, count_arg, rate_arg,
-    seconds_arg, target_arg,
+    DEDUP, DIAGNOSTICS, Example, INPUT, SUMMARY, ToolDocs, WINDOWS, count_arg, measure_arg,
+    rate_arg, seconds_arg, target_arg, time_arg,
 };
 use crate::parse::target::Target;
+use crate::parse::timestamp::Timestamp;
+use crate::stream::measure::Measure;
 use crate::stream::window::WindowWidth;
 
 const LONG_ABOUT: &str = "\
@@ -71,9 +73,31 @@ pub struct StreamArgs {
           help_heading = SUMMARY)]
     pub only_complete_windows: bool,
 
-    /// Log files, read in order as one stream; none, or -, is stdin
+    /// Print only the windows that meet this time and later
     ///
-    /// Each may be plain, gzip or zstd.
+    /// Whole windows: the one holding this time is printed as without the
+    /// option. Unix time or RFC 3339, as connspy's. Of the files, only
+    /// those the range needs are read (docs/guide.md#archives-directories-of-rotated-logs).
+    ///
+    /// Example: --time-init 2019-08-12T00:00:00Z
+    #[arg(long = "time-init", alias = "time_init", value_name = "TS",
+          value_parser = time_arg, allow_hyphen_values = true, help_heading = SUMMARY)]
+    pub time_init: Option<Timestamp>,
+
+    /// Print only the windows that meet times before this one
+    ///
+    /// Exclusive; the same forms as --time-init. Reading stops once the
+    /// data proves the last window of the range complete.
+    ///
+    /// Example: --time-end 2019-08-13T00:00:00Z
+    #[arg(long = "time-end", alias = "time_end", value_name = "TS",
+          value_parser = time_arg, allow_hyphen_values = true, help_heading = SUMMARY)]
+    pub time_end: Option<Timestamp>,
+
+    /// Files or directories, read as one stream; none or - is stdin
+    ///
+    /// Each file may be plain, gzip or zstd. A directory stands for the
+    /// files below it, ordered by their first records.
     #[arg(value_name = "FILE", help_heading = INPUT)]
     pub files: Vec<OsString>,
 
@@ -97,7 +121,7 @@ pub struct StreamArgs {
     ///
     /// Example: --rotate-wait 30
     #[arg(long = "rotate-wait", value_name = "SECONDS", value_parser = seconds_arg,
-          requires = "tail", help_heading = INPUT)]
+          requires = "tail", hide_short_help = true, help_heading = INPUT)]
     pub rotate_wait: Option<std::time::Duration>,
 
     /// With --tail, poll for changes instead of waiting for events
@@ -141,6 +165,24 @@ pub struct StreamArgs {
           allow_hyphen_values = true, help_heading = WINDOWS)]
     pub top: u64,
 
+    /// Rank hosts by records, bytes, packets, peers, in or out
+    ///
+    /// What MOST and TOP rank by [default: records, the original's MOST].
+    /// records: the records a host is in, either side; bytes, packets:
+    /// theirs, both directions (Zeek: orig_ip_bytes + resp_ip_bytes,
+    /// orig_pkts + resp_pkts; VPC: bytes, packets); peers: the distinct
+    /// hosts it exchanged records with, either way; in: that connected to
+    /// it (fan-in); out: it connected to (fan-out). Counted exactly; bytes
+    /// and packets may be bounded by --top-capacity, distinct peers not.
+    /// With --emit-counts, bytes and packets add BYTES or PACKETS lines,
+    /// and peers, in and out the PAIR lines (each distinct FROM, TO pair
+    /// once), so that machines' summaries merge exactly.
+    ///
+    /// Example: --top 10 --by bytes
+    #[arg(long, value_name = "MEASURE", value_parser = measure_arg,
+          hide_possible_values = true, help_heading = WINDOWS)]
+    pub by: Option<Measure>,
+
     /// Count each window in at most N counters (bounded memory)
     ///
     /// A Space-Saving summary: exact while a window has at most N distinct
@@ -175,7 +217,7 @@ pub struct StreamArgs {
     /// host counts are the dedup), so this changes nothing there.
     ///
     /// Example: --exact
-    #[arg(long, help_heading = DEDUP)]
+    #[arg(long, hide_short_help = true, help_heading = DEDUP)]
     pub exact: bool,
 
     /// Hosts per list a Bloom filter may grow to [default: 1000000]
@@ -186,7 +228,8 @@ pub struct StreamArgs {
     ///
     /// Example: --bloom-capacity 10000000
     #[arg(long = "bloom-capacity", value_name = "N", conflicts_with = "exact",
-          value_parser = count_arg, allow_hyphen_values = true, help_heading = DEDUP)]
+          value_parser = count_arg, allow_hyphen_values = true, hide_short_help = true,
+          help_heading = DEDUP)]
     pub bloom_capacity: Option<u64>,
 
     /// The Bloom filters' false-positive rate [default: 1e-9]
@@ -196,7 +239,8 @@ pub struct StreamArgs {
     ///
     /// Example: --bloom-fp-rate 1e-6
     #[arg(long = "bloom-fp-rate", value_name = "P", conflicts_with = "exact",
-          value_parser = rate_arg, allow_hyphen_values = true, help_heading = DEDUP)]
+          value_parser = rate_arg, allow_hyphen_values = true, hide_short_help = true,
+          help_heading = DEDUP)]
     pub bloom_fp_rate: Option<f64>,
 
     /// The options both tools share.
@@ -224,6 +268,10 @@ impl ToolDocs for StreamArgs {
         Example {
             about: "The 3 most active hosts of each 6-hour window, with counts (42 lines):",
             command: "connspy-stream --to jaibrain --from eevous --window 6h --top 3 sample_data/input-file-10000.txt",
+        },
+        Example {
+            about: "The same over SSH alone, on the Zeek sample (33 lines):",
+            command: "connspy-stream --to 10.6.177.146 --from 10.113.125.2 --dport 22 --max-log-late-seconds 3600 sample_data/conn.log",
         },
         Example {
             about: "Only the hours proven complete, over two days' logs:",

@@ -10,6 +10,7 @@ use crate::parse::format::InputFormat;
 use crate::parse::target::Target;
 use crate::parse::time_forms;
 use crate::parse::timestamp::{Duration, Timestamp};
+use crate::stream::measure::Measure;
 
 /// `--time-init` / `--time-end`: the log's `TS` syntax, RFC 3339, a date,
 /// or `now` (the wall clock, read here) with an optional offset.
@@ -62,6 +63,11 @@ pub(crate) fn rate_arg(text: &str) -> Result<f64, String> {
 
 /// `--input-format`.
 pub fn input_format_arg(text: &str) -> Result<InputFormat, String> {
+    text.parse()
+}
+
+/// `--by`.
+pub(crate) fn measure_arg(text: &str) -> Result<Measure, String> {
     text.parse()
 }
 

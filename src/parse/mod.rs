@@ -12,7 +12,9 @@
 //! (`docs/behaviour.md#parsing`).
 
 pub(crate) mod batch;
+pub mod detail;
 pub(crate) mod fields;
+pub mod filter;
 pub mod format;
 pub(crate) mod horizon;
 pub(crate) mod host_index;
@@ -22,6 +24,7 @@ pub(crate) mod lateness;
 pub(crate) mod lines;
 pub(crate) mod plain_lines;
 pub mod record;
+pub mod selection;
 pub mod target;
 pub mod time_forms;
 pub mod timestamp;

@@ -6,18 +6,26 @@
 //! merged strictly in file order, so the output (first-seen order) and the
 //! early stop are exactly those of one sequential pass. The query itself
 //! is in `request.rs`, the bisection in [`seek`], the printed answer in
-//! `answer.rs`.
+//! `answer.rs`, `--to` with `--from` in `pair.rs`, `--summary` in
+//! `summary.rs`.
 
 mod answer;
+mod columns;
+mod files;
 mod ordered;
+mod pair;
 pub mod progress;
 mod request;
 mod scan;
 pub mod seek;
 mod skipped;
+mod summary;
 
-pub use answer::{Answer, COLUMNS, Printed};
+pub use answer::{Answer, Printed};
+pub use columns::{COLUMNS, PAIR_COLUMNS, SUMMARY_COLUMNS, SUMMARY_PAIR_COLUMNS};
+pub use files::{FILES_AHEAD, run_files};
 pub use request::{DEFAULT_BLOCK_BYTES, Query, Side, checked_range};
+pub use summary::DPORTS_CAP;
 
 use std::io::{self, Write};
 use std::ops::Range;
@@ -49,16 +57,18 @@ pub struct NoRecords {
 
 /// What reading one input, or part of it, met.
 #[derive(Default)]
-struct Read {
+struct Met {
     /// The early stop was met.
     stopped: bool,
     /// Records parsed.
     records: u64,
     /// Malformed lines met.
     malformed: u64,
+    /// Lines were read and none was a record (see [`NoRecords`]).
+    no_records: bool,
 }
 
-impl Read {
+impl Met {
     fn add(&mut self, scan: &BlockScan) {
         self.stopped = scan.stopped;
         self.records += scan.records;
@@ -66,7 +76,7 @@ impl Read {
     }
 
     /// This, then `later` read after it.
-    fn then(&mut self, later: Read) {
+    fn then(&mut self, later: Met) {
         self.stopped = later.stopped;
         self.records += later.records;
         self.malformed += later.malformed;
@@ -80,30 +90,19 @@ pub fn run(
     inputs: Vec<(InputName, Opened)>,
     answer: &mut Answer<'_, impl Write>,
 ) -> Result<Vec<NoRecords>, Error> {
-    // Each mapped input's format and first header block, which block
-    // scans and probes that start mid-file assume, and where the lines
-    // after that block start.
-    let starts: Vec<(FormatState, usize)> = inputs
+    let (states, seeks): (Vec<FormatState>, Vec<Option<Seek>>) = inputs
         .iter()
-        .map(|(_, opened)| match opened {
-            Opened::Whole(whole) => {
-                whole.check_len(whole.bytes().len())?;
-                Ok(FormatState::at_start(query.input_format, whole.bytes()))
-            }
-            Opened::Stream(_) => Ok((FormatState::new(query.input_format), 0)),
-        })
-        .collect::<Result<_, Error>>()?;
-    let seeks = inputs
-        .iter()
-        .zip(&starts)
-        .map(|((_, opened), start)| match opened {
-            Opened::Whole(whole) if query.fast_seek => {
-                whole.check_len(whole.bytes().len())?;
-                seek_whole(query, whole, start)
-            }
-            _ => Ok(None),
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
+        .map(|(_, opened)| where_to_read(query, opened))
+        .collect::<Result<Vec<_>, Error>>()?
+        .into_iter()
+        .unzip();
+    // A filter an input's first header (or `--input-format`) already
+    // shows it cannot answer is refused before anything is printed.
+    for ((name, _), state) in inputs.iter().zip(&states) {
+        if let Some(unfilterable) = query.filter.lacking_in(state) {
+            return Err(answer::unfilterable_input(name, unfilterable));
+        }
+    }
     answer.sought = seeks.iter().any(Option::is_some);
     // A proving record in a later file makes every earlier file irrelevant.
     let first = seeks
@@ -116,68 +115,20 @@ pub fn run(
     answer
         .progress
         .start(works[first..].iter().fold(Work::default(), |a, &w| a + w));
-    // Under --strict every line of a region is checked, whatever the
-    // target; else only the lines that may match are parsed.
-    let region_kernel = if answer.checks_every_line() {
-        Kernel::Checked
-    } else {
-        Kernel::Candidates
-    };
     let mut done = 0;
     let mut without_records = Vec::new();
-    let inputs = inputs.into_iter().zip(starts).zip(seeks).zip(works);
-    for ((((name, opened), (state, _)), seek), work) in inputs.skip(first) {
+    let inputs = inputs.into_iter().zip(states).zip(seeks).zip(works);
+    for ((((name, opened), state), seek), work) in inputs.skip(first) {
         let format = state.name();
-        let (read, no_records) = match (opened, seek) {
-            (Opened::Whole(whole), Some(seek)) => {
-                let len = whole.bytes().len();
-                let (mut read, end, changed) = scan_whole(
-                    query,
-                    region_kernel,
-                    state,
-                    &whole,
-                    seek.start..seek.end,
-                    (&name, done),
-                    answer,
-                )?;
-                if changed {
-                    // The region's end was proven by a probe read in the
-                    // first layout, which a header block in the region
-                    // changed: read on in order, to the early stop.
-                    let rest = seek.end..len;
-                    let answer_rest = (&name, done);
-                    read.then(
-                        scan_whole(query, Kernel::Full, end, &whole, rest, answer_rest, answer)?.0,
-                    );
-                } else {
-                    read.stopped = seek.end_proven;
-                }
-                // With no record found by the probes, the file has none.
-                let no_records = !seek.found_record && (seek.found_malformed || read.malformed > 0);
-                (read, no_records)
-            }
-            (Opened::Whole(whole), None) => {
-                let len = whole.bytes().len();
-                let (read, ..) = scan_whole(
-                    query,
-                    Kernel::Full,
-                    state,
-                    &whole,
-                    0..len,
-                    (&name, done),
-                    answer,
-                )?;
-                let no_records = read.records == 0 && read.malformed > 0;
-                (read, no_records)
-            }
-            (Opened::Stream(stream), _) => {
-                let progress = stream.progress.map(|p| (p, done));
-                let read = scan_stream(query, state, stream.reader, &name, progress, answer)?;
-                let no_records = read.records == 0 && read.malformed > 0;
-                (read, no_records)
-            }
-        };
-        if no_records {
+        let read = scan_input(
+            query,
+            (&name, opened),
+            (state, seek),
+            Kernel::Full,
+            done,
+            answer,
+        )?;
+        if read.no_records {
             without_records.push(NoRecords { name, format });
         }
         if read.stopped {
@@ -186,6 +137,105 @@ pub fn run(
         done += work.bytes;
     }
     Ok(without_records)
+}
+
+/// Scans one opened input: the region its seek left with the candidates
+/// kernel, all of a whole input with the full kernel, a stream with
+/// `stream_kernel` (the full one, unless the stream is known to hold no
+/// early-stop record); returns whether the early stop was met (reading
+/// ends there, later inputs included) and whether the input held no
+/// record. Under `--strict` the candidates kernel is the checked one:
+/// every line of what is read is checked, whatever the target. `state` is
+/// the input's reading state at its start (after its first header block
+/// for a whole input), `done` the progress made before it.
+fn scan_input(
+    query: &Query,
+    (name, opened): (&InputName, Opened),
+    (state, seek): (FormatState, Option<Seek>),
+    stream_kernel: Kernel,
+    done: u64,
+    answer: &mut Answer<'_, impl Write>,
+) -> Result<Met, Error> {
+    let checked = |kernel| match kernel {
+        Kernel::Candidates if answer.checks_every_line() => Kernel::Checked,
+        kernel => kernel,
+    };
+    let (region_kernel, stream_kernel) = (checked(Kernel::Candidates), checked(stream_kernel));
+    let mut read = match (opened, seek) {
+        (Opened::Whole(whole), Some(seek)) => {
+            let len = whole.bytes().len();
+            let region = seek.start..seek.end;
+            let (mut read, end, changed) = scan_whole(
+                query,
+                region_kernel,
+                state,
+                &whole,
+                region,
+                (name, done),
+                answer,
+            )?;
+            if changed {
+                // The region's end was proven by a probe read in the
+                // first layout, which a header block in the region
+                // changed: read on in order, to the early stop.
+                let rest = seek.end..len;
+                read.then(
+                    scan_whole(query, Kernel::Full, end, &whole, rest, (name, done), answer)?.0,
+                );
+            } else {
+                read.stopped = seek.end_proven;
+            }
+            // With no record found by the probes, the file has none.
+            read.no_records = !seek.found_record && (seek.found_malformed || read.malformed > 0);
+            return Ok(read);
+        }
+        (Opened::Whole(whole), None) => {
+            let all = 0..whole.bytes().len();
+            scan_whole(
+                query,
+                Kernel::Full,
+                state,
+                &whole,
+                all,
+                (name, done),
+                answer,
+            )?
+            .0
+        }
+        (Opened::Stream(stream), _) => {
+            let progress = stream.progress.map(|p| (p, done));
+            scan_stream(
+                query,
+                (stream_kernel, state),
+                stream.reader,
+                name,
+                progress,
+                answer,
+            )?
+        }
+    };
+    // Only a kernel that parses every line can tell.
+    read.no_records =
+        read.records == 0 && read.malformed > 0 && stream_kernel != Kernel::Candidates;
+    Ok(read)
+}
+
+/// An input's reading state at its start and, for a mapped input with
+/// fast seek, the region the seek leaves: each mapped input's format and
+/// first header block, which block scans and probes that start mid-file
+/// assume. No region when a header line in the part the seek skips
+/// changes the layout (`skipped.rs`): the input is then read in order.
+fn where_to_read(query: &Query, opened: &Opened) -> Result<(FormatState, Option<Seek>), Error> {
+    let Opened::Whole(whole) = opened else {
+        return Ok((FormatState::new(query.input_format), None));
+    };
+    whole.check_len(whole.bytes().len())?;
+    let start = FormatState::at_start(query.input_format, whole.bytes());
+    let seek = match query.fast_seek {
+        true => seek_whole(query, whole, &start)?,
+        false => None,
+    };
+    Ok((start.0, seek))
 }
 
 /// What scanning one input costs, for the progress bar: the region a seek
@@ -223,13 +273,13 @@ fn scan_whole(
     range: Range<usize>,
     (name, done): (&InputName, u64),
     answer: &mut Answer<'_, impl Write>,
-) -> Result<(Read, FormatState, bool), Error> {
+) -> Result<(Met, FormatState, bool), Error> {
     let buf = whole.bytes();
     // Finding the block ends reads a little of every block.
     whole.check_len(range.end)?;
     let blocks = split_blocks(buf, range.clone(), query.block_bytes.max(1));
     let mut lines = LineCounter::default();
-    let mut read = Read::default();
+    let mut read = Met::default();
     let mut current = state.clone();
     let mut changed = false;
     for_each_block_in_order(
@@ -254,20 +304,20 @@ fn scan_whole(
     Ok((read, current, changed))
 }
 
-/// Scans a stream front to back with the full kernel; returns what it
-/// met. `progress`: how far through a compressed file the reading is, and
-/// the progress made before it.
+/// Scans a stream front to back with `kernel`; returns what it met.
+/// `progress`: how far through a compressed file the reading is, and the
+/// progress made before it.
 fn scan_stream(
     query: &Query,
-    mut state: FormatState,
+    (kernel, mut state): (Kernel, FormatState),
     reader: Box<dyn io::Read + Send>,
     name: &InputName,
     progress: Option<(RawProgress, u64)>,
     answer: &mut Answer<'_, impl Write>,
-) -> Result<Read, Error> {
+) -> Result<Met, Error> {
     let mut reader = BlockReader::new(reader);
     let mut lines = LineCounter::default();
-    let mut read = Read::default();
+    let mut read = Met::default();
     loop {
         let block = match reader.next_block() {
             Ok(Some(block)) => block,
@@ -279,7 +329,7 @@ fn scan_stream(
         };
         match block {
             Block::Lines(bytes) => {
-                let scan = scan_block(query, Kernel::Full, &mut state, bytes, 0..bytes.len());
+                let scan = scan_block(query, kernel, &mut state, bytes, 0..bytes.len());
                 answer.merge(&scan, name, &mut lines, bytes)?;
                 if let Some((raw, done)) = &progress {
                     answer.progress.set_position(done + raw.read());

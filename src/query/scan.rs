@@ -1,4 +1,4 @@
-//! The two block kernels of the query and what a block contributes.
+//! The block kernels of the query and what a block contributes.
 //!
 //! - **full** (`--no-fast-seek`, and inputs that cannot be mapped): every
 //!   line is parsed, every malformed line is reported, and reading stops at
@@ -18,13 +18,16 @@ use std::ops::Range;
 use crate::diagnostics::SHOWN_MALFORMED;
 use crate::error::Error;
 use crate::io::whole::Whole;
+use crate::parse::filter::{Screen, Unfilterable};
 use crate::parse::format::{FormatState, Parsed, plain_error};
 use crate::parse::host_set::HostSet;
 use crate::parse::lateness::Arrivals;
 use crate::parse::lines::Lines;
 use crate::parse::plain_lines::parse_line_in;
-use crate::parse::record::Malformed;
+use crate::parse::record::{Malformed, Record};
+use crate::query::pair::pair_key;
 use crate::query::request::{Query, Side};
+use crate::query::summary::Peer;
 
 /// How a block is scanned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,13 +40,6 @@ pub(crate) enum Kernel {
     /// Every line parsed and reported, no early stop (inside a region fast
     /// seek has already bounded, under `--strict`).
     Checked,
-}
-
-impl Kernel {
-    /// Whether every line is parsed, not only those that may match.
-    fn parses_every_line(self) -> bool {
-        self != Kernel::Candidates
-    }
 }
 
 /// What one block contributed.
@@ -64,6 +60,12 @@ pub(crate) struct BlockScan {
     /// The reading state after the block, when a header line in it
     /// changed the one it started with.
     pub(crate) end_state: Option<FormatState>,
+    /// With `--summary`, what each host of `hosts` adds up to (same index).
+    pub(crate) peers: Vec<Peer>,
+    /// A filter met records it cannot be applied to; the scan stopped there.
+    pub(crate) unfilterable: Option<Unfilterable>,
+    /// Where a pair's key is built.
+    pair_key: Vec<u8>,
     /// The times of the records parsed (not the early-stop record, nor
     /// one too far ahead), for the measured lateness
     /// (docs/behaviour.md#measured-lateness).
@@ -77,6 +79,41 @@ impl BlockScan {
             self.malformed.push((offset, why));
         }
     }
+
+    /// Takes `rec`, a record of `line` (at `offset`, read in `state`) whose
+    /// time and target answer `query` with `reported`, when the query asks
+    /// more than the host ([`Query::answers_hosts_only`]): a pair, a
+    /// filter, a summary, each of which reads more of the record.
+    #[inline(never)]
+    fn answer_refined(
+        &mut self,
+        query: &Query,
+        rec: &Record<'_>,
+        reported: &[u8],
+        (line, offset): (&[u8], usize),
+        state: &FormatState,
+    ) {
+        if query.source.as_ref().is_some_and(|s| !s.matches(rec.from)) {
+            return;
+        }
+        let detail = match query.filter.judge(state, line, query.wanted()) {
+            Ok(Some(detail)) => detail,
+            Ok(None) => return,
+            Err(why) => return self.malformed(offset, why),
+        };
+        let key = match query.source {
+            Some(_) => pair_key(rec.from, rec.to, &mut self.pair_key),
+            None => reported,
+        };
+        let (i, new) = self.hosts.insert(key);
+        if query.summary {
+            if new {
+                self.peers.push(Peer::new(rec.ts, &detail));
+            } else {
+                self.peers[i].add(rec.ts, &detail);
+            }
+        }
+    }
 }
 
 /// Scans `buf[range]` with `kernel`, reading lines in the format `state`
@@ -88,14 +125,31 @@ pub(crate) fn scan_block(
     buf: &[u8],
     range: Range<usize>,
 ) -> BlockScan {
-    let every = kernel.parses_every_line();
+    if let Some(unfilterable) = query.filter.lacking_in(state) {
+        return BlockScan {
+            unfilterable: Some(unfilterable),
+            ..BlockScan::default()
+        };
+    }
+    let refined = !query.answers_hosts_only();
     if state.is_plain() {
-        return scan_plain(query, kernel, buf, range);
+        return match (kernel, refined) {
+            (Kernel::Full, false) => scan_plain_with::<true, true, false>(query, buf, range),
+            (Kernel::Full, true) => scan_plain_with::<true, true, true>(query, buf, range),
+            (Kernel::Candidates, false) => {
+                scan_plain_with::<false, false, false>(query, buf, range)
+            }
+            (Kernel::Candidates, true) => scan_plain_with::<false, false, true>(query, buf, range),
+            (Kernel::Checked, false) => scan_plain_with::<true, false, false>(query, buf, range),
+            (Kernel::Checked, true) => scan_plain_with::<true, false, true>(query, buf, range),
+        };
     }
     let before = state.clone();
-    let mut scan = scan_lines(query, kernel, buf, range, |line| {
-        (every || query.may_match_in(state, line)).then(|| state.parse_line(line))
-    });
+    let mut scan = if refined {
+        scan_lines::<true>(query, kernel, state, buf, range)
+    } else {
+        scan_lines::<false>(query, kernel, state, buf, range)
+    };
     if *state != before {
         scan.end_state = Some(state.clone());
     }
@@ -103,20 +157,11 @@ pub(crate) fn scan_block(
 }
 
 /// The plain format's own loop, exactly as before there were formats:
-/// the per-line cost of most logs.
-fn scan_plain(query: &Query, kernel: Kernel, buf: &[u8], range: Range<usize>) -> BlockScan {
-    match kernel {
-        Kernel::Full => scan_plain_with::<true, true>(query, buf, range),
-        Kernel::Candidates => scan_plain_with::<false, false>(query, buf, range),
-        Kernel::Checked => scan_plain_with::<true, false>(query, buf, range),
-    }
-}
-
-/// [`scan_plain`] for one kernel (`EVERY` line parsed, early `STOP`),
-/// compiled once per kernel so that the per-line loop carries no test of
-/// which one it is.
+/// the per-line cost of most logs. Compiled once per kernel (`EVERY` line
+/// parsed, early `STOP`) and for answers that are more than their host
+/// (`REFINED`), so that the per-line loop carries no test of either.
 #[inline(always)]
-fn scan_plain_with<const EVERY: bool, const STOP: bool>(
+fn scan_plain_with<const EVERY: bool, const STOP: bool, const REFINED: bool>(
     query: &Query,
     buf: &[u8],
     range: Range<usize>,
@@ -136,10 +181,10 @@ fn scan_plain_with<const EVERY: bool, const STOP: bool>(
     let mut records = 0;
     for (start, line) in Lines::new(block) {
         let offset = range.start + start;
-        // The full kernel parses every line (for the early stop and the
-        // malformed-line report) but asks for an answer only where the
-        // tail filter lets the line through; the candidates kernel also
-        // parses only those.
+        // The full and checked kernels parse every line (for the early
+        // stop and the malformed-line report) but ask for an answer only
+        // where the tail filter lets the line through; the candidates
+        // kernel also parses only those.
         let may_answer = tail.may_pass(line);
         if !EVERY && (!may_answer || !query.may_match(line)) {
             continue;
@@ -160,7 +205,12 @@ fn scan_plain_with<const EVERY: bool, const STOP: bool>(
         } else {
             arrivals.record(rec.ts);
             if may_answer && let Some(host) = query.answer(&rec) {
-                scan.hosts.insert(host);
+                if REFINED {
+                    let at = (line, offset);
+                    scan.answer_refined(query, &rec, host, at, &FormatState::Plain);
+                } else {
+                    scan.hosts.insert(host);
+                }
             }
         }
     }
@@ -169,38 +219,56 @@ fn scan_plain_with<const EVERY: bool, const STOP: bool>(
     scan
 }
 
+/// Scans the lines of a format other than plain, reading them in `state`
+/// (which header lines update). The candidates kernel parses only the
+/// lines whose key field may match. `REFINED` as for [`scan_plain_with`].
 #[inline(always)]
-fn scan_lines<'b>(
+fn scan_lines<const REFINED: bool>(
     query: &Query,
     kernel: Kernel,
-    buf: &'b [u8],
+    state: &mut FormatState,
+    buf: &[u8],
     range: Range<usize>,
-    mut read: impl FnMut(&'b [u8]) -> Option<Parsed<'b>>,
 ) -> BlockScan {
     let mut scan = BlockScan::default();
     let (stop_at, believable) = (query.stop_at(), query.believable_until());
     let block = &buf[range.clone()];
+    let mut screen = Screen::new(&query.filter);
     let mut arrivals = Arrivals::default();
     for (start, line) in Lines::new(block) {
         let offset = range.start + start;
-        match read(line) {
-            None | Some(Parsed::Header) => {}
-            Some(Parsed::Record(rec)) => {
-                scan.records += 1;
-                if rec.ts > believable {
-                    scan.malformed(offset, Malformed::FarAhead);
-                } else if kernel == Kernel::Full && rec.ts >= stop_at {
-                    scan.stopped = true;
+        if kernel == Kernel::Candidates && !query.may_match_in(state, line) {
+            continue;
+        }
+        let parsed = state.parse_line(line);
+        if let Parsed::Record(_) = parsed {
+            scan.records += 1;
+        }
+        match parsed {
+            Parsed::Header => screen.header_read(),
+            Parsed::Record(rec) if rec.ts > believable => {
+                scan.malformed(offset, Malformed::FarAhead);
+            }
+            Parsed::Record(rec) if kernel == Kernel::Full && rec.ts >= stop_at => {
+                scan.stopped = true;
+                break;
+            }
+            Parsed::Record(rec) => {
+                arrivals.record(rec.ts);
+                if REFINED && let Some(unfilterable) = screen.check(state) {
+                    scan.unfilterable = Some(unfilterable);
                     break;
-                } else {
-                    arrivals.record(rec.ts);
-                    if let Some(host) = query.answer(&rec) {
+                }
+                if let Some(host) = query.answer(&rec) {
+                    if REFINED {
+                        scan.answer_refined(query, &rec, host, (line, offset), state);
+                    } else {
                         scan.hosts.insert(host);
                     }
                 }
             }
-            Some(Parsed::Malformed(why)) => scan.malformed(offset, why),
-            Some(Parsed::NoData) => scan.no_data += 1,
+            Parsed::Malformed(why) => scan.malformed(offset, why),
+            Parsed::NoData => scan.no_data += 1,
         }
     }
     scan.arrivals = arrivals;
@@ -290,6 +358,9 @@ mod tests {
         Query {
             target: Target::parse(host.as_bytes()).unwrap(),
             side,
+            source: None,
+            filter: Default::default(),
+            summary: false,
             input_format: InputFormat::Auto,
             time_init: Timestamp::from_secs(10),
             time_end: Timestamp::from_secs(20),
@@ -343,6 +414,9 @@ mod tests {
         Query {
             target: Target::parse(host.as_bytes()).unwrap(),
             side,
+            source: None,
+            filter: Default::default(),
+            summary: false,
             input_format: InputFormat::Auto,
             time_init: Timestamp::ZERO,
             time_end: Timestamp::from_secs(1 << 40),

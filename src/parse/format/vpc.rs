@@ -8,6 +8,10 @@
 //! records (no traffic, or records the service skipped) carry `-` for the
 //! addresses: they are counted as skipped, not reported as malformed.
 
+use crate::parse::detail::{
+    ColumnNames, Detail, DetailField, Lacking, Wanted, find_column, lacking_column, parse_action,
+    parse_count, parse_port, read_value,
+};
 use crate::parse::fields::for_each_field;
 use crate::parse::format::Parsed;
 use crate::parse::record::{FormatProblem, Malformed, Record};
@@ -22,19 +26,34 @@ fn problem(what: &'static str) -> Malformed {
     })
 }
 
-/// Where the fields are, by position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Fields {
     ts: usize,
     from: usize,
     to: usize,
-    /// `action` (`ACCEPT`, `REJECT`, `-`), when the format has it.
-    action: Option<usize>,
     /// `log-status` (`OK`, `NODATA`, `SKIPDATA`), when the format has it.
     status: Option<usize>,
     /// How many fields a record has: exactly as many as the format names.
     count: usize,
+    /// Where the fields of a [`Detail`] are: `srcport`, `dstport`,
+    /// `protocol`, `bytes`, `packets`, `action` (see [`COLUMNS`]).
+    columns: [Option<u16>; 6],
 }
+
+/// The header names of the [`Detail`] fields, in the order of
+/// `Fields::columns`, with the field each gives.
+const COLUMNS: &ColumnNames = &[
+    ("srcport", DetailField::SrcPort),
+    ("dstport", DetailField::DstPort),
+    ("protocol", DetailField::Proto),
+    ("bytes", DetailField::Bytes),
+    ("packets", DetailField::Packets),
+    ("action", DetailField::Action),
+];
+
+/// Where `action` is among `Fields::columns`: what [`VpcLayout::parse`]
+/// checks as well as what a [`Detail`] reads.
+const ACTION: usize = 5;
 
 /// The field order of a VPC flow log.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,9 +69,9 @@ impl Default for VpcLayout {
                 ts: 10,
                 from: 3,
                 to: 4,
-                action: Some(12),
                 status: Some(13),
                 count: 14,
+                columns: [5, 6, 7, 9, 8, 12].map(Some),
             }),
         }
     }
@@ -96,15 +115,19 @@ pub(crate) fn detect(line: &[u8]) -> Option<VpcLayout> {
 impl VpcLayout {
     fn from_header(line: &[u8]) -> VpcLayout {
         let (mut ts, mut from, mut to) = (None, None, None);
-        let (mut action, mut status, mut count) = (None, None, 0);
+        let (mut status, mut count) = (None, 0);
+        let mut columns = [None; 6];
         for (i, name) in all_fields(line).into_iter().enumerate() {
             match name {
                 b"start" => ts = ts.or(Some(i)),
                 b"srcaddr" => from = from.or(Some(i)),
                 b"dstaddr" => to = to.or(Some(i)),
-                b"action" => action = action.or(Some(i)),
                 b"log-status" | b"log_status" => status = status.or(Some(i)),
-                _ => {}
+                _ => {
+                    if let Some(c) = find_column(COLUMNS, name) {
+                        columns[c] = columns[c].or(u16::try_from(i).ok());
+                    }
+                }
             }
             count = i + 1;
         }
@@ -116,9 +139,9 @@ impl VpcLayout {
                 ts,
                 from,
                 to,
-                action,
                 status,
                 count,
+                columns,
             })
         })();
         VpcLayout { fields }
@@ -154,7 +177,7 @@ impl VpcLayout {
                 1
             } else if i == f.to {
                 2
-            } else if Some(i) == f.action {
+            } else if f.columns[ACTION].map(usize::from) == Some(i) {
                 3
             } else if Some(i) == f.status {
                 4
@@ -211,10 +234,55 @@ impl VpcLayout {
         Parsed::Record(Record { ts, from, to })
     }
 
+    /// Whether records of this layout cannot give `field`: a header line
+    /// may leave out any column.
+    pub(crate) fn lacking(&self, field: DetailField) -> Option<Lacking> {
+        let f = self.fields.ok()?;
+        lacking_column(COLUMNS, &f.columns, field, FORMAT)
+    }
+
+    /// The [`Detail`] of a record line: the `wanted` fields this layout
+    /// has (`start` is whole seconds: no digits after the point).
+    pub(crate) fn detail(&self, line: &[u8], wanted: Wanted) -> Result<Detail, Malformed> {
+        let Ok(f) = self.fields else {
+            return Ok(Detail::default());
+        };
+        let at: [Option<usize>; 6] = std::array::from_fn(|c| {
+            f.columns[c]
+                .filter(|_| wanted.contains(COLUMNS[c].1))
+                .map(usize::from)
+        });
+        let Some(last) = at.iter().flatten().max().copied() else {
+            return Ok(Detail::default());
+        };
+        let mut got: [Option<&[u8]>; 6] = [None; 6];
+        for_each_field(line, last + 1, |i, token| {
+            for (c, position) in at.iter().enumerate() {
+                if *position == Some(i) {
+                    got[c] = Some(token).filter(|t| *t != b"-");
+                }
+            }
+        });
+        let protocol = |v: &[u8]| parse_count(v).and_then(|n| u8::try_from(n).ok());
+        Ok(Detail {
+            sport: read_value(got[0], parse_port, || problem("srcport is not a port"))?,
+            dport: read_value(got[1], parse_port, || problem("dstport is not a port"))?,
+            proto: read_value(got[2], protocol, || {
+                problem("protocol is not a protocol number")
+            })?,
+            bytes: read_value(got[3], parse_count, || problem("bytes is not a count"))?,
+            packets: read_value(got[4], parse_count, || problem("packets is not a count"))?,
+            action: read_value(got[5], parse_action, || {
+                problem("action is not ACCEPT or REJECT")
+            })?,
+            time_digits: 0,
+        })
+    }
+
     /// The FROM (`to == false`) or TO field, without parsing the rest.
     #[inline]
     pub(crate) fn key_field<'a>(&self, line: &'a [u8], to: bool) -> Option<&'a [u8]> {
-        let f = self.fields.ok()?;
+        let f = self.fields.as_ref().ok()?;
         if is_header(line) {
             return None;
         }
@@ -357,5 +425,40 @@ mod tests {
     fn plain_lines_are_not_vpc() {
         assert!(detect(b"1565647204 a b").is_none());
         assert!(detect(b"version srcaddr dstaddr start").is_some());
+    }
+
+    #[test]
+    fn details_by_position_or_header_name() {
+        let d = VpcLayout::default().detail(V2, Wanted::ALL).unwrap();
+        assert_eq!(
+            d,
+            Detail {
+                sport: Some(20641),
+                dport: Some(22),
+                proto: Some(6),
+                bytes: Some(4249),
+                packets: Some(20),
+                action: Some(crate::parse::detail::Action::Accept),
+                time_digits: 0,
+            }
+        );
+        let mut l = VpcLayout::default();
+        l.parse_or_header(b"start srcaddr dstaddr dstport action log-status");
+        let d = l.detail(b"5 a b - REJECT OK", Wanted::ALL).unwrap();
+        assert_eq!(
+            (d.dport, d.action, d.bytes),
+            (None, Some(crate::parse::detail::Action::Reject), None)
+        );
+        assert_eq!(
+            l.detail(b"5 a b 22 DROP OK", Wanted::ALL)
+                .unwrap_err()
+                .to_string(),
+            "vpc: action is not ACCEPT or REJECT"
+        );
+        assert_eq!(l.lacking(DetailField::DstPort), None);
+        assert_eq!(
+            l.lacking(DetailField::Proto).unwrap().to_string(),
+            "this vpc log's header names no protocol column (the protocol)"
+        );
     }
 }
