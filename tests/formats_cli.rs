@@ -797,3 +797,34 @@ fn a_zeek_log_of_long_connections_is_told_the_bound_that_covers_it() {
         }
     }
 }
+
+/// `connspy-stream --time-init/--time-end` seeks in a mapped file as
+/// `connspy` does: where a later `#fields` block swaps the hosts, the
+/// windows of the range are those a read of the whole file prints.
+#[test]
+fn a_ranged_summary_over_a_later_header_block_is_that_of_a_whole_read() {
+    let h = 1_565_647_200u64;
+    let mut log = "#separator \\x09\n#fields\tts\tuid\tid.orig_h\tid.resp_h\n".to_string();
+    for i in (0..7200).step_by(10) {
+        log.push_str(&format!("{}\tC{i}\to{}\tr{}\n", h + i, i % 50, i % 7));
+    }
+    log.push_str("#close\tx\n#separator \\x09\n#fields\tts\tuid\tid.resp_h\tid.orig_h\n");
+    for i in (7200..14400).step_by(10) {
+        log.push_str(&format!("{}\tC{i}\tr{}\to{}\n", h + i, i % 7, i % 50));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("swap.log");
+    std::fs::write(&file, log).unwrap();
+    let s = ["--to", "r3", "--from", "o10"];
+    let whole = String::from_utf8(stdout_of(STREAM, &with(&s, &[], &[&file]))).unwrap();
+    let third = format!("{}.0\t", h + 3 * 3600);
+    let want: String = whole
+        .lines()
+        .filter(|l| l.starts_with(&third))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(want.contains("\tTO\to10\n"), "a weak test: {whole}");
+    let range = ["--time-init", "1565658000", "--time-end", "1565661600"];
+    let got = stdout_of(STREAM, &with(&s, &range, &[&file]));
+    assert_eq!(String::from_utf8(got).unwrap(), want);
+}
