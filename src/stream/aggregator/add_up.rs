@@ -33,7 +33,9 @@ impl Closing {
         for (p, parse) in parses.iter().enumerate().skip(self.from.0) {
             let first = if p == self.from.0 { self.from.1 } else { 0 };
             for (i, item) in parse.parsed.items.iter().enumerate().skip(first) {
-                if let Item::Record { ts, .. } = *item {
+                // A record the filters leave out closes windows and
+                // counts among the records too.
+                if let Item::Record { ts, .. } | Item::Filtered { ts, .. } = *item {
                     if ts > self.deadline {
                         return Some(((p, i), nth));
                     }
