@@ -4,9 +4,10 @@
 
 use crate::parse::detail::Wanted;
 use crate::parse::filter::{RecordFilter, Screen, Unfilterable};
-use crate::parse::format::{FormatState, Parsed, parse_plain};
+use crate::parse::format::{FormatState, Parsed, plain_error};
 use crate::parse::lines::Lines;
-use crate::parse::record::Malformed;
+use crate::parse::plain_lines::three_fields_in;
+use crate::parse::record::{Malformed, parse_record};
 use crate::parse::timestamp::Timestamp;
 
 /// A block of lines with every line parsed: the unit of work handed from
@@ -45,14 +46,6 @@ pub(crate) enum Item {
     },
 }
 
-/// What the parse of one line gives a [`ParsedLines`]: the line as its
-/// format reads it, or what the filters make of a record.
-enum Screened<'a> {
-    Line(Parsed<'a>),
-    Filtered(Timestamp),
-    Unfilterable(Unfilterable),
-}
-
 /// Where a host lies in its block's bytes.
 #[derive(Clone, Copy)]
 pub(crate) struct Span {
@@ -68,6 +61,14 @@ impl Span {
         Span {
             start: start as u32,
             end: (start + part.len()) as u32,
+        }
+    }
+
+    /// The span of `range` (of a block under 4 GiB).
+    fn of(range: std::ops::Range<usize>) -> Span {
+        Span {
+            start: range.start as u32,
+            end: range.end as u32,
         }
     }
 
@@ -111,21 +112,38 @@ impl ParsedLines {
         self.unfilterable = None;
         if !filter.is_empty() {
             let mut screen = Screen::new(filter);
-            return self.fill_with(bytes, |line| screened(state, &mut screen, filter, line));
+            return self.fill_with(bytes, |_, text, line| {
+                screened(state, &mut screen, filter, (bytes, text, line))
+            });
         }
-        // The plain format keeps its own loop, exactly as before formats.
+        // The plain format keeps its own loop, its lines split by masks
+        // straight into items.
         if state.is_plain() {
-            self.fill_with(bytes, |line| Screened::Line(parse_plain(line)))
+            self.fill_with(bytes, |start, text, line| {
+                Step::Item(plain_item(bytes, start, text, line))
+            })
         } else {
-            self.fill_with(bytes, |line| Screened::Line(state.parse_line(line)))
+            self.fill_with(bytes, |_, text, line| match state.parse_line(text) {
+                Parsed::Record(rec) => Step::Item(Item::Record {
+                    ts: rec.ts,
+                    from: Span::within(bytes, rec.from),
+                    to: Span::within(bytes, rec.to),
+                    line,
+                }),
+                Parsed::Malformed(why) => Step::Item(Item::Malformed { line, why }),
+                Parsed::Header => Step::Header,
+                Parsed::NoData => Step::NoData,
+            })
         }
     }
 
+    /// Parses the lines of `bytes` with `parse`, which gets each line's
+    /// offset, bytes and number.
     #[inline(always)]
-    fn fill_with<'b>(
+    fn fill_with(
         &mut self,
-        bytes: &'b [u8],
-        mut parse: impl FnMut(&'b [u8]) -> Screened<'b>,
+        bytes: &[u8],
+        mut parse: impl FnMut(usize, &[u8], u32) -> Step,
     ) -> usize {
         self.items.clear();
         self.no_data = 0;
@@ -136,21 +154,11 @@ impl ParsedLines {
                 take = start;
                 break;
             }
-            // Spans are offsets, so they hold in a copy of the lines.
-            match parse(text) {
-                Screened::Line(Parsed::Record(rec)) => self.items.push(Item::Record {
-                    ts: rec.ts,
-                    from: Span::within(bytes, rec.from),
-                    to: Span::within(bytes, rec.to),
-                    line,
-                }),
-                Screened::Line(Parsed::Malformed(why)) => {
-                    self.items.push(Item::Malformed { line, why })
-                }
-                Screened::Line(Parsed::Header) => {}
-                Screened::Line(Parsed::NoData) => self.no_data += 1,
-                Screened::Filtered(ts) => self.items.push(Item::Filtered { ts, line }),
-                Screened::Unfilterable(why) => {
+            match parse(start, text, line) {
+                Step::Item(item) => self.items.push(item),
+                Step::Header => {}
+                Step::NoData => self.no_data += 1,
+                Step::Unfilterable(why) => {
                     // The run ends here: the rest of the block is not read.
                     self.unfilterable = Some(why);
                     take = bytes.len();
@@ -164,32 +172,84 @@ impl ParsedLines {
     }
 }
 
-/// One line read in `state` through `screen`: a record the filter leaves
-/// out is [`Screened::Filtered`], one whose fields are not values of their
-/// kind malformed.
+/// What one line adds to a parse.
+enum Step {
+    Item(Item),
+    /// A header line: nothing.
+    Header,
+    /// A VPC `NODATA`/`SKIPDATA` record: counted.
+    NoData,
+    /// A record a filter cannot be applied to: the parse ends.
+    Unfilterable(Unfilterable),
+}
+
+/// One line, `text`, number `line` of `bytes`, read in `state` through
+/// `screen`: a record the filter leaves out is [`Item::Filtered`], one
+/// whose fields are not values of their kind malformed.
 #[inline(always)]
-fn screened<'b>(
+fn screened(
     state: &mut FormatState,
     screen: &mut Screen<'_>,
     filter: &RecordFilter,
-    line: &'b [u8],
-) -> Screened<'b> {
-    match state.parse_line(line) {
+    (bytes, text, line): (&[u8], &[u8], u32),
+) -> Step {
+    match state.parse_line(text) {
         Parsed::Header => {
             screen.header_read();
-            Screened::Line(Parsed::Header)
+            Step::Header
         }
         Parsed::Record(rec) => {
             if let Some(why) = screen.check(state) {
-                return Screened::Unfilterable(why);
+                return Step::Unfilterable(why);
             }
-            match filter.judge(state, line, Wanted::NONE) {
-                Ok(Some(_)) => Screened::Line(Parsed::Record(rec)),
-                Ok(None) => Screened::Filtered(rec.ts),
-                Err(why) => Screened::Line(Parsed::Malformed(why)),
-            }
+            Step::Item(match filter.judge(state, text, Wanted::NONE) {
+                Ok(Some(_)) => Item::Record {
+                    ts: rec.ts,
+                    from: Span::within(bytes, rec.from),
+                    to: Span::within(bytes, rec.to),
+                    line,
+                },
+                Ok(None) => Item::Filtered { ts: rec.ts, line },
+                Err(why) => Item::Malformed { line, why },
+            })
         }
-        other => Screened::Line(other),
+        Parsed::Malformed(why) => Step::Item(Item::Malformed { line, why }),
+        Parsed::NoData => Step::NoData,
+    }
+}
+
+/// The item of plain line number `line`, `text`, at `start` in `bytes`:
+/// its fields' offsets taken from the separator mask when it has one
+/// (no record and no slices built), else from `parse_record`.
+#[inline(always)]
+fn plain_item(bytes: &[u8], start: usize, text: &[u8], line: u32) -> Item {
+    let why = match three_fields_in(bytes, start, text.len()) {
+        Some([ts, from, to]) => match Timestamp::parse(&bytes[ts]) {
+            Ok(ts) => {
+                return Item::Record {
+                    ts,
+                    from: Span::of(from),
+                    to: Span::of(to),
+                    line,
+                };
+            }
+            Err(e) => Malformed::BadTimestamp(e),
+        },
+        None => match parse_record(text) {
+            Ok(rec) => {
+                return Item::Record {
+                    ts: rec.ts,
+                    from: Span::within(bytes, rec.from),
+                    to: Span::within(bytes, rec.to),
+                    line,
+                };
+            }
+            Err(why) => why,
+        },
+    };
+    Item::Malformed {
+        line,
+        why: plain_error(text, why),
     }
 }
 

@@ -155,15 +155,14 @@ impl<'r, W: Write> Answer<'r, W> {
         if let Some(unfilterable) = scan.unfilterable {
             return Err(unfilterable_input(name, unfilterable));
         }
-        // Block names are lower case already and carry their hash.
+        // Block hosts carry their key (lower case, hashed).
         for i in 0..scan.hosts.len() {
-            let host = scan.hosts.get(i);
-            let (at, new) = self.seen.insert_hashed(host, scan.hosts.hash_at(i));
+            let (at, new) = self.seen.insert_from(&scan.hosts, i);
             match &mut self.peers {
                 Some(peers) if new => peers.push(scan.peers[i].clone()),
                 Some(peers) => peers[at].merge(&scan.peers[i]),
                 None if new => self
-                    .print(self.seen.len(), host)
+                    .print(self.seen.len(), scan.hosts.get(i))
                     .doing(|| "cannot write to stdout".into())?,
                 None => {}
             }
