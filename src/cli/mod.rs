@@ -17,7 +17,7 @@ pub use command::{GENERATE, Generated, command};
 pub use generate::generate;
 pub(crate) use help::{DEDUP, DIAGNOSTICS, FILTERS, INPUT, OUTPUT, QUERY, SUMMARY, WINDOWS};
 pub use help::{Example, ToolDocs};
-pub(crate) use values::{count_arg, rate_arg};
+pub(crate) use values::{count_arg, measure_arg, rate_arg};
 pub use values::{input_format_arg, lateness_arg, seconds_arg, target_arg, time_arg};
 
 use std::ffi::OsString;

@@ -6,10 +6,11 @@ use clap::Parser;
 
 use crate::cli::common::CommonArgs;
 use crate::cli::{
-    DEDUP, DIAGNOSTICS, Example, INPUT, SUMMARY, ToolDocs, WINDOWS, count_arg, rate_arg,
-    seconds_arg, target_arg,
+    DEDUP, DIAGNOSTICS, Example, INPUT, SUMMARY, ToolDocs, WINDOWS, count_arg, measure_arg,
+    rate_arg, seconds_arg, target_arg,
 };
 use crate::parse::target::Target;
+use crate::stream::measure::Measure;
 use crate::stream::window::WindowWidth;
 
 const LONG_ABOUT: &str = "\
@@ -97,7 +98,7 @@ pub struct StreamArgs {
     ///
     /// Example: --rotate-wait 30
     #[arg(long = "rotate-wait", value_name = "SECONDS", value_parser = seconds_arg,
-          requires = "tail", help_heading = INPUT)]
+          requires = "tail", hide_short_help = true, help_heading = INPUT)]
     pub rotate_wait: Option<std::time::Duration>,
 
     /// With --tail, poll for changes instead of waiting for events
@@ -140,6 +141,24 @@ pub struct StreamArgs {
     #[arg(long, value_name = "K", default_value = "1", value_parser = count_arg,
           allow_hyphen_values = true, help_heading = WINDOWS)]
     pub top: u64,
+
+    /// Rank hosts by records, bytes, packets, peers, in or out
+    ///
+    /// What MOST and TOP rank by [default: records, the original's MOST].
+    /// records: the records a host is in, either side; bytes, packets:
+    /// theirs, both directions (Zeek: orig_ip_bytes + resp_ip_bytes,
+    /// orig_pkts + resp_pkts; VPC: bytes, packets); peers: the distinct
+    /// hosts it exchanged records with, either way; in: that connected to
+    /// it (fan-in); out: it connected to (fan-out). Counted exactly; bytes
+    /// and packets may be bounded by --top-capacity, distinct peers not.
+    /// With --emit-counts, bytes and packets add BYTES or PACKETS lines,
+    /// and peers, in and out the PAIR lines (each distinct FROM, TO pair
+    /// once), so that machines' summaries merge exactly.
+    ///
+    /// Example: --top 10 --by bytes
+    #[arg(long, value_name = "MEASURE", value_parser = measure_arg,
+          hide_possible_values = true, help_heading = WINDOWS)]
+    pub by: Option<Measure>,
 
     /// Count each window in at most N counters (bounded memory)
     ///

@@ -9,6 +9,7 @@ use clap::builder::TypedValueParser;
 use crate::parse::format::InputFormat;
 use crate::parse::target::Target;
 use crate::parse::timestamp::{self, Duration, Timestamp};
+use crate::stream::measure::Measure;
 
 /// `--time-init` / `--time-end`: the log's `TS` syntax or RFC 3339.
 pub fn time_arg(text: &str) -> Result<Timestamp, String> {
@@ -56,6 +57,11 @@ pub(crate) fn rate_arg(text: &str) -> Result<f64, String> {
 
 /// `--input-format`.
 pub fn input_format_arg(text: &str) -> Result<InputFormat, String> {
+    text.parse()
+}
+
+/// `--by`.
+pub(crate) fn measure_arg(text: &str) -> Result<Measure, String> {
     text.parse()
 }
 

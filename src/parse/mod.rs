@@ -22,5 +22,6 @@ pub(crate) mod lateness;
 pub(crate) mod lines;
 pub(crate) mod plain_lines;
 pub mod record;
+pub mod selection;
 pub mod target;
 pub mod timestamp;

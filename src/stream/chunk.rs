@@ -60,9 +60,9 @@
 use std::ops::Range;
 
 use crate::parse::batch::{Item, ParsedLines, RawLines};
-use crate::parse::filter::RecordFilter;
 use crate::parse::horizon::{Horizon, wall_clock};
 use crate::parse::record::Record;
+use crate::parse::selection::Selection;
 use crate::parse::timestamp::Timestamp;
 use crate::stream::chunk_budget::Budget;
 use crate::stream::chunk_run::{Added, Run, Windowing};
@@ -75,7 +75,7 @@ pub(crate) struct ChunkCounter {
     windowing: Windowing,
     dedup: Dedup,
     horizon: Horizon,
-    filter: RecordFilter,
+    selection: Selection,
 }
 
 /// A chunk counted by a worker: its parse and its segments, in order.
@@ -112,10 +112,11 @@ impl ChunkCounter {
                 from_host: config.from_host.clone(),
                 window: config.window,
                 lateness: config.lateness,
+                measure: config.report.by,
             },
             dedup: config.dedup,
             horizon: Horizon::new(config.lateness),
-            filter: config.filter.clone(),
+            selection: config.selection.clone(),
         })
     }
 
@@ -134,7 +135,8 @@ impl ChunkCounter {
             let mut offset = 0;
             while offset < block.bytes.len() {
                 let mut parsed = spare();
-                let end = offset + parsed.parse(&block.bytes[offset..], &mut state, &self.filter);
+                let end =
+                    offset + parsed.parse(&block.bytes[offset..], &mut state, &self.selection);
                 let unfilterable = parsed.unfilterable.is_some();
                 counted.parses.push(Parse {
                     block: b,
@@ -174,8 +176,14 @@ impl ChunkCounter {
                             from: &bytes[from.range()],
                             to: &bytes[to.range()],
                         };
-                        let added =
-                            run.add(&record, newest, &self.windowing, &mut lists, &mut budget);
+                        let added = run.add(
+                            &record,
+                            parse.parsed.weight(i),
+                            newest,
+                            &self.windowing,
+                            &mut lists,
+                            &mut budget,
+                        );
                         if ts > newest {
                             newest = ts;
                             believable = self.horizon.limit(clock, newest);
@@ -366,7 +374,7 @@ mod tests {
         // record at 0 after it past its hour's deadline (3600 + 300).
         let mut config = WindowConfig::for_test("x", "y", 300);
         config.input_format = InputFormat::Vpc;
-        config.filter.dport = Some(crate::parse::filter::PortSet::parse("22").unwrap());
+        config.selection.filter.dport = Some(crate::parse::filter::PortSet::parse("22").unwrap());
         let chunk = counted_with(
             config,
             "start srcaddr dstaddr dstport log-status\n0 a b 22 OK\n3901 c d 80 OK\n0 e f 22 OK\n",

@@ -10,6 +10,7 @@ use crate::parse::target::Target;
 use crate::parse::timestamp::{Duration, Timestamp};
 use crate::stream::chunk_budget::{Budget, HOST_BYTES, WINDOW_BYTES};
 use crate::stream::dedup::ListMaker;
+use crate::stream::measure::Measure;
 use crate::stream::open_window::ExactTally;
 use crate::stream::window::{WindowSpan, WindowWidth};
 
@@ -19,6 +20,8 @@ pub(crate) struct Windowing {
     pub(crate) from_host: Target,
     pub(crate) window: WindowWidth,
     pub(crate) lateness: Duration,
+    /// What the tallies measure beyond records (`--by`).
+    pub(crate) measure: Measure,
 }
 
 /// Where an item of a [`CountedChunk`] is: its parse, and its index
@@ -91,12 +94,13 @@ impl Run {
         }
     }
 
-    /// Counts `record` unless its window's deadline is past `newest` (the
+    /// Counts `record` of `weight` unless its window's deadline is past `newest` (the
     /// chunk's newest time before it) or the chunk's `budget` is spent.
     #[inline]
     pub(crate) fn add(
         &mut self,
         record: &Record<'_>,
+        weight: u64,
         newest: Timestamp,
         counter: &Windowing,
         lists: &mut ListMaker,
@@ -124,7 +128,7 @@ impl Run {
                     return Added::OverBudget;
                 }
                 self.windows
-                    .insert(self.at, (self.span, ExactTally::new(room)));
+                    .insert(self.at, (self.span, ExactTally::new(room, counter.measure)));
                 self.room = room;
             } else {
                 // A window met before in this run, whose room is unknown:
@@ -135,7 +139,7 @@ impl Run {
         let tally = &mut self.windows[self.at].1;
         let hosts_before = tally.hosts();
         if tally
-            .add(record, &counter.to_host, &counter.from_host, lists)
+            .add(record, weight, &counter.to_host, &counter.from_host, lists)
             .is_err()
         {
             return Added::Failed;

@@ -20,6 +20,7 @@ pub(crate) mod chunk_run;
 pub mod config;
 pub mod dedup;
 pub(crate) mod host_counts;
+pub mod measure;
 pub(crate) mod open_window;
 pub mod pump;
 pub mod rows;

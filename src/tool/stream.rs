@@ -15,8 +15,8 @@ use crate::io::follow::{FollowOptions, Follower};
 use crate::io::input::{self, InputName};
 use crate::io::signals::StopSignals;
 use crate::io::source::LineSource;
-use crate::parse::filter::RecordFilter;
 use crate::parse::format::{FormatState, InputFormat};
+use crate::parse::selection::Selection;
 use crate::stream::aggregator::{Aggregator, Summary};
 use crate::stream::config::{CountingOptions, WindowConfig};
 use crate::stream::pump::pump;
@@ -59,6 +59,7 @@ fn window_config(args: &StreamArgs) -> Result<WindowConfig, Error> {
         top: args.top,
         top_capacity: args.top_capacity,
         emit_counts: args.emit_counts,
+        by: args.by.unwrap_or_default(),
         exact: args.exact,
         bloom_capacity: args.bloom_capacity,
         bloom_fp_rate: args.bloom_fp_rate,
@@ -67,7 +68,10 @@ fn window_config(args: &StreamArgs) -> Result<WindowConfig, Error> {
         to_host: args.to.clone(),
         from_host: args.from.clone(),
         input_format: args.common.input_format,
-        filter: args.common.record_filter(),
+        selection: WindowConfig::new_selection(
+            args.common.record_filter(),
+            args.by.unwrap_or_default(),
+        ),
         lateness: args.common.lateness,
         window: args.window.unwrap_or_default(),
         dedup: options.dedup()?,
@@ -123,16 +127,16 @@ fn check_inputs(inputs: &[InputName], followed: Option<usize>) -> anyhow::Result
 /// Bytes read from the start of a file to tell its format and header.
 const HEAD_BYTES: u64 = 64 * 1024;
 
-/// Refuses, before any output, a filter that an input cannot be applied
+/// Refuses, before any output, a filter (or `--by` field) that an input cannot be applied
 /// to, when `--input-format` or the first lines of a plain (uncompressed)
 /// file tell its format. A compressed file, a FIFO or stdin is told as it
 /// is read: its first record ends the run then, with the same message.
 fn check_filterable(
     inputs: &[InputName],
     format: InputFormat,
-    filter: &RecordFilter,
+    select: &Selection,
 ) -> anyhow::Result<()> {
-    if filter.is_empty() {
+    if select.is_everything() {
         return Ok(());
     }
     for name in inputs {
@@ -147,7 +151,7 @@ fn check_filterable(
             }
             _ => FormatState::new(format),
         };
-        if let Some(why) = filter.lacking_in(&state) {
+        if let Some(why) = select.lacking_in(&state) {
             return Err(Error::Usage(format!("{name}: {why}")).into());
         }
     }
@@ -187,7 +191,7 @@ fn summarise(
 ) -> anyhow::Result<()> {
     let (inputs, followed) = plan_inputs(args);
     check_inputs(&inputs, followed)?;
-    check_filterable(&inputs, config.input_format, &config.filter)?;
+    check_filterable(&inputs, config.input_format, &config.selection)?;
     let mut signals = StopSignals::register()?;
     if args.tail {
         // Following may leave nothing to write for hours: a reader that

@@ -1,21 +1,23 @@
 //! The records the filters (`--dport`, `--sport`, `--proto`, `--action`)
 //! leave out, on the aggregator's side (`docs/behaviour.md#filters`): a
-//! record of the log all the same, which moves the clock, and the error
-//! of an input a filter cannot be applied to.
+//! record of the log all the same, which moves the clock; the selection
+//! (filters and `--by` weights) handed to the threads that parse; and the
+//! error of an input a filter or `--by` cannot be applied to.
 
 use std::io::Write;
 
 use super::Aggregator;
 use crate::error::Error;
 use crate::parse::batch::ParsedLines;
-use crate::parse::filter::RecordFilter;
 use crate::parse::record::Malformed;
+use crate::parse::selection::Selection;
 use crate::parse::timestamp::Timestamp;
 
 impl<W: Write> Aggregator<W> {
-    /// The filters given, for a reader that parses on another thread.
-    pub(crate) fn filter(&self) -> &RecordFilter {
-        &self.config.filter
+    /// Which records are kept and how they are weighed, for a thread that
+    /// parses for this aggregator.
+    pub(crate) fn selection(&self) -> Selection {
+        self.config.selection.clone()
     }
 
     /// The end of the run, as a usage error naming the input, if a filter

@@ -43,7 +43,7 @@ use crate::parse::lateness::Lateness;
 use crate::parse::record::{Malformed, Record};
 use crate::parse::timestamp::Timestamp;
 use crate::stream::chunk::ChunkCounter;
-use crate::stream::config::{Counting, WindowConfig};
+use crate::stream::config::WindowConfig;
 use crate::stream::dedup::ListMaker;
 use crate::stream::open_window::OpenWindow;
 use crate::stream::rows::StreamWriter;
@@ -130,7 +130,12 @@ impl<W: Write> Aggregator<W> {
             diagnostics,
             printed: PrintedWindows::default(),
             lists: ListMaker::new(config.dedup),
-            out: StreamWriter::new(out, config.format, config.report.top),
+            out: StreamWriter::new(
+                out,
+                config.format,
+                config.report.top,
+                config.report.emit_counts && config.report.by.is_distinct(),
+            ),
             open: VecDeque::new(),
             latest: Timestamp::ZERO,
             last_span: WindowSpan::EMPTY,
@@ -201,7 +206,7 @@ impl<W: Write> Aggregator<W> {
                 let mut parsed = std::mem::take(&mut self.parse_buffer);
                 let mut fed = Ok(());
                 while fed.is_ok() && !bytes.is_empty() {
-                    bytes = &bytes[parsed.fill(bytes, &mut self.format, &self.config.filter)..];
+                    bytes = &bytes[parsed.fill(bytes, &mut self.format, &self.config.selection)..];
                     fed = self.feed_parsed(&parsed);
                 }
                 self.parse_buffer = parsed;
@@ -217,22 +222,29 @@ impl<W: Write> Aggregator<W> {
         self.bytes += block.bytes.len() as u64;
         self.skipped += block.no_data;
         let lines_before = self.line;
-        for item in &block.items {
-            self.feed_item(&block.bytes, item, lines_before)?;
+        for (i, item) in block.items.iter().enumerate() {
+            self.feed_item(&block.bytes, item, block.weight(i), lines_before)?;
         }
         self.line = lines_before + block.lines;
         self.check_filterable(block)
     }
 
     /// Feeds one parsed line of a parse of `bytes` whose first line
-    /// follows line `lines_before` of the input.
+    /// follows line `lines_before` of the input; `weight` is a record's
+    /// (see [`ParsedLines::weight`]).
     #[inline(always)]
-    fn feed_item(&mut self, bytes: &[u8], item: &Item, lines_before: u64) -> Result<(), Error> {
+    fn feed_item(
+        &mut self,
+        bytes: &[u8],
+        item: &Item,
+        weight: u64,
+        lines_before: u64,
+    ) -> Result<(), Error> {
         match *item {
             Item::Record { ts, from, to, line } => {
                 self.line = lines_before + line as u64 + 1;
                 let (from, to) = (&bytes[from.range()], &bytes[to.range()]);
-                self.add(Record { ts, from, to })
+                self.add(Record { ts, from, to }, weight)
             }
             Item::Filtered { ts, line } => {
                 self.line = lines_before + line as u64 + 1;
@@ -254,7 +266,7 @@ impl<W: Write> Aggregator<W> {
     // Always inlined: on one core it is the whole per-record path, and it
     // has two callers (a parse fed whole, a chunk's lines fed in line).
     #[inline(always)]
-    fn add(&mut self, record: Record<'_>) -> Result<(), Error> {
+    fn add(&mut self, record: Record<'_>, weight: u64) -> Result<(), Error> {
         if record.ts > self.believable && !self.believes(record.ts) {
             return self.malformed_line(Malformed::FarAhead);
         }
@@ -270,9 +282,10 @@ impl<W: Write> Aggregator<W> {
                 .record(&self.input, self.line, span.start, self.latest);
             return Ok(());
         }
-        let window = open_window(&mut self.open, span, self.config.counting, self.hosts_hint);
+        let window = open_window(&mut self.open, span, &self.config, self.hosts_hint);
         let past_capacity = window.add(
             &record,
+            weight,
             &self.config.to_host,
             &self.config.from_host,
             &mut self.lists,
@@ -362,18 +375,19 @@ impl<W: Write> Aggregator<W> {
 /// The open window of `span`, opened if needed (usually it is the newest).
 // Always inlined, like `add`: it is on every record's path.
 #[inline(always)]
-fn open_window(
-    open: &mut VecDeque<OpenWindow>,
+fn open_window<'o>(
+    open: &'o mut VecDeque<OpenWindow>,
     span: WindowSpan,
-    counting: Counting,
+    config: &WindowConfig,
     hosts_hint: usize,
-) -> &mut OpenWindow {
+) -> &'o mut OpenWindow {
     let i = match open.back() {
         Some(newest) if newest.span.start == span.start => open.len() - 1,
         _ => {
             let i = open.partition_point(|w| w.span.start < span.start);
             if open.get(i).is_none_or(|w| w.span.start != span.start) {
-                open.insert(i, OpenWindow::new(span, counting, hosts_hint));
+                let window = OpenWindow::new(span, config.counting, config.report.by, hosts_hint);
+                open.insert(i, window);
             }
             i
         }

@@ -10,7 +10,9 @@ use crate::io::block_reader::{BlockReader, Trickle};
 use crate::parse::batch::RawLines;
 use crate::parse::target::Target;
 use crate::parse::timestamp::Duration;
+use crate::stream::config::{Counting, Report};
 use crate::stream::dedup::Dedup;
+use crate::stream::measure::Measure;
 use crate::stream::pump::pump;
 
 /// Logs over a few hours and a small host alphabet (in mixed case),
@@ -216,6 +218,9 @@ proptest! {
         emit_counts in any::<bool>(),
         print_open in any::<bool>(),
         strict in any::<bool>(),
+        by in prop::sample::select(vec![
+            Measure::Records, Measure::Bytes, Measure::Peers, Measure::In, Measure::Out,
+        ]),
         disk_room in prop::option::of(0usize..3000),
         filtered in any::<bool>(),
     ) {
@@ -230,16 +235,23 @@ proptest! {
             to_host: Target::parse(b"x").unwrap(),
             from_host: Target::parse(b"zed").unwrap(),
             strict,
+            // Plain lines have no bytes: with `--by bytes` both feeds must
+            // stop at the same usage error.
+            selection: WindowConfig::new_selection(Default::default(), by),
             ..with(window, top, emit_counts, Counting::Exact)
         };
+        cfg.report = Report { by, ..cfg.report };
         let mut text: String = lines.iter().map(|l| format!("{l}\n")).collect();
         if filtered {
-            // The same lines as a VPC log with a destination port, and
-            // `--dport 22`: the records left out only move the clock.
+            // The same lines as a VPC log with a destination port and
+            // bytes, and `--dport 22`: the records left out only move the
+            // clock.
             cfg.input_format = crate::parse::format::InputFormat::Vpc;
-            cfg.filter.dport = Some(crate::parse::filter::PortSet::parse("22").unwrap());
-            text = std::iter::once("start srcaddr dstaddr dstport log-status".to_string())
-                .chain(lines.iter().enumerate().map(|(i, l)| format!("{l} {} OK", ["22", "80", "-"][i % 3])))
+            cfg.selection.filter.dport = Some(crate::parse::filter::PortSet::parse("22").unwrap());
+            text = std::iter::once("start srcaddr dstaddr dstport bytes log-status".to_string())
+                .chain(lines.iter().enumerate().map(|(i, l)| {
+                    format!("{l} {} {} OK", ["22", "80", "-"][i % 3], i * 37 % 1000)
+                }))
                 .map(|l| l + "\n")
                 .collect();
         }
@@ -273,7 +285,7 @@ proptest! {
                 &mut raw,
                 &text.as_bytes()[w[0]..w[1]],
                 &mut state,
-                &Default::default(),
+                &crate::parse::selection::Selection::default(),
             );
             raw
         }).collect();

@@ -12,7 +12,6 @@ use super::read_ahead::{Reading, read_ahead};
 use crate::error::Error;
 use crate::io::source::LineSource;
 use crate::parse::batch::{ParsedLines, RawLines};
-use crate::parse::filter::RecordFilter;
 use crate::stream::aggregator::Aggregator;
 use crate::stream::chunk::{ChunkCounter, CountedChunk};
 
@@ -80,13 +79,14 @@ pub(super) fn feed_in_chunks<W: Write>(
             scope.spawn(move || count_chunks(counter, &queue, parses, &counted));
         }
         let state = agg.new_format_state();
+        let select = agg.selection();
         let read = messages_tx;
         scope.spawn(move || {
             // The workers parse, and filter, the lines the reader hands on.
             let reading = read_ahead(
                 source,
                 state,
-                &RecordFilter::default(),
+                &select,
                 &reader_stop,
                 || spares_rx.recv().ok(),
                 |ahead| read.send(Message::Read(ahead)).is_ok(),

@@ -83,12 +83,12 @@ fn feed_in_order<W: Write>(
         let (blocks_tx, blocks) = mpsc::sync_channel(BLOCKS_AHEAD);
         let (spares, spares_rx) = mpsc::channel::<ParsedLines>();
         let state = agg.new_format_state();
-        let filter = agg.filter().clone();
+        let select = agg.selection();
         scope.spawn(move || {
             read_ahead(
                 source,
                 state,
-                &filter,
+                &select,
                 &reader_stop,
                 || Some(spares_rx.try_recv().unwrap_or_default()),
                 |ahead| blocks_tx.send(ahead).is_ok(),
