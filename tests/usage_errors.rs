@@ -51,10 +51,15 @@ fn unknown_options_name_a_near_miss_only() {
         &query(&["--bogus"]),
         "unknown option '--bogus' (see --help)",
     );
-    // clap would suggest '--emit-counts'.
+    // connspy's option, which clap would not tell apart from a typo.
     stream(
-        &["--time-init", "5"],
-        "unknown option '--time-init' (see --help)",
+        &["--no-fast-seek"],
+        "unknown option '--no-fast-seek' (see --help)",
+    );
+    // A range that ends before it starts, as connspy's.
+    stream(
+        &["--time-init", "5", "--time-end", "1", SAMPLE],
+        "--time-end (1) is before --time-init (5)",
     );
 }
 

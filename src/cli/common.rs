@@ -113,10 +113,11 @@ pub struct CommonArgs {
     #[arg(short, long, conflicts_with = "verbose", help_heading = DIAGNOSTICS)]
     pub quiet: bool,
 
-    /// Say on stderr which inputs are compressed
+    /// Say which inputs are compressed, and which files are read
     ///
     /// gzip and zstd inputs are recognised by their first bytes, whatever
-    /// their name, and decompressed.
+    /// their name, and decompressed. Of a directory's files, each file
+    /// passed over is named with the reason, and each file read.
     ///
     /// Example: -v
     #[arg(short, long, help_heading = DIAGNOSTICS)]

@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use clap::{ArgGroup, Parser};
 
 use crate::cli::common::CommonArgs;
-use crate::cli::{Example, INPUT, OUTPUT, QUERY, ToolDocs, target_arg, time_arg};
+use crate::cli::{DIAGNOSTICS, Example, INPUT, OUTPUT, QUERY, ToolDocs, target_arg, time_arg};
 use crate::parse::target::Target;
 use crate::parse::timestamp::Timestamp;
 
@@ -69,17 +69,19 @@ pub struct QueryArgs {
           value_parser = time_arg, allow_hyphen_values = true, help_heading = QUERY)]
     pub time_end: Timestamp,
 
-    /// Log files, read in order as one stream; - is stdin
+    /// Files or directories, read as one stream; - is stdin
     ///
-    /// Each may be plain, gzip or zstd. A regular file is memory-mapped
-    /// and binary-searched; anything else is read from its start.
+    /// Each file may be plain, gzip or zstd. A regular file is
+    /// memory-mapped and binary-searched; anything else is read from its
+    /// start. A directory stands for the files below it, ordered by their
+    /// first records; of those, only the files the range needs are read.
     #[arg(required = true, value_name = "FILE", help_heading = INPUT)]
     pub files: Vec<OsString>,
 
     /// Read from the start instead of seeking to the range
     ///
     /// Every line up to the early stop is then parsed, and reported when
-    /// malformed.
+    /// malformed; in a directory, every file is read from the first.
     ///
     /// Example: --no-fast-seek
     #[arg(long = "no-fast-seek", alias = "nofastseek", help_heading = INPUT)]
@@ -96,6 +98,16 @@ pub struct QueryArgs {
     /// Example: --summary --format csv
     #[arg(long, help_heading = OUTPUT)]
     pub summary: bool,
+
+    /// Print counts on stderr when the run ends
+    ///
+    /// Hosts printed, malformed lines, files found, skipped, left out by
+    /// the time range and opened, bytes decompressed and elapsed time, as
+    /// one line.
+    ///
+    /// Example: --stats
+    #[arg(long, help_heading = DIAGNOSTICS)]
+    pub stats: bool,
 
     /// The options both tools share.
     #[command(flatten)]

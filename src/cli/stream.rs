@@ -7,9 +7,10 @@ use clap::Parser;
 use crate::cli::common::CommonArgs;
 use crate::cli::{
     DEDUP, DIAGNOSTICS, Example, INPUT, SUMMARY, ToolDocs, WINDOWS, count_arg, measure_arg,
-    rate_arg, seconds_arg, target_arg,
+    rate_arg, seconds_arg, target_arg, time_arg,
 };
 use crate::parse::target::Target;
+use crate::parse::timestamp::Timestamp;
 use crate::stream::measure::Measure;
 use crate::stream::window::WindowWidth;
 
@@ -72,9 +73,31 @@ pub struct StreamArgs {
           help_heading = SUMMARY)]
     pub only_complete_windows: bool,
 
-    /// Log files, read in order as one stream; none, or -, is stdin
+    /// Print only the windows that meet this time and later
     ///
-    /// Each may be plain, gzip or zstd.
+    /// Whole windows: the one holding this time is printed as without the
+    /// option. Unix time or RFC 3339, as connspy's. Of the files, only
+    /// those the range needs are read (docs/guide.md#archives-directories-of-rotated-logs).
+    ///
+    /// Example: --time-init 2019-08-12T00:00:00Z
+    #[arg(long = "time-init", alias = "time_init", value_name = "TS",
+          value_parser = time_arg, allow_hyphen_values = true, help_heading = SUMMARY)]
+    pub time_init: Option<Timestamp>,
+
+    /// Print only the windows that meet times before this one
+    ///
+    /// Exclusive; the same forms as --time-init. Reading stops once the
+    /// data proves the last window of the range complete.
+    ///
+    /// Example: --time-end 2019-08-13T00:00:00Z
+    #[arg(long = "time-end", alias = "time_end", value_name = "TS",
+          value_parser = time_arg, allow_hyphen_values = true, help_heading = SUMMARY)]
+    pub time_end: Option<Timestamp>,
+
+    /// Files or directories, read as one stream; none or - is stdin
+    ///
+    /// Each file may be plain, gzip or zstd. A directory stands for the
+    /// files below it, ordered by their first records.
     #[arg(value_name = "FILE", help_heading = INPUT)]
     pub files: Vec<OsString>,
 

@@ -47,7 +47,9 @@
 //! window charged
 //! [`WINDOW_BYTES`](crate::stream::chunk_budget::WINDOW_BYTES) (its table's floor) and each host [`HOST_BYTES`](crate::stream::chunk_budget::HOST_BYTES)
 //! ([`HostCounts`](crate::stream::host_counts)'s bound besides the name;
-//! names take at most twice the chunk's bytes). A chunk of many tiny
+//! names take at most twice the chunk's bytes), and under `--by` each host
+//! [`MEASURE_HOST_BYTES`](crate::stream::chunk_budget::MEASURE_HOST_BYTES) more and each distinct pair
+//! [`PAIR_BYTES`](crate::stream::chunk_budget::PAIR_BYTES) (`--by peers|in|out`). A chunk of many tiny
 //! windows reaches the budget long before its end: the rest of it is fed
 //! in line, at the speed of one aggregating thread, in the memory of one.
 //! The first few new windows' tables get room for the busiest window of
@@ -155,7 +157,7 @@ impl ChunkCounter {
         let items: usize = counted.parses.iter().map(|p| p.parsed.items.len()).sum();
         let mut cuts_left = items / RECORDS_PER_CUT + 1;
         let bytes: usize = chunk.iter().map(|block| block.bytes.len()).sum();
-        let mut budget = Budget::new(bytes, items, hosts_hint);
+        let mut budget = Budget::new(bytes, items, hosts_hint, self.windowing.measure);
         let mut run = Run::new((0, 0));
         let mut lists = ListMaker::new(self.dedup);
         let mut newest = Timestamp::ZERO;

@@ -8,7 +8,7 @@ use crate::parse::lateness::Lateness;
 use crate::parse::record::Record;
 use crate::parse::target::Target;
 use crate::parse::timestamp::{Duration, Timestamp};
-use crate::stream::chunk_budget::{Budget, HOST_BYTES, WINDOW_BYTES};
+use crate::stream::chunk_budget::Budget;
 use crate::stream::dedup::ListMaker;
 use crate::stream::measure::Measure;
 use crate::stream::open_window::ExactTally;
@@ -124,7 +124,7 @@ impl Run {
                 .is_none_or(|(s, _)| s.start != start)
             {
                 let room = budget.room();
-                if !budget.charge(WINDOW_BYTES + room * HOST_BYTES) {
+                if !budget.charge_window(room) {
                     return Added::OverBudget;
                 }
                 self.windows
@@ -138,6 +138,7 @@ impl Run {
         }
         let tally = &mut self.windows[self.at].1;
         let hosts_before = tally.hosts();
+        let pairs_before = tally.pairs();
         if tally
             .add(record, weight, &counter.to_host, &counter.from_host, lists)
             .is_err()
@@ -148,7 +149,7 @@ impl Run {
         // Counted already, whatever the charge says: a spent budget stops
         // the run at the next record.
         let unpaid = hosts.saturating_sub(self.room.max(hosts_before));
-        budget.charge(unpaid * HOST_BYTES);
+        budget.charge_growth(unpaid, tally.pairs() - pairs_before);
         self.took(record.ts, newest);
         Added::Counted
     }

@@ -132,6 +132,14 @@ impl ExactTally {
         self.counts.len()
     }
 
+    /// Distinct (FROM, TO) pairs kept by a `--by peers|in|out` tally; none
+    /// for the others.
+    pub(crate) fn pairs(&self) -> usize {
+        self.measure
+            .as_ref()
+            .map_or(0, |measure| measure.pairs().len())
+    }
+
     /// Whether [`absorb`](Self::absorb)ing `later` writes no spill file:
     /// then it cannot fail, and adding `later` whole equals adding its
     /// records one by one, errors included.

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::io::{self, BufWriter, Read};
+use std::ops::Range;
 use std::time::{Duration as Elapsed, Instant};
 
 use anyhow::Context;
@@ -12,14 +13,18 @@ use crate::diagnostics::Diagnostics;
 use crate::error::Error;
 use crate::io::block_reader::BlockReader;
 use crate::io::follow::{FollowOptions, Follower};
-use crate::io::input::{self, InputName};
+use crate::io::input::{self, InputName, MmapChoice};
 use crate::io::signals::StopSignals;
 use crate::io::source::LineSource;
 use crate::parse::format::{FormatState, InputFormat};
 use crate::parse::selection::Selection;
+use crate::parse::timestamp::Timestamp;
+use crate::query::checked_range;
 use crate::stream::aggregator::{Aggregator, Summary};
 use crate::stream::config::{CountingOptions, WindowConfig};
 use crate::stream::pump::pump;
+use crate::tool::archive::{FileCounts, FileStats, names_a_directory};
+use crate::tool::stream_files::{Job, feed_files};
 
 /// The name diagnostics are prefixed with.
 pub const TOOL: &str = "connspy-stream";
@@ -29,6 +34,8 @@ pub const TOOL: &str = "connspy-stream";
 pub struct RunSummary {
     /// The aggregator's counts.
     pub counts: Summary,
+    /// The files considered, skipped, pruned and opened.
+    pub files: FileStats,
     /// Wall time from the start of the run.
     pub elapsed: Elapsed,
 }
@@ -46,8 +53,8 @@ impl fmt::Display for RunSummary {
         write!(
             f,
             "stats: records={} malformed={} too_late={} windows_printed={} bytes={} \
-             elapsed_s={elapsed:.3} records_per_s={rate:.0} skipped={}",
-            c.records, c.malformed, c.too_late, c.windows_printed, c.bytes, c.skipped,
+             elapsed_s={elapsed:.3} records_per_s={rate:.0} skipped={} {}",
+            c.records, c.malformed, c.too_late, c.windows_printed, c.bytes, c.skipped, self.files,
         )
     }
 }
@@ -168,11 +175,20 @@ fn check_filterable(
 pub fn run(args: StreamArgs) -> anyhow::Result<RunSummary> {
     let started = Instant::now();
     let config = window_config(&args)?;
+    let windows = windows_of(&args, &config)?;
     let diagnostics = Diagnostics::stderr(TOOL, args.common.quiet);
     let mut counts = Summary::default();
-    let result = summarise(&args, config, &diagnostics, &mut counts);
+    let mut files = FileCounts::named(args.files.len().max(1));
+    let result = summarise(
+        &args,
+        (config, windows),
+        &diagnostics,
+        &mut counts,
+        &mut files,
+    );
     let summary = RunSummary {
         counts,
+        files: files.stats(),
         elapsed: started.elapsed(),
     };
     if args.stats {
@@ -181,17 +197,54 @@ pub fn run(args: StreamArgs) -> anyhow::Result<RunSummary> {
     result.map(|()| summary)
 }
 
-/// The run itself; `counts` holds the counts so far whenever it returns,
-/// an error included.
+/// The starts of the windows `--time-init`/`--time-end` ask for (those
+/// that meet the range), or `None` without them; a range that ends before
+/// it starts is a usage error.
+fn windows_of(args: &StreamArgs, config: &WindowConfig) -> Result<Option<Range<Timestamp>>, Error> {
+    if args.time_init.is_none() && args.time_end.is_none() {
+        return Ok(None);
+    }
+    let from = args.time_init.unwrap_or(Timestamp::ZERO);
+    let until = args.time_end.unwrap_or(Timestamp::from_nanos(u128::MAX));
+    let range = checked_range(from, until)?;
+    Ok(Some(config.window.starts_meeting(range.start, range.end)))
+}
+
+/// Whether the inputs are read as an archive: when one is a directory, and
+/// with a time range when all are files (whose first records then say
+/// which are needed). `--tail` follows a file as it is given.
+fn reads_as_archive(args: &StreamArgs, ranged: bool) -> Result<bool, Error> {
+    let files_only = !args.files.is_empty()
+        && args
+            .files
+            .iter()
+            .all(|f| f != "-" && !input::is_fifo(std::path::Path::new(f)));
+    let archive = names_a_directory(&args.files) || (ranged && files_only);
+    if archive && args.tail {
+        return Err(Error::Usage(
+            "--tail follows one file as it grows: leave out --time-init, --time-end and \
+             directories, or --tail"
+                .into(),
+        ));
+    }
+    Ok(archive)
+}
+
+/// The run itself; `counts` and `files` hold the counts so far whenever
+/// it returns, an error included.
 fn summarise(
     args: &StreamArgs,
-    config: WindowConfig,
+    (config, windows): (WindowConfig, Option<Range<Timestamp>>),
     diagnostics: &Diagnostics,
     counts: &mut Summary,
+    files: &mut FileCounts,
 ) -> anyhow::Result<()> {
+    let archive = reads_as_archive(args, windows.is_some())?;
     let (inputs, followed) = plan_inputs(args);
-    check_inputs(&inputs, followed)?;
-    check_filterable(&inputs, config.input_format, &config.selection)?;
+    if !archive {
+        check_inputs(&inputs, followed)?;
+        check_filterable(&inputs, config.input_format, &config.selection)?;
+    }
     let mut signals = StopSignals::register()?;
     if args.tail {
         // Following may leave nothing to write for hours: a reader that
@@ -201,12 +254,33 @@ fn summarise(
     let stop = || signals.stop_requested();
     let out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     let mut agg = Aggregator::new(config, out, diagnostics.clone());
+    if let Some(windows) = windows.clone() {
+        agg = agg.printing_only(windows);
+    }
     let fed = (|| {
+        if archive {
+            let mmap = match windows {
+                Some(_) => MmapChoice::Auto(
+                    crate::io::sigbus::install(TOOL)
+                        .context("cannot install the SIGBUS handler")?,
+                ),
+                None => MmapChoice::Never,
+            };
+            let job = Job {
+                files: &args.files,
+                format: args.common.input_format,
+                lateness: args.common.lateness,
+                windows,
+                verbose: args.common.verbose,
+                mmap,
+            };
+            return Ok(feed_files(&job, &mut agg, diagnostics, &stop, files)?);
+        }
         for (i, name) in inputs.iter().enumerate() {
             let verbose = args.common.verbose.then_some(diagnostics);
             let follow = (followed == Some(i))
                 .then(|| FollowOptions::new(args.poll, args.poll_interval, args.rotate_wait));
-            let mut source = open_source(name, follow, &signals, verbose)?;
+            let mut source = open_source(name, follow, &signals, (verbose, files))?;
             let pumped = pump(&mut agg, &name.to_string(), source.as_mut(), &stop);
             if stop() {
                 // A stop cuts reads short: a decompressor that then finds
@@ -217,12 +291,17 @@ fn summarise(
                 break;
             }
             pumped?;
+            if agg.range_complete() {
+                break;
+            }
         }
-        anyhow::Ok(())
+        anyhow::Ok(false)
     })();
     *counts = agg.summary();
-    fed?;
-    *counts = agg.finish(!args.only_complete_windows && !stop())?;
+    // A record past the range proved to follow: its windows are complete.
+    let end_proven = fed?;
+    let print_open = !stop() && (!args.only_complete_windows || end_proven);
+    *counts = agg.finish(print_open)?;
     signals.check()?;
     Ok(())
 }
@@ -236,18 +315,20 @@ fn open_source(
     name: &InputName,
     follow: Option<FollowOptions>,
     signals: &StopSignals,
-    verbose: Option<&Diagnostics>,
+    (verbose, files): (Option<&Diagnostics>, &FileCounts),
 ) -> anyhow::Result<Box<dyn LineSource + Send>> {
     if let Some(options) = follow
         && let Some(path) = name.path()
         && !input::is_fifo(path)
     {
+        files.opened_one();
         return Ok(Box::new(
             Follower::new(path, options)
                 .with_context(|| format!("cannot open {}", path.display()))?,
         ));
     }
-    let stream = input::open_interruptible(name, signals)?;
+    let stream = files.meter(input::open_interruptible(name, signals)?);
+    files.opened_one();
     if let (Some(diagnostics), Some(format)) = (verbose, stream.compression) {
         super::note_compressed(diagnostics, name, format, "");
     }

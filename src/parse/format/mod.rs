@@ -266,6 +266,15 @@ impl FormatState {
         }
     }
 
+    /// The log a Zeek `#path` header line names, for a Zeek TSV input;
+    /// `None` for any other line or format.
+    pub fn zeek_log_path<'a>(&self, line: &'a [u8]) -> Option<&'a [u8]> {
+        match self {
+            FormatState::Zeek(layout) => layout.log_path(line),
+            _ => None,
+        }
+    }
+
     /// The field of `line` that holds FROM (`to == false`) or TO, found
     /// without parsing the rest, when this format can: the cheap test of a
     /// query's candidate scan. `None` means "parse the line to know" (a

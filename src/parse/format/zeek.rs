@@ -256,6 +256,14 @@ impl ZeekLayout {
         })
     }
 
+    /// The log a `#path` header line names (`conn`, `dns`, ...): what
+    /// tells a connection log from Zeek's other logs in one folder.
+    /// `None` for any other line.
+    pub(crate) fn log_path<'a>(&self, line: &'a [u8]) -> Option<&'a [u8]> {
+        let value = line.strip_prefix(b"#path")?.strip_prefix(&[self.sep])?;
+        Some(value.strip_suffix(b"\r").unwrap_or(value))
+    }
+
     /// The FROM (`to == false`) or TO field of a record line, without
     /// parsing the rest; `None` for a `#` line or a line too short.
     #[inline]
@@ -374,6 +382,15 @@ fn fields_of<'a>(names: impl Iterator<Item = &'a [u8]>) -> Result<Fields, &'stat
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_path_header_names_the_log() {
+        let layout = ZeekLayout::default();
+        assert_eq!(layout.log_path(b"#path\tconn"), Some(&b"conn"[..]));
+        assert_eq!(layout.log_path(b"#path\tdns\r"), Some(&b"dns"[..]));
+        assert_eq!(layout.log_path(b"#pathx\tconn"), None);
+        assert_eq!(layout.log_path(b"1565647200\tC1\ta\tb"), None);
+    }
 
     const HEADER: &[&str] = &[
         "#separator \\x09",

@@ -31,11 +31,11 @@
 
 use std::collections::VecDeque;
 use std::io::Write;
+use std::ops::Range;
 
 use crate::diagnostics::{Diagnostics, MalformedReport};
 use crate::error::{Error, IoContext};
 use crate::io::block_reader::Block;
-use crate::io::source::Restart;
 use crate::parse::batch::{Item, ParsedLines};
 use crate::parse::format::FormatState;
 use crate::parse::horizon::{Horizon, wall_clock};
@@ -51,6 +51,7 @@ use crate::stream::too_late::{PrintedWindows, TooLateReport};
 use crate::stream::window::WindowSpan;
 
 mod add_up;
+mod inputs;
 mod left_out;
 mod reports;
 
@@ -106,6 +107,10 @@ pub struct Aggregator<W: Write> {
     /// Distinct hosts of the last window printed: the room a new window's
     /// table starts with.
     hosts_hint: usize,
+    /// The starts of the windows printed (`--time-init`/`--time-end`);
+    /// `None`: every window. The others are counted and closed alike,
+    /// never printed.
+    printed_range: Option<Range<Timestamp>>,
     /// How far ahead a believable record may be (see `stream/horizon.rs`).
     horizon: Horizon,
     /// The wall clock, read again for each parse and chunk fed.
@@ -147,6 +152,7 @@ impl<W: Write> Aggregator<W> {
             windows_printed: 0,
             warned_capacity: false,
             hosts_hint: 0,
+            printed_range: None,
             horizon: Horizon::new(config.lateness),
             clock: wall_clock(),
             believable: Timestamp::ZERO,
@@ -155,43 +161,11 @@ impl<W: Write> Aggregator<W> {
         }
     }
 
-    /// Starts a new input (a file, stdin, or a followed file after it was
-    /// rotated): diagnostics name it and count its lines from 1. The
-    /// aggregation itself carries on: all inputs are one stream.
-    pub fn begin_input(&mut self, name: &str) {
-        self.input.clear();
-        self.input.push_str(name);
-        self.line = 0;
-        self.format = self.new_format_state();
-    }
-
-    /// The reading state an input starts in (each input's format is told
-    /// by its own first line unless `--input-format` names it).
-    pub(crate) fn new_format_state(&self) -> FormatState {
-        FormatState::new(self.config.input_format)
-    }
-
     /// What worker threads need to count chunks for
     /// [`feed_chunk`](Self::feed_chunk); `None` when the windows do not
     /// count exactly.
     pub(crate) fn chunk_counter(&self) -> Option<ChunkCounter> {
         ChunkCounter::new(&self.config)
-    }
-
-    /// The input being fed starts over at its first line (a followed file
-    /// was replaced or truncated): said as a note, and line numbers restart.
-    pub(crate) fn restart_input(&mut self, why: Restart) {
-        self.diagnostics.note(format_args!("{}: {why}", self.input));
-        self.line = 0;
-        self.format = self.new_format_state();
-    }
-
-    /// Something the input's source says (a followed file that is not a
-    /// regular file, cannot be opened...): passed on to the diagnostics,
-    /// naming the input.
-    pub(crate) fn notice(&mut self, text: &str) {
-        self.diagnostics
-            .note(format_args!("{}: {text}", self.input));
     }
 
     /// Feeds one block: whole lines (the last may lack its `\n` only at the
@@ -323,11 +297,18 @@ impl<W: Write> Aggregator<W> {
         Ok(())
     }
 
-    /// Writes a window and frees it.
+    /// Writes a window and frees it (only frees one outside the range).
     fn print_window(&mut self, window: OpenWindow) -> Result<(), Error> {
         let start = window.span.start;
         self.printed.insert(start, window.span.end);
         self.hosts_hint = window.hosts();
+        if self
+            .printed_range
+            .as_ref()
+            .is_some_and(|starts| !starts.contains(&start))
+        {
+            return Ok(());
+        }
         let mut rows = self.out.window(start);
         window
             .write(&mut rows, &mut self.lists, self.config.report)
