@@ -302,3 +302,34 @@ fn formats_and_generate() {
         );
     }
 }
+
+#[test]
+fn waits_are_seconds_and_polling_has_a_floor() {
+    // Was: "unknown option '-1'".
+    stream(
+        &["--tail", "--rotate-wait", "-1"],
+        "--rotate-wait: '-1' is negative: give 0 or more seconds, such as 5 or 0.5 (see --help)",
+    );
+    // Was: "`1e300` is not a number of seconds (0 or more)", in backticks.
+    stream(
+        &["--tail", "--rotate-wait", "1e300"],
+        "--rotate-wait: '1e300' is not a number of seconds: give digits with an optional \
+         fraction, such as 5 or 0.5 (see --help)",
+    );
+    stream(
+        &["--tail", "--rotate-wait", "99999999999"],
+        "--rotate-wait: '99999999999' is more than 1000000000 seconds, the longest wait \
+         (see --help)",
+    );
+    // Was accepted, and polled in a busy loop.
+    stream(
+        &["--tail", "--poll", "--poll-interval", "0"],
+        "--poll-interval: '0' is less than 0.01 seconds, the shortest poll interval \
+         (see --help)",
+    );
+    stream(
+        &["--tail", "--poll", "--poll-interval", "abc"],
+        "--poll-interval: 'abc' is not a number of seconds: give digits with an optional \
+         fraction, such as 5 or 0.5 (see --help)",
+    );
+}

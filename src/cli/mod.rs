@@ -17,8 +17,8 @@ pub use command::{GENERATE, Generated, command};
 pub use generate::generate;
 pub(crate) use help::{DEDUP, DIAGNOSTICS, INPUT, OUTPUT, QUERY, SUMMARY, WINDOWS};
 pub use help::{Example, ToolDocs};
-pub(crate) use values::{count_arg, rate_arg};
-pub use values::{input_format_arg, lateness_arg, seconds_arg, target_arg, time_arg};
+pub(crate) use values::{count_arg, poll_interval_arg, rate_arg, wait_arg};
+pub use values::{input_format_arg, lateness_arg, target_arg, time_arg};
 
 use std::ffi::OsString;
 use std::io::{self, Write};

@@ -6,8 +6,8 @@ use clap::Parser;
 
 use crate::cli::common::CommonArgs;
 use crate::cli::{
-    DEDUP, DIAGNOSTICS, Example, INPUT, SUMMARY, ToolDocs, WINDOWS, count_arg, rate_arg,
-    seconds_arg, target_arg,
+    DEDUP, DIAGNOSTICS, Example, INPUT, SUMMARY, ToolDocs, WINDOWS, count_arg, poll_interval_arg,
+    rate_arg, target_arg, wait_arg,
 };
 use crate::parse::target::Target;
 use crate::stream::window::WindowWidth;
@@ -93,12 +93,12 @@ pub struct StreamArgs {
     /// file is still read, beside the new one, for this many seconds or
     /// until it is deleted, so that a writer that reopens late loses
     /// nothing; its unterminated last line is taken as a line only when
-    /// the wait ends.
+    /// the wait ends. Seconds, 0 or more, fractions allowed.
     ///
     /// Example: --rotate-wait 30
     #[arg(long = "rotate-wait", value_name = "SECONDS", default_value = "5",
-          hide_default_value = true, value_parser = seconds_arg, requires = "tail",
-          help_heading = INPUT)]
+          hide_default_value = true, value_parser = wait_arg, requires = "tail",
+          allow_hyphen_values = true, help_heading = INPUT)]
     pub rotate_wait: std::time::Duration,
 
     /// With --tail, poll for changes instead of waiting for events
@@ -112,12 +112,12 @@ pub struct StreamArgs {
 
     /// The wait between looks when polling [default: 0.2]
     ///
-    /// Seconds, fractions allowed.
+    /// Seconds, fractions allowed; at least 0.01.
     ///
     /// Example: --poll-interval 0.05
     #[arg(long = "poll-interval", value_name = "SECONDS", default_value = "0.2",
-          hide_default_value = true, value_parser = seconds_arg, requires = "tail",
-          hide_short_help = true, help_heading = INPUT)]
+          hide_default_value = true, value_parser = poll_interval_arg, requires = "tail",
+          allow_hyphen_values = true, hide_short_help = true, help_heading = INPUT)]
     pub poll_interval: std::time::Duration,
 
     /// Window width: s, m, h or d dividing a day [default: 1h]
