@@ -14,7 +14,6 @@
 #   rg | mawk full window, popular host    (as in bench-connspy.sh)
 #   DuckDB one-hour window, popular host
 #   connspy-stream --to POPULAR --from RARE
-#   connspy-stream --exact (the same)
 #   DuckDB, the same job as connspy-stream (bench/common.sh's SQL)
 # Then one run of each of ours under /usr/bin/time -v for peak RSS (and the
 # peak anonymous RSS), and a summary of medians, user+sys CPU and ratios
@@ -46,11 +45,9 @@ ours=(
   "connspy --nofastseek full popular" "$A --to $(q "$POPULAR") --time_init ${FULL[0]} --time_end ${FULL[1]} --nofastseek $F"
   "connspy 1h popular" "$A --to $(q "$POPULAR") --time_init ${HOUR[0]} --time_end ${HOUR[1]} $F"
   "connspy-stream" "$S $F"
-  "connspy-stream --exact" "$S --exact $F"
 )
 same_output "connspy full popular" "${ours[3]}" "$(awk_a "$POPULAR" "${FULL[@]}")"
 same_output "connspy 1h popular" "${ours[7]}" "$(awk_a "$POPULAR" "${HOUR[@]}")"
-same_output "connspy-stream --exact" "${ours[11]}" "${ours[9]}"
 peers=("rg+mawk full popular" "$(rg_a "$POPULAR" "${FULL[@]}")")
 if [ $HAVE_DUCK = 1 ]; then
   peers+=("duckdb 1h popular" "$(duck_a "$POPULAR" "${HOUR[@]}")"
@@ -107,8 +104,7 @@ if [ -f "$DIR/log-3M.txt" ]; then
   win=("default window" "$W $L3 > /dev/null"
     "window 1h, late 86400" "$W --window 1h $late $L3 > /dev/null"
     "window 300s, late 86400" "$W --window 300s $late $L3 > /dev/null"
-    "window 60s, late 86400" "$W --window 60s $late $L3 > /dev/null"
-    "window 60s, late 86400, exact" "$W --window 60s $late --exact $L3 > /dev/null")
+    "window 60s, late 86400" "$W --window 60s $late $L3 > /dev/null")
   bench "windows-$NAME" "${win[@]}"
   rss "windows-$NAME" "${win[@]}"
   summary "windows-$NAME"

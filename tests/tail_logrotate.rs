@@ -64,7 +64,7 @@ fn run(mode: &str) {
     File::create(&log).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_connspy-stream"))
         .args(["--to", "sink", "--from", "a", "--max_log_late_seconds", "0"])
-        .args(["--tail", "--emit-counts", "--exact"])
+        .args(["--tail", "--emit-counts"])
         .arg(&log)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -333,3 +333,62 @@ fn waits_are_seconds_and_polling_has_a_floor() {
          fraction, such as 5 or 0.5 (see --help)",
     );
 }
+
+#[test]
+fn an_option_that_applies_only_with_another_is_refused_without_it() {
+    let tail = "only a followed file is";
+    let lists = "without it the lists are exact";
+    for (args, message) in [
+        // Were: "missing --tail".
+        (
+            &["--poll"][..],
+            format!("--poll applies only with --tail: {tail} polled"),
+        ),
+        (
+            &["--poll-interval", "1"],
+            format!("--poll-interval applies only with --tail: {tail} polled"),
+        ),
+        (
+            &["--rotate-wait", "1"],
+            format!("--rotate-wait applies only with --tail: {tail} rotated"),
+        ),
+        // Were accepted and ignored.
+        (
+            &["--exact"],
+            format!(
+                "--exact applies only with --top-capacity: {lists} already, with no Bloom filter"
+            ),
+        ),
+        (
+            &["--bloom-capacity", "5"],
+            format!(
+                "--bloom-capacity applies only with --top-capacity: {lists}, with no Bloom filter"
+            ),
+        ),
+        (
+            &["--bloom-fp-rate", "0.1"],
+            format!(
+                "--bloom-fp-rate applies only with --top-capacity: {lists}, with no Bloom filter"
+            ),
+        ),
+    ] {
+        let mut all = args.to_vec();
+        all.push(SAMPLE);
+        stream(&all, &format!("{message} (see --help)"));
+    }
+    // With the option each needs, they are taken.
+    let o = Command::new(STREAM)
+        .args([
+            "--to",
+            "a",
+            "--from",
+            "b",
+            "--top-capacity",
+            "10",
+            "--exact",
+            SAMPLE,
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}

@@ -6,6 +6,7 @@
 use clap::{Arg, ArgAction, Command, ValueEnum, value_parser};
 
 use crate::cli::help::{OTHER, ToolDocs, after_long_help};
+use crate::cli::only_with;
 
 /// The option that writes documentation instead of running the tool; it
 /// must be given alone (see [`parse_args`](crate::cli::parse_args)).
@@ -70,6 +71,7 @@ pub fn command<C: ToolDocs>() -> Command {
                 .help("Print version"),
         )
         .after_long_help(after_long_help::<C>());
+    cmd = only_with::document(cmd, C::ONLY_WITH);
     let ids: Vec<_> = cmd.get_arguments().map(|a| a.get_id().clone()).collect();
     for id in ids {
         cmd = cmd.mut_arg(id, |arg| {

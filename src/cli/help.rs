@@ -4,6 +4,8 @@
 
 use clap::Parser;
 
+use crate::cli::only_with::OnlyWith;
+
 // The headings `-h`, `--help` and the man page group the options under,
 // so that a screenful of options reads by purpose (as `rg -h` does).
 /// Where the log comes from and what it promises.
@@ -44,6 +46,8 @@ pub trait ToolDocs: Parser {
     /// The exit statuses of this tool besides those both tools share (0, 1
     /// and 2), and what each means.
     const OWN_EXIT_STATUS: &'static [(&'static str, &'static str)];
+    /// The options that apply only with another, refused without it.
+    const ONLY_WITH: &'static [OnlyWith] = &[];
 }
 
 /// The exit statuses both tools share, and what each means.

@@ -6,8 +6,8 @@ use clap::Parser;
 
 use crate::cli::common::CommonArgs;
 use crate::cli::{
-    DEDUP, DIAGNOSTICS, Example, INPUT, SUMMARY, ToolDocs, WINDOWS, count_arg, poll_interval_arg,
-    rate_arg, target_arg, wait_arg,
+    DEDUP, DIAGNOSTICS, Example, INPUT, OnlyWith, SUMMARY, ToolDocs, WINDOWS, count_arg,
+    poll_interval_arg, rate_arg, target_arg, wait_arg,
 };
 use crate::parse::target::Target;
 use crate::stream::window::WindowWidth;
@@ -89,7 +89,7 @@ pub struct StreamArgs {
 
     /// Keep reading a rotated-away file this long [default: 5]
     ///
-    /// With --tail. After a rotation (the file renamed, a new one at its path), the old
+    /// After a rotation (the file renamed, a new one at its path), the old
     /// file is still read, beside the new one, for this many seconds or
     /// until it is deleted, so that a writer that reopens late loses
     /// nothing; its unterminated last line is taken as a line only when
@@ -97,7 +97,7 @@ pub struct StreamArgs {
     ///
     /// Example: --rotate-wait 30
     #[arg(long = "rotate-wait", value_name = "SECONDS", default_value = "5",
-          hide_default_value = true, value_parser = wait_arg, requires = "tail",
+          hide_default_value = true, value_parser = wait_arg,
           allow_hyphen_values = true, help_heading = INPUT)]
     pub rotate_wait: std::time::Duration,
 
@@ -107,7 +107,7 @@ pub struct StreamArgs {
     /// ones). Without a watch, polling is used anyway, with a notice.
     ///
     /// Example: --poll
-    #[arg(long, requires = "tail", hide_short_help = true, help_heading = INPUT)]
+    #[arg(long, hide_short_help = true, help_heading = INPUT)]
     pub poll: bool,
 
     /// The wait between looks when polling [default: 0.2]
@@ -116,7 +116,7 @@ pub struct StreamArgs {
     ///
     /// Example: --poll-interval 0.05
     #[arg(long = "poll-interval", value_name = "SECONDS", default_value = "0.2",
-          hide_default_value = true, value_parser = poll_interval_arg, requires = "tail",
+          hide_default_value = true, value_parser = poll_interval_arg,
           allow_hyphen_values = true, hide_short_help = true, help_heading = INPUT)]
     pub poll_interval: std::time::Duration,
 
@@ -173,8 +173,6 @@ pub struct StreamArgs {
     /// With --top-capacity, deduplicate the lists exactly, not by Bloom
     ///
     /// Each list then keeps a set of its hosts: no false positives.
-    /// Without --top-capacity the lists are exact already (the window's
-    /// host counts are the dedup), so this changes nothing there.
     ///
     /// Example: --exact
     #[arg(long, help_heading = DEDUP)]
@@ -182,9 +180,9 @@ pub struct StreamArgs {
 
     /// Hosts per list a Bloom filter may grow to [default: 1000000]
     ///
-    /// Only with --top-capacity. A filter starts small and grows with the
-    /// hosts its list meets; past this many, the false-positive rate rises
-    /// and the tool warns once.
+    /// A filter starts small and grows with the hosts its list meets;
+    /// past this many, the false-positive rate rises and the tool warns
+    /// once.
     ///
     /// Example: --bloom-capacity 10000000
     #[arg(long = "bloom-capacity", value_name = "N", conflicts_with = "exact",
@@ -193,8 +191,8 @@ pub struct StreamArgs {
 
     /// The Bloom filters' false-positive rate [default: 1e-9]
     ///
-    /// Only with --top-capacity. The total rate at capacity, 0 < P < 1; a
-    /// false positive leaves a host out of a list.
+    /// The total rate at capacity, 0 < P < 1; a false positive leaves a
+    /// host out of a list.
     ///
     /// Example: --bloom-fp-rate 1e-6
     #[arg(long = "bloom-fp-rate", value_name = "P", conflicts_with = "exact",
@@ -242,6 +240,38 @@ impl ToolDocs for StreamArgs {
         Example {
             about: "Standard input, with counts and speed on stderr:",
             command: "zcat conn.log.gz | connspy-stream --to jaibrain --from eevous --stats",
+        },
+    ];
+    const ONLY_WITH: &'static [OnlyWith] = &[
+        OnlyWith {
+            option: "rotate_wait",
+            needs: "tail",
+            why: "only a followed file is rotated",
+        },
+        OnlyWith {
+            option: "poll",
+            needs: "tail",
+            why: "only a followed file is polled",
+        },
+        OnlyWith {
+            option: "poll_interval",
+            needs: "tail",
+            why: "only a followed file is polled",
+        },
+        OnlyWith {
+            option: "exact",
+            needs: "top_capacity",
+            why: "without it the lists are exact already, with no Bloom filter",
+        },
+        OnlyWith {
+            option: "bloom_capacity",
+            needs: "top_capacity",
+            why: "without it the lists are exact, with no Bloom filter",
+        },
+        OnlyWith {
+            option: "bloom_fp_rate",
+            needs: "top_capacity",
+            why: "without it the lists are exact, with no Bloom filter",
         },
     ];
     const OWN_EXIT_STATUS: &'static [(&'static str, &'static str)] = &[

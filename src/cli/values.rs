@@ -83,9 +83,8 @@ pub(crate) fn wait_arg(text: &str) -> Result<std::time::Duration, String> {
     if whole.is_empty() || !digits(whole) || !digits(fraction) || text.ends_with('.') {
         return Err(format!("'{text}' is not a number of seconds: {forms}"));
     }
-    let too_long = || {
-        format!("'{text}' is more than {LONGEST_WAIT_SECONDS} seconds, the longest wait")
-    };
+    let too_long =
+        || format!("'{text}' is more than {LONGEST_WAIT_SECONDS} seconds, the longest wait");
     let secs: u64 = whole.parse().map_err(|_| too_long())?;
     // Digits below a nanosecond are checked above and then ignored.
     let nanos = format!("{:0<9.9}", fraction).parse::<u32>().unwrap_or(0);
@@ -161,7 +160,17 @@ mod tests {
             Ok(Duration::from_secs(LONGEST_WAIT_SECONDS))
         );
         for bad in [
-            "", ".5", "5.", "-1", "+1", "1e3", "1e300", "inf", "NaN", " 5", "1000000000.1",
+            "",
+            ".5",
+            "5.",
+            "-1",
+            "+1",
+            "1e3",
+            "1e300",
+            "inf",
+            "NaN",
+            " 5",
+            "1000000000.1",
             "99999999999999999999",
         ] {
             assert!(wait_arg(bad).is_err(), "{bad:?}");

@@ -1,0 +1,65 @@
+//! Options that mean something only beside another (`--poll` without
+//! `--tail`, `--exact` without `--top-capacity`). One rule for every such
+//! pair (docs/behaviour.md#options): given without the option it needs, the
+//! command line is refused with a usage error that names both and says
+//! why, rather than the option being silently ignored. The same table
+//! adds the rule to each option's `--help` text, so the two cannot drift.
+
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Command};
+
+/// An option and the option it needs, by their clap ids (the field names).
+#[derive(Debug, Clone, Copy)]
+pub struct OnlyWith {
+    /// The option that applies only with `needs`.
+    pub option: &'static str,
+    /// The option it needs.
+    pub needs: &'static str,
+    /// Why `option` means nothing without `needs`, as the end of a
+    /// sentence ("only a followed file is polled").
+    pub why: &'static str,
+}
+
+/// `--name` of the argument `id` of `cmd` (the id itself if it has no
+/// long name, which a rule's option always has).
+fn long_name(cmd: &Command, id: &str) -> String {
+    cmd.get_arguments()
+        .find(|a| a.get_id() == id)
+        .and_then(|a| a.get_long())
+        .map_or_else(|| id.to_string(), |long| format!("--{long}"))
+}
+
+/// `cmd` with each rule's sentence added to its option's long help,
+/// before its example.
+pub(super) fn document(mut cmd: Command, rules: &[OnlyWith]) -> Command {
+    for rule in rules {
+        let needs = long_name(&cmd, rule.needs);
+        cmd = cmd.mut_arg(rule.option, |arg| {
+            let text = arg
+                .get_long_help()
+                .or(arg.get_help())
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            // Before the example, which ends an option's text.
+            let at = text.rfind("\n\nExample:").unwrap_or(text.len());
+            let rule = format!("\n\nOnly with {needs}: {}.", rule.why);
+            arg.long_help(format!("{}{rule}{}", &text[..at], &text[at..]))
+        });
+    }
+    cmd
+}
+
+/// The usage error of the first rule `matches` breaks: an option given on
+/// the command line without the option it needs.
+pub(super) fn check(cmd: &Command, matches: &ArgMatches, rules: &[OnlyWith]) -> Result<(), String> {
+    let given = |id: &str| matches.value_source(id) == Some(ValueSource::CommandLine);
+    match rules.iter().find(|r| given(r.option) && !given(r.needs)) {
+        Some(rule) => Err(format!(
+            "{} applies only with {}: {} (see --help)",
+            long_name(cmd, rule.option),
+            long_name(cmd, rule.needs),
+            rule.why
+        )),
+        None => Ok(()),
+    }
+}
