@@ -2,7 +2,10 @@
 
 mod common;
 
+use clap::Command;
 use common::run;
+use connspy::cli::query::QueryArgs;
+use connspy::cli::stream::StreamArgs;
 
 const TOOLS: [(&str, &str); 2] = [
     (env!("CARGO_BIN_EXE_connspy"), "connspy"),
@@ -144,7 +147,7 @@ fn short_help_is_one_line_a_flag_under_headings() {
         let o = run(bin, &["-h"]);
         assert!(o.status.success());
         let help = text(&o.stdout);
-        assert!(help.lines().count() <= 40, "{tool}: {help}");
+        assert!(help.lines().count() <= 45, "{tool}: {help}");
         for heading in ["Input:", "Output:", "Diagnostics:"] {
             assert!(help.lines().any(|l| l == heading), "{tool} lacks {heading}");
         }
@@ -237,5 +240,107 @@ fn version_prints_the_package_version() {
                 format!("{tool} {}\n", env!("CARGO_PKG_VERSION"))
             );
         }
+    }
+}
+
+/// Each tool's full command, as the binaries parse it.
+fn commands() -> [(&'static str, &'static str, Command); 2] {
+    [
+        (TOOLS[0].0, TOOLS[0].1, connspy::cli::command::<QueryArgs>()),
+        (
+            TOOLS[1].0,
+            TOOLS[1].1,
+            connspy::cli::command::<StreamArgs>(),
+        ),
+    ]
+}
+
+/// The option (`--to`) or argument (`FILE`) each entry of a `-h` text
+/// starts with.
+fn entries(help: &str) -> Vec<String> {
+    help.lines()
+        .filter(|l| l.starts_with("  "))
+        .filter_map(|l| {
+            let l = l.trim_start();
+            let l = l
+                .strip_prefix('-')
+                .filter(|r| r.chars().nth(1) == Some(','))
+                .map_or(l, |r| r[2..].trim_start());
+            l.split(' ').next()
+        })
+        .map(|word| {
+            word.trim_end_matches("...")
+                .replace(['<', '>', '[', ']'], "")
+        })
+        .collect()
+}
+
+#[test]
+fn short_help_lists_every_option_of_the_definition() {
+    // As the README says. Was: connspy-stream -h left out --poll and
+    // --poll-interval.
+    for (bin, tool, cmd) in commands() {
+        let help = text(&run(bin, &["-h"]).stdout).to_string();
+        let listed = entries(&help);
+        let defined: Vec<String> = cmd
+            .get_arguments()
+            .filter(|a| !a.is_hide_set())
+            .map(|a| match a.get_long() {
+                Some(long) => format!("--{long}"),
+                None => a.get_value_names().unwrap()[0].to_string(),
+            })
+            .collect();
+        assert!(defined.len() > 10, "{tool}");
+        for name in &defined {
+            assert!(listed.contains(name), "{tool} -h lacks {name}: {help}");
+        }
+        assert_eq!(listed.len(), defined.len(), "{tool}: {listed:?}");
+    }
+}
+
+/// The words a completion script offers for `--input-format`, in the
+/// shell's own syntax.
+fn input_format_completion(shell: &str) -> &'static str {
+    match shell {
+        "bash" => "compgen -W \"auto plain zeek zeek-json vpc\"",
+        "zsh" => ":FORMAT:(auto plain zeek zeek-json vpc)'",
+        _ => {
+            "-l input-format -d 'Log format: auto, plain, zeek, zeek-json or vpc' -r -f \
+             -a \"auto\\t''\nplain\\t''\nzeek\\t''\nzeek-json\\t''\nvpc\\t''\""
+        }
+    }
+}
+
+#[test]
+fn completions_offer_the_input_formats() {
+    // Was: no value completion for --input-format in bash, zsh or fish.
+    for (bin, tool) in TOOLS {
+        for shell in ["bash", "zsh", "fish"] {
+            let o = run(bin, &["--generate", shell]);
+            let script = text(&o.stdout);
+            let want = input_format_completion(shell);
+            assert!(
+                script.contains(want),
+                "{tool} {shell} lacks {want}: {script}"
+            );
+        }
+    }
+}
+
+#[test]
+fn long_help_names_every_csv_and_json_column() {
+    // Was: connspy --help named none of its columns.
+    let columns = [
+        (TOOLS[0], connspy::query::COLUMNS),
+        (TOOLS[1], connspy::stream::rows::COLUMNS),
+    ];
+    for ((bin, tool), names) in columns {
+        let help = text(&run(bin, &["--help"]).stdout).to_string();
+        let list = names.join(", ");
+        let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            help.contains(&list),
+            "{tool} --help lacks the columns {list}"
+        );
     }
 }

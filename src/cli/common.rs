@@ -42,7 +42,7 @@ pub struct CommonArgs {
     ///
     /// Example: --input-format zeek
     #[arg(long = "input-format", value_name = "FORMAT", default_value = "auto",
-          value_parser = input_format_arg, hide_possible_values = true,
+          value_parser = input_format_arg(), hide_possible_values = true,
           hide_default_value = true, help_heading = INPUT)]
     pub input_format: InputFormat,
 

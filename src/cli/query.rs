@@ -9,18 +9,27 @@ use crate::cli::{Example, INPUT, QUERY, ToolDocs, target_arg, time_arg};
 use crate::parse::target::Target;
 use crate::parse::timestamp::Timestamp;
 
+const LONG_ABOUT: &str = "\
+Which hosts connected to (or from) one host between two times
+
+Prints each distinct host that connected to HOST (--to) or that HOST
+connected to (--from) with time-init <= TS < time-end, one per line, in
+the order of its first such record. Log lines are `TS FROM_HOST
+TO_HOST`; hosts compare case-insensitively (ASCII) and print in lower
+case. The log is binary-searched for the range instead of scanned,
+relying on its lateness bound (--max-log-late-seconds).
+
+In CSV or JSON Lines (--format), each host is a row with the columns
+time_init, time_end, kind, target, seq, host: the query's range (unix
+seconds), to or from, the queried host, the host's place in first-seen
+order, and the host.";
+
 /// Which hosts connected to (or from) one host between two times
-///
-/// Prints each distinct host that connected to HOST (--to) or that HOST
-/// connected to (--from) with time-init <= TS < time-end, one per line, in
-/// the order of its first such record. Log lines are `TS FROM_HOST
-/// TO_HOST`; hosts compare case-insensitively (ASCII) and print in lower
-/// case. The log is binary-searched for the range instead of scanned,
-/// relying on its lateness bound (--max-log-late-seconds).
 #[derive(Parser, Debug)]
 #[command(
     name = "connspy",
     version,
+    long_about = LONG_ABOUT,
     override_usage = "connspy (--to HOST | --from HOST) --time-init TS --time-end TS [OPTIONS] FILE..."
 )]
 // Not `required`: clap would then ask for a host even with the exclusive

@@ -34,7 +34,8 @@ of the input are printed then (unless --only-complete-hours).
 Opt-in rows: --top K prints the K most active hosts with their counts (TOP
 lines), --emit-counts every host's count (COUNT lines). --format csv or
 jsonl prints the same rows with the columns window_start,
-window_start_rfc3339, kind (to, from, top, count), seq, host, count.";
+window_start_rfc3339, kind, seq, host, count (kind is to, from, top or
+count).";
 
 /// Hour-by-hour (or window-by-window) summaries of a connection log
 #[derive(Parser, Debug)]
@@ -107,7 +108,7 @@ pub struct StreamArgs {
     /// ones). Without a watch, polling is used anyway, with a notice.
     ///
     /// Example: --poll
-    #[arg(long, hide_short_help = true, help_heading = INPUT)]
+    #[arg(long, help_heading = INPUT)]
     pub poll: bool,
 
     /// The wait between looks when polling [default: 0.2]
@@ -117,7 +118,7 @@ pub struct StreamArgs {
     /// Example: --poll-interval 0.05
     #[arg(long = "poll-interval", value_name = "SECONDS", default_value = "0.2",
           hide_default_value = true, value_parser = poll_interval_arg,
-          allow_hyphen_values = true, hide_short_help = true, help_heading = INPUT)]
+          allow_hyphen_values = true, help_heading = INPUT)]
     pub poll_interval: std::time::Duration,
 
     /// Window width: s, m, h or d dividing a day [default: 1h]

@@ -4,9 +4,9 @@
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 
-use clap::builder::TypedValueParser;
+use clap::builder::{PossibleValue, TypedValueParser};
 
-use crate::parse::format::InputFormat;
+use crate::parse::format::{INPUT_FORMAT_NAMES, InputFormat};
 use crate::parse::target::Target;
 use crate::parse::timestamp::{self, Duration, Timestamp};
 
@@ -54,9 +54,37 @@ pub(crate) fn rate_arg(text: &str) -> Result<f64, String> {
     }
 }
 
-/// `--input-format`.
-pub fn input_format_arg(text: &str) -> Result<InputFormat, String> {
-    text.parse()
+/// The value parser of `--input-format`, for
+/// `#[arg(value_parser = input_format_arg())]`: the names the log formats
+/// give themselves, offered to shell completion (not listed by `--help`,
+/// whose line names them already).
+pub fn input_format_arg() -> impl TypedValueParser<Value = InputFormat> {
+    InputFormatParser
+}
+
+/// [`input_format_arg`]: parses as [`InputFormat`] does, with its words,
+/// and tells completion the names.
+#[derive(Clone, Copy, Debug)]
+struct InputFormatParser;
+
+impl TypedValueParser for InputFormatParser {
+    type Value = InputFormat;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<InputFormat, clap::Error> {
+        let parse = |text: &str| text.parse::<InputFormat>();
+        parse.parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(
+            INPUT_FORMAT_NAMES.iter().copied().map(PossibleValue::new),
+        ))
+    }
 }
 
 /// The longest wait an option takes, in seconds (about 31 years): far
