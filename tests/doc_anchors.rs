@@ -6,12 +6,6 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// Broken anchors in files another change rewrites (`src/stream/`, whose
-/// restructure lands separately), as `file: docs/NAME.md#anchor`. Empty
-/// this list once it has landed.
-const KNOWN_BROKEN_IN_STREAM: &[&str] =
-    &["src/stream/dedup/mod.rs: docs/behaviour.md#bounded-memory-and-list-dedup"];
-
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -124,7 +118,7 @@ fn every_doc_anchor_named_in_the_source_and_tests_exists() {
             let exists = fs::read_to_string(&path).is_ok_and(|d| anchors_of(&d).contains(&anchor));
             let reference = format!("{name}: docs/{doc}#{anchor}");
             checked += 1;
-            if !exists && !KNOWN_BROKEN_IN_STREAM.contains(&reference.as_str()) {
+            if !exists {
                 broken.push(reference);
             }
         }

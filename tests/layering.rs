@@ -13,16 +13,6 @@ use std::path::{Path, PathBuf};
 /// The allowed uses of each module, as `docs/development.md` states them.
 type Layering = BTreeMap<String, BTreeSet<String>>;
 
-/// Cycles between files that another change removes; each is listed by
-/// its files in the order the check reports them. Only for cycles inside
-/// `src/stream/`, whose restructure lands separately: empty this list
-/// once it has.
-const KNOWN_CYCLES_IN_STREAM: &[&[&str]] = &[&[
-    "src/stream/aggregator.rs",
-    "src/stream/chunk.rs",
-    "src/stream/pump.rs",
-]];
-
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -360,18 +350,7 @@ fn cycles(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
 fn no_file_reaches_back_to_itself() {
     let graph = import_graph();
     assert!(graph.len() > 50, "too few files read: {}", graph.len());
-    let unexpected: Vec<Vec<String>> = cycles(&graph)
-        .into_iter()
-        .filter(|cycle| {
-            !KNOWN_CYCLES_IN_STREAM.contains(
-                &cycle
-                    .iter()
-                    .map(String::as_str)
-                    .collect::<Vec<_>>()
-                    .as_slice(),
-            )
-        })
-        .collect();
+    let unexpected = cycles(&graph);
     assert!(
         unexpected.is_empty(),
         "import cycles between files: {unexpected:?}"

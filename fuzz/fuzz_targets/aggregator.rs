@@ -1,4 +1,4 @@
-//! The hourly aggregator on arbitrary byte streams: never a panic, every
+//! The window aggregator on arbitrary byte streams: never a panic, every
 //! line is either a record or a malformed line, and the output does not
 //! depend on how the stream is cut into reads, nor on whether it is parsed
 //! and counted in chunks on worker threads ([`pump`], with exact counting
@@ -18,10 +18,11 @@ use connspy::output::Format;
 use connspy::parse::format::InputFormat;
 use connspy::parse::target::Target;
 use connspy::parse::timestamp::Duration;
-use connspy::stream::aggregator::{Aggregator, HourlyConfig, Summary};
+use connspy::stream::aggregator::{Aggregator, Summary};
+use connspy::stream::config::{Counting, Report, WindowConfig};
 use connspy::stream::dedup::Dedup;
 use connspy::stream::pump::pump;
-use connspy::stream::window::{Counting, Report, WindowWidth};
+use connspy::stream::window::WindowWidth;
 use libfuzzer_sys::fuzz_target;
 
 /// Bounds in seconds the fuzzer picks from: none, usual, and ones that
@@ -36,7 +37,7 @@ const FORMATS: [Format; 3] = [Format::Tsv, Format::Csv, Format::Jsonl];
 /// Runs the aggregator over `log` read `step` bytes at a time, through
 /// [`pump`] when `pumped`, else block by block through `feed`.
 fn run(
-    config: &HourlyConfig,
+    config: &WindowConfig,
     log: &[u8],
     step: usize,
     pumped: bool,
@@ -76,7 +77,7 @@ fuzz_target!(|data: &[u8]| {
         0x80 => (Counting::Exact, true),
         _ => (Counting::Exact, false),
     };
-    let config = HourlyConfig {
+    let config = WindowConfig {
         to_host: Target::parse(HOSTS[pick(*to, 0, HOSTS.len())]).expect("a plain name"),
         from_host: Target::parse(HOSTS[pick(*from, 0, HOSTS.len())]).expect("a plain name"),
         input_format: InputFormat::Auto,
@@ -99,7 +100,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(summary.records + summary.malformed, lines as u64);
     assert!(summary.too_late <= summary.records);
     // Bloom filters (small, so that a run stays fast) must not panic either.
-    let bloom = HourlyConfig {
+    let bloom = WindowConfig {
         dedup: Dedup::bloom(64, 0.01).expect("valid sizing"),
         ..config
     };

@@ -70,7 +70,7 @@ pub struct StreamArgs {
     /// Example: --only-complete-hours
     #[arg(long = "only-complete-hours", aliases = ["only_complete_hours", "only-complete-windows"],
           help_heading = SUMMARY)]
-    pub only_complete_hours: bool,
+    pub only_complete_windows: bool,
 
     /// Log files, read in order as one stream; none, or -, is stdin
     ///
@@ -97,10 +97,9 @@ pub struct StreamArgs {
     /// the wait ends. Seconds, 0 or more, fractions allowed.
     ///
     /// Example: --rotate-wait 30
-    #[arg(long = "rotate-wait", value_name = "SECONDS", default_value = "5",
-          hide_default_value = true, value_parser = wait_arg,
+    #[arg(long = "rotate-wait", value_name = "SECONDS", value_parser = wait_arg,
           allow_hyphen_values = true, help_heading = INPUT)]
-    pub rotate_wait: std::time::Duration,
+    pub rotate_wait: Option<std::time::Duration>,
 
     /// With --tail, poll for changes instead of waiting for events
     ///
@@ -116,10 +115,9 @@ pub struct StreamArgs {
     /// Seconds, fractions allowed; at least 0.01.
     ///
     /// Example: --poll-interval 0.05
-    #[arg(long = "poll-interval", value_name = "SECONDS", default_value = "0.2",
-          hide_default_value = true, value_parser = poll_interval_arg,
+    #[arg(long = "poll-interval", value_name = "SECONDS", value_parser = poll_interval_arg,
           allow_hyphen_values = true, help_heading = INPUT)]
-    pub poll_interval: std::time::Duration,
+    pub poll_interval: Option<std::time::Duration>,
 
     /// Window width: s, m, h or d dividing a day [default: 1h]
     ///

@@ -11,7 +11,7 @@ use crate::parse::timestamp::Timestamp;
 /// the reading thread to the aggregator. It owns a copy of the block's
 /// bytes, which the parsed hosts point into by offset.
 #[derive(Default)]
-pub struct ParsedLines {
+pub(crate) struct ParsedLines {
     pub(crate) bytes: Vec<u8>,
     pub(crate) items: Vec<Item>,
     /// Lines in the block.
@@ -66,7 +66,7 @@ impl ParsedLines {
     /// at most [`LINES_PER_PARSE`] of them) and their parse in the format
     /// `state` tells (which header lines update); returns how many bytes
     /// of `bytes` it took.
-    pub fn fill(&mut self, bytes: &[u8], state: &mut FormatState) -> usize {
+    pub(crate) fn fill(&mut self, bytes: &[u8], state: &mut FormatState) -> usize {
         let take = self.parse(bytes, state);
         self.bytes.clear();
         self.bytes.extend_from_slice(&bytes[..take]);
@@ -124,7 +124,7 @@ impl ParsedLines {
 /// line is read in: the unit of work a reader hands to threads that parse
 /// and count it themselves.
 #[derive(Default)]
-pub struct RawLines {
+pub(crate) struct RawLines {
     pub(crate) bytes: Vec<u8>,
     pub(crate) state: FormatState,
 }

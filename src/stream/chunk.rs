@@ -51,12 +51,13 @@ use crate::parse::batch::{Item, ParsedLines, RawLines};
 use crate::parse::record::Record;
 use crate::parse::target::Target;
 use crate::parse::timestamp::{Duration, Timestamp};
-use crate::stream::aggregator::HourlyConfig;
+use crate::stream::config::{Counting, WindowConfig};
 use crate::stream::dedup::{Dedup, ListMaker};
-use crate::stream::window::{Counting, ExactTally, WindowSpan, WindowWidth};
+use crate::stream::open_window::ExactTally;
+use crate::stream::window::{WindowSpan, WindowWidth};
 
 /// What a worker needs of the configuration to count chunks.
-pub struct ChunkCounter {
+pub(crate) struct ChunkCounter {
     to_host: Target,
     from_host: Target,
     window: WindowWidth,
@@ -66,7 +67,7 @@ pub struct ChunkCounter {
 
 /// A chunk counted by a worker: its parse and its segments, in order.
 #[derive(Default)]
-pub struct CountedChunk {
+pub(crate) struct CountedChunk {
     /// The chunk's lines, parsed, in order.
     pub(crate) parses: Vec<Parse>,
     pub(crate) segments: Vec<Segment>,
@@ -113,7 +114,7 @@ pub(crate) enum Segment {
 impl ChunkCounter {
     /// A counter for `config`; `None` when its windows do not count
     /// exactly (a bounded summary cannot add up another).
-    pub fn new(config: &HourlyConfig) -> Option<ChunkCounter> {
+    pub(crate) fn new(config: &WindowConfig) -> Option<ChunkCounter> {
         (config.counting == Counting::Exact).then(|| ChunkCounter {
             to_host: config.to_host.clone(),
             from_host: config.from_host.clone(),
@@ -126,7 +127,7 @@ impl ChunkCounter {
     /// Parses the lines of `chunk` into parses taken from `spare` (or new
     /// ones) and counts their records; new window tables get room for
     /// `hosts_hint` hosts (see [`CountedChunk::hosts`]).
-    pub fn count(
+    pub(crate) fn count(
         &self,
         chunk: &[RawLines],
         mut spare: impl FnMut() -> ParsedLines,
@@ -303,7 +304,7 @@ impl Run {
 impl CountedChunk {
     /// The most distinct hosts of one of its windows: a good size for the
     /// tables of the next chunk.
-    pub fn hosts(&self) -> usize {
+    pub(crate) fn hosts(&self) -> usize {
         self.segments
             .iter()
             .filter_map(|segment| match segment {
@@ -324,7 +325,7 @@ mod tests {
     use crate::parse::format::{FormatState, InputFormat};
 
     fn counted(text: &str, lateness: u64) -> CountedChunk {
-        let config = HourlyConfig::for_test("x", "y", lateness);
+        let config = WindowConfig::for_test("x", "y", lateness);
         let mut block = RawLines::default();
         block.fill(text.as_bytes(), &mut FormatState::new(InputFormat::Auto));
         let counter = ChunkCounter::new(&config).unwrap();

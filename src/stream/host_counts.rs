@@ -15,7 +15,8 @@
 //! besides the name (at most twice its length, arena growth) — within the
 //! 64 the design allows. Reserved but unwritten growth is not resident, so
 //! the resident cost is lower still. A table with few hosts has a fixed
-//! floor instead (its first allocations), under [`SMALL_TABLE_BYTES`].
+//! floor instead (its first allocations), under `SMALL_TABLE_BYTES`
+//! (which its test checks).
 //!
 //! Each count also carries two marks, "the TO / FROM list has met this
 //! host this hour", which make set membership free: the table that counts a
@@ -28,7 +29,7 @@ use crate::parse::host_set::HostSet;
 
 /// A host of one hour's table, by position in first-seen order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct HostId(u32);
+pub(crate) struct HostId(u32);
 
 impl HostId {
     /// The position as stored in a spool of ids (see [`crate::stream::dedup`]).
@@ -47,7 +48,7 @@ impl HostId {
 
 /// Which list of an hour has met a host.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ListMark {
+pub(crate) enum ListMark {
     To,
     From,
 }
@@ -71,20 +72,16 @@ pub(crate) const SMALL_TABLE_BYTES: usize = 1024;
 
 /// The activity counts of one hour. See the module docs for its bounds.
 #[derive(Default)]
-pub struct HostCounts {
+pub(crate) struct HostCounts {
     hosts: HostSet,
     /// Count and marks of host `i`.
     counts: Vec<u64>,
 }
 
 impl HostCounts {
-    pub fn new() -> HostCounts {
-        HostCounts::default()
-    }
-
     /// An empty table with room for `hosts` hosts, so that a window like
     /// the one before it does not grow its table step by step.
-    pub fn with_capacity(hosts: usize) -> HostCounts {
+    pub(crate) fn with_capacity(hosts: usize) -> HostCounts {
         HostCounts {
             hosts: HostSet::with_capacity(hosts),
             counts: Vec::with_capacity(hosts),
@@ -92,18 +89,13 @@ impl HostCounts {
     }
 
     /// Number of distinct hosts counted.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.counts.len()
-    }
-
-    /// Whether no host was counted.
-    pub fn is_empty(&self) -> bool {
-        self.counts.is_empty()
     }
 
     /// Counts one appearance of `host` (any case) and returns its id.
     #[inline]
-    pub fn add(&mut self, host: &[u8]) -> HostId {
+    pub(crate) fn add(&mut self, host: &[u8]) -> HostId {
         let (i, new) = self.hosts.insert(host);
         if new {
             self.counts.push(1);
@@ -119,7 +111,7 @@ impl HostCounts {
     /// order, and their counts add up (`later`'s marks are not taken: the
     /// lists set their own). Returns, for each host of `later` by id, its
     /// id here. One lookup per host of `later`, whose hashes are reused.
-    pub fn absorb(&mut self, later: &HostCounts) -> Vec<HostId> {
+    pub(crate) fn absorb(&mut self, later: &HostCounts) -> Vec<HostId> {
         let mut ids = Vec::with_capacity(later.len());
         for (i, &word) in later.counts.iter().enumerate() {
             let (j, new) = self
@@ -136,12 +128,12 @@ impl HostCounts {
     }
 
     /// The host's name, lower-cased.
-    pub fn name(&self, id: HostId) -> &[u8] {
+    pub(crate) fn name(&self, id: HostId) -> &[u8] {
         self.hosts.get(id.index())
     }
 
     /// Puts the mark on `id`; true when it was not there before.
-    pub fn mark(&mut self, id: HostId, mark: ListMark) -> bool {
+    pub(crate) fn mark(&mut self, id: HostId, mark: ListMark) -> bool {
         let word = &mut self.counts[id.index()];
         let new = *word & mark.bit() == 0;
         *word |= mark.bit();
@@ -149,12 +141,12 @@ impl HostCounts {
     }
 
     /// The host's activity count.
-    pub fn count(&self, id: HostId) -> u64 {
+    pub(crate) fn count(&self, id: HostId) -> u64 {
         self.counts[id.index()] & COUNT_MASK
     }
 
     /// Every host, in first-seen order.
-    pub fn iter(&self) -> impl Iterator<Item = HostId> + use<> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = HostId> + use<> {
         (0..self.counts.len() as u32).map(HostId)
     }
 
@@ -164,7 +156,7 @@ impl HostCounts {
     ///
     /// One pass with a heap of the best `k` so far: O(hosts × log k) time,
     /// O(min(k, hosts)) memory.
-    pub fn top(&self, k: usize) -> Vec<HostId> {
+    pub(crate) fn top(&self, k: usize) -> Vec<HostId> {
         // Ordered so that the heap's greatest is the worst kept: lowest
         // count, then the latest counted.
         let mut best: BinaryHeap<(Reverse<u64>, u32)> =
@@ -198,7 +190,7 @@ mod tests {
 
     #[test]
     fn counts_are_case_insensitive_and_names_lowercase() {
-        let mut c = HostCounts::new();
+        let mut c = HostCounts::default();
         let a = c.add(b"Zyla");
         let b = c.add(b"kexin");
         assert_eq!(c.add(b"ZYLA"), a);
@@ -213,11 +205,11 @@ mod tests {
     #[test]
     fn absorbing_a_later_table_equals_counting_on() {
         let (first, later) = (["b", "A", "b"], ["c", "a", "C", "d", "b"]);
-        let mut one = HostCounts::new();
+        let mut one = HostCounts::default();
         for h in first.iter().chain(&later) {
             one.add(h.as_bytes());
         }
-        let (mut two, mut rest) = (HostCounts::new(), HostCounts::new());
+        let (mut two, mut rest) = (HostCounts::default(), HostCounts::default());
         for h in first {
             two.add(h.as_bytes());
         }
@@ -240,7 +232,7 @@ mod tests {
 
     #[test]
     fn most_active_breaks_ties_by_first_seen() {
-        let mut c = HostCounts::new();
+        let mut c = HostCounts::default();
         assert_eq!(c.most_active(), None);
         for h in ["b", "a", "c", "a", "b", "c"] {
             c.add(h.as_bytes());
@@ -252,7 +244,7 @@ mod tests {
 
     #[test]
     fn top_orders_by_count_then_first_seen() {
-        let mut c = HostCounts::new();
+        let mut c = HostCounts::default();
         for h in ["d", "b", "a", "c", "a", "b", "c", "e", "e", "e"] {
             c.add(h.as_bytes());
         }
@@ -274,7 +266,7 @@ mod tests {
             hosts in proptest::collection::vec(0u8..12, 0..80),
             k in 0usize..15,
         ) {
-            let mut c = HostCounts::new();
+            let mut c = HostCounts::default();
             for h in &hosts {
                 c.add(&[b'a' + h]);
             }
@@ -287,7 +279,7 @@ mod tests {
 
     #[test]
     fn marks_are_per_list_and_leave_counts_alone() {
-        let mut c = HostCounts::new();
+        let mut c = HostCounts::default();
         let a = c.add(b"a");
         let b = c.add(b"bb");
         assert!(c.mark(a, ListMark::To));
@@ -302,7 +294,7 @@ mod tests {
 
     #[test]
     fn a_distinct_host_costs_at_most_64_bytes_besides_its_name() {
-        let mut c = HostCounts::new();
+        let mut c = HostCounts::default();
         let mut names = 0;
         for i in 0..300_000u32 {
             let name = format!("h{i}");

@@ -38,7 +38,7 @@ pub const COLUMNS: &[&str] = &[
 
 /// What a row says about its host.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RowKind {
+pub(crate) enum RowKind {
     /// The host connected to `--to`.
     To,
     /// `--from` connected to the host.
@@ -70,7 +70,7 @@ impl RowKind {
 }
 
 /// The stream's output: rows of closed windows in one format.
-pub struct StreamWriter<W: Write> {
+pub(crate) struct StreamWriter<W: Write> {
     rows: RowWriter<W>,
     /// TSV prints the single top host as the `MOST` line (docs/behaviour.md#most), without count.
     single_most: bool,
@@ -78,7 +78,7 @@ pub struct StreamWriter<W: Write> {
 
 impl<W: Write> StreamWriter<W> {
     /// `top` is `--top K`.
-    pub fn new(out: W, format: Format, top: usize) -> StreamWriter<W> {
+    pub(crate) fn new(out: W, format: Format, top: usize) -> StreamWriter<W> {
         StreamWriter {
             rows: RowWriter::new(out, format, COLUMNS),
             single_most: format == Format::Tsv && top == 1,
@@ -86,7 +86,7 @@ impl<W: Write> StreamWriter<W> {
     }
 
     /// The rows of the window starting at `start` (whole seconds).
-    pub fn window(&mut self, start: Timestamp) -> WindowRows<'_, W> {
+    pub(crate) fn window(&mut self, start: Timestamp) -> WindowRows<'_, W> {
         let start_text = start.to_string();
         let rfc3339 = i64::try_from(start.as_secs())
             .ok()
@@ -104,13 +104,13 @@ impl<W: Write> StreamWriter<W> {
     }
 
     /// Flushes (in CSV, after the header if no row was written).
-    pub fn flush(&mut self) -> io::Result<()> {
+    pub(crate) fn flush(&mut self) -> io::Result<()> {
         self.rows.flush()
     }
 }
 
 /// The rows of one window: written in groups of one kind each.
-pub struct WindowRows<'a, W: Write> {
+pub(crate) struct WindowRows<'a, W: Write> {
     out: &'a mut RowWriter<W>,
     /// The start in unix seconds, and as TSV prints it (`1565658000.0`).
     start: String,
@@ -124,7 +124,7 @@ pub struct WindowRows<'a, W: Write> {
 
 impl<W: Write> WindowRows<'_, W> {
     /// One row; `count` where the kind has one.
-    pub fn row(&mut self, kind: RowKind, host: &[u8], count: Option<u64>) -> io::Result<()> {
+    pub(crate) fn row(&mut self, kind: RowKind, host: &[u8], count: Option<u64>) -> io::Result<()> {
         if self.kind != Some(kind) {
             self.kind = Some(kind);
             self.seq = 0;

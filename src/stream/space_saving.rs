@@ -228,7 +228,7 @@ mod tests {
     }
 
     fn exact(hosts: &[String]) -> HostCounts {
-        let mut c = HostCounts::new();
+        let mut c = HostCounts::default();
         for h in hosts {
             c.add(h.as_bytes());
         }

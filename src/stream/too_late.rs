@@ -1,5 +1,5 @@
 //! The too-late rule: a record is dropped only when its window was already
-//! printed (`docs/behaviour.md#connspy-stream-windows-and-hour-closing`),
+//! printed (`docs/behaviour.md#too-late`),
 //! and counting the records it drops.
 //!
 //! A record may break the lateness bound for a window that never had a
@@ -71,7 +71,8 @@ impl PrintedWindows {
 }
 
 /// Counts too-late records and shows the first few, like
-/// [`MalformedReport`] does for malformed lines.
+/// [`MalformedReport`](crate::diagnostics::MalformedReport) does for
+/// malformed lines.
 #[derive(Debug)]
 pub(crate) struct TooLateReport {
     diagnostics: Diagnostics,

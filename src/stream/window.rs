@@ -1,20 +1,13 @@
-//! The windows `connspy-stream` summarises: their width (`--window`, an
-//! hour by default, docs/behaviour.md#hours), their bounds and closing deadline,
-//! and the state of one open window (its counts and lists).
+//! Window geometry for `connspy-stream`: the width of the windows
+//! (`--window`, an hour by default, docs/behaviour.md#hours), and each
+//! window's bounds and closing deadline. What a window holds while it is
+//! open is `open_window.rs`.
 //!
 //! A record belongs to the window starting at `floor(TS / W) * W`. The
 //! width divides a day, so windows of every width start at UTC midnight
 //! and nest in whole days. A window closes once `latest - start > W + L`.
 
-use std::io::{self, Write};
-
-use crate::parse::record::Record;
-use crate::parse::target::Target;
 use crate::parse::timestamp::{Duration, Timestamp};
-use crate::stream::dedup::{HostList, Inserted, ListMaker, NamedList};
-use crate::stream::host_counts::{HostCounts, ListMark};
-use crate::stream::rows::{RowKind, WindowRows};
-use crate::stream::space_saving::SpaceSaving;
 
 /// Seconds in a day: every width must divide it.
 const DAY_SECS: u64 = 86_400;
@@ -77,7 +70,7 @@ impl Default for WindowWidth {
 /// A window's bounds and its closing deadline `start + W + L`: the window
 /// closes once `latest > deadline`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct WindowSpan {
+pub(crate) struct WindowSpan {
     /// The window's first instant.
     pub start: Timestamp,
     /// The first instant after the window.
@@ -88,14 +81,14 @@ pub struct WindowSpan {
 
 impl WindowSpan {
     /// A span that contains no time.
-    pub const EMPTY: WindowSpan = WindowSpan {
+    pub(crate) const EMPTY: WindowSpan = WindowSpan {
         start: Timestamp::ZERO,
         end: Timestamp::ZERO,
         deadline: Timestamp::ZERO,
     };
 
     /// The window of `width` that holds `ts`.
-    pub fn of(ts: Timestamp, width: WindowWidth, lateness: Duration) -> WindowSpan {
+    pub(crate) fn of(ts: Timestamp, width: WindowWidth, lateness: Duration) -> WindowSpan {
         let width = width.duration();
         let start = ts.floor_to(width);
         WindowSpan {
@@ -109,264 +102,8 @@ impl WindowSpan {
 
     /// Whether `ts` falls in the window.
     #[inline]
-    pub fn contains(&self, ts: Timestamp) -> bool {
+    pub(crate) fn contains(&self, ts: Timestamp) -> bool {
         self.start <= ts && ts < self.end
-    }
-}
-
-/// How a window counts its hosts' activity.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Counting {
-    /// One exact count per distinct host (the default).
-    #[default]
-    Exact,
-    /// A Space-Saving summary of at most this many counters
-    /// (`--top-capacity`).
-    Bounded(usize),
-}
-
-/// What a window prints besides its lists.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Report {
-    /// `--top K`: the `K` most active hosts (1: the `MOST` line, docs/behaviour.md#most).
-    pub top: usize,
-    /// `--emit-counts`: every host's count (exact counting only).
-    pub emit_counts: bool,
-}
-
-impl Default for Report {
-    fn default() -> Report {
-        Report {
-            top: 1,
-            emit_counts: false,
-        }
-    }
-}
-
-/// A window that may still receive records: its counts and its `TO` and
-/// `FROM` lists (made when first needed, so a window without matches
-/// allocates nothing for them).
-pub struct OpenWindow {
-    /// Which window this is.
-    pub span: WindowSpan,
-    tally: Tally,
-}
-
-// The exact variant is the default and is touched on every record: it
-// stays inline (boxing it would add an indirection per record), and the
-// rare bounded one is boxed instead.
-#[allow(clippy::large_enum_variant)]
-enum Tally {
-    /// Every host counted exactly.
-    Exact(ExactTally),
-    /// A bounded summary; the lists keep their own names.
-    Bounded(Box<BoundedTally>),
-}
-
-/// A window's counts when every host is counted exactly (the default):
-/// the lists refer to the hosts of the counts and keep their marks there
-/// (see [`crate::stream::dedup`]). Tallies of consecutive runs of records
-/// add up exactly ([`absorb`](Self::absorb)), which is what lets blocks
-/// be counted on several threads (see [`crate::stream::chunk`]).
-pub struct ExactTally {
-    counts: HostCounts,
-    to: Option<HostList>,
-    from: Option<HostList>,
-}
-
-struct BoundedTally {
-    summary: SpaceSaving,
-    to: Option<NamedList>,
-    from: Option<NamedList>,
-}
-
-impl ExactTally {
-    /// An empty tally with room for `hosts_hint` hosts (what the window
-    /// before it held: windows of one log are alike, and a table that need
-    /// not grow is cheaper).
-    pub fn new(hosts_hint: usize) -> ExactTally {
-        ExactTally {
-            counts: HostCounts::with_capacity(hosts_hint),
-            to: None,
-            from: None,
-        }
-    }
-
-    /// Counts `record` and adds it to the lists it matches.
-    // Always inlined: it is the whole per-record work of a window.
-    #[inline(always)]
-    pub fn add(
-        &mut self,
-        record: &Record<'_>,
-        to_host: &Target,
-        from_host: &Target,
-        lists: &mut ListMaker,
-    ) -> io::Result<()> {
-        let from_id = self.counts.add(record.from);
-        let to_id = self.counts.add(record.to);
-        if to_host.matches(record.to) {
-            let list = self.to.get_or_insert_with(|| lists.list(ListMark::To));
-            list.insert(from_id, &mut self.counts)?;
-        }
-        if from_host.matches(record.from) {
-            let list = self.from.get_or_insert_with(|| lists.list(ListMark::From));
-            list.insert(to_id, &mut self.counts)?;
-        }
-        Ok(())
-    }
-
-    /// Adds the tally of the records that came right after this one's
-    /// (of the same window): the same as if they had been added here one
-    /// by one. Hosts new to this tally follow its own in `later`'s
-    /// first-seen order, counts add up, and each list gains `later`'s
-    /// hosts it has not met, in `later`'s order. Costs one lookup per
-    /// distinct host of `later`, whose hashes are reused.
-    pub fn absorb(&mut self, later: ExactTally, lists: &mut ListMaker) -> io::Result<()> {
-        let ids = self.counts.absorb(&later.counts);
-        let ExactTally { counts, to, from } = self;
-        for (mine, theirs, mark) in [
-            (to, later.to, ListMark::To),
-            (from, later.from, ListMark::From),
-        ] {
-            if let Some(theirs) = theirs {
-                let list = mine.get_or_insert_with(|| lists.list(mark));
-                lists.drain(theirs, |id| {
-                    list.insert(ids[id.to_raw() as usize], counts).map(drop)
-                })?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Distinct hosts counted.
-    pub fn hosts(&self) -> usize {
-        self.counts.len()
-    }
-}
-
-impl OpenWindow {
-    /// An empty window; with exact counting its table has room for
-    /// `hosts_hint` hosts (see [`ExactTally::new`]).
-    pub fn new(span: WindowSpan, counting: Counting, hosts_hint: usize) -> OpenWindow {
-        let tally = match counting {
-            Counting::Exact => Tally::Exact(ExactTally::new(hosts_hint)),
-            Counting::Bounded(capacity) => Tally::Bounded(Box::new(BoundedTally {
-                summary: SpaceSaving::new(capacity),
-                to: None,
-                from: None,
-            })),
-        };
-        OpenWindow { span, tally }
-    }
-
-    /// A window of exact counts made elsewhere (see [`crate::stream::chunk`]).
-    pub fn from_exact(span: WindowSpan, tally: ExactTally) -> OpenWindow {
-        OpenWindow {
-            span,
-            tally: Tally::Exact(tally),
-        }
-    }
-
-    /// The exact tally, to which counts made elsewhere can be added; `None`
-    /// for a bounded summary, which cannot add up another exactly.
-    pub fn exact_mut(&mut self) -> Option<&mut ExactTally> {
-        match &mut self.tally {
-            Tally::Exact(tally) => Some(tally),
-            Tally::Bounded(_) => None,
-        }
-    }
-
-    /// Counts `record` and adds it to the lists it matches (`to_host`'s
-    /// `TO` list, `from_host`'s `FROM` list). Returns the list that has
-    /// just passed its Bloom filter's capacity, if one did.
-    // Always inlined: it is on every record's path.
-    #[inline(always)]
-    pub fn add(
-        &mut self,
-        record: &Record<'_>,
-        to_host: &Target,
-        from_host: &Target,
-        lists: &mut ListMaker,
-    ) -> io::Result<Option<ListMark>> {
-        let tally = match &mut self.tally {
-            Tally::Exact(tally) => {
-                // Exact lists have no capacity to pass.
-                tally.add(record, to_host, from_host, lists)?;
-                return Ok(None);
-            }
-            Tally::Bounded(tally) => &mut **tally,
-        };
-        let BoundedTally { summary, to, from } = tally;
-        summary.add(record.from);
-        summary.add(record.to);
-        let to_added = if to_host.matches(record.to) {
-            let list = to.get_or_insert_with(|| lists.named_list());
-            Some(list.insert(record.from)?)
-        } else {
-            None
-        };
-        let from_added = if from_host.matches(record.from) {
-            let list = from.get_or_insert_with(|| lists.named_list());
-            Some(list.insert(record.to)?)
-        } else {
-            None
-        };
-        let past = Some(Inserted::NewPastCapacity);
-        Ok(if from_added == past {
-            Some(ListMark::From)
-        } else if to_added == past {
-            Some(ListMark::To)
-        } else {
-            None
-        })
-    }
-
-    /// Distinct hosts counted exactly (0 with a bounded summary).
-    pub fn hosts(&self) -> usize {
-        match &self.tally {
-            Tally::Exact(tally) => tally.hosts(),
-            Tally::Bounded(_) => 0,
-        }
-    }
-
-    /// Writes the window's rows and frees it: its `TO` rows, its `FROM`
-    /// rows (each in first-seen order), its top hosts, and with
-    /// `emit_counts` every host's count (in first-seen order).
-    pub fn write(
-        self,
-        rows: &mut WindowRows<'_, impl Write>,
-        lists: &mut ListMaker,
-        report: Report,
-    ) -> io::Result<()> {
-        match self.tally {
-            Tally::Exact(ExactTally { counts, to, from }) => {
-                for (list, kind) in [(to, RowKind::To), (from, RowKind::From)] {
-                    if let Some(list) = list {
-                        lists.drain(list, |id| rows.row(kind, counts.name(id), None))?;
-                    }
-                }
-                for id in counts.top(report.top) {
-                    rows.row(RowKind::Top, counts.name(id), Some(counts.count(id)))?;
-                }
-                if report.emit_counts {
-                    for id in counts.iter() {
-                        rows.row(RowKind::Count, counts.name(id), Some(counts.count(id)))?;
-                    }
-                }
-            }
-            Tally::Bounded(tally) => {
-                let BoundedTally { summary, to, from } = *tally;
-                for (list, kind) in [(to, RowKind::To), (from, RowKind::From)] {
-                    if let Some(list) = list {
-                        lists.drain_named(list, |name| rows.row(kind, name, None))?;
-                    }
-                }
-                for (name, count) in summary.top(report.top) {
-                    rows.row(RowKind::Top, name, Some(count))?;
-                }
-            }
-        }
-        Ok(())
     }
 }
 

@@ -15,10 +15,9 @@ use crate::io::follow::{FollowOptions, Follower};
 use crate::io::input::{self, InputName};
 use crate::io::signals::StopSignals;
 use crate::io::source::LineSource;
-use crate::stream::aggregator::{Aggregator, HourlyConfig, Summary};
-use crate::stream::dedup::{DEFAULT_BLOOM_CAPACITY, DEFAULT_BLOOM_FP_RATE, Dedup};
+use crate::stream::aggregator::{Aggregator, Summary};
+use crate::stream::config::{CountingOptions, WindowConfig};
 use crate::stream::pump::pump;
-use crate::stream::window::{Counting, Report};
 
 /// The name diagnostics are prefixed with.
 pub const TOOL: &str = "connspy-stream";
@@ -51,50 +50,30 @@ impl fmt::Display for RunSummary {
     }
 }
 
-impl HourlyConfig {
-    /// The aggregation a command line asks for; inconsistent values are
-    /// usage errors.
-    pub fn from_args(args: &StreamArgs) -> Result<HourlyConfig, Error> {
-        let dedup = if args.exact {
-            Dedup::Exact
-        } else {
-            Dedup::bloom(
-                args.bloom_capacity.map_or(DEFAULT_BLOOM_CAPACITY, |n| {
-                    usize::try_from(n).unwrap_or(usize::MAX)
-                }),
-                args.bloom_fp_rate.unwrap_or(DEFAULT_BLOOM_FP_RATE),
-            )
-            .map_err(|e| {
-                Error::Usage(format!("{e} (--bloom-capacity, --bloom-fp-rate, --exact)"))
-            })?
-        };
-        let counting = match args.top_capacity {
-            None => Counting::Exact,
-            Some(n) if n < args.top => {
-                return Err(Error::Usage(format!(
-                    "--top-capacity ({n}) must be at least --top ({})",
-                    args.top
-                )));
-            }
-            Some(n) => Counting::Bounded(usize::try_from(n).unwrap_or(usize::MAX)),
-        };
-        Ok(HourlyConfig {
-            to_host: args.to.clone(),
-            from_host: args.from.clone(),
-            input_format: args.common.input_format,
-            lateness: args.common.lateness,
-            window: args.window.unwrap_or_default(),
-            dedup,
-            counting,
-            report: Report {
-                top: usize::try_from(args.top).unwrap_or(usize::MAX),
-                emit_counts: args.emit_counts,
-            },
-            format: args.common.format,
-            flush_each_window: args.tail,
-            strict: args.common.strict,
-        })
-    }
+/// The aggregation a command line asks for; inconsistent values are
+/// usage errors.
+fn window_config(args: &StreamArgs) -> Result<WindowConfig, Error> {
+    let options = CountingOptions {
+        top: args.top,
+        top_capacity: args.top_capacity,
+        emit_counts: args.emit_counts,
+        exact: args.exact,
+        bloom_capacity: args.bloom_capacity,
+        bloom_fp_rate: args.bloom_fp_rate,
+    };
+    Ok(WindowConfig {
+        to_host: args.to.clone(),
+        from_host: args.from.clone(),
+        input_format: args.common.input_format,
+        lateness: args.common.lateness,
+        window: args.window.unwrap_or_default(),
+        dedup: options.dedup()?,
+        counting: options.counting()?,
+        report: options.report(),
+        format: args.common.format,
+        flush_each_window: args.tail,
+        strict: args.common.strict,
+    })
 }
 
 /// The inputs in reading order (stdin when none is named) and which of
@@ -146,7 +125,7 @@ fn check_inputs(inputs: &[InputName], followed: Option<usize>) -> anyhow::Result
 /// SIGINT or SIGTERM, or on an error (before the error's own line).
 pub fn run(args: StreamArgs) -> anyhow::Result<RunSummary> {
     let started = Instant::now();
-    let config = HourlyConfig::from_args(&args)?;
+    let config = window_config(&args)?;
     let diagnostics = Diagnostics::stderr(TOOL, args.common.quiet);
     let mut counts = Summary::default();
     let result = summarise(&args, config, &diagnostics, &mut counts);
@@ -164,7 +143,7 @@ pub fn run(args: StreamArgs) -> anyhow::Result<RunSummary> {
 /// an error included.
 fn summarise(
     args: &StreamArgs,
-    config: HourlyConfig,
+    config: WindowConfig,
     diagnostics: &Diagnostics,
     counts: &mut Summary,
 ) -> anyhow::Result<()> {
@@ -177,11 +156,8 @@ fn summarise(
     let fed = (|| {
         for (i, name) in inputs.iter().enumerate() {
             let verbose = args.common.verbose.then_some(diagnostics);
-            let follow = (followed == Some(i)).then_some(FollowOptions {
-                poll: args.poll,
-                poll_interval: args.poll_interval,
-                rotate_wait: args.rotate_wait,
-            });
+            let follow = (followed == Some(i))
+                .then(|| FollowOptions::new(args.poll, args.poll_interval, args.rotate_wait));
             let mut source = open_source(name, follow, &signals, verbose)?;
             let pumped = pump(&mut agg, &name.to_string(), source.as_mut(), &stop);
             if stop() {
@@ -195,7 +171,7 @@ fn summarise(
     })();
     *counts = agg.summary();
     fed?;
-    *counts = agg.finish(!args.only_complete_hours && !stop())?;
+    *counts = agg.finish(!args.only_complete_windows && !stop())?;
     signals.check()?;
     Ok(())
 }
@@ -225,4 +201,56 @@ fn open_source(
         super::note_compressed(diagnostics, name, format, "");
     }
     Ok(Box::new(BlockReader::new(stream.reader)))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use clap::{CommandFactory, Parser};
+
+    use super::*;
+    use crate::cli::wait_arg;
+    use crate::io::follow::{DEFAULT_POLL, DEFAULT_ROTATE_WAIT};
+
+    /// The `[default: …]` the long help gives for `option`, in seconds.
+    fn stated_default(option: &str) -> Duration {
+        let help = StreamArgs::command().render_long_help().to_string();
+        let at = help.find(&format!("--{option} <SECONDS>")).expect("listed");
+        let summary = help[at..].lines().nth(1).expect("a summary line");
+        let value = summary.split("[default: ").nth(1).expect("a default");
+        wait_arg(value.trim_end_matches(']')).expect("seconds")
+    }
+
+    #[test]
+    fn the_help_states_the_follower_defaults() {
+        assert_eq!(stated_default("rotate-wait"), DEFAULT_ROTATE_WAIT);
+        assert_eq!(stated_default("poll-interval"), DEFAULT_POLL);
+    }
+
+    #[test]
+    fn follow_options_not_given_take_the_follower_defaults() {
+        let follow = |extra: &[&str]| {
+            let args = ["connspy-stream", "--to", "x", "--from", "y", "--tail"];
+            let args = StreamArgs::parse_from(args.iter().chain(extra));
+            FollowOptions::new(args.poll, args.poll_interval, args.rotate_wait)
+        };
+        assert_eq!(
+            follow(&[]),
+            FollowOptions {
+                poll: false,
+                poll_interval: DEFAULT_POLL,
+                rotate_wait: DEFAULT_ROTATE_WAIT,
+            }
+        );
+        let given = follow(&["--poll", "--poll-interval", "0.05", "--rotate-wait", "30"]);
+        assert_eq!(
+            given,
+            FollowOptions {
+                poll: true,
+                poll_interval: Duration::from_millis(50),
+                rotate_wait: Duration::from_secs(30),
+            }
+        );
+    }
 }

@@ -56,10 +56,12 @@ use crate::io::block_reader::BlockReader;
 use crate::io::source::{Event, LineSource, Restart};
 
 /// How long a polling follower waits at the end of data before looking
-/// again (with `--poll`, or where no watch can be set).
+/// again (with `--poll`, or where no watch can be set): the one
+/// definition of `--poll-interval`'s default.
 pub(crate) const DEFAULT_POLL: Duration = Duration::from_millis(200);
 
-/// How long a rotated-away file is still read (`--rotate-wait`).
+/// How long a rotated-away file is still read: the one definition of
+/// `--rotate-wait`'s default.
 pub(crate) const DEFAULT_ROTATE_WAIT: Duration = Duration::from_secs(5);
 
 /// With events, the longest a follower goes without looking anyway.
@@ -102,6 +104,21 @@ impl Default for FollowOptions {
             poll: false,
             poll_interval: DEFAULT_POLL,
             rotate_wait: DEFAULT_ROTATE_WAIT,
+        }
+    }
+}
+
+impl FollowOptions {
+    /// The options as given (`None`: not given, the default applies).
+    pub(crate) fn new(
+        poll: bool,
+        poll_interval: Option<Duration>,
+        rotate_wait: Option<Duration>,
+    ) -> FollowOptions {
+        FollowOptions {
+            poll,
+            poll_interval: poll_interval.unwrap_or(DEFAULT_POLL),
+            rotate_wait: rotate_wait.unwrap_or(DEFAULT_ROTATE_WAIT),
         }
     }
 }

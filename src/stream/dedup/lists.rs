@@ -10,14 +10,14 @@ use crate::stream::host_counts::{HostCounts, HostId, ListMark};
 
 /// One `TO` or `FROM` list of a window with an exact host table: the
 /// table's marks deduplicate, the list keeps the order.
-pub struct HostList {
+pub(crate) struct HostList {
     mark: ListMark,
     spool: Spool,
 }
 
 /// What a list's `insert` did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Inserted {
+pub(crate) enum Inserted {
     /// The host was already on the list (or, rarely, a Bloom false positive).
     Seen,
     /// Not in the list before: it has just been added.
@@ -28,18 +28,18 @@ pub enum Inserted {
 }
 
 /// Makes the lists of every window, deduplicating as configured.
-pub struct ListMaker {
+pub(crate) struct ListMaker {
     dedup: Dedup,
 }
 
 impl ListMaker {
     /// Lists deduplicated as `dedup` says.
-    pub fn new(dedup: Dedup) -> ListMaker {
+    pub(crate) fn new(dedup: Dedup) -> ListMaker {
         ListMaker { dedup }
     }
 
     /// An empty list for a window with an exact host table.
-    pub fn list(&mut self, mark: ListMark) -> HostList {
+    pub(crate) fn list(&mut self, mark: ListMark) -> HostList {
         HostList {
             mark,
             spool: Spool::default(),
@@ -48,7 +48,7 @@ impl ListMaker {
 
     /// An empty list that keeps its hosts' names itself, for a window
     /// whose counts do not hold every host (see [`NamedList`]).
-    pub fn named_list(&mut self) -> NamedList {
+    pub(crate) fn named_list(&mut self) -> NamedList {
         NamedList {
             filter: match self.dedup {
                 Dedup::Bloom(size) => Some(GrowingBloom::new(size)),
@@ -62,7 +62,7 @@ impl ListMaker {
 
     /// Calls `f` on every host of `list` in first-seen order, consuming
     /// the list (its temporary file, if any, is deleted).
-    pub fn drain(
+    pub(crate) fn drain(
         &mut self,
         list: HostList,
         f: impl FnMut(HostId) -> io::Result<()>,
@@ -71,7 +71,7 @@ impl ListMaker {
     }
 
     /// [`drain`](Self::drain) for a [`NamedList`]: `f` gets each name.
-    pub fn drain_named(
+    pub(crate) fn drain_named(
         &mut self,
         list: NamedList,
         f: impl FnMut(&[u8]) -> io::Result<()>,
@@ -89,7 +89,7 @@ impl HostList {
     /// the host's mark in `counts` says whether this list has met it in
     /// this window.
     #[inline]
-    pub fn insert(&mut self, id: HostId, counts: &mut HostCounts) -> io::Result<Inserted> {
+    pub(crate) fn insert(&mut self, id: HostId, counts: &mut HostCounts) -> io::Result<Inserted> {
         if !counts.mark(id, self.mark) {
             return Ok(Inserted::Seen);
         }
@@ -108,7 +108,7 @@ impl HostList {
 /// set, up to [`KNOWN_BYTES`]: a host met again is answered from it
 /// instead of the filter (which would answer "present" too, so the output
 /// is the same as asking the filter on every record).
-pub struct NamedList {
+pub(crate) struct NamedList {
     filter: Option<GrowingBloom>,
     /// The names in order, with a Bloom filter.
     spool: Spool,
@@ -125,7 +125,7 @@ pub(super) const KNOWN_BYTES: usize = 1 << 20;
 
 impl NamedList {
     /// Adds `host` (any case) unless it is already on the list.
-    pub fn insert(&mut self, host: &[u8]) -> io::Result<Inserted> {
+    pub(crate) fn insert(&mut self, host: &[u8]) -> io::Result<Inserted> {
         let Some(filter) = &mut self.filter else {
             let new = self.known.insert(host).1;
             return Ok(if new { Inserted::New } else { Inserted::Seen });

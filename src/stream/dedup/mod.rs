@@ -1,20 +1,20 @@
 //! The `TO` and `FROM` lists of one window: distinct hosts in first-seen
-//! order, in bounded memory (`docs/behaviour.md#bounded-memory-and-list-dedup`).
+//! order, in bounded memory (`docs/behaviour.md#lists`).
 //!
 //! Where the window counts every host exactly (the default), its
-//! [`HostCounts`] stores each name once and carries one mark per list:
+//! `HostCounts` stores each name once and carries one mark per list:
 //! "this list has met the host in this window". The mark is the dedup:
 //! exact, one bit per host, and no lookup besides the count's own. Such a
-//! list ([`HostList`]) keeps only the order, as 4-byte host ids in a spool
-//! that stays in memory up to [`SPILL_BYTES`] and then moves to an unnamed
+//! list (`HostList`) keeps only the order, as 4-byte host ids in a spool
+//! that stays in memory up to `SPILL_BYTES` and then moves to an unnamed
 //! temporary file. `--exact` changes nothing there: the lists are exact
 //! already, and the Bloom options have nothing to size.
 //!
 //! A window counted by a bounded summary (`--top-capacity`) has no table
-//! of every host: its lists are [`NamedList`]s, which spool the names and
+//! of every host: its lists are `NamedList`s, which spool the names and
 //! deduplicate through a Bloom filter with a fixed seed (`bloomfilter`), or
 //! exactly with `--exact`. The filter grows with the list
-//! ([`GrowingBloom`]): it starts at [`FIRST_STAGE_HOSTS`] hosts and adds a
+//! (`GrowingBloom`): it starts at `FIRST_STAGE_HOSTS` hosts and adds a
 //! stage twice as large whenever the last one is full, up to
 //! `--bloom-capacity` hosts in all at a total false-positive rate under
 //! `--bloom-fp-rate`; past that the last stage takes the rest (and its
@@ -24,7 +24,7 @@
 //! **Bound** per list: with an exact table, at most `SPILL_BYTES` of spool
 //! (plus a read buffer while it is printed); the marks are inside the
 //! table's own bound. A named list with a filter: its spool, its set of
-//! known hosts (at most twice [`KNOWN_BYTES`]) and its filter's stages,
+//! known hosts (at most twice `KNOWN_BYTES`) and its filter's stages,
 //! proportional to the hosts it met and at most
 //! [`Dedup::bloom_max_bytes`] (≈ 7 MB by default). With `--exact`, a
 //! named list holds every listed name.
@@ -36,29 +36,29 @@ mod spool;
 use bloomfilter::Bloom;
 
 pub(crate) use bloom::GrowingBloom;
-pub use lists::{HostList, Inserted, ListMaker, NamedList};
+pub(crate) use lists::{HostList, Inserted, ListMaker, NamedList};
 
 /// The fixed seed of every Bloom filter: the same input gives the same
 /// output on every run and every machine.
 const BLOOM_SEED: &[u8; 32] = b"connspy-stream TO/FROM sets v1.0";
 
 /// Default Bloom sizing (docs/behaviour.md#lists).
-pub const DEFAULT_BLOOM_CAPACITY: usize = 1_000_000;
+pub(crate) const DEFAULT_BLOOM_CAPACITY: usize = 1_000_000;
 /// The Bloom filters' default false-positive rate at capacity.
-pub const DEFAULT_BLOOM_FP_RATE: f64 = 1e-9;
+pub(crate) const DEFAULT_BLOOM_FP_RATE: f64 = 1e-9;
 
 /// Largest total of Bloom bitmaps one list may grow to:
 /// `--bloom-capacity` and `--bloom-fp-rate` are refused when a full list
 /// would need more.
-pub const MAX_BLOOM_BYTES: usize = 1 << 30;
+pub(crate) const MAX_BLOOM_BYTES: usize = 1 << 30;
 
 /// Hosts the first stage of a [`GrowingBloom`] holds (≈ 6 KB at the
 /// default rate): a window with few matches costs little.
-pub const FIRST_STAGE_HOSTS: usize = 1024;
+pub(crate) const FIRST_STAGE_HOSTS: usize = 1024;
 
 /// A list's spool moves to a temporary file once it holds this many bytes
 /// of ids (512 Ki hosts).
-pub const SPILL_BYTES: usize = 2 << 20;
+pub(crate) const SPILL_BYTES: usize = 2 << 20;
 
 /// How the lists of a window without an exact host table deduplicate.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -118,7 +118,7 @@ impl Default for Dedup {
 impl Dedup {
     /// A growing Bloom filter per list for up to `capacity` distinct hosts
     /// at `fp_rate` false positives, validated: `capacity >= 1`,
-    /// `0 < fp_rate < 1` and bitmaps of at most [`MAX_BLOOM_BYTES`] in all.
+    /// `0 < fp_rate < 1` and bitmaps of at most `MAX_BLOOM_BYTES` in all.
     pub fn bloom(capacity: usize, fp_rate: f64) -> Result<Dedup, String> {
         if capacity == 0 {
             return Err("the Bloom capacity must be at least 1".into());
@@ -177,7 +177,7 @@ mod tests {
 
     fn fill(dedup: Dedup, hosts: &[&str]) -> Vec<String> {
         let mut maker = ListMaker::new(dedup);
-        let mut counts = HostCounts::new();
+        let mut counts = HostCounts::default();
         let mut list = maker.list(ListMark::To);
         for h in hosts {
             let id = counts.add(h.as_bytes());
@@ -197,7 +197,7 @@ mod tests {
     #[test]
     fn exact_marks_are_separate_per_list() {
         let mut maker = ListMaker::new(Dedup::Exact);
-        let mut counts = HostCounts::new();
+        let mut counts = HostCounts::default();
         let mut to = maker.list(ListMark::To);
         let mut from = maker.list(ListMark::From);
         let id = counts.add(b"x");
