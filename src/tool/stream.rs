@@ -2,7 +2,7 @@
 //! reading files and stdin to their end or following the last file.
 
 use std::fmt;
-use std::io::{self, BufWriter};
+use std::io::{self, BufWriter, IsTerminal};
 use std::time::{Duration as Elapsed, Instant};
 
 use anyhow::Context;
@@ -155,6 +155,14 @@ fn summarise(
     let mut agg = Aggregator::new(config, out, diagnostics.clone());
     let fed = (|| {
         for (i, name) in inputs.iter().enumerate() {
+            if *name == InputName::Stdin && io::stdin().is_terminal() {
+                // Else a tool started without a FILE waits on a terminal
+                // with no word of why.
+                diagnostics.note(
+                    "reading standard input (a terminal): type or paste log lines, \
+                     and end with Ctrl-D",
+                );
+            }
             let verbose = args.common.verbose.then_some(diagnostics);
             let follow = (followed == Some(i))
                 .then(|| FollowOptions::new(args.poll, args.poll_interval, args.rotate_wait));
