@@ -2,7 +2,9 @@
 
 mod common;
 
-use clap::Command;
+use std::process::Command;
+
+use clap::Command as Definition;
 use common::run;
 use connspy::cli::query::QueryArgs;
 use connspy::cli::stream::StreamArgs;
@@ -244,7 +246,7 @@ fn version_prints_the_package_version() {
 }
 
 /// Each tool's full command, as the binaries parse it.
-fn commands() -> [(&'static str, &'static str, Command); 2] {
+fn commands() -> [(&'static str, &'static str, Definition); 2] {
     [
         (TOOLS[0].0, TOOLS[0].1, connspy::cli::command::<QueryArgs>()),
         (
@@ -342,5 +344,95 @@ fn long_help_names_every_csv_and_json_column() {
             help.contains(&list),
             "{tool} --help lacks the columns {list}"
         );
+    }
+}
+
+/// The section `name` of a roff man page, up to the next.
+fn man_section<'a>(page: &'a str, name: &str) -> &'a str {
+    let start = page
+        .find(&format!(".SH {name}\n"))
+        .unwrap_or_else(|| panic!("no {name}"));
+    let rest = &page[start + 4..];
+    &rest[..rest.find("\n.SH ").unwrap_or(rest.len())]
+}
+
+#[test]
+fn man_pages_say_what_they_need_without_the_repository_files() {
+    for (bin, tool) in TOOLS {
+        let page = text(&run(bin, &["--generate", "man"]).stdout).to_string();
+        // Neither file is installed with the page. Were: "see the
+        // README", "See docs/formats.md", "docs/guide.md".
+        for absent in ["README", "docs/", "`"] {
+            assert!(!page.contains(absent), "{tool}'s man page has {absent}");
+        }
+        // Was: no SEE ALSO.
+        let see_also = man_section(&page, "\"SEE ALSO\"");
+        let other = if tool == "connspy" {
+            "connspy\\-stream"
+        } else {
+            "connspy"
+        };
+        assert!(
+            see_also.contains(&format!(".BR {other} (1)")),
+            "{tool}: {see_also}"
+        );
+        let project = env!("CARGO_PKG_REPOSITORY").replace('-', "\\-");
+        assert!(see_also.contains(&project), "{tool}: {see_also}");
+        // Was: only the plain format, in backticks.
+        let description = man_section(&page, "DESCRIPTION");
+        for format in ["Zeek", "VPC"] {
+            assert!(description.contains(format), "{tool}: {description}");
+        }
+    }
+}
+
+#[test]
+fn help_links_only_to_the_project() {
+    for (bin, tool) in TOOLS {
+        for args in [&["--help"][..], &["--generate", "man"]] {
+            let out = text(&run(bin, args).stdout).replace("\\-", "-");
+            for (at, _) in out.match_indices("https://") {
+                assert!(
+                    out[at..].starts_with(env!("CARGO_PKG_REPOSITORY")),
+                    "{tool} {args:?}: {}",
+                    &out[at..out.len().min(at + 80)]
+                );
+            }
+        }
+    }
+}
+
+/// The man page of `bin` as `man -l` shows it, or `None` without `man`.
+fn rendered_man_page(bin: &str) -> Option<String> {
+    Command::new("man").arg("--version").output().ok()?;
+    let page = run(bin, &["--generate", "man"]).stdout;
+    let mut man = Command::new("man");
+    man.args(["-l", "-"])
+        .env("MANWIDTH", "80")
+        .env("MAN_KEEP_FORMATTING", "");
+    let o = common::run_command_with_stdin(&mut man, &page);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    Some(text(&o.stdout).to_string())
+}
+
+#[test]
+fn rendered_man_pages_put_each_example_on_a_line_of_its_own() {
+    for (bin, tool) in TOOLS {
+        let Some(page) = rendered_man_page(bin) else {
+            eprintln!("skipped: man cannot render pages here");
+            return;
+        };
+        // Was: "... see the README. Ex-ample: --generate bash", run into
+        // the sentence before it and hyphenated.
+        let source = text(&run(bin, &["--generate", "man"]).stdout)
+            .matches("Example:")
+            .count();
+        let starting = page
+            .lines()
+            .filter(|l| l.trim_start().starts_with("Example:"))
+            .count();
+        assert!(source > 10, "{tool}");
+        assert_eq!(starting, source, "{tool}: {page}");
+        assert!(page.contains("\nSEE ALSO\n"), "{tool}: {page}");
     }
 }

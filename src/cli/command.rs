@@ -47,12 +47,13 @@ pub fn command<C: ToolDocs>() -> Command {
                 .exclusive(true)
                 .help_heading(OTHER)
                 .help("Print a shell completion script or the man page")
-                .long_help(
+                .long_help(concat!(
                     "Print a shell completion script (bash, zsh, fish, elvish, powershell) or \
                      the man page (man), built from the same definitions as the options; \
-                     given alone. Installing them: see the README.\n\
-                     Example: --generate bash",
-                ),
+                     given alone. Where to put them: ",
+                    env!("CARGO_PKG_REPOSITORY"),
+                    "#completions-and-man-pages\n\nExample: --generate bash"
+                )),
         )
         .arg(
             Arg::new("help")

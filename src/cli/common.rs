@@ -38,7 +38,11 @@ pub struct CommonArgs {
     ///
     /// auto (the default) tells each input by its first line: plain (TS FROM_HOST
     /// TO_HOST), zeek (Zeek TSV conn.log), zeek-json (Zeek JSON lines) or
-    /// vpc (AWS VPC flow logs). See docs/formats.md.
+    /// vpc (AWS VPC flow logs). Zeek writes a connection when it ends, so
+    /// a Zeek log needs a lateness bound of hours (--max-log-late-seconds
+    /// 3600 or more); a VPC log, its aggregation interval plus the
+    /// delivery delay (1200 for the 10-minute default). More on each
+    /// format: https://github.com/connspy/connspy
     ///
     /// Example: --input-format zeek
     #[arg(long = "input-format", value_name = "FORMAT", default_value = "auto",

@@ -48,6 +48,8 @@ pub trait ToolDocs: Parser {
     const OWN_EXIT_STATUS: &'static [(&'static str, &'static str)];
     /// The options that apply only with another, refused without it.
     const ONLY_WITH: &'static [OnlyWith] = &[];
+    /// The other tools the man page's SEE ALSO names (section 1).
+    const SEE_ALSO: &'static [&'static str];
 }
 
 /// The exit statuses both tools share, and what each means.

@@ -14,9 +14,10 @@ Which hosts connected to (or from) one host between two times
 
 Prints each distinct host that connected to HOST (--to) or that HOST
 connected to (--from) with time-init <= TS < time-end, one per line, in
-the order of its first such record. Log lines are `TS FROM_HOST
-TO_HOST`; hosts compare case-insensitively (ASCII) and print in lower
-case. The log is binary-searched for the range instead of scanned,
+the order of its first such record. The log may be plain lines TS
+FROM_HOST TO_HOST, a Zeek conn.log (TSV or JSON lines) or AWS VPC flow
+logs, each input told by its first line (--input-format). Hosts compare
+case-insensitively (ASCII) and print in lower case. The log is binary-searched for the range instead of scanned,
 relying on its lateness bound (--max-log-late-seconds).
 
 In CSV or JSON Lines (--format), each host is a row with the columns
@@ -116,4 +117,5 @@ impl ToolDocs for QueryArgs {
         },
     ];
     const OWN_EXIT_STATUS: &'static [(&'static str, &'static str)] = &[];
+    const SEE_ALSO: &'static [&'static str] = &["connspy-stream"];
 }

@@ -15,10 +15,11 @@ use crate::stream::window::WindowWidth;
 const LONG_ABOUT: &str = "\
 Hour-by-hour (or window-by-window) summaries of a connection log
 
-For each hour (or --window) of a connection log (lines `TS FROM_HOST
-TO_HOST`), prints the hosts that connected to --to (TO lines), the hosts
---from connected to (FROM lines) and the most active host (MOST line),
-tab-separated. The first example below prints, for the hour starting at
+For each hour (or --window) of a connection log, prints the hosts that
+connected to --to (TO lines), the hosts --from connected to (FROM lines)
+and the most active host (MOST line), tab-separated. The log may be plain
+lines TS FROM_HOST TO_HOST, a Zeek conn.log (TSV or JSON lines) or AWS VPC
+flow logs, each input told by its first line (--input-format). The first example below prints, for the hour starting at
 1565647200 (2019-08-12T22:00:00Z):
 
   1565647200.0	TO	nodrouk
@@ -134,7 +135,7 @@ pub struct StreamArgs {
     /// Print the K most active hosts with counts instead of MOST
     ///
     /// TOP lines, highest count first; ties go to the host counted first.
-    /// --top 1 is the default MOST line (in CSV and JSON Lines, a `top` row
+    /// --top 1 is the default MOST line (in CSV and JSON Lines, a top row
     /// with its count).
     ///
     /// Example: --top 10
@@ -160,10 +161,11 @@ pub struct StreamArgs {
 
     /// Also print every host's count, for merging across machines
     ///
-    /// COUNT lines, or `count` rows, so that summaries of a log split
-    /// across machines can be merged exactly: per window, the union of the
-    /// TO and FROM rows and the sum of the counts (the SQL is in
-    /// docs/guide.md).
+    /// COUNT lines, or count rows, so that summaries of a log split across
+    /// machines can be merged exactly: per window, the union of the to and
+    /// from rows, and the sum of each host's counts (in SQL, SELECT
+    /// window_start, host, SUM(count) FROM rows WHERE kind = 'count' GROUP
+    /// BY window_start, host), which gives the MOST and top hosts.
     ///
     /// Example: --emit-counts --format csv
     #[arg(long = "emit-counts", help_heading = WINDOWS)]
@@ -233,7 +235,7 @@ impl ToolDocs for StreamArgs {
             command: "connspy-stream --to jaibrain --from eevous --tail /var/log/conn.log",
         },
         Example {
-            about: "Per-machine rows to merge in SQL (docs/guide.md):",
+            about: "Per-machine rows to merge in SQL (see --emit-counts):",
             command: "connspy-stream --to jaibrain --from eevous --emit-counts --format csv conn.log > \"$(hostname).csv\"",
         },
         Example {
@@ -273,6 +275,7 @@ impl ToolDocs for StreamArgs {
             why: "without it the lists are exact, with no Bloom filter",
         },
     ];
+    const SEE_ALSO: &'static [&'static str] = &["connspy"];
     const OWN_EXIT_STATUS: &'static [(&'static str, &'static str)] = &[
         (
             "130",
