@@ -21,9 +21,10 @@ case-insensitively (ASCII) and print in lower case. The log is binary-searched f
 relying on its lateness bound (--max-log-late-seconds).
 
 In CSV or JSON Lines (--format), each host is a row with the columns
-time_init, time_end, kind, target, seq, host: the query's range (unix
-seconds), to or from, the queried host, the host's place in first-seen
-order, and the host.";
+time_init_ns, time_init_rfc3339, time_end_ns, time_end_rfc3339, kind,
+target, seq, host: the query's range (in nanoseconds since 1970, exact,
+and in RFC 3339 UTC), to or from, the queried host, the host's place in
+first-seen order, and the host.";
 
 /// Which hosts connected to (or from) one host between two times
 #[derive(Parser, Debug)]

@@ -8,7 +8,7 @@ use crate::error::{Error, IoContext};
 
 use crate::diagnostics::{MalformedLine, MalformedReport};
 use crate::io::input::InputName;
-use crate::output::{Field, Format, RowWriter};
+use crate::output::{Field, Format, RowWriter, nanos_field, rfc3339};
 use crate::parse::host_set::HostSet;
 use crate::parse::record::Malformed;
 use crate::query::progress::Progress;
@@ -17,12 +17,23 @@ use crate::query::scan::BlockScan;
 
 /// The CSV header and JSON keys of `connspy`'s rows (`--format csv` and
 /// `jsonl`; TSV prints the host alone). Every row repeats its query, so
-/// that the rows of many queries loaded into one table stay apart: the
-/// range (unix seconds, exact, with a fraction when it has one), the kind
-/// (`to`: the host connected to `target`; `from`: `target` connected to
-/// the host), the queried host (lower case), and the host's 1-based
-/// position in first-seen order.
-pub const COLUMNS: &[&str] = &["time_init", "time_end", "kind", "target", "seq", "host"];
+/// that the rows of many queries loaded into one table stay apart: each
+/// end of the range in integer nanoseconds (exact, and one type in every
+/// run, where seconds with a fraction would load as a float cut to about
+/// 7 of 9 digits; see [`nanos_field`]) and in RFC 3339, the kind (`to`:
+/// the host connected to `target`; `from`: `target` connected to the
+/// host), the queried host (lower case), and the host's 1-based position
+/// in first-seen order.
+pub const COLUMNS: &[&str] = &[
+    "time_init_ns",
+    "time_init_rfc3339",
+    "time_end_ns",
+    "time_end_rfc3339",
+    "kind",
+    "target",
+    "seq",
+    "host",
+];
 
 /// What an answer printed: distinct hosts, and the records that carry no
 /// connection (`NODATA`/`SKIPDATA`) it skipped.
@@ -36,8 +47,10 @@ pub struct Printed {
 
 /// What every row of one query repeats (see [`COLUMNS`]).
 struct RowContext {
-    time_init: String,
-    time_end: String,
+    time_init_ns: Field<'static>,
+    time_init_rfc3339: Option<String>,
+    time_end_ns: Field<'static>,
+    time_end_rfc3339: Option<String>,
     kind: &'static str,
     target: Vec<u8>,
 }
@@ -65,8 +78,10 @@ impl<'r, W: Write> Answer<'r, W> {
         Answer {
             out: RowWriter::new(out, format, COLUMNS),
             context: RowContext {
-                time_init: query.time_init.to_string(),
-                time_end: query.time_end.to_string(),
+                time_init_ns: nanos_field(query.time_init.as_nanos()),
+                time_init_rfc3339: rfc3339(query.time_init.as_nanos()),
+                time_end_ns: nanos_field(query.time_end.as_nanos()),
+                time_end_rfc3339: rfc3339(query.time_end.as_nanos()),
                 kind: match query.side {
                     Side::To => "to",
                     Side::From => "from",
@@ -93,8 +108,10 @@ impl<'r, W: Write> Answer<'r, W> {
         }
         let c = &self.context;
         self.out.row(&[
-            Field::Number(&c.time_init),
-            Field::Number(&c.time_end),
+            c.time_init_ns,
+            Field::text_or_absent(c.time_init_rfc3339.as_deref()),
+            c.time_end_ns,
+            Field::text_or_absent(c.time_end_rfc3339.as_deref()),
             Field::Str(c.kind),
             Field::Host(&c.target),
             Field::Int(self.seen.len() as u64),
