@@ -8,6 +8,7 @@
 //! | 0 | success, also when nothing matched; also a closed stdout (`\| head`) |
 //! | 1 | runtime error: a file that cannot be read, an I/O error, strict mode |
 //! | 2 | usage error: a bad option or value; nothing was read |
+//! | 129 | hung up by SIGHUP (after flushing what was complete) |
 //! | 130 | interrupted by SIGINT (after flushing what was complete) |
 //! | 143 | terminated by SIGTERM (after flushing what was complete) |
 
@@ -21,6 +22,8 @@ pub enum ExitCode {
     Failure = 1,
     /// The command line was wrong; nothing was read.
     Usage = 2,
+    /// Stopped by SIGHUP (the terminal or session has gone).
+    HungUp = 129,
     /// Stopped by SIGINT.
     Interrupted = 130,
     /// Stopped by SIGTERM.
@@ -43,9 +46,10 @@ mod tests {
             ExitCode::Success,
             ExitCode::Failure,
             ExitCode::Usage,
+            ExitCode::HungUp,
             ExitCode::Interrupted,
             ExitCode::Terminated,
         ];
-        assert_eq!(codes.map(|c| c as u8), [0, 1, 2, 130, 143]);
+        assert_eq!(codes.map(|c| c as u8), [0, 1, 2, 129, 130, 143]);
     }
 }

@@ -69,13 +69,19 @@ impl Tail {
             .unwrap_or_else(|| env!("CARGO_BIN_EXE_connspy-stream").into());
         let mut cmd = Command::new(bin);
         cmd.args(["--to", "b", "--from", "a", "--max_log_late_seconds", "0"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .stdin(Stdio::piped());
+            .args(extra);
         if let Some(path) = input {
             cmd.arg(path);
         }
+        Tail::spawn_command(&mut cmd)
+    }
+
+    /// Runs `cmd` (a `connspy-stream` command line, perhaps through a
+    /// shell), its output read as it comes.
+    fn spawn_command(cmd: &mut Command) -> Tail {
+        cmd.stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .stdin(Stdio::piped());
         let mut child = cmd.spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         let (lines, received) = mpsc::channel();
@@ -325,6 +331,11 @@ fn with_stdin_it_reads_until_stdin_closes() {
 /// a fraction of `EXPECT_WITHIN` (the reads look at the stop request every
 /// 50 ms); returns the output not yet read.
 fn stopped_by(tail: Tail, signal: &str, status: i32) -> Vec<String> {
+    stopped_by_with_stderr(tail, signal, status).0
+}
+
+/// [`stopped_by`], with stderr too.
+fn stopped_by_with_stderr(tail: Tail, signal: &str, status: i32) -> (Vec<String>, String) {
     tail.signal(signal);
     let signalled = Instant::now();
     let (exit, rest, stderr) = tail.finish();
@@ -334,7 +345,7 @@ fn stopped_by(tail: Tail, signal: &str, status: i32) -> Vec<String> {
         signalled.elapsed()
     );
     assert_eq!(exit.code(), Some(status), "{stderr}");
-    rest
+    (rest, stderr)
 }
 
 #[test]
@@ -698,4 +709,120 @@ fn with_poll_it_polls_at_the_interval_asked() {
     tail.expect_quiet();
     append(&log, &rec(3601, "c", "d"));
     tail.expect(&hour0());
+}
+
+#[test]
+fn sighup_exits_129_with_the_stats_and_without_the_open_hour() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = log_in(&dir);
+    append(&log, &(rec(0, "a", "b") + &rec(3601, "c", "d")));
+    let mut tail = Tail::spawn(&["--tail", "--stats"], Some(&log));
+    tail.expect(&hour0());
+    tail.signal("HUP");
+    let (exit, rest, stderr) = tail.finish();
+    assert_eq!(exit.code(), Some(129), "{stderr}");
+    assert_eq!(rest, Vec::<String>::new());
+    assert!(
+        stderr.contains("stats: records=2 malformed=0 too_late=0 windows_printed=1 "),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn under_nohup_sighup_stays_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = log_in(&dir);
+    append(&log, &(rec(0, "a", "b") + &rec(3601, "c", "d")));
+    // As `nohup` starts it: SIGHUP ignored (`exec` keeps it ignored).
+    let bin = env!("CARGO_BIN_EXE_connspy-stream");
+    let mut tail = Tail::spawn_command(
+        Command::new("sh")
+            .args(["-c", "trap '' HUP; exec \"$0\" \"$@\"", bin])
+            .args(["--to", "b", "--from", "a", "--max_log_late_seconds", "0"])
+            .arg("--tail")
+            .arg(&log),
+    );
+    tail.expect(&hour0());
+    tail.signal("HUP");
+    tail.expect_quiet();
+    append(&log, &rec(7202, "e", "f"));
+    tail.expect(&[out(1, "MOST", "c")]);
+    assert_eq!(stopped_by(tail, "TERM", 143), Vec::<String>::new());
+}
+
+#[test]
+fn a_reader_of_stdout_that_has_gone_ends_the_run_without_a_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = log_in(&dir);
+    append(&log, &(rec(0, "a", "b") + &rec(3601, "c", "d")));
+    let mut tail = Command::new(env!("CARGO_BIN_EXE_connspy-stream"))
+        .args(["--to", "b", "--from", "a", "--max_log_late_seconds", "0"])
+        .args(["--tail", "--stats"])
+        .arg(&log)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // `| head -1`: the real head reads the closed hour's first line and
+    // exits; nothing more is due to be written, and the log stays idle.
+    let head = Command::new("head")
+        .arg("-1")
+        .stdin(Stdio::from(tail.stdout.take().unwrap()))
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(head.stdout).unwrap(),
+        hour0()[0].clone() + "\n"
+    );
+    let head_gone = Instant::now();
+    let status = loop {
+        if let Some(status) = tail.try_wait().unwrap() {
+            break status;
+        }
+        if head_gone.elapsed() > EXPECT_WITHIN {
+            let _ = tail.kill();
+            let _ = tail.wait();
+            panic!("still running {EXPECT_WITHIN:?} after its reader has gone");
+        }
+        thread::sleep(Duration::from_millis(10));
+    };
+    let took = head_gone.elapsed();
+    let mut stderr = String::new();
+    tail.stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    // Seen at the next stop check (every 50 ms): well within 3 s even on a
+    // loaded machine.
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+    // A closed stdout is a quiet success, as it always was at a write.
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.starts_with("connspy-stream: stats: records=2 "),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn a_last_line_without_its_newline_at_exit_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = log_in(&dir);
+    let unfinished = rec(3602, "e", "f");
+    let unfinished = unfinished.trim_end();
+    append(
+        &log,
+        &(rec(0, "a", "b") + &rec(3601, "c", "d") + unfinished),
+    );
+    let mut tail = Tail::start(Some(&log));
+    tail.expect(&hour0());
+    let (rest, stderr) = stopped_by_with_stderr(tail, "TERM", 143);
+    assert_eq!(rest, Vec::<String>::new());
+    let note = format!(
+        "connspy-stream: {}: its last line has no newline: {} bytes left unread at exit\n",
+        log.display(),
+        unfinished.len()
+    );
+    assert_eq!(stderr, note);
 }

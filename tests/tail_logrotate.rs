@@ -2,6 +2,7 @@
 //! `copytruncate` mode (both with `compress` + `delaycompress`), while a
 //! writer appends unique records: every record must be counted exactly
 //! once, from the `--emit-counts` rows, against what the writer wrote.
+//! And a line that `copytruncate` cuts in two must be read whole.
 //!
 //! Skipped, with a message, where `logrotate` is not installed (`.ci/run`
 //! installs it in CI).
@@ -9,8 +10,8 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::MetadataExt;
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
@@ -44,33 +45,109 @@ fn open_log(log: &Path) -> File {
         .unwrap()
 }
 
+/// A log in a temporary directory, rotated by real logrotate with the
+/// options given, and followed by `connspy-stream --tail`.
+struct Rotated {
+    _dir: tempfile::TempDir,
+    log: PathBuf,
+    conf: PathBuf,
+    state: PathBuf,
+    logrotate: &'static str,
+    follower: Child,
+}
+
+impl Rotated {
+    /// `None` (and a message) where logrotate is not installed.
+    fn start(options: &str) -> Option<Rotated> {
+        let Some(logrotate) = logrotate() else {
+            println!("logrotate is not installed: test skipped");
+            return None;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("conn.log");
+        let conf = dir.path().join("logrotate.conf");
+        fs::write(
+            &conf,
+            format!(
+                "{} {{\n  rotate 50\n  missingok\n  {options}\n}}\n",
+                log.display()
+            ),
+        )
+        .unwrap();
+        File::create(&log).unwrap();
+        let follower = Command::new(env!("CARGO_BIN_EXE_connspy-stream"))
+            .args(["--to", "sink", "--from", "a", "--max_log_late_seconds", "0"])
+            .args(["--tail", "--emit-counts", "--stats"])
+            .arg(&log)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        thread::sleep(Duration::from_millis(300));
+        Some(Rotated {
+            state: dir.path().join("logrotate.state"),
+            _dir: dir,
+            log,
+            conf,
+            logrotate,
+            follower,
+        })
+    }
+
+    /// Rotates the log once (forced).
+    fn rotate(&self) {
+        let status = Command::new(self.logrotate)
+            .arg("-f")
+            .arg("-s")
+            .arg(&self.state)
+            .arg(&self.conf)
+            .status()
+            .unwrap();
+        assert!(status.success(), "logrotate failed");
+    }
+
+    /// Closes hour 0 in the file at the path, stops the follower (which
+    /// must exit 143) and returns how many times each of `written` records
+    /// `w{n}` was counted, the rows of other hosts, and stderr.
+    fn finish(mut self, written: usize) -> (Vec<u64>, Vec<String>, String) {
+        writeln!(open_log(&self.log), "{} z z", H + 7300).unwrap();
+        let stdout = self.follower.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().expect("output").unwrap();
+        thread::sleep(Duration::from_millis(300));
+        Command::new("kill")
+            .arg(self.follower.id().to_string())
+            .status()
+            .unwrap();
+        let mut seen = vec![0u64; written];
+        let mut strays = Vec::new();
+        for row in std::iter::once(first).chain(lines.map(Result::unwrap)) {
+            let cols: Vec<&str> = row.split('\t').collect();
+            if cols[1] != "COUNT" || ["z", "sink"].contains(&cols[2]) {
+                continue;
+            }
+            match cols[2]
+                .strip_prefix('w')
+                .and_then(|n| n.parse::<usize>().ok())
+            {
+                Some(n) if n < written => seen[n] += cols[3].parse::<u64>().unwrap(),
+                _ => strays.push(row.clone()),
+            }
+        }
+        let status = self.follower.wait().unwrap();
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut self.follower.stderr.take().unwrap(), &mut stderr)
+            .unwrap();
+        assert_eq!(status.code(), Some(143), "{stderr}");
+        (seen, strays, stderr)
+    }
+}
+
 fn run(mode: &str) {
-    let Some(logrotate) = logrotate() else {
-        println!("logrotate is not installed: test skipped");
+    let Some(rotated) = Rotated::start(&format!("compress\n  delaycompress\n  {mode}")) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("conn.log");
-    let conf = dir.path().join("logrotate.conf");
-    let state = dir.path().join("logrotate.state");
-    fs::write(
-        &conf,
-        format!(
-            "{} {{\n  rotate 50\n  compress\n  delaycompress\n  missingok\n  {mode}\n}}\n",
-            log.display()
-        ),
-    )
-    .unwrap();
-    File::create(&log).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_connspy-stream"))
-        .args(["--to", "sink", "--from", "a", "--max_log_late_seconds", "0"])
-        .args(["--tail", "--emit-counts"])
-        .arg(&log)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    thread::sleep(Duration::from_millis(300));
+    let log = rotated.log.clone();
 
     // The writer: unique records `w{n}`, each with the time it was written.
     let done = Arc::new(AtomicBool::new(false));
@@ -105,40 +182,13 @@ fn run(mode: &str) {
     while !done.load(Ordering::SeqCst) {
         thread::sleep(ROTATE_EVERY);
         let started = Instant::now();
-        let status = Command::new(logrotate)
-            .arg("-f")
-            .arg("-s")
-            .arg(&state)
-            .arg(&conf)
-            .status()
-            .unwrap();
-        assert!(status.success(), "logrotate failed");
+        rotated.rotate();
         rotations.push((started, Instant::now()));
     }
     let written_at = writer.join().unwrap();
     thread::sleep(Duration::from_millis(500));
-    // Close hour 0 in the file at the path, then stop.
-    let mut closing = open_log(&log);
-    writeln!(closing, "{} z z", H + 7300).unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let first = lines.next().expect("output").unwrap();
-    thread::sleep(Duration::from_millis(300));
-    Command::new("kill")
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    let mut seen = vec![0u64; written_at.len()];
-    for row in std::iter::once(first).chain(lines.map(Result::unwrap)) {
-        let cols: Vec<&str> = row.split('\t').collect();
-        if cols[1] == "COUNT" && cols[2].starts_with('w') {
-            seen[cols[2][1..].parse::<usize>().unwrap()] += cols[3].parse::<u64>().unwrap();
-        }
-    }
-    let status = child.wait().unwrap();
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
-    assert_eq!(status.code(), Some(143), "{stderr}");
+    let (seen, strays, stderr) = rotated.finish(written_at.len());
+    assert_eq!(strays, Vec::<String>::new(), "{stderr}");
     let lost: Vec<usize> = (0..seen.len()).filter(|&i| seen[i] == 0).collect();
     let twice = seen.iter().filter(|&&c| c > 1).count();
     println!(
@@ -181,4 +231,37 @@ fn logrotate_create_compress_delaycompress_loses_nothing() {
 #[test]
 fn logrotate_copytruncate_loses_nothing_outside_its_own_race() {
     run("copytruncate");
+}
+
+#[test]
+fn logrotate_copytruncate_in_the_middle_of_a_line_loses_nothing() {
+    let Some(rotated) = Rotated::start("copytruncate") else {
+        return;
+    };
+    let mut writer = open_log(&rotated.log);
+    // Each round: whole lines, then a line cut in two by the rotation: its
+    // start is read and copied away, its end written to the emptied file
+    // (the writer's descriptor is never reopened under copytruncate).
+    let rounds = 5;
+    let per_round = 20;
+    for round in 0..rounds {
+        let lines: String = (round * per_round..(round + 1) * per_round)
+            .map(|i| format!("{} w{i} sink\n", H + 1))
+            .collect();
+        let cut = lines.len() - 7;
+        writer.write_all(&lines.as_bytes()[..cut]).unwrap();
+        thread::sleep(Duration::from_millis(300));
+        rotated.rotate();
+        writer.write_all(&lines.as_bytes()[cut..]).unwrap();
+        thread::sleep(Duration::from_millis(100));
+    }
+    let (seen, strays, stderr) = rotated.finish(rounds * per_round);
+    let not_once: Vec<usize> = (0..seen.len()).filter(|&i| seen[i] != 1).collect();
+    assert_eq!(
+        (not_once, strays),
+        (vec![], vec![]),
+        "records not counted once, wrong hosts; stderr: {stderr}"
+    );
+    assert!(stderr.contains(" malformed=0 "), "{stderr}");
+    assert_eq!(stderr.matches("file truncated").count(), rounds, "{stderr}");
 }

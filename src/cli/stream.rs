@@ -208,8 +208,8 @@ pub struct StreamArgs {
     ///
     /// Records, malformed and too-late lines, windows printed, bytes,
     /// elapsed time and records per second, as one line, whenever the run
-    /// ends: at the end of the input, on a closed stdout, on SIGINT or
-    /// SIGTERM, or on an error.
+    /// ends: at the end of the input, on a closed stdout, on SIGINT,
+    /// SIGTERM or SIGHUP, or on an error.
     ///
     /// Example: --stats
     #[arg(long, help_heading = DIAGNOSTICS)]
@@ -277,6 +277,10 @@ impl ToolDocs for StreamArgs {
     ];
     const SEE_ALSO: &'static [&'static str] = &["connspy"];
     const OWN_EXIT_STATUS: &'static [(&'static str, &'static str)] = &[
+        (
+            "129",
+            "stopped by SIGHUP (unless started under nohup), after printing the windows already complete",
+        ),
         (
             "130",
             "stopped by SIGINT, after printing the windows already complete",

@@ -60,12 +60,12 @@ impl<R: Read> BlockReader<R> {
         &mut self.inner
     }
 
-    /// Swaps in a new source (after rotation or truncation), dropping any
-    /// unfinished line of the old one; returns the old source.
-    pub fn replace(&mut self, inner: R) -> R {
-        self.start = 0;
-        self.end = 0;
-        self.skipping = false;
+    /// Swaps in a new source that carries on the same byte stream (a file
+    /// read again from its start after a truncation); returns the old
+    /// source. The bytes not handed out yet, an unfinished line, are kept:
+    /// they join the first bytes of the new source, as `tail -F` shows
+    /// them (`docs/behaviour.md#tail`).
+    pub fn continue_with(&mut self, inner: R) -> R {
         std::mem::replace(&mut self.inner, inner)
     }
 
@@ -115,7 +115,16 @@ impl<R: Read> BlockReader<R> {
 
     /// Whether [`take_partial`](Self::take_partial) would return a line.
     pub fn has_partial(&self) -> bool {
-        !self.skipping && self.start < self.end
+        self.partial_len() > 0
+    }
+
+    /// How many bytes [`take_partial`](Self::take_partial) would return.
+    pub fn partial_len(&self) -> usize {
+        if self.skipping {
+            0
+        } else {
+            self.end - self.start
+        }
     }
 
     /// The unfinished last line (no `\n`), which at the true end of input is
@@ -237,6 +246,18 @@ mod tests {
         cursor.get_mut().extend_from_slice(b" d\n");
         cursor.set_position(pos);
         assert_eq!(r.next_block().unwrap(), Some(Block::Lines(b"2 c d\n")));
+    }
+
+    #[test]
+    fn a_source_that_carries_on_the_stream_finishes_the_unfinished_line() {
+        let mut r = BlockReader::new(&b"1 a b\n2 c"[..]);
+        assert_eq!(r.next_block().unwrap(), Some(Block::Lines(b"1 a b\n")));
+        assert_eq!(r.next_block().unwrap(), None);
+        r.continue_with(&b" d\n3 e f\n"[..]);
+        assert_eq!(
+            r.next_block().unwrap(),
+            Some(Block::Lines(b"2 c d\n3 e f\n"))
+        );
     }
 
     #[test]

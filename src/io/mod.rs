@@ -2,8 +2,8 @@
 //! mapping a whole file ([`whole`], guarded by [`sigbus`]), reading a
 //! stream in whole-line blocks ([`block_reader`]), decompressing
 //! ([`compressed`], on a thread of its own: `read_ahead`), following a growing file like
-//! `tail -F` (`follow`), and stopping any of it on a signal
-//! (`signals`, `interruptible`).
+//! `tail -F` (`follow`), and stopping any of it on a signal or a closed
+//! stdout (`signals`, `interruptible`, `closed_output`).
 //!
 //! Owns: file descriptors, maps, buffers and waits.
 //! May use: [`crate::parse`] for line boundaries, [`crate::error`], and
@@ -11,6 +11,7 @@
 //! or the stream (the crate's layering: `docs/development.md#layering`).
 
 pub mod block_reader;
+pub(crate) mod closed_output;
 pub mod compressed;
 pub(crate) mod follow;
 pub mod input;

@@ -26,7 +26,7 @@ pub enum Restart {
     /// deleted); the old one is still read during the rotate wait.
     Replaced,
     /// The file was truncated (copytruncate); an unfinished last line read
-    /// before was dropped.
+    /// before joins the first bytes read after it, as `tail -F` shows them.
     Truncated,
 }
 
@@ -47,6 +47,14 @@ pub trait LineSource {
     /// line at the true end of the input) or restart; `Ok(None)` when the
     /// source has ended or `stop` returned true.
     fn next_event(&mut self, stop: &dyn Fn() -> bool) -> io::Result<Option<Event<'_>>>;
+
+    /// After a stop: what the source leaves unread that the user should
+    /// hear about (a followed file's last line still waiting for its
+    /// newline), one notice each, without the input's name. Nothing by
+    /// default.
+    fn left_unread(&mut self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 impl<R: Read> LineSource for BlockReader<R> {

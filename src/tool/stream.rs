@@ -121,8 +121,9 @@ fn check_inputs(inputs: &[InputName], followed: Option<usize>) -> anyhow::Result
 /// stdout and the diagnostics on stderr, and returns the counts.
 ///
 /// Once the command line is accepted, `--stats` is printed however the run
-/// ends: at the end of the input, on a closed stdout (`| head`), on
-/// SIGINT or SIGTERM, or on an error (before the error's own line).
+/// ends: at the end of the input, on a closed stdout (`| head`; with
+/// `--tail` seen within 50 ms even when nothing is written), on SIGINT,
+/// SIGTERM or SIGHUP, or on an error (before the error's own line).
 pub fn run(args: StreamArgs) -> anyhow::Result<RunSummary> {
     let started = Instant::now();
     let config = window_config(&args)?;
@@ -149,7 +150,12 @@ fn summarise(
 ) -> anyhow::Result<()> {
     let (inputs, followed) = plan_inputs(args);
     check_inputs(&inputs, followed)?;
-    let signals = StopSignals::register()?;
+    let mut signals = StopSignals::register()?;
+    if args.tail {
+        // Following may leave nothing to write for hours: a reader that
+        // has gone must be noticed without a write.
+        signals = signals.watching_stdout();
+    }
     let stop = || signals.stop_requested();
     let out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     let mut agg = Aggregator::new(config, out, diagnostics.clone());
@@ -171,6 +177,9 @@ fn summarise(
             if stop() {
                 // A stop cuts reads short: a decompressor that then finds
                 // its input truncated has not met an error of the input.
+                for note in source.left_unread() {
+                    diagnostics.note(format_args!("{name}: {note}"));
+                }
                 break;
             }
             pumped?;

@@ -141,6 +141,32 @@ impl Followed {
     pub(super) fn tracked(&mut self) -> &mut Tracked {
         self.reader.get_mut()
     }
+
+    /// At a stop, the bytes after the last whole line handed out, in
+    /// words (a last line still waiting for its newline is not a line, so
+    /// it is left unread, and the user hears of it); `None` when the file
+    /// ends with a whole line already handed out.
+    pub(super) fn left_unread(&mut self) -> Option<String> {
+        let partial = self.reader.partial_len() as u64;
+        let tracked = self.tracked();
+        let unread = tracked
+            .file
+            .metadata()
+            .ok()?
+            .len()
+            .saturating_sub(tracked.pos);
+        match (partial, unread) {
+            (0, 0) => None,
+            (partial, 0) => Some(format!(
+                "its last line has no newline: {partial} bytes left unread at exit"
+            )),
+            (partial, unread) => Some(format!(
+                "{} bytes after its last whole line left unread at exit \
+                 ({unread} of them written since the last read)",
+                partial + unread
+            )),
+        }
+    }
 }
 
 /// Why the file at the path is not followed (yet).

@@ -17,11 +17,13 @@
 //!   and compared. A file that was emptied and then written past the old
 //!   offset before the follower looked fails the comparison as surely as
 //!   one that is shorter; the file is then read again from its start
-//!   (complete lines already read are handed out first; an unfinished
-//!   last line of the old content is dropped). What the writer appended
-//!   after the last read and before the truncation is lost: it went to
-//!   the copy only. Reading at once on the write event keeps that window
-//!   to about a millisecond.
+//!   (complete lines already read are handed out first). An unfinished
+//!   last line of the old content joins the first bytes read after the
+//!   truncation, as `tail -F` shows them: a writer whose line logrotate's
+//!   copytruncate cut in two writes its end into the emptied file. What
+//!   the writer appended after the last read and before the truncation is
+//!   lost: it went to the copy only. Reading at once on the write event
+//!   keeps that window to about a millisecond.
 //! - **Rotation**: the path names another regular file. The new file is
 //!   followed from its start, and the old one stays open and is read too
 //!   for [`FollowOptions::rotate_wait`] (or until it is deleted), so that
@@ -36,20 +38,23 @@
 //!   is opened before a `stat` says it is a regular file, and the open is
 //!   non-blocking and checked again with `fstat`, so a FIFO that appears
 //!   in between cannot hang it.
+//! - **A stop**: an unfinished last line is never handed out while it may
+//!   still be finished; when the run stops first, the follower tells of it
+//!   ([`LineSource::left_unread`]), so that it is not dropped unsaid.
 //!
 //! The follower writes nothing on stderr: notices are handed out as
 //! [`Event::Notice`], for the caller to report.
 
 use std::collections::VecDeque;
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 mod file;
+mod path;
 mod wake;
 
-use file::{FileId, Followed, OpenError, Tracked, open_regular};
+use file::{Followed, OpenError, Tracked, open_regular};
 use wake::Waker;
 
 use crate::io::block_reader::BlockReader;
@@ -298,10 +303,10 @@ impl Follower {
                     if tracked.exhausted {
                         busy = true;
                     } else if tracked.truncated {
-                        // The same open file, from its start, with the
-                        // reader's buffer (and its unfinished line) dropped.
+                        // The same open file, from its start; an
+                        // unfinished line read before joins its first bytes.
                         let again = tracked.file.try_clone()?;
-                        current.reader.replace(Tracked::new(again));
+                        current.reader.continue_with(Tracked::new(again));
                         self.announce = None;
                         return Ok(Ready::Restarted(Restart::Truncated));
                     } else if let Some(next) = self.look_at_path() {
@@ -344,56 +349,6 @@ impl Follower {
         }
         self.announce = Some(Restart::Replaced);
     }
-
-    /// At the end of the current file (or with none yet): does the path
-    /// name another regular file, to be followed now? Problems with the
-    /// path become notices; a missing path is quietly waited for, and in
-    /// every case the file being read is kept (a writer may still be
-    /// writing it through an open descriptor).
-    fn look_at_path(&mut self) -> Option<Followed> {
-        let known = |id: FileId| {
-            self.current.as_ref().is_some_and(|c| c.id == id)
-                || self.rotated.iter().any(|r| r.followed.id == id)
-        };
-        // A cheap first look: the usual answer is "the same file".
-        if let Ok(meta) = fs::metadata(&self.path)
-            && known(FileId::of(&meta))
-        {
-            self.complaint = None;
-            return None;
-        }
-        match open_regular(&self.path) {
-            Ok((file, id)) if !known(id) => {
-                self.complaint = None;
-                Some(Followed::new(file, id))
-            }
-            Ok(_) | Err(OpenError::Missing) => None,
-            Err(OpenError::NotRegular(what)) => {
-                self.complain(format!(
-                    "is {what}, not a regular file: waiting for a regular file \
-                     (--tail follows regular files only)"
-                ));
-                None
-            }
-            Err(OpenError::Failed(e)) => {
-                self.complain(format!("cannot open it: {e}; waiting until it can be"));
-                None
-            }
-        }
-    }
-
-    /// Says `text` unless it was the last thing said, less than a minute
-    /// ago.
-    fn complain(&mut self, text: String) {
-        if let Some((said, at)) = &self.complaint
-            && *said == text
-            && at.elapsed() < COMPLAIN_EVERY
-        {
-            return;
-        }
-        self.notices.push_back(text.clone());
-        self.complaint = Some((text, Instant::now()));
-    }
 }
 
 impl LineSource for Follower {
@@ -401,13 +356,27 @@ impl LineSource for Follower {
     fn next_event(&mut self, stop: &dyn Fn() -> bool) -> io::Result<Option<Event<'_>>> {
         self.next_block(stop)
     }
+
+    /// The bytes after the last whole line of the followed file, and of
+    /// each rotated-away file still in its wait.
+    fn left_unread(&mut self) -> Vec<String> {
+        let mut notes: Vec<String> = self
+            .rotated
+            .iter_mut()
+            .filter(|r| !r.ended)
+            .filter_map(|r| r.followed.left_unread())
+            .map(|note| format!("a rotated-away file: {note}"))
+            .collect();
+        notes.extend(self.current.as_mut().and_then(Followed::left_unread));
+        notes
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::io::block_reader::Block;
-    use std::fs::{File, OpenOptions};
+    use std::fs::{self, File, OpenOptions};
     use std::io::Write;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
@@ -486,6 +455,16 @@ mod tests {
         file.write_all(text.as_bytes()).unwrap();
     }
 
+    /// Empties the file in place (the truncation of copytruncate).
+    fn empty(path: &Path) {
+        OpenOptions::new()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_len(0)
+            .unwrap();
+    }
+
     fn options(poll: bool, rotate_wait: Duration) -> FollowOptions {
         FollowOptions {
             poll,
@@ -547,6 +526,39 @@ mod tests {
         expect_nothing(&mut f);
         append(&path, " d\n");
         expect(&mut f, vec![line("2 c d")]);
+    }
+
+    #[test]
+    fn what_is_left_after_the_last_whole_line_is_told() {
+        let (dir, path, mut f) = setup_with("1 a b\n2 c", options(true, Duration::from_secs(60)));
+        expect(&mut f, vec![line("1 a b")]);
+        expect_nothing(&mut f);
+        assert_eq!(
+            f.left_unread(),
+            ["its last line has no newline: 3 bytes left unread at exit"]
+        );
+        // Rotated away with its line still unfinished, and written to
+        // since the last read; a new file at the path ends whole.
+        fs::rename(&path, dir.path().join("log.1")).unwrap();
+        append(&path, "3 e f\n");
+        expect(
+            &mut f,
+            vec![Item::Restarted(Restart::Replaced), line("3 e f")],
+        );
+        append(&dir.path().join("log.1"), " d\n4 g");
+        assert_eq!(
+            f.left_unread(),
+            [
+                "a rotated-away file: 9 bytes after its last whole line left unread at exit \
+              (6 of them written since the last read)"
+            ]
+        );
+        append(&path, "5 i j\n");
+        expect(&mut f, vec![line("2 c d"), line("5 i j")]);
+        assert_eq!(
+            f.left_unread(),
+            ["a rotated-away file: its last line has no newline: 3 bytes left unread at exit"]
+        );
     }
 
     #[test]
@@ -645,15 +657,10 @@ mod tests {
 
     #[test]
     fn truncation_reads_again_from_the_start() {
-        let (_dir, path, mut f) = setup("1 a b\n2 c d\n3 e");
+        let (_dir, path, mut f) = setup("1 a b\n2 c d\n");
         expect(&mut f, vec![line("1 a b"), line("2 c d")]);
         // copytruncate: the same file, emptied, then written again.
-        OpenOptions::new()
-            .write(true)
-            .open(&path)
-            .unwrap()
-            .set_len(0)
-            .unwrap();
+        empty(&path);
         append(&path, "4 g h\n");
         expect(
             &mut f,
@@ -665,6 +672,28 @@ mod tests {
     }
 
     #[test]
+    fn after_a_truncation_an_unfinished_line_joins_the_first_bytes_written() {
+        for poll in [true, false] {
+            let (_dir, path, mut f) =
+                setup_with("1 a b\n2 c d\n3 e", options(poll, Duration::ZERO));
+            expect(&mut f, vec![line("1 a b"), line("2 c d")]);
+            // copytruncate cuts the writer's line: its start was copied
+            // away and read, its end lands in the emptied file.
+            empty(&path);
+            append(&path, " f\n4 g h\n");
+            // As `tail -F` shows it: the bytes before and after join up.
+            expect(
+                &mut f,
+                vec![
+                    Item::Restarted(Restart::Truncated),
+                    line("3 e f"),
+                    line("4 g h"),
+                ],
+            );
+        }
+    }
+
+    #[test]
     fn truncation_is_seen_when_the_file_grew_past_the_old_offset() {
         // Polling every 300 ms: the truncation and the rewrite both happen
         // before the follower looks again.
@@ -672,12 +701,7 @@ mod tests {
         opts.poll_interval = Duration::from_millis(300);
         let (_dir, path, mut f) = setup_with("1 a b\n", opts);
         expect(&mut f, vec![line("1 a b")]);
-        OpenOptions::new()
-            .write(true)
-            .open(&path)
-            .unwrap()
-            .set_len(0)
-            .unwrap();
+        empty(&path);
         append(&path, "20 longer x\n21 longer y\n");
         expect(
             &mut f,
