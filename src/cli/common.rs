@@ -42,7 +42,7 @@ pub struct CommonArgs {
     /// a Zeek log needs a lateness bound of hours (--max-log-late-seconds
     /// 3600 or more); a VPC log, its aggregation interval plus the
     /// delivery delay (1200 for the 10-minute default). More on each
-    /// format: https://github.com/connspy/connspy
+    /// format: <https://github.com/connspy/connspy>
     ///
     /// Example: --input-format zeek
     #[arg(long = "input-format", value_name = "FORMAT", default_value = "auto",
