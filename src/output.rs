@@ -59,6 +59,11 @@ impl<'a> Field<'a> {
     pub fn text_or_absent(text: Option<&'a str>) -> Field<'a> {
         text.map_or(Field::Absent, Field::Str)
     }
+
+    /// A number as text ([`Field::Number`]), or no value.
+    pub fn number_or_absent(number: Option<&'a str>) -> Field<'a> {
+        number.map_or(Field::Absent, Field::Number)
+    }
 }
 
 /// Writes rows of one table (fixed columns) in one format.
@@ -179,13 +184,11 @@ impl<W: Write> RowWriter<W> {
 /// as another type.
 pub const LATEST_NANOS: u128 = i64::MAX as u128;
 
-/// A time's `_ns` column: its nanoseconds since the epoch, exact, or
-/// absent past [`LATEST_NANOS`].
-pub fn nanos_field(nanos: u128) -> Field<'static> {
-    match u64::try_from(nanos) {
-        Ok(n) if nanos <= LATEST_NANOS => Field::Int(n),
-        _ => Field::Absent,
-    }
+/// A time's `_ns` column, as the text of a number (written once, then
+/// repeated by every row): its nanoseconds since the epoch, exact, or
+/// `None` past [`LATEST_NANOS`].
+pub fn nanos_text(nanos: u128) -> Option<String> {
+    (nanos <= LATEST_NANOS).then(|| nanos.to_string())
 }
 
 /// A time's `_rfc3339` column: RFC 3339 UTC (`2019-08-12T22:00:00Z`), with
@@ -317,12 +320,12 @@ mod tests {
     #[test]
     fn times_are_exact_nanoseconds_and_rfc3339() {
         assert_eq!(
-            nanos_field(1_565_647_200_123_456_789),
-            Field::Int(1_565_647_200_123_456_789)
+            nanos_text(1_565_647_200_123_456_789).unwrap(),
+            "1565647200123456789"
         );
-        assert_eq!(nanos_field(LATEST_NANOS), Field::Int(i64::MAX as u64));
-        assert_eq!(nanos_field(LATEST_NANOS + 1), Field::Absent);
-        assert_eq!(nanos_field(u128::MAX), Field::Absent);
+        assert_eq!(nanos_text(LATEST_NANOS).unwrap(), i64::MAX.to_string());
+        assert_eq!(nanos_text(LATEST_NANOS + 1), None);
+        assert_eq!(nanos_text(u128::MAX), None);
         let at = |nanos| rfc3339(nanos).unwrap();
         assert_eq!(at(1_565_647_200_000_000_000), "2019-08-12T22:00:00Z");
         assert_eq!(

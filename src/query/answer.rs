@@ -8,7 +8,7 @@ use crate::error::{Error, IoContext};
 
 use crate::diagnostics::{MalformedLine, MalformedReport};
 use crate::io::input::InputName;
-use crate::output::{Field, Format, RowWriter, nanos_field, rfc3339};
+use crate::output::{Field, Format, RowWriter, nanos_text, rfc3339};
 use crate::parse::host_set::HostSet;
 use crate::parse::record::Malformed;
 use crate::query::progress::Progress;
@@ -20,7 +20,7 @@ use crate::query::scan::BlockScan;
 /// that the rows of many queries loaded into one table stay apart: each
 /// end of the range in integer nanoseconds (exact, and one type in every
 /// run, where seconds with a fraction would load as a float cut to about
-/// 7 of 9 digits; see [`nanos_field`]) and in RFC 3339, the kind (`to`:
+/// 7 of 9 digits; see [`nanos_text`]) and in RFC 3339, the kind (`to`:
 /// the host connected to `target`; `from`: `target` connected to the
 /// host), the queried host (lower case), and the host's 1-based position
 /// in first-seen order.
@@ -47,9 +47,9 @@ pub struct Printed {
 
 /// What every row of one query repeats (see [`COLUMNS`]).
 struct RowContext {
-    time_init_ns: Field<'static>,
+    time_init_ns: Option<String>,
     time_init_rfc3339: Option<String>,
-    time_end_ns: Field<'static>,
+    time_end_ns: Option<String>,
     time_end_rfc3339: Option<String>,
     kind: &'static str,
     target: Vec<u8>,
@@ -78,9 +78,9 @@ impl<'r, W: Write> Answer<'r, W> {
         Answer {
             out: RowWriter::new(out, format, COLUMNS),
             context: RowContext {
-                time_init_ns: nanos_field(query.time_init.as_nanos()),
+                time_init_ns: nanos_text(query.time_init.as_nanos()),
                 time_init_rfc3339: rfc3339(query.time_init.as_nanos()),
-                time_end_ns: nanos_field(query.time_end.as_nanos()),
+                time_end_ns: nanos_text(query.time_end.as_nanos()),
                 time_end_rfc3339: rfc3339(query.time_end.as_nanos()),
                 kind: match query.side {
                     Side::To => "to",
@@ -108,9 +108,9 @@ impl<'r, W: Write> Answer<'r, W> {
         }
         let c = &self.context;
         self.out.row(&[
-            c.time_init_ns,
+            Field::number_or_absent(c.time_init_ns.as_deref()),
             Field::text_or_absent(c.time_init_rfc3339.as_deref()),
-            c.time_end_ns,
+            Field::number_or_absent(c.time_end_ns.as_deref()),
             Field::text_or_absent(c.time_end_rfc3339.as_deref()),
             Field::Str(c.kind),
             Field::Host(&c.target),
