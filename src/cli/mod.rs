@@ -1,8 +1,9 @@
 //! Command-line plumbing shared by both tools: argument parsing with
 //! one-line errors in the tools' words (`usage`), the value parsers of
 //! the options (`values`), the words of `--help` that are not options
-//! (`help`), the full command (`command`), and the shell completions and
-//! man pages generated from it (`generate`).
+//! (`help`), the full command (`command`), the shell completions and man
+//! pages generated from it (`generate`), and the one rule for options
+//! that apply only beside another (`only_with`).
 
 mod command;
 pub mod common;
