@@ -525,3 +525,31 @@ fn csv_and_jsonl_rows_carry_the_query_and_any_host_bytes() {
         "xml",
     );
 }
+
+#[test]
+fn a_far_future_time_neither_stops_the_read_nor_ends_the_seek() {
+    // A cut line's time (12-digit seconds: year 24,000) among records of
+    // two days, before the range asked about.
+    let t = 1_565_647_200u64;
+    let mut log = String::new();
+    for i in 0..20_000u64 {
+        if i == 5_000 {
+            log.push_str("700469170800 source zyla\n");
+        }
+        log.push_str(&format!("{} h{} zyla\n", t + 8 * i, i % 50));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = write_file(dir.path(), "cut.log", log);
+    let range = ["--time_init", "1565727200", "--time_end", "1565727600"];
+    for extra in [&[][..], &["--nofastseek"]] {
+        let args = [
+            &["--to", "zyla"][..],
+            &range,
+            extra,
+            &[log.to_str().unwrap()],
+        ]
+        .concat();
+        let o = connspy(&args);
+        assert_eq!(stdout(&o).lines().count(), 50, "{extra:?}: {}", stderr(&o));
+    }
+}

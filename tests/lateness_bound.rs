@@ -146,7 +146,7 @@ fn the_stream_drops_and_counts_a_record_of_a_printed_hour_which_is_never_printed
     );
     let err = String::from_utf8(o.stderr).unwrap();
     let lines: Vec<&str> = err.lines().collect();
-    assert_eq!(lines.len(), 3, "{err}");
+    assert_eq!(lines.len(), 4, "{err}");
     assert!(
         lines[0].starts_with("connspy-stream: ")
             && lines[0].contains(
@@ -158,8 +158,14 @@ fn the_stream_drops_and_counts_a_record_of_a_printed_hour_which_is_never_printed
         lines[1],
         "connspy-stream: 1 too-late record(s) skipped in all"
     );
+    // The measured lateness: `late` came 3881 s behind `c`.
     assert!(
-        lines[2].contains(" too_late=1 ") && lines[2].contains(" records=4 "),
+        lines[2].starts_with("connspy-stream: warning: records arrived up to 3881 s behind")
+            && lines[2].ends_with("(--max-log-late-seconds 3881 would cover it)"),
+        "{err}"
+    );
+    assert!(
+        lines[3].contains(" too_late=1 ") && lines[3].contains(" records=4 "),
         "{err}"
     );
 }

@@ -121,7 +121,13 @@ fn a_record_past_the_bound_for_a_window_never_printed_is_kept() {
         stdout(&o),
         hour0.clone() + &out(2, "TO", "a") + &out(2, "MOST", "a")
     );
-    assert_eq!(stderr(&o), "");
+    // Kept, but past the bound: one warning at the end says by how much.
+    let warned = stderr(&o);
+    assert_eq!(warned.lines().count(), 1, "{warned}");
+    assert!(
+        warned.contains("up to 7200 s behind") && warned.contains("--max-log-late-seconds 7200"),
+        "{warned}"
+    );
     let o = stream(
         &["--to", "b", "--from", "c", "--only-complete-hours"],
         &text,

@@ -11,6 +11,7 @@
 
 pub(crate) mod batch;
 pub mod format;
+pub(crate) mod horizon;
 pub(crate) mod host_set;
 pub(crate) mod lines;
 pub mod record;

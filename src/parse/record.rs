@@ -38,6 +38,12 @@ pub enum Malformed {
     /// A line of another format (Zeek, VPC) that is not a record, or a
     /// line of one format in the middle of another: names format and field.
     Format(FormatProblem),
+    /// A time too far ahead of both the clock and the newest time (for
+    /// `connspy`, the end of its early stop) to be believed (a cut or
+    /// garbled line): taken as the newest time, it would make every later
+    /// record too late
+    /// (docs/behaviour.md#implausible-times).
+    FarAhead,
 }
 
 impl fmt::Display for Malformed {
@@ -53,6 +59,10 @@ impl fmt::Display for Malformed {
             Malformed::BadTimestamp(e) => write!(f, "{e}"),
             Malformed::TooLong => write!(f, "line longer than {MAX_LINE_BYTES} bytes"),
             Malformed::Format(problem) => write!(f, "{problem}"),
+            Malformed::FarAhead => f.write_str(
+                "timestamp is more than a day (plus the lateness bound) ahead of \
+                 both the clock and the newest time",
+            ),
         }
     }
 }

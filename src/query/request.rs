@@ -6,6 +6,7 @@ use std::ops::Range;
 
 use crate::error::Error;
 use crate::parse::format::{FormatState, InputFormat};
+use crate::parse::horizon::{Horizon, wall_clock};
 use crate::parse::record::Record;
 use crate::parse::target::Target;
 use crate::parse::timestamp::{Duration, Timestamp};
@@ -116,5 +117,12 @@ impl Query {
     /// (`docs/behaviour.md#early-stop`).
     pub(crate) fn stop_at(&self) -> Timestamp {
         self.time_end.saturating_add(self.lateness)
+    }
+
+    /// The latest time a record may have to be believed: one past it is
+    /// malformed, and never stops the read
+    /// (docs/behaviour.md#implausible-times).
+    pub(crate) fn believable_until(&self) -> Timestamp {
+        Horizon::new(self.lateness).limit(wall_clock(), self.stop_at())
     }
 }

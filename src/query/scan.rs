@@ -100,7 +100,7 @@ fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usi
         hosts: HostSet::with_capacity(block.len() / 512),
         ..BlockScan::default()
     };
-    let stop_at = query.stop_at();
+    let (stop_at, believable) = (query.stop_at(), query.believable_until());
     let tail = TailFilter::new(query);
     for (start, line) in Lines::new(block) {
         let offset = range.start + start;
@@ -113,6 +113,7 @@ fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usi
             continue;
         }
         match parse_record(line) {
+            Ok(rec) if rec.ts > believable => scan.malformed(offset, Malformed::FarAhead),
             Ok(rec) if FULL && rec.ts >= stop_at => {
                 scan.stopped = true;
                 break;
@@ -137,12 +138,15 @@ fn scan_lines<'b>(
     mut read: impl FnMut(&'b [u8]) -> Option<Parsed<'b>>,
 ) -> BlockScan {
     let mut scan = BlockScan::default();
-    let stop_at = query.stop_at();
+    let (stop_at, believable) = (query.stop_at(), query.believable_until());
     let block = &buf[range.clone()];
     for (start, line) in Lines::new(block) {
         let offset = range.start + start;
         match read(line) {
             None | Some(Parsed::Header) => {}
+            Some(Parsed::Record(rec)) if rec.ts > believable => {
+                scan.malformed(offset, Malformed::FarAhead);
+            }
             Some(Parsed::Record(rec)) if kernel == Kernel::Full && rec.ts >= stop_at => {
                 scan.stopped = true;
                 break;

@@ -17,6 +17,7 @@
 //! lets tests check that without timing anything.
 
 use crate::parse::format::{FormatState, Parsed};
+use crate::parse::horizon::{Horizon, wall_clock};
 use crate::parse::lines::{LineStep, next_line_start};
 use crate::parse::record::MAX_LINE_BYTES;
 #[cfg(test)]
@@ -67,13 +68,15 @@ pub fn seek_region_in(
         ts < start_before
     });
     let stop_at = time_end.saturating_add(lateness);
+    // A time too far ahead to believe proves nothing: probes step on.
+    let believable = Horizon::new(lateness).limit(wall_clock(), stop_at);
     let end = bisect(
         buf,
         state,
         start.unwrap_or(0),
         Bound::End,
         &mut probes,
-        |ts| ts >= stop_at,
+        |ts| ts >= stop_at && ts <= believable,
     );
     Seek {
         start: start.unwrap_or(0),

@@ -41,16 +41,30 @@
 //! Only exact counting is counted this way: a bounded summary
 //! (`--top-capacity`) does not add up.
 //!
-//! **Bound.** A chunk's counts hold at most its distinct hosts (two per
-//! record), each within [`HostCounts`](crate::stream::host_counts)'s
-//! bound, lists of 4 bytes per listed host, and its parse, 48 bytes a line.
+//! **Bound.** A chunk's counts are kept within a budget proportional to
+//! its bytes, whatever the log's shape: [`COUNT_BYTES_PER_BYTE`](crate::stream::chunk_budget::COUNT_BYTES_PER_BYTE) bytes of
+//! tables per byte of the chunk (at least [`MIN_COUNT_BYTES`](crate::stream::chunk_budget::MIN_COUNT_BYTES)), each
+//! window charged
+//! [`WINDOW_BYTES`] (its table's floor) and each host [`HOST_BYTES`]
+//! ([`HostCounts`](crate::stream::host_counts)'s bound besides the name;
+//! names take at most twice the chunk's bytes). A chunk of many tiny
+//! windows reaches the budget long before its end: the rest of it is fed
+//! in line, at the speed of one aggregating thread, in the memory of one.
+//! The first few new windows' tables get room for the busiest window of
+//! the chunk before (windows of one log are alike), but never more than
+//! half the budget left, nor in all more than two hosts per record of the
+//! chunk, so a busy window followed by many quiet ones costs no more
+//! than the records hold. Lists
+//! take 4 bytes per listed host, and the parse 48 bytes a line.
 
 use std::ops::Range;
 
 use crate::parse::batch::{Item, ParsedLines, RawLines};
+use crate::parse::horizon::{Horizon, wall_clock};
 use crate::parse::record::Record;
 use crate::parse::target::Target;
 use crate::parse::timestamp::{Duration, Timestamp};
+use crate::stream::chunk_budget::{Budget, HOST_BYTES, WINDOW_BYTES};
 use crate::stream::config::{Counting, WindowConfig};
 use crate::stream::dedup::{Dedup, ListMaker};
 use crate::stream::open_window::ExactTally;
@@ -63,6 +77,7 @@ pub(crate) struct ChunkCounter {
     window: WindowWidth,
     lateness: Duration,
     dedup: Dedup,
+    horizon: Horizon,
 }
 
 /// A chunk counted by a worker: its parse and its segments, in order.
@@ -101,6 +116,10 @@ pub(crate) enum Segment {
         windows: Vec<(WindowSpan, ExactTally)>,
         /// The largest time of the records.
         latest: Timestamp,
+        /// The smallest, and how far (ns) the latest-arriving record was
+        /// behind the chunk's newest time before it.
+        earliest: Timestamp,
+        late_within: u128,
         records: u64,
         from: At,
         to: At,
@@ -121,6 +140,7 @@ impl ChunkCounter {
             window: config.window,
             lateness: config.lateness,
             dedup: config.dedup,
+            horizon: Horizon::new(config.lateness),
         })
     }
 
@@ -152,22 +172,33 @@ impl ChunkCounter {
         // past one cut per `RECORDS_PER_CUT` lines, the rest is fed in line.
         let items: usize = counted.parses.iter().map(|p| p.parsed.items.len()).sum();
         let mut cuts_left = items / RECORDS_PER_CUT + 1;
-        let mut run = Run::new((0, 0), hosts_hint);
+        let bytes: usize = chunk.iter().map(|block| block.bytes.len()).sum();
+        let mut budget = Budget::new(bytes, items, hosts_hint);
+        let mut run = Run::new((0, 0));
         let mut lists = ListMaker::new(self.dedup);
         let mut newest = Timestamp::ZERO;
+        // A time past it may be implausible: the aggregator, which knows
+        // the newest time before the chunk, decides in line. Never moved
+        // by such a time.
+        let clock = wall_clock();
+        let mut believable = self.horizon.limit(clock, newest);
         let end = (counted.parses.len(), 0);
         for (p, parse) in counted.parses.iter().enumerate() {
             let bytes = parse.bytes(chunk);
             for (i, item) in parse.parsed.items.iter().enumerate() {
                 let added = match *item {
+                    Item::Record { ts, .. } if ts > believable => Added::InLine,
                     Item::Record { ts, from, to, .. } => {
                         let record = Record {
                             ts,
                             from: &bytes[from.range()],
                             to: &bytes[to.range()],
                         };
-                        let added = run.add(&record, newest, self, &mut lists);
-                        newest = newest.max(ts);
+                        let added = run.add(&record, newest, self, &mut lists, &mut budget);
+                        if ts > newest {
+                            newest = ts;
+                            believable = self.horizon.limit(clock, newest);
+                        }
                         added
                     }
                     Item::Malformed { .. } => Added::InLine,
@@ -184,9 +215,10 @@ impl ChunkCounter {
                         });
                         // Tables sized for a whole window would be wasted
                         // on what is left of a chunk.
-                        run = Run::new(next, 0);
+                        budget.hosts_hint = 0;
+                        run = Run::new(next);
                     }
-                    Added::InLine => {
+                    Added::InLine | Added::OverBudget => {
                         run.end((p, i), &mut counted.segments);
                         counted.segments.push(Segment::InLine {
                             from: (p, i),
@@ -216,6 +248,9 @@ enum Added {
     Counted,
     /// Past its window's deadline: to be fed on its own.
     InLine,
+    /// The chunk's counts have spent their budget: the record and the rest
+    /// of the chunk are to be fed in line.
+    OverBudget,
     /// A list failed to grow, after the record was partly counted: the
     /// run is void.
     Failed,
@@ -225,30 +260,34 @@ enum Added {
 struct Run {
     windows: Vec<(WindowSpan, ExactTally)>,
     latest: Timestamp,
+    earliest: Timestamp,
+    late_within: u128,
     records: u64,
     from: At,
-    /// Room for hosts in each new window table.
-    hosts_hint: usize,
     /// The window of the last record, and its place in `windows`.
     span: WindowSpan,
     at: usize,
+    /// The room its table was given: hosts up to it are paid for.
+    room: usize,
 }
 
 impl Run {
-    fn new(from: At, hosts_hint: usize) -> Run {
+    fn new(from: At) -> Run {
         Run {
             windows: Vec::new(),
             latest: Timestamp::ZERO,
+            earliest: Timestamp::from_nanos(u128::MAX),
+            late_within: 0,
             records: 0,
             from,
-            hosts_hint,
             span: WindowSpan::EMPTY,
             at: 0,
+            room: 0,
         }
     }
 
     /// Counts `record` unless its window's deadline is past `newest` (the
-    /// chunk's newest time before it).
+    /// chunk's newest time before it) or the chunk's `budget` is spent.
     #[inline]
     fn add(
         &mut self,
@@ -256,7 +295,11 @@ impl Run {
         newest: Timestamp,
         counter: &ChunkCounter,
         lists: &mut ListMaker,
+        budget: &mut Budget,
     ) -> Added {
+        if budget.spent {
+            return Added::OverBudget;
+        }
         // Checked when the window changes only: while records stay in one
         // window, the newest time stays inside it, before its deadline.
         if !self.span.contains(record.ts) {
@@ -271,18 +314,36 @@ impl Run {
                 .get(self.at)
                 .is_none_or(|(s, _)| s.start != start)
             {
+                let room = budget.room();
+                if !budget.charge(WINDOW_BYTES + room * HOST_BYTES) {
+                    return Added::OverBudget;
+                }
                 self.windows
-                    .insert(self.at, (self.span, ExactTally::new(self.hosts_hint)));
+                    .insert(self.at, (self.span, ExactTally::new(room)));
+                self.room = room;
+            } else {
+                // A window met before in this run, whose room is unknown:
+                // its hosts are charged from now on.
+                self.room = 0;
             }
         }
         let tally = &mut self.windows[self.at].1;
+        let hosts_before = tally.hosts();
         if tally
             .add(record, &counter.to_host, &counter.from_host, lists)
             .is_err()
         {
             return Added::Failed;
         }
+        let hosts = tally.hosts();
+        // Counted already, whatever the charge says: a spent budget stops
+        // the run at the next record.
+        let unpaid = hosts.saturating_sub(self.room.max(hosts_before));
+        budget.charge(unpaid * HOST_BYTES);
         self.latest = self.latest.max(record.ts);
+        self.earliest = self.earliest.min(record.ts);
+        let behind = newest.as_nanos().saturating_sub(record.ts.as_nanos());
+        self.late_within = self.late_within.max(behind);
         self.records += 1;
         Added::Counted
     }
@@ -293,6 +354,8 @@ impl Run {
             segments.push(Segment::Counted {
                 windows: self.windows,
                 latest: self.latest,
+                earliest: self.earliest,
+                late_within: self.late_within,
                 records: self.records,
                 from: self.from,
                 to,
@@ -323,6 +386,7 @@ mod tests {
     use super::*;
     use crate::parse::batch::Fill;
     use crate::parse::format::{FormatState, InputFormat};
+    use crate::stream::chunk_budget::{COUNT_BYTES_PER_BYTE, MIN_COUNT_BYTES};
 
     fn counted(text: &str, lateness: u64) -> CountedChunk {
         let config = WindowConfig::for_test("x", "y", lateness);
@@ -370,6 +434,32 @@ mod tests {
         let hosts: Vec<usize> = windows.iter().map(|(_, t)| t.hosts()).collect();
         assert_eq!(hosts, [4, 2, 2]);
         assert_eq!(*latest, Timestamp::from_secs(7300));
+    }
+
+    #[test]
+    fn many_tiny_windows_count_within_the_budget_and_the_rest_is_fed_in_line() {
+        let config = WindowConfig {
+            window: WindowWidth::parse("1s").unwrap(),
+            ..WindowConfig::for_test("x", "y", 0)
+        };
+        let text: String = (0..10_000)
+            .map(|i| format!("{} a{i} x\n", 1000 + i))
+            .collect();
+        let mut block = RawLines::default();
+        block.fill(text.as_bytes(), &mut FormatState::new(InputFormat::Auto));
+        let counter = ChunkCounter::new(&config).unwrap();
+        // Room asked for as if the chunk before had a window of a million
+        // hosts: a chunk gives out no more than two hosts a record.
+        let chunk = counter.count(&[block], ParsedLines::default, 1_000_000);
+        let budget = (text.len() * COUNT_BYTES_PER_BYTE).max(MIN_COUNT_BYTES);
+        let shapes = shape(&chunk);
+        let [(0, counted, Some(records)), (from, 10_000, None)] = shapes[..] else {
+            panic!("one counted run, then the rest in line: {shapes:?}");
+        };
+        assert_eq!((from, records), (counted, counted as u64));
+        assert!(counted * WINDOW_BYTES <= budget, "{counted} windows");
+        // The first windows' room left most of the budget to the records.
+        assert!(counted >= 20, "{counted} windows");
     }
 
     #[test]

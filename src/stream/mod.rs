@@ -15,6 +15,7 @@
 
 pub mod aggregator;
 pub(crate) mod chunk;
+pub(crate) mod chunk_budget;
 pub mod config;
 pub mod dedup;
 pub(crate) mod host_counts;

@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use crate::parse::record::Record;
 use crate::parse::target::Target;
 use crate::stream::config::{Counting, Report};
-use crate::stream::dedup::{HostList, Inserted, ListMaker, NamedList};
+use crate::stream::dedup::{HostList, Inserted, ListMaker, NamedList, SPILL_BYTES};
 use crate::stream::host_counts::{HostCounts, ListMark};
 use crate::stream::rows::{RowKind, WindowRows};
 use crate::stream::space_saving::SpaceSaving;
@@ -114,6 +114,21 @@ impl ExactTally {
     pub(crate) fn hosts(&self) -> usize {
         self.counts.len()
     }
+
+    /// Whether [`absorb`](Self::absorb)ing `later` writes no spill file:
+    /// then it cannot fail, and adding `later` whole equals adding its
+    /// records one by one, errors included.
+    pub(crate) fn absorbs_in_memory(&self, later: &ExactTally) -> bool {
+        [(&self.to, &later.to), (&self.from, &later.from)]
+            .into_iter()
+            .all(|(mine, theirs)| {
+                let more = theirs.as_ref().map_or(0, HostList::len);
+                mine.as_ref()
+                    .map_or(more * 4 <= SPILL_BYTES as u64, |list| {
+                        list.takes_without_spilling(more)
+                    })
+            })
+    }
 }
 
 impl OpenWindow {
@@ -136,6 +151,14 @@ impl OpenWindow {
         OpenWindow {
             span,
             tally: Tally::Exact(tally),
+        }
+    }
+
+    /// The exact tally; `None` for a bounded summary.
+    pub(crate) fn exact(&self) -> Option<&ExactTally> {
+        match &self.tally {
+            Tally::Exact(tally) => Some(tally),
+            Tally::Bounded(_) => None,
         }
     }
 

@@ -7,11 +7,43 @@ use std::io::Write;
 
 use super::Aggregator;
 use crate::error::Error;
+use crate::parse::batch::Item;
 use crate::parse::batch::RawLines;
+use crate::parse::horizon::wall_clock;
+use crate::parse::timestamp::Timestamp;
 use crate::stream::chunk::{At, CountedChunk, Parse, Segment};
 use crate::stream::config::Counting;
 use crate::stream::open_window::{ExactTally, OpenWindow};
 use crate::stream::window::WindowSpan;
+
+/// Where, in a counted segment, one pass would have closed a window.
+struct Closing {
+    /// The segment's first item.
+    from: At,
+    /// The window's deadline: the first record past it closed the window.
+    deadline: Timestamp,
+}
+
+impl Closing {
+    /// The first record of the segment from `from` past the deadline, and
+    /// how many records come before it in the segment. `None` if none is
+    /// (then the segment did not close the window).
+    fn find(&self, parses: &[Parse]) -> Option<(At, u64)> {
+        let mut nth = 0;
+        for (p, parse) in parses.iter().enumerate().skip(self.from.0) {
+            let first = if p == self.from.0 { self.from.1 } else { 0 };
+            for (i, item) in parse.parsed.items.iter().enumerate().skip(first) {
+                if let Item::Record { ts, .. } = *item {
+                    if ts > self.deadline {
+                        return Some(((p, i), nth));
+                    }
+                    nth += 1;
+                }
+            }
+        }
+        None
+    }
+}
 
 impl<W: Write> Aggregator<W> {
     /// Feeds `chunk`, consecutive blocks of the current input, which a
@@ -26,6 +58,7 @@ impl<W: Write> Aggregator<W> {
         chunk: &[RawLines],
         counted: &mut CountedChunk,
     ) -> Result<(), Error> {
+        self.clock = wall_clock();
         // Each parse's bytes and skipped records are counted when the feed
         // reaches it, and its lines are numbered from the lines before it.
         let mut reached = 0;
@@ -40,16 +73,27 @@ impl<W: Write> Aggregator<W> {
                 Segment::Counted {
                     windows,
                     latest,
+                    earliest,
+                    late_within,
                     records,
-                    from: _,
+                    from,
                     to,
-                } if self.adds_up(&windows) => {
+                } if self.adds_up(&windows, latest) => {
+                    self.arrived_late(earliest, late_within);
+                    let before = (self.records, self.bytes, self.skipped, reached);
                     self.reach(&counted.parses[..], &mut reached, to, chunk);
                     self.records += records;
                     self.absorb(windows)?;
-                    if latest > self.latest {
-                        self.latest = latest;
-                        self.close_complete_windows()?;
+                    if let Err((e, deadline)) = self.close_up_to(latest) {
+                        // One pass met the error at the record that closed
+                        // that window: the counts stop there too.
+                        (self.records, self.bytes, self.skipped, reached) = before;
+                        let closing = Closing { from, deadline };
+                        if let Some((at, nth)) = closing.find(&counted.parses[..]) {
+                            self.reach(&counted.parses[..], &mut reached, (at.0, at.1 + 1), chunk);
+                            self.records += nth + 1;
+                        }
+                        return Err(e);
                     }
                     continue;
                 }
@@ -82,10 +126,44 @@ impl<W: Write> Aggregator<W> {
 
     /// Whether tallies of these windows, counted after everything fed so
     /// far, add up to feeding their records: no window's deadline is past
-    /// the newest time yet (then no record of theirs was late).
-    fn adds_up(&self, windows: &[(WindowSpan, ExactTally)]) -> bool {
+    /// the newest time yet (then no record of theirs was late), and adding
+    /// them to the open windows writes no spill file (which could fail
+    /// halfway: fed one by one, the failure comes at its own record); and
+    /// their newest time, `latest`, is believable (then so is every one).
+    fn adds_up(&mut self, windows: &[(WindowSpan, ExactTally)], latest: Timestamp) -> bool {
         self.config.counting == Counting::Exact
-            && windows.iter().all(|(span, _)| self.latest <= span.deadline)
+            && (latest <= self.believable || self.believes(latest))
+            && windows.iter().all(|(span, later)| {
+                self.latest <= span.deadline
+                    && self
+                        .open_exact(span)
+                        .is_none_or(|mine| mine.absorbs_in_memory(later))
+            })
+    }
+
+    /// The exact tally of the open window of `span`, if it is open.
+    fn open_exact(&self, span: &WindowSpan) -> Option<&ExactTally> {
+        let at = self.open.partition_point(|w| w.span.start < span.start);
+        self.open
+            .get(at)
+            .filter(|w| w.span.start == span.start)
+            .and_then(OpenWindow::exact)
+    }
+
+    /// Moves the newest time to `latest`, if later, and closes the windows
+    /// that proves complete; on a failure, the error and the deadline of
+    /// the window it failed to print.
+    fn close_up_to(&mut self, latest: Timestamp) -> Result<(), (Error, Timestamp)> {
+        self.latest = self.latest.max(latest);
+        while let Some(front) = self.open.front()
+            && self.latest > front.span.deadline
+        {
+            let deadline = front.span.deadline;
+            if let Some(window) = self.open.pop_front() {
+                self.print_window(window).map_err(|e| (e, deadline))?;
+            }
+        }
+        Ok(())
     }
 
     /// Adds tallies to the open windows, opening those not open.

@@ -32,24 +32,25 @@
 use std::collections::VecDeque;
 use std::io::Write;
 
-use crate::diagnostics::{Diagnostics, MalformedLine, MalformedReport};
+use crate::diagnostics::{Diagnostics, MalformedReport};
 use crate::error::{Error, IoContext};
 use crate::io::block_reader::Block;
 use crate::io::source::Restart;
 use crate::parse::batch::{Item, ParsedLines};
 use crate::parse::format::FormatState;
+use crate::parse::horizon::{Horizon, wall_clock};
 use crate::parse::record::{Malformed, Record};
 use crate::parse::timestamp::Timestamp;
 use crate::stream::chunk::ChunkCounter;
 use crate::stream::config::{Counting, WindowConfig};
-use crate::stream::dedup::{Dedup, ListMaker};
-use crate::stream::host_counts::ListMark;
+use crate::stream::dedup::ListMaker;
 use crate::stream::open_window::OpenWindow;
 use crate::stream::rows::StreamWriter;
 use crate::stream::too_late::{PrintedWindows, TooLateReport};
 use crate::stream::window::WindowSpan;
 
 mod add_up;
+mod reports;
 
 /// Counts for `--stats`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -103,6 +104,16 @@ pub struct Aggregator<W: Write> {
     /// Distinct hosts of the last window printed: the room a new window's
     /// table starts with.
     hosts_hint: usize,
+    /// How far ahead a believable record may be (see `stream/horizon.rs`).
+    horizon: Horizon,
+    /// The wall clock, read again for each parse and chunk fed.
+    clock: Timestamp,
+    /// A time no later than the horizon's limit: records up to it need
+    /// no further check.
+    believable: Timestamp,
+    /// How late the latest-arriving record was, in nanoseconds behind the
+    /// newest time before it (docs/behaviour.md#measured-lateness).
+    latest_arrival: u128,
 }
 
 impl<W: Write> Aggregator<W> {
@@ -118,7 +129,6 @@ impl<W: Write> Aggregator<W> {
             printed: PrintedWindows::default(),
             lists: ListMaker::new(config.dedup),
             out: StreamWriter::new(out, config.format, config.report.top),
-            config,
             open: VecDeque::new(),
             latest: Timestamp::ZERO,
             last_span: WindowSpan::EMPTY,
@@ -130,6 +140,11 @@ impl<W: Write> Aggregator<W> {
             windows_printed: 0,
             warned_capacity: false,
             hosts_hint: 0,
+            horizon: Horizon::new(config.lateness),
+            clock: wall_clock(),
+            believable: Timestamp::ZERO,
+            latest_arrival: 0,
+            config,
         }
     }
 
@@ -196,6 +211,7 @@ impl<W: Write> Aggregator<W> {
 
     /// Feeds a block parsed by [`ParsedLines::fill`].
     pub(crate) fn feed_parsed(&mut self, block: &ParsedLines) -> Result<(), Error> {
+        self.clock = wall_clock();
         self.bytes += block.bytes.len() as u64;
         self.skipped += block.no_data;
         let lines_before = self.line;
@@ -233,6 +249,9 @@ impl<W: Write> Aggregator<W> {
     // has two callers (a parse fed whole, a chunk's lines fed in line).
     #[inline(always)]
     fn add(&mut self, record: Record<'_>) -> Result<(), Error> {
+        if record.ts > self.believable && !self.believes(record.ts) {
+            return self.malformed_line(Malformed::FarAhead);
+        }
         self.records += 1;
         if !self.last_span.contains(record.ts) {
             self.last_span = WindowSpan::of(record.ts, self.config.window, self.config.lateness);
@@ -240,6 +259,7 @@ impl<W: Write> Aggregator<W> {
         let span = self.last_span;
         let past_deadline = self.latest > span.deadline;
         if past_deadline && self.printed.contains(span.start) {
+            self.arrived_late(record.ts, 0);
             self.too_late
                 .record(&self.input, self.line, span.start, self.latest);
             return Ok(());
@@ -257,11 +277,15 @@ impl<W: Write> Aggregator<W> {
         if record.ts > self.latest {
             self.latest = record.ts;
             self.close_complete_windows()?;
-        } else if past_deadline {
-            // A window never printed, opened past its deadline: complete
-            // already, it closes now (it is the oldest open window, as
-            // every other open one is still within its deadline).
-            self.close_complete_windows()?;
+        } else {
+            self.arrived_late(record.ts, 0);
+            if past_deadline {
+                // A window never printed, opened past its deadline:
+                // complete already, it closes now (it is the oldest open
+                // window, as every other open one is still within its
+                // deadline).
+                self.close_complete_windows()?;
+            }
         }
         Ok(())
     }
@@ -300,40 +324,6 @@ impl<W: Write> Aggregator<W> {
         Ok(())
     }
 
-    fn malformed_line(&mut self, why: Malformed) -> Result<(), Error> {
-        // Only the first few are shown, so only they need a location (and
-        // the allocation of its file name).
-        if self.malformed.wants_location() {
-            self.malformed.record(MalformedLine {
-                file: self.input.clone(),
-                line: self.line,
-                why,
-            })?;
-        } else {
-            self.malformed.add_unlocated(1);
-        }
-        Ok(())
-    }
-
-    fn warn_capacity(&mut self, window: Timestamp, which: ListMark) {
-        if self.warned_capacity {
-            return;
-        }
-        self.warned_capacity = true;
-        let which = match which {
-            ListMark::To => "TO",
-            ListMark::From => "FROM",
-        };
-        if let Dedup::Bloom(size) = self.config.dedup {
-            self.diagnostics.note(format_args!(
-                "warning: the {which} list of window {window}.0 has more than {} \
-                 distinct hosts, past its Bloom filter's capacity: some hosts may be \
-                 missing from it (raise the Bloom capacity, or deduplicate exactly)",
-                size.capacity()
-            ));
-        }
-    }
-
     /// Counts so far.
     pub(crate) fn summary(&self) -> Summary {
         Summary {
@@ -358,6 +348,7 @@ impl<W: Write> Aggregator<W> {
         self.out.flush().doing(|| "cannot write to stdout".into())?;
         self.malformed.finish();
         self.too_late.finish();
+        self.warn_lateness();
         Ok(self.summary())
     }
 }

@@ -10,6 +10,7 @@ use crate::io::block_reader::{BlockReader, Trickle};
 use crate::parse::batch::RawLines;
 use crate::parse::target::Target;
 use crate::parse::timestamp::Duration;
+use crate::stream::dedup::Dedup;
 use crate::stream::pump::pump;
 
 /// Logs over a few hours and a small host alphabet (in mixed case),
@@ -23,6 +24,39 @@ fn log_lines() -> impl Strategy<Value = Vec<String>> {
         1 => (0u64..5 * 3_600_000).prop_map(|ms| format!("{} m x", H0 * 1000 + ms)),
     ];
     prop::collection::vec(line, 0..200)
+}
+
+/// Output to a disk with room for `room` bytes (unbounded when `None`):
+/// a write past it fails, as on a full disk.
+struct FullAfter {
+    written: Vec<u8>,
+    room: Option<usize>,
+}
+
+impl FullAfter {
+    fn new(room: Option<usize>) -> FullAfter {
+        FullAfter {
+            written: Vec::new(),
+            room,
+        }
+    }
+}
+
+impl std::io::Write for FullAfter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let take = self.room.map_or(buf.len(), |room| {
+            room.saturating_sub(self.written.len()).min(buf.len())
+        });
+        if take == 0 && !buf.is_empty() {
+            return Err(std::io::Error::from(std::io::ErrorKind::StorageFull));
+        }
+        self.written.extend_from_slice(&buf[..take]);
+        Ok(take)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn whole(cfg: WindowConfig, text: &str) -> (String, Summary) {
@@ -165,7 +199,8 @@ proptest! {
 
     /// Chunks counted apart and added up print what one pass
     /// prints, with the same counts, diagnostics and errors
-    /// (`--strict`), however the
+    /// (`--strict`, a full disk), with windows down to a second
+    /// (many tiny windows a chunk), however the
     /// input is cut into blocks and the blocks into chunks: with
     /// records out of order, records past the bound (for windows
     /// printed or not), malformed lines, and windows of any width.
@@ -176,11 +211,12 @@ proptest! {
         block_cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..10),
         chunk_cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..5),
         lateness in prop::sample::select(vec![0u64, 300, 5000]),
-        window in prop::sample::select(vec!["5m", "1h", "1d"]),
+        window in prop::sample::select(vec!["1s", "5m", "1h", "1d"]),
         top in 1usize..3,
         emit_counts in any::<bool>(),
         print_open in any::<bool>(),
         strict in any::<bool>(),
+        disk_room in prop::option::of(0usize..3000),
     ) {
         let n = lines.len();
         if n > 0 {
@@ -196,15 +232,20 @@ proptest! {
             ..with(window, top, emit_counts, Counting::Exact)
         };
         let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
-        type Feed<'a> = &'a dyn Fn(&mut Aggregator<&mut Vec<u8>>) -> Result<(), Error>;
+        type Feed<'a> = &'a dyn Fn(&mut Aggregator<&mut FullAfter>) -> Result<(), Error>;
+        // Output to a disk that may fill up: both ways must stop at the
+        // same record, with the same counts.
         let run = |feed: Feed<'_>| {
-            let (mut out, said) = (Vec::new(), Captured::default());
+            let (mut out, said) = (FullAfter::new(disk_room), Captured::default());
             let diagnostics = Diagnostics::to_writer("t", false, said.clone());
             let mut agg = Aggregator::new(cfg.clone(), &mut out, diagnostics);
             agg.begin_input("in");
             let fed = feed(&mut agg).map_err(|e| e.to_string());
-            let summary = agg.finish(print_open).unwrap();
-            (String::from_utf8(out).unwrap(), summary, said.text(), fed)
+            let summary = match &fed {
+                Ok(()) => agg.finish(print_open).map_err(|e| e.to_string()),
+                Err(_) => Ok(agg.summary()),
+            };
+            (String::from_utf8(out.written).unwrap(), summary, said.text(), fed)
         };
         // Blocks cut at line starts, each with the state it starts in.
         let starts: Vec<usize> = std::iter::once(0)

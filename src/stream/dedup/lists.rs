@@ -4,7 +4,7 @@
 use std::io;
 
 use super::spool::Spool;
-use super::{Dedup, GrowingBloom};
+use super::{Dedup, GrowingBloom, SPILL_BYTES};
 use crate::parse::host_set::{HostSet, fold_case};
 use crate::stream::host_counts::{HostCounts, HostId, ListMark};
 
@@ -85,6 +85,18 @@ impl ListMaker {
 }
 
 impl HostList {
+    /// Whether `more` hosts can be added without the spool moving to its
+    /// temporary file (which may fail: the caller then adds them one by
+    /// one, so that the failure comes at the record it belongs to).
+    pub(crate) fn takes_without_spilling(&self, more: u64) -> bool {
+        self.spool.pending.len() as u64 + 4 * more <= SPILL_BYTES as u64
+    }
+
+    /// Hosts on the list.
+    pub(crate) fn len(&self) -> u64 {
+        self.spool.len
+    }
+
     /// Adds `id` (a host of `counts`) unless it is already on the list:
     /// the host's mark in `counts` says whether this list has met it in
     /// this window.
