@@ -446,3 +446,62 @@ fn a_network_target_lists_every_peer_of_any_host_in_it() {
         "{csv}"
     );
 }
+
+/// A Zeek `conn.log` as Zeek writes it: a record when its connection
+/// ends, with `ts` its start. Short connections every 10 s for three
+/// hours, and an SSH session started at +600 s that lasted 3000 s and was
+/// ended by the hour-long SSH inactivity timeout: written at +7200 s,
+/// 6600 s behind the newest time before it (docs/formats.md, "Lateness").
+fn zeek_with_a_long_connection() -> String {
+    let h = 1_565_647_200u64;
+    let mut text = "#separator \\x09\n#fields\tts\tid.orig_h\tid.resp_h\tduration\n".to_string();
+    for s in (0..3 * 3600).step_by(10) {
+        text.push_str(&format!(
+            "{}.000000\t10.1.0.{}\t10.0.0.1\t0.5\n",
+            h + s,
+            s % 200
+        ));
+        if s == 7200 {
+            text.push_str(&format!("{}.000000\t10.9.9.9\t10.0.0.1\t3000.0\n", h + 600));
+        }
+    }
+    text
+}
+
+#[test]
+fn a_zeek_log_of_long_connections_is_told_the_bound_that_covers_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("conn.log");
+    std::fs::write(&log, zeek_with_a_long_connection()).unwrap();
+    let query = [
+        "--to",
+        "10.0.0.1",
+        "--time-init",
+        "1565650800",
+        "--time-end",
+        "1565656200",
+    ];
+    let stream = ["--to", "10.0.0.1", "--from", "10.9.9.9"];
+    let covers = "(--max-log-late-seconds 6600 would cover it";
+    for (bin, args) in [(QUERY, &query[..]), (STREAM, &stream[..])] {
+        for extra in [&[][..], &["--no-fast-seek"]] {
+            if bin == STREAM && !extra.is_empty() {
+                continue;
+            }
+            let said = run(bin, &with(args, extra, &[&log]));
+            let err = String::from_utf8(said.stderr).unwrap();
+            assert!(
+                err.contains("records arrived up to 6600 s behind") && err.contains(covers),
+                "{bin} {extra:?}: {err}"
+            );
+            // The bound formats.md recommends for Zeek covers it.
+            let bound = [extra, &["--max-log-late-seconds", "7200"]].concat();
+            let quiet = run(bin, &with(args, &bound, &[&log]));
+            assert_eq!(
+                String::from_utf8(quiet.stderr).unwrap(),
+                "",
+                "{bin} {extra:?}"
+            );
+        }
+    }
+}

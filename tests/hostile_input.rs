@@ -229,8 +229,19 @@ fn timestamps_at_the_edges_never_overflow() {
     let all = ["--time_init", "0", "--time_end", &"9".repeat(26)];
     for mode in [&[][..], &["--nofastseek"]] {
         let args = [&["--to", "zyla"][..], &all, mode, &["-"]].concat();
-        let r = run(CONNSPY, &args, log.as_bytes());
+        let mut r = run(CONNSPY, &args, log.as_bytes());
         assert_eq!((r.status.code(), r.stdout()), (Some(0), "a\nb\nc\nd\ne\n"));
+        // e arrives after d, exactly this far behind it, measured without
+        // overflow.
+        let (rest, warning) = r.stderr.trim_end().rsplit_once('\n').unwrap();
+        assert!(
+            warning.starts_with(
+                "connspy: warning: records arrived up to \
+                 9999999999998434352799.887888889 s behind the newest time before them"
+            ),
+            "{warning}"
+        );
+        r.stderr = format!("{rest}\n");
         assert_malformed("connspy", &r, 1, 1, too_large);
     }
     // Digits below a nanosecond are ignored: e is at 1565647200.111111111

@@ -24,17 +24,78 @@ fn log_with(after: u64, extra: &str) -> String {
     text
 }
 
-fn connspy(mode: &[&str], file: &str, stdin: Option<&str>) -> Vec<String> {
+/// The query's run in `mode` (options, `L` among them) over `file` (`-`:
+/// `stdin`).
+fn connspy_run(mode: &[&str], file: &str, stdin: Option<&str>) -> Output {
     let query = ["--to", "x", "--time_init", "5000", "--time_end", "6000"];
-    let args = [&query[..], &["--max_log_late_seconds", "10"], mode, &[file]].concat();
+    let args = [&query[..], mode, &[file]].concat();
     let stdin = stdin.unwrap_or_default().as_bytes();
     let o = common::run_with_stdin(env!("CARGO_BIN_EXE_connspy"), &args, stdin);
     assert!(o.status.success());
+    o
+}
+
+/// The hosts `connspy` prints, with `L = 10`.
+fn connspy(mode: &[&str], file: &str, stdin: Option<&str>) -> Vec<String> {
+    let mode = [&["--max_log_late_seconds", "10"], mode].concat();
+    let o = connspy_run(&mode, file, stdin);
     String::from_utf8(o.stdout)
         .unwrap()
         .lines()
         .map(str::to_string)
         .collect()
+}
+
+/// What `connspy` says on stderr over the log `text` with `L` = `lateness`,
+/// with fast seek, without it, and on stdin.
+fn connspy_stderr(text: &str, lateness: &str) -> [String; 3] {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_file(dir.path(), "conn.log", text);
+    let file = file.to_str().unwrap();
+    let bound = ["--max-log-late-seconds", lateness];
+    let runs = [
+        connspy_run(&bound, file, None),
+        connspy_run(&[&bound[..], &["--no-fast-seek"]].concat(), file, None),
+        connspy_run(&bound, "-", Some(text)),
+    ];
+    runs.map(|o| String::from_utf8(o.stderr).unwrap())
+}
+
+#[test]
+fn connspy_warns_once_of_a_record_read_later_than_the_bound_allows() {
+    // `late` arrives 800 s behind the record before it (L = 10), and both
+    // name the host, so fast seek parses both.
+    let text = log_with(5900, "5100 late x\n");
+    let [seek, full, stdin] = connspy_stderr(&text, "10");
+    let said = "connspy: warning: records arrived up to 800 s behind the newest time \
+                before them, past the lateness bound of 10 s: ";
+    assert_eq!(
+        seek,
+        format!(
+            "{said}fast seek may have missed records (--max-log-late-seconds 800 would \
+             cover it; --no-fast-seek reads every record up to the early stop)\n"
+        )
+    );
+    let full_read = format!(
+        "{said}the early stop may have missed records (--max-log-late-seconds 800 would \
+         cover it)\n"
+    );
+    assert_eq!(full, full_read);
+    assert_eq!(stdin, full_read, "stdin");
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_file(dir.path(), "conn.log", &text);
+    let quiet = connspy_run(&["-q"], file.to_str().unwrap(), None);
+    assert_eq!(String::from_utf8(quiet.stderr).unwrap(), "", "-q");
+}
+
+#[test]
+fn connspy_says_nothing_of_lateness_while_the_log_keeps_the_bound() {
+    // 10 s behind, with L = 10: late, but within the bound.
+    let text = log_with(5900, "5890 late x\n");
+    assert_eq!(connspy_stderr(&text, "10"), ["", "", ""].map(String::from));
+    // The bound the warning names covers the log that broke 10 s.
+    let text = log_with(5900, "5100 late x\n");
+    assert_eq!(connspy_stderr(&text, "800"), ["", "", ""].map(String::from));
 }
 
 /// `h{from}` .. `h{to}` inclusive.

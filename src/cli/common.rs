@@ -17,7 +17,10 @@ pub struct CommonArgs {
     ///
     /// No record is more than L seconds older than the newest record
     /// before it. Fast seek, the early stop and the closing of windows rely
-    /// on it. Whole or fractional seconds.
+    /// on it. Whole or fractional seconds. A run that reads a record later
+    /// than L allows ends with a warning naming the bound that would cover
+    /// it. Zeek conn.log records come when their connection ends: use hours
+    /// (7200 is recommended, see docs/formats.md).
     ///
     /// Example: --max-log-late-seconds 600
     #[arg(long = "max-log-late-seconds", alias = "max_log_late_seconds",

@@ -1,6 +1,7 @@
 //! Every rule of the input's syntax, in one place: what a line is
 //! (`lines`), what a record is ([`record`]), what a time is
-//! ([`timestamp`]), when two hosts are the same (`host_set`), the log
+//! ([`timestamp`]), how late records arrive (`lateness`), when two hosts
+//! are the same (`host_set`), the log
 //! formats records come in ([`format`](mod@format)) and what a `--to`/`--from` target
 //! matches ([`target`]).
 //!
@@ -13,6 +14,7 @@ pub(crate) mod batch;
 pub mod format;
 pub(crate) mod horizon;
 pub(crate) mod host_set;
+pub(crate) mod lateness;
 pub(crate) mod lines;
 pub mod record;
 pub mod target;

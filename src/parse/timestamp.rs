@@ -221,6 +221,11 @@ impl Duration {
         Duration(secs as u128 * NANOS_PER_SECOND)
     }
 
+    /// `nanos` nanoseconds.
+    pub(crate) const fn from_nanos(nanos: u128) -> Duration {
+        Duration(nanos)
+    }
+
     /// The length in nanoseconds, exactly.
     pub const fn as_nanos(self) -> u128 {
         self.0
@@ -328,6 +333,13 @@ impl fmt::Display for Timestamp {
             let digits = format!("{frac:09}");
             write!(f, "{secs}.{}", digits.trim_end_matches('0'))
         }
+    }
+}
+
+impl fmt::Display for Duration {
+    /// Seconds, as a time is shown: the fraction only when there is one.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Timestamp(self.0).fmt(f)
     }
 }
 

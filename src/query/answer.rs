@@ -10,7 +10,9 @@ use crate::diagnostics::{MalformedLine, MalformedReport};
 use crate::io::input::InputName;
 use crate::output::{Field, Format, RowWriter, nanos_text, rfc3339};
 use crate::parse::host_set::HostSet;
+use crate::parse::lateness::{Arrivals, Lateness};
 use crate::parse::record::Malformed;
+use crate::parse::timestamp::Duration;
 use crate::query::progress::Progress;
 use crate::query::request::{Query, Side};
 use crate::query::scan::BlockScan;
@@ -36,13 +38,35 @@ pub const COLUMNS: &[&str] = &[
 ];
 
 /// What an answer printed: distinct hosts, and the records that carry no
-/// connection (`NODATA`/`SKIPDATA`) it skipped.
+/// connection (`NODATA`/`SKIPDATA`) it skipped; and how late the records
+/// it read arrived.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Printed {
     /// Distinct hosts printed.
     pub hosts: u64,
     /// Records skipped for carrying no connection.
     pub skipped: u64,
+    /// How late the latest-arriving record read was.
+    lateness: Lateness,
+    /// Whether fast seek chose what was read, in at least one input.
+    sought: bool,
+}
+
+impl Printed {
+    /// The warning, when a record read arrived later than `bound` allows
+    /// (docs/behaviour.md#measured-lateness): fast seek, or the early stop
+    /// without it, relied on a bound the log breaks.
+    pub(crate) fn lateness_warning(&self, bound: Duration) -> Option<String> {
+        let past = self.lateness.past(bound)?;
+        Some(if self.sought {
+            past.warning(
+                "fast seek may have missed records",
+                "; --no-fast-seek reads every record up to the early stop",
+            )
+        } else {
+            past.warning("the early stop may have missed records", "")
+        })
+    }
 }
 
 /// What every row of one query repeats (see [`COLUMNS`]).
@@ -65,6 +89,10 @@ pub struct Answer<'r, W: Write> {
     pub(crate) progress: Progress,
     /// VPC `NODATA`/`SKIPDATA` records met, skipped.
     skipped: u64,
+    /// The times of the records read, in file order.
+    arrivals: Arrivals,
+    /// Set when fast seek chose the region of an input.
+    pub(crate) sought: bool,
 }
 
 impl<'r, W: Write> Answer<'r, W> {
@@ -92,6 +120,8 @@ impl<'r, W: Write> Answer<'r, W> {
             report,
             progress: Progress::new(false),
             skipped: 0,
+            arrivals: Arrivals::default(),
+            sought: false,
         }
     }
 
@@ -139,6 +169,7 @@ impl<'r, W: Write> Answer<'r, W> {
         self.report
             .add_unlocated(scan.malformed_total - scan.malformed.len() as u64);
         self.skipped += scan.no_data;
+        self.arrivals.then(&scan.arrivals);
         Ok(())
     }
 
@@ -161,6 +192,8 @@ impl<'r, W: Write> Answer<'r, W> {
         Ok(Printed {
             hosts: self.seen.len() as u64,
             skipped: self.skipped,
+            lateness: self.arrivals.lateness(),
+            sought: self.sought,
         })
     }
 }

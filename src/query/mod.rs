@@ -68,6 +68,7 @@ pub fn run(
             _ => Ok(None),
         })
         .collect::<Result<Vec<_>, Error>>()?;
+    answer.sought = seeks.iter().any(Option::is_some);
     // A proving record in a later file makes every earlier file irrelevant.
     let first = seeks
         .iter()

@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::io::whole::Whole;
 use crate::parse::format::{FormatState, Parsed, plain_error};
 use crate::parse::host_set::HostSet;
+use crate::parse::lateness::Arrivals;
 use crate::parse::lines::Lines;
 use crate::parse::record::{Malformed, parse_record};
 use crate::query::request::{Query, Side};
@@ -46,6 +47,10 @@ pub(crate) struct BlockScan {
     /// The reading state after the block, when a header line in it
     /// changed the one it started with.
     pub(crate) end_state: Option<FormatState>,
+    /// The times of the records parsed (not the early-stop record, nor
+    /// one too far ahead), for the measured lateness
+    /// (docs/behaviour.md#measured-lateness).
+    pub(crate) arrivals: Arrivals,
 }
 
 impl BlockScan {
@@ -102,6 +107,9 @@ fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usi
     };
     let (stop_at, believable) = (query.stop_at(), query.believable_until());
     let tail = TailFilter::new(query);
+    // Kept apart from `scan`, which the loop writes through, so that it
+    // can stay in registers.
+    let mut arrivals = Arrivals::default();
     for (start, line) in Lines::new(block) {
         let offset = range.start + start;
         // The full kernel parses every line (for the early stop and the
@@ -119,6 +127,7 @@ fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usi
                 break;
             }
             Ok(rec) => {
+                arrivals.record(rec.ts);
                 if may_answer && let Some(host) = query.answer(&rec) {
                     scan.hosts.insert(host);
                 }
@@ -126,6 +135,7 @@ fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usi
             Err(why) => scan.malformed(offset, plain_error(line, why)),
         }
     }
+    scan.arrivals = arrivals;
     scan
 }
 
@@ -140,6 +150,7 @@ fn scan_lines<'b>(
     let mut scan = BlockScan::default();
     let (stop_at, believable) = (query.stop_at(), query.believable_until());
     let block = &buf[range.clone()];
+    let mut arrivals = Arrivals::default();
     for (start, line) in Lines::new(block) {
         let offset = range.start + start;
         match read(line) {
@@ -152,6 +163,7 @@ fn scan_lines<'b>(
                 break;
             }
             Some(Parsed::Record(rec)) => {
+                arrivals.record(rec.ts);
                 if let Some(host) = query.answer(&rec) {
                     scan.hosts.insert(host);
                 }
@@ -160,6 +172,7 @@ fn scan_lines<'b>(
             Some(Parsed::NoData) => scan.no_data += 1,
         }
     }
+    scan.arrivals = arrivals;
     scan
 }
 

@@ -61,6 +61,7 @@ use std::ops::Range;
 
 use crate::parse::batch::{Item, ParsedLines, RawLines};
 use crate::parse::horizon::{Horizon, wall_clock};
+use crate::parse::lateness::Lateness;
 use crate::parse::record::Record;
 use crate::parse::target::Target;
 use crate::parse::timestamp::{Duration, Timestamp};
@@ -116,10 +117,10 @@ pub(crate) enum Segment {
         windows: Vec<(WindowSpan, ExactTally)>,
         /// The largest time of the records.
         latest: Timestamp,
-        /// The smallest, and how far (ns) the latest-arriving record was
+        /// The smallest, and how far the latest-arriving record was
         /// behind the chunk's newest time before it.
         earliest: Timestamp,
-        late_within: u128,
+        late_within: Lateness,
         records: u64,
         from: At,
         to: At,
@@ -261,7 +262,7 @@ struct Run {
     windows: Vec<(WindowSpan, ExactTally)>,
     latest: Timestamp,
     earliest: Timestamp,
-    late_within: u128,
+    late_within: Lateness,
     records: u64,
     from: At,
     /// The window of the last record, and its place in `windows`.
@@ -277,7 +278,7 @@ impl Run {
             windows: Vec::new(),
             latest: Timestamp::ZERO,
             earliest: Timestamp::from_nanos(u128::MAX),
-            late_within: 0,
+            late_within: Lateness::default(),
             records: 0,
             from,
             span: WindowSpan::EMPTY,
@@ -342,8 +343,7 @@ impl Run {
         budget.charge(unpaid * HOST_BYTES);
         self.latest = self.latest.max(record.ts);
         self.earliest = self.earliest.min(record.ts);
-        let behind = newest.as_nanos().saturating_sub(record.ts.as_nanos());
-        self.late_within = self.late_within.max(behind);
+        self.late_within.arrived(newest, record.ts);
         self.records += 1;
         Added::Counted
     }

@@ -123,6 +123,9 @@ pub fn run(args: QueryArgs) -> anyhow::Result<QuerySummary> {
     query::run(&query, inputs, &mut answer)?;
     let printed = answer.finish()?;
     report.finish();
+    if let Some(warning) = printed.lateness_warning(query.lateness) {
+        diagnostics.note(warning);
+    }
     if printed.skipped > 0 {
         diagnostics.note(format_args!(
             "skipped {} NODATA/SKIPDATA record(s) (no connection in them)",

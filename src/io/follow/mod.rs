@@ -260,13 +260,18 @@ impl Follower {
                 if r.followed.reader.has_block()? {
                     return Ok(Ready::Block(Which::Rotated(i)));
                 }
+                // A deleted file is left at once, unless its last line is
+                // unfinished: a writer that still holds it open (logrotate
+                // `compress` deletes it at once) finishes the line there
+                // within moments, and its end is read until the wait ends.
+                let unfinished = r.followed.reader.has_partial();
                 let tracked = r.followed.tracked();
                 if tracked.exhausted {
                     busy = true;
                     continue;
                 }
                 let truncated = tracked.truncated;
-                if truncated || Instant::now() >= r.until || tracked.deleted()? {
+                if truncated || Instant::now() >= r.until || !unfinished && tracked.deleted()? {
                     r.ended = true;
                     if truncated {
                         // Its unfinished line lost its end: nothing to hand out.
@@ -649,10 +654,31 @@ mod tests {
                 line("3 e f"),
             ],
         );
-        append(&old, "4 g");
+        append(&old, "4 g h\n");
         fs::remove_file(&old).unwrap();
         // Well before the 60 s wait.
-        expect(&mut f, vec![line("4 g")]);
+        expect(&mut f, vec![line("4 g h")]);
+    }
+
+    #[test]
+    fn a_rotated_file_deleted_in_the_middle_of_a_line_is_read_until_the_line_ends() {
+        let (dir, path, mut f) = setup_with("1 a b\n", options(false, Duration::from_secs(60)));
+        expect(&mut f, vec![line("1 a b")]);
+        let old = dir.path().join("log.1");
+        let mut writer = OpenOptions::new().append(true).open(&path).unwrap();
+        fs::rename(&path, &old).unwrap();
+        append(&path, "3 e f\n");
+        writer.write_all(b"2 c").unwrap();
+        expect(
+            &mut f,
+            vec![Item::Restarted(Restart::Replaced), line("3 e f")],
+        );
+        // logrotate's `compress` deletes the file while the writer is in
+        // the middle of a line; the writer finishes it in the deleted file.
+        fs::remove_file(&old).unwrap();
+        expect_nothing(&mut f);
+        writer.write_all(b" d\n").unwrap();
+        expect(&mut f, vec![line("2 c d")]);
     }
 
     #[test]

@@ -79,7 +79,8 @@ impl<W: Write> Aggregator<W> {
                     from,
                     to,
                 } if self.adds_up(&windows, latest) => {
-                    self.arrived_late(earliest, late_within);
+                    self.latest_arrival
+                        .after(self.latest, earliest, late_within);
                     let before = (self.records, self.bytes, self.skipped, reached);
                     self.reach(&counted.parses[..], &mut reached, to, chunk);
                     self.records += records;

@@ -39,6 +39,7 @@ use crate::io::source::Restart;
 use crate::parse::batch::{Item, ParsedLines};
 use crate::parse::format::FormatState;
 use crate::parse::horizon::{Horizon, wall_clock};
+use crate::parse::lateness::Lateness;
 use crate::parse::record::{Malformed, Record};
 use crate::parse::timestamp::Timestamp;
 use crate::stream::chunk::ChunkCounter;
@@ -111,9 +112,9 @@ pub struct Aggregator<W: Write> {
     /// A time no later than the horizon's limit: records up to it need
     /// no further check.
     believable: Timestamp,
-    /// How late the latest-arriving record was, in nanoseconds behind the
-    /// newest time before it (docs/behaviour.md#measured-lateness).
-    latest_arrival: u128,
+    /// How late the latest-arriving record was, behind the newest time
+    /// before it (docs/behaviour.md#measured-lateness).
+    latest_arrival: Lateness,
 }
 
 impl<W: Write> Aggregator<W> {
@@ -143,7 +144,7 @@ impl<W: Write> Aggregator<W> {
             horizon: Horizon::new(config.lateness),
             clock: wall_clock(),
             believable: Timestamp::ZERO,
-            latest_arrival: 0,
+            latest_arrival: Lateness::default(),
             config,
         }
     }
@@ -259,7 +260,7 @@ impl<W: Write> Aggregator<W> {
         let span = self.last_span;
         let past_deadline = self.latest > span.deadline;
         if past_deadline && self.printed.contains(span.start) {
-            self.arrived_late(record.ts, 0);
+            self.latest_arrival.arrived(self.latest, record.ts);
             self.too_late
                 .record(&self.input, self.line, span.start, self.latest);
             return Ok(());
@@ -278,7 +279,7 @@ impl<W: Write> Aggregator<W> {
             self.latest = record.ts;
             self.close_complete_windows()?;
         } else {
-            self.arrived_late(record.ts, 0);
+            self.latest_arrival.arrived(self.latest, record.ts);
             if past_deadline {
                 // A window never printed, opened past its deadline:
                 // complete already, it closes now (it is the oldest open

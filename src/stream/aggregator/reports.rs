@@ -57,43 +57,12 @@ impl<W: Write> Aggregator<W> {
         ts <= self.believable
     }
 
-    /// A record at `ts` arrived after the newest time, or records counted
-    /// apart arrived up to `within` nanoseconds behind the newest time of
-    /// their own chunk: keeps the largest lateness.
-    #[inline]
-    pub(super) fn arrived_late(&mut self, ts: Timestamp, within: u128) {
-        let behind = self.latest.as_nanos().saturating_sub(ts.as_nanos());
-        self.latest_arrival = self.latest_arrival.max(behind).max(within);
-    }
-
     /// Says, once at the end, when a record arrived later than the
     /// lateness bound allows: how late, and the bound that would cover it.
     pub(super) fn warn_lateness(&self) {
-        if self.latest_arrival <= self.config.lateness.as_nanos() {
-            return;
-        }
-        let secs = self.latest_arrival.div_ceil(1_000_000_000);
-        self.diagnostics.note(format_args!(
-            "warning: records arrived up to {} s behind the newest time before them, past \
-             the lateness bound of {} s: windows may have closed before all their records \
-             came (--max-log-late-seconds {secs} would cover it)",
-            Seconds(self.latest_arrival),
-            Seconds(self.config.lateness.as_nanos()),
-        ));
-    }
-}
-
-/// Nanoseconds shown as seconds, with the fraction only when there is one.
-struct Seconds(u128);
-
-impl std::fmt::Display for Seconds {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (secs, nanos) = (self.0 / 1_000_000_000, self.0 % 1_000_000_000);
-        if nanos == 0 {
-            write!(f, "{secs}")
-        } else {
-            let fraction = format!("{nanos:09}");
-            write!(f, "{secs}.{}", fraction.trim_end_matches('0'))
+        if let Some(past) = self.latest_arrival.past(self.config.lateness) {
+            self.diagnostics
+                .note(past.warning("windows may have closed before all their records came", ""));
         }
     }
 }
