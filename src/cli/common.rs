@@ -20,7 +20,7 @@ pub struct CommonArgs {
     /// on it. Whole or fractional seconds. A run that reads a record later
     /// than L allows ends with a warning naming the bound that would cover
     /// it. Zeek conn.log records come when their connection ends: use hours
-    /// (7200 is recommended, see docs/formats.md).
+    /// (7200 is recommended; the formats' bounds: --input-format).
     ///
     /// Example: --max-log-late-seconds 600
     #[arg(long = "max-log-late-seconds", alias = "max_log_late_seconds",
@@ -43,7 +43,7 @@ pub struct CommonArgs {
     /// TO_HOST), zeek (Zeek TSV conn.log), zeek-json (Zeek JSON lines) or
     /// vpc (AWS VPC flow logs). Zeek writes a connection when it ends, so
     /// a Zeek log needs a lateness bound of hours (--max-log-late-seconds
-    /// 3600 or more); a VPC log, its aggregation interval plus the
+    /// 7200 is recommended); a VPC log, its aggregation interval plus the
     /// delivery delay (1200 for the 10-minute default). More on each
     /// format: <https://github.com/connspy/connspy>
     ///
