@@ -12,7 +12,10 @@
 # docs/formats.md advises for real Zeek logs), connspy and connspy-stream
 # over the whole day, and --to with the popular host's /16 network beside
 # --to the host alone. Environment: RUNS (10), WARMUP (2), BIN
-# (target/release), RESULTS (target/bench-results).
+# (target/release), RESULTS (target/bench-results), BASE (unset: a directory
+# holding another build's connspy and connspy-stream; each command's output
+# is then checked to equal that build's, whose runs join the timed one as
+# "base: ...", with the CPU per record of both).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${BIN:-$ROOT/target/release}
@@ -69,6 +72,15 @@ same "no-fast-seek" "${cmds[15]}" "${cmds[17]}"
 same "stream" "${cmds[19]}" "${cmds[21]}"
 same "stream /16" "${cmds[23]}" "${cmds[25]}"
 echo "outputs of the Zeek log equal those of the plain log"
+if [ -n "${BASE:-}" ]; then
+  n=${#cmds[@]}
+  for ((i = 0; i < n; i += 2)); do
+    base_cmd=${cmds[i + 1]//"$BIN/"/"$BASE/"}
+    same "${cmds[i]}, this build against the base build" "${cmds[i + 1]}" "$base_cmd"
+    cmds+=("base: ${cmds[i]}" "$base_cmd")
+  done
+  echo "every output equals the base build's"
+fi
 uptime
 args=()
 for ((i = 0; i < ${#cmds[@]}; i += 2)); do args+=(-n "${cmds[i]}" "${cmds[i + 1]}"); done
@@ -80,11 +92,12 @@ python3 - "$RESULTS/formats.json" "$PB" "$ZB" << 'PY'
 import json, statistics, sys
 runs = json.load(open(sys.argv[1]))["results"]
 pb, zb = int(sys.argv[2]), int(sys.argv[3])
-print(f"{'command':28} {'median ms':>10} {'cpu ms (mean)':>14} {'ms/100MB':>9}")
+records = 1_000_000
+print(f"{'command':34} {'median ms':>10} {'cpu ms (mean)':>14} {'ms/100MB':>9} {'cpu ns/record':>14}")
 for r in runs:
     name = r["command"]
     med = statistics.median(r["times"]) * 1000
     cpu = (r["user"] + r["system"]) * 1000  # hyperfine gives their means
-    size = zb if name.startswith("zeek") else pb
-    print(f"{name:28} {med:10.1f} {cpu:14.1f} {med / size * 1e8:9.1f}")
+    size = zb if name.removeprefix("base: ").startswith("zeek") else pb
+    print(f"{name:34} {med:10.1f} {cpu:14.1f} {med / size * 1e8:9.1f} {cpu * 1e6 / records:14.1f}")
 PY

@@ -8,7 +8,10 @@
 # Environment: RUNS (5), WARMUP (1), BIN (target/release), RESULTS
 # (target/bench-results), POPULAR / RARE (default: from hosts.txt beside the
 # log, written by make-logs.sh), DUCK_PY (python3), VERIFY (1: check our
-# output against the mawk peer once before timing).
+# output against the mawk peer once before timing), BASE (unset: a directory
+# holding another build's connspy and connspy-stream, timed beside BIN's by
+# the scripts that say so), CPU_RUNS (3: runs of each command whose user+sys
+# CPU cpu_runs measures).
 
 export LC_ALL=C   # byte semantics for awk and rg; hosts are ASCII
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,6 +22,7 @@ BIN=${BIN:-$ROOT/target/release}
 RESULTS=${RESULTS:-$ROOT/target/bench-results}
 DUCK_PY=${DUCK_PY:-python3}
 VERIFY=${VERIFY:-1}
+CPU_RUNS=${CPU_RUNS:-3}
 mkdir -p "$RESULTS"
 
 q() { printf %q "$1"; }   # shell-quote for the command strings hyperfine runs
@@ -160,6 +164,26 @@ peak_anon_mib() {
   done
   wait "$pid" || true
   awk -v k="$peak" 'BEGIN{printf "%.1f", k / 1024}'
+}
+
+# cpu_runs TAG NAME CMD [NAME CMD]...: the user+sys CPU of every command,
+# CPU_RUNS times, the commands taking turns in each round (so that a change
+# of load falls on all of them alike), each under /usr/bin/time. Writes
+# RESULTS/TAG-cpu.tsv: name, round, seconds; one line per run.
+cpu_runs() {
+  local tag=$1; shift
+  local tsv=$RESULTS/$tag-cpu.tsv log r i
+  local args=("$@")
+  log=$(mktemp)
+  : > "$tsv"
+  for ((r = 1; r <= CPU_RUNS; r++)); do
+    for ((i = 0; i < ${#args[@]}; i += 2)); do
+      /usr/bin/time -f "%U %S" -o "$log" bash -c "${args[i + 1]}" > /dev/null 2>&1 \
+        || echo "warning: '${args[i]}' failed" >&2
+      printf '%s\t%s\t%s\n' "${args[i]}" "$r" "$(awk 'END {print $1 + $2}' "$log")" >> "$tsv"
+    done
+  done
+  rm -f "$log"
 }
 
 # same_output NAME CMD REFERENCE_CMD: warns unless both print the same bytes.

@@ -2,9 +2,10 @@
 //! can be handed to another thread; or handing the lines on unparsed,
 //! with the format state they start in, for another thread to parse.
 
-use crate::parse::format::{FormatState, Parsed, parse_plain};
+use crate::parse::format::{FormatState, Parsed, plain_error};
 use crate::parse::lines::Lines;
-use crate::parse::record::Malformed;
+use crate::parse::plain_lines::three_fields_in;
+use crate::parse::record::{Malformed, parse_record};
 use crate::parse::timestamp::Timestamp;
 
 /// A block of lines with every line parsed: the unit of work handed from
@@ -52,6 +53,14 @@ impl Span {
         }
     }
 
+    /// The span of `range` (of a block under 4 GiB).
+    fn of(range: std::ops::Range<usize>) -> Span {
+        Span {
+            start: range.start as u32,
+            end: range.end as u32,
+        }
+    }
+
     pub(crate) fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
     }
@@ -78,19 +87,34 @@ impl ParsedLines {
     /// `bytes` at hand.
     pub(crate) fn parse(&mut self, bytes: &[u8], state: &mut FormatState) -> usize {
         self.bytes.clear();
-        // The plain format keeps its own loop, exactly as before formats.
+        // The plain format keeps its own loop, its lines split by masks
+        // straight into items.
         if state.is_plain() {
-            self.fill_with(bytes, parse_plain)
+            self.fill_with(bytes, |start, text, line| {
+                Step::Item(plain_item(bytes, start, text, line))
+            })
         } else {
-            self.fill_with(bytes, |line| state.parse_line(line))
+            self.fill_with(bytes, |_, text, line| match state.parse_line(text) {
+                Parsed::Record(rec) => Step::Item(Item::Record {
+                    ts: rec.ts,
+                    from: Span::within(bytes, rec.from),
+                    to: Span::within(bytes, rec.to),
+                    line,
+                }),
+                Parsed::Malformed(why) => Step::Item(Item::Malformed { line, why }),
+                Parsed::Header => Step::Header,
+                Parsed::NoData => Step::NoData,
+            })
         }
     }
 
+    /// Parses the lines of `bytes` with `parse`, which gets each line's
+    /// offset, bytes and number.
     #[inline(always)]
-    fn fill_with<'b>(
+    fn fill_with(
         &mut self,
-        bytes: &'b [u8],
-        mut parse: impl FnMut(&'b [u8]) -> Parsed<'b>,
+        bytes: &[u8],
+        mut parse: impl FnMut(usize, &[u8], u32) -> Step,
     ) -> usize {
         self.items.clear();
         self.no_data = 0;
@@ -101,22 +125,59 @@ impl ParsedLines {
                 take = start;
                 break;
             }
-            // Spans are offsets, so they hold in a copy of the lines.
-            match parse(text) {
-                Parsed::Record(rec) => self.items.push(Item::Record {
-                    ts: rec.ts,
-                    from: Span::within(bytes, rec.from),
-                    to: Span::within(bytes, rec.to),
-                    line,
-                }),
-                Parsed::Malformed(why) => self.items.push(Item::Malformed { line, why }),
-                Parsed::Header => {}
-                Parsed::NoData => self.no_data += 1,
+            match parse(start, text, line) {
+                Step::Item(item) => self.items.push(item),
+                Step::Header => {}
+                Step::NoData => self.no_data += 1,
             }
             line += 1;
         }
         self.lines = line as u64;
         take
+    }
+}
+
+/// What one line adds to a parse.
+enum Step {
+    Item(Item),
+    /// A header line: nothing.
+    Header,
+    /// A VPC `NODATA`/`SKIPDATA` record: counted.
+    NoData,
+}
+
+/// The item of plain line number `line`, `text`, at `start` in `bytes`:
+/// its fields' offsets taken from the separator mask when it has one
+/// (no record and no slices built), else from `parse_record`.
+#[inline(always)]
+fn plain_item(bytes: &[u8], start: usize, text: &[u8], line: u32) -> Item {
+    let why = match three_fields_in(bytes, start, text.len()) {
+        Some([ts, from, to]) => match Timestamp::parse(&bytes[ts]) {
+            Ok(ts) => {
+                return Item::Record {
+                    ts,
+                    from: Span::of(from),
+                    to: Span::of(to),
+                    line,
+                };
+            }
+            Err(e) => Malformed::BadTimestamp(e),
+        },
+        None => match parse_record(text) {
+            Ok(rec) => {
+                return Item::Record {
+                    ts: rec.ts,
+                    from: Span::within(bytes, rec.from),
+                    to: Span::within(bytes, rec.to),
+                    line,
+                };
+            }
+            Err(why) => why,
+        },
+    };
+    Item::Malformed {
+        line,
+        why: plain_error(text, why),
     }
 }
 

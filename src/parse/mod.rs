@@ -13,9 +13,12 @@
 pub(crate) mod batch;
 pub mod format;
 pub(crate) mod horizon;
+pub(crate) mod host_index;
+pub(crate) mod host_key;
 pub(crate) mod host_set;
 pub(crate) mod lateness;
 pub(crate) mod lines;
+pub(crate) mod plain_lines;
 pub mod record;
 pub mod target;
 pub mod timestamp;

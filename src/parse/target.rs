@@ -18,6 +18,7 @@
 use std::collections::HashSet;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use crate::parse::host_key::ShortName;
 use crate::parse::record::{is_separator, last_field_is};
 
 /// An IPv4 network and the text every address in it begins with.
@@ -36,6 +37,8 @@ pub struct Target {
     label: Vec<u8>,
     /// The whole target when it is one name: the fast path.
     single: Option<Vec<u8>>,
+    /// That name when it is short: a compare of two words.
+    short: Option<ShortName>,
     names: HashSet<Vec<u8>>,
     v4: Vec<V4Net>,
     v6: Vec<(u128, u128)>,
@@ -121,6 +124,7 @@ impl Target {
             (names, true) if names.len() == 1 => names.iter().next().cloned(),
             _ => None,
         };
+        target.short = target.single.as_deref().and_then(ShortName::new);
         Ok(target)
     }
 
@@ -146,6 +150,7 @@ impl Target {
         Target {
             label: label.to_ascii_lowercase(),
             single: None,
+            short: None,
             names: HashSet::new(),
             v4: Vec::new(),
             v6: Vec::new(),
@@ -176,6 +181,9 @@ impl Target {
     /// Whether `host` (a log field) is, or is in, the target.
     #[inline]
     pub fn matches(&self, host: &[u8]) -> bool {
+        if let Some(short) = &self.short {
+            return short.is(host);
+        }
         match &self.single {
             Some(name) => host.eq_ignore_ascii_case(name),
             None => self.matches_any(host),
@@ -223,6 +231,14 @@ impl Target {
     /// line: the cheap test a `--to` scan of a plain log makes first.
     #[inline]
     pub fn may_match_last_field(&self, line: &[u8]) -> bool {
+        if let Some(short) = &self.short {
+            let mut end = line.len();
+            while end > 0 && is_separator(line[end - 1]) {
+                end -= 1;
+            }
+            let n = short.len();
+            return end > n && is_separator(line[end - n - 1]) && short.is(&line[end - n..end]);
+        }
         match &self.single {
             Some(name) => last_field_is(line, name),
             None => {

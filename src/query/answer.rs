@@ -156,11 +156,11 @@ impl<'r, W: Write> Answer<'r, W> {
         lines: &mut LineCounter,
         buf: &[u8],
     ) -> Result<(), Error> {
-        // Block names are lower case already and carry their hash.
+        // Block hosts carry their key (lower case, hashed).
         for i in 0..scan.hosts.len() {
-            let host = scan.hosts.get(i);
-            if self.seen.insert_hashed(host, scan.hosts.hash_at(i)).1 {
-                self.print(host).doing(|| "cannot write to stdout".into())?;
+            if self.seen.insert_from(&scan.hosts, i).1 {
+                self.print(scan.hosts.get(i))
+                    .doing(|| "cannot write to stdout".into())?;
             }
         }
         for &(offset, why) in &scan.malformed {

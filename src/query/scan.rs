@@ -18,7 +18,8 @@ use crate::parse::format::{FormatState, Parsed, plain_error};
 use crate::parse::host_set::HostSet;
 use crate::parse::lateness::Arrivals;
 use crate::parse::lines::Lines;
-use crate::parse::record::{Malformed, parse_record};
+use crate::parse::plain_lines::parse_line_in;
+use crate::parse::record::Malformed;
 use crate::query::request::{Query, Side};
 
 /// How a block is scanned.
@@ -120,7 +121,7 @@ fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usi
         if !FULL && (!may_answer || !query.may_match(line)) {
             continue;
         }
-        match parse_record(line) {
+        match parse_line_in(block, start, start + line.len()) {
             Ok(rec) if rec.ts > believable => scan.malformed(offset, Malformed::FarAhead),
             Ok(rec) if FULL && rec.ts >= stop_at => {
                 scan.stopped = true;
@@ -219,7 +220,9 @@ impl TailFilter {
         if n < 8 || line[n - 1] <= b' ' {
             return true;
         }
-        let last = u64::from_le_bytes(line[n - 8..].try_into().unwrap_or([0; 8]));
+        let last = line
+            .last_chunk()
+            .map_or(0, |&last| u64::from_le_bytes(last));
         (last | CASE_BITS) & self.mask == self.word
     }
 }

@@ -10,7 +10,7 @@ use crate::parse::record::Record;
 use crate::parse::target::Target;
 use crate::stream::config::{Counting, Report};
 use crate::stream::dedup::{HostList, Inserted, ListMaker, NamedList, SPILL_BYTES};
-use crate::stream::host_counts::{HostCounts, ListMark};
+use crate::stream::host_counts::{HostCounts, ListMark, Matches};
 use crate::stream::rows::{RowKind, WindowRows};
 use crate::stream::space_saving::SpaceSaving;
 use crate::stream::window::WindowSpan;
@@ -74,13 +74,15 @@ impl ExactTally {
         from_host: &Target,
         lists: &mut ListMaker,
     ) -> io::Result<()> {
-        let from_id = self.counts.add(record.from);
-        let to_id = self.counts.add(record.to);
-        if to_host.matches(record.to) {
+        // Whether a host is a target is asked once per host of the tally.
+        let matches = |name: &[u8]| Matches::new(to_host.matches(name), from_host.matches(name));
+        let (from_id, from_is) = self.counts.add(record.from, matches);
+        let (to_id, to_is) = self.counts.add(record.to, matches);
+        if to_is.to() {
             let list = self.to.get_or_insert_with(|| lists.list(ListMark::To));
             list.insert(from_id, &mut self.counts)?;
         }
-        if from_host.matches(record.from) {
+        if from_is.from() {
             let list = self.from.get_or_insert_with(|| lists.list(ListMark::From));
             list.insert(to_id, &mut self.counts)?;
         }

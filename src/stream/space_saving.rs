@@ -34,7 +34,7 @@
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 
-use crate::parse::host_set::{fold_case, hash_bytes};
+use crate::parse::host_key::{fold_case, hash_bytes};
 
 /// The Space-Saving summary of one window. See the module docs.
 pub(crate) struct SpaceSaving {
@@ -230,7 +230,7 @@ mod tests {
     fn exact(hosts: &[String]) -> HostCounts {
         let mut c = HostCounts::default();
         for h in hosts {
-            c.add(h.as_bytes());
+            c.add_host(h.as_bytes());
         }
         c
     }

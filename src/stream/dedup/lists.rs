@@ -5,7 +5,8 @@ use std::io;
 
 use super::spool::Spool;
 use super::{Dedup, GrowingBloom, SPILL_BYTES};
-use crate::parse::host_set::{HostSet, fold_case};
+use crate::parse::host_key::fold_case;
+use crate::parse::host_set::HostSet;
 use crate::stream::host_counts::{HostCounts, HostId, ListMark};
 
 /// One `TO` or `FROM` list of a window with an exact host table: the

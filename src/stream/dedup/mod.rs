@@ -180,7 +180,7 @@ mod tests {
         let mut counts = HostCounts::default();
         let mut list = maker.list(ListMark::To);
         for h in hosts {
-            let id = counts.add(h.as_bytes());
+            let id = counts.add_host(h.as_bytes());
             list.insert(id, &mut counts).unwrap();
         }
         listed(&mut maker, list, &counts)
@@ -200,7 +200,7 @@ mod tests {
         let mut counts = HostCounts::default();
         let mut to = maker.list(ListMark::To);
         let mut from = maker.list(ListMark::From);
-        let id = counts.add(b"x");
+        let id = counts.add_host(b"x");
         assert_eq!(to.insert(id, &mut counts).unwrap(), Inserted::New);
         assert_eq!(from.insert(id, &mut counts).unwrap(), Inserted::New);
         assert_eq!(to.insert(id, &mut counts).unwrap(), Inserted::Seen);
