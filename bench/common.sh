@@ -11,7 +11,7 @@
 # output against the mawk peer once before timing), BASE (unset: a directory
 # holding another build's connspy and connspy-stream, timed beside BIN's by
 # the scripts that say so), CPU_RUNS (3: runs of each command whose user+sys
-# CPU cpu_runs measures).
+# CPU cpu_runs measures), PEERS (1; 0 when a script times only the tools).
 
 export LC_ALL=C   # byte semantics for awk and rg; hosts are ASCII
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -33,14 +33,16 @@ need() {  # need COMMAND DEBIAN_PACKAGE
   apt-get install -y -qq "$2" > /dev/null || { echo "cannot install $2" >&2; exit 1; }
 }
 need hyperfine hyperfine
-need rg ripgrep
-need mawk mawk
 [ -x /usr/bin/time ] || need /usr/bin/time time
-
-# DuckDB is optional: a peer, never a requirement.
-if "$DUCK_PY" -c 'import duckdb' 2> /dev/null; then HAVE_DUCK=1; else
-  HAVE_DUCK=0
-  echo "note: python module duckdb missing (pip install duckdb): DuckDB peers skipped" >&2
+# PEERS=0 (set by a script that times only the tools): no peers to find.
+if [ "${PEERS:-1}" = 1 ]; then
+  need rg ripgrep
+  need mawk mawk
+  # DuckDB is optional: a peer, never a requirement.
+  if "$DUCK_PY" -c 'import duckdb' 2> /dev/null; then HAVE_DUCK=1; else
+    HAVE_DUCK=0
+    echo "note: python module duckdb missing (pip install duckdb): DuckDB peers skipped" >&2
+  fi
 fi
 
 # load_log [LOG]: sets LOG, F (quoted), NAME, BYTES, LINES, POPULAR, RARE.

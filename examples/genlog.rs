@@ -8,6 +8,14 @@
 //! log: the answers of both tools are then the same as on the plain log
 //! (for `vpc`, whose times are whole seconds, with `--ts-format s`).
 //!
+//! `--archive DIR` writes the lines as an archive instead: one gzipped file
+//! per `--archive-every` seconds of base time (an hour by default), named
+//! and foldered as Zeek names its rotated logs
+//! (`DIR/2019-08-12/conn.22:00:00-23:00:00.log.gz`), each a complete log of
+//! its format (a Zeek file has its own header block and `#close`). A
+//! file holds the records written in its interval, which may be up to
+//! `--late` older than its start, as Zeek's do.
+//!
 //! The same seed and options give byte-identical output. The randomness is a
 //! seeded splitmix64 written here instead of the `rand` crates, so that a
 //! dependency upgrade can never silently change a benchmark's input; host
@@ -34,8 +42,20 @@ struct Args {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Output file [default: stdout].
-    #[arg(long)]
+    #[arg(long, conflicts_with = "archive")]
     out: Option<PathBuf>,
+    /// Write a folder of gzipped files, one per --archive-every seconds,
+    /// named as Zeek names its hourly logs, instead of one file.
+    #[arg(long, value_name = "DIR")]
+    archive: Option<PathBuf>,
+    /// Seconds of base time per file of --archive (dividing a day).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 3600,
+        requires = "archive"
+    )]
+    archive_every: u64,
     /// Base time of the first line, unix seconds (2019-08-12T22:00:00Z).
     #[arg(long, default_value_t = 1_565_647_200)]
     start: u64,
@@ -180,6 +200,14 @@ impl Args {
             && (host.is_empty() || host.bytes().any(|b| b.is_ascii_whitespace()))
         {
             return Err("--fan-in-host must be one non-empty token".into());
+        }
+        if self.archive_every == 0 || 86_400 % self.archive_every != 0 {
+            return Err("--archive-every must divide a day (86400 seconds)".into());
+        }
+        if self.archive.is_some() && self.rotate_lines.is_some() {
+            return Err(
+                "--archive starts a header block in each file: leave out --rotate-lines".into(),
+            );
         }
         if self
             .start
@@ -483,14 +511,9 @@ impl<'a> Generator<'a> {
     }
 
     fn run(&mut self, out: &mut impl Write) -> io::Result<()> {
-        let format = self.args.log_format;
-        match format {
-            LogFormat::Zeek => self.zeek_header(out, 0)?,
-            LogFormat::Vpc if self.args.vpc_header => writeln!(out, "{VPC_CUSTOM_HEADER}")?,
-            _ => {}
-        }
+        self.start_log(out, 0)?;
         for i in 0..self.args.lines {
-            if format == LogFormat::Zeek
+            if self.args.log_format == LogFormat::Zeek
                 && i > 0
                 && self.args.rotate_lines.is_some_and(|n| n > 0 && i % n == 0)
             {
@@ -500,10 +523,57 @@ impl<'a> Generator<'a> {
             self.write_line(i);
             out.write_all(&self.line)?;
         }
-        if format == LogFormat::Zeek {
-            self.zeek_close(out, self.args.lines)?;
-        }
+        self.end_log(out, self.args.lines)?;
         out.flush()
+    }
+
+    /// Writes the lines into `dir`, one gzipped file per `--archive-every`
+    /// seconds of base time (see the module doc); an interval without a
+    /// line gets no file, as with Zeek.
+    fn run_archive(&mut self, dir: &std::path::Path) -> io::Result<()> {
+        let every_ms = self.args.archive_every * 1000;
+        let mut current: Option<(u64, GzFile)> = None;
+        for i in 0..self.args.lines {
+            let interval = self.base_ms(i) / every_ms;
+            if current.as_ref().is_none_or(|(open, _)| *open != interval) {
+                if let Some((_, mut file)) = current.take() {
+                    self.end_log(&mut file, i)?;
+                    file.finish()?.flush()?;
+                }
+                let mut file = create_gz(&archive_path(
+                    dir,
+                    interval * every_ms / 1000,
+                    self.args.archive_every,
+                ))?;
+                self.start_log(&mut file, i)?;
+                current = Some((interval, file));
+            }
+            self.write_line(i);
+            let (_, file) = current.as_mut().expect("a file is open");
+            file.write_all(&self.line)?;
+        }
+        if let Some((_, mut file)) = current {
+            self.end_log(&mut file, self.args.lines)?;
+            file.finish()?.flush()?;
+        }
+        Ok(())
+    }
+
+    /// What a log of the format starts with, at the time of line `i`.
+    fn start_log(&self, out: &mut impl Write, i: u64) -> io::Result<()> {
+        match self.args.log_format {
+            LogFormat::Zeek => self.zeek_header(out, i),
+            LogFormat::Vpc if self.args.vpc_header => writeln!(out, "{VPC_CUSTOM_HEADER}"),
+            _ => Ok(()),
+        }
+    }
+
+    /// What a log of the format ends with, before line `i`.
+    fn end_log(&self, out: &mut impl Write, i: u64) -> io::Result<()> {
+        match self.args.log_format {
+            LogFormat::Zeek => self.zeek_close(out, i),
+            _ => Ok(()),
+        }
     }
 
     /// A Zeek header block, opened at the time of line `i`.
@@ -876,6 +946,32 @@ impl<'a> Generator<'a> {
     }
 }
 
+/// A gzip file being written (default level, no name or time in its
+/// header, so the same lines always make the same bytes).
+type GzFile = flate2::write::GzEncoder<BufWriter<File>>;
+
+/// Creates the gzip file `path` (and its folder).
+fn create_gz(path: &std::path::Path) -> io::Result<GzFile> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let file = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    Ok(flate2::write::GzEncoder::new(
+        file,
+        flate2::Compression::default(),
+    ))
+}
+
+/// Where Zeek puts the log of the `every` seconds from `start`:
+/// `DIR/YYYY-MM-DD/conn.HH:MM:SS-HH:MM:SS.log.gz`.
+fn archive_path(dir: &std::path::Path, start: u64, every: u64) -> PathBuf {
+    let at = |secs: u64| jiff::Timestamp::from_second(secs as i64).expect("time in range");
+    let day = at(start).strftime("%Y-%m-%d").to_string();
+    let from = at(start).strftime("%H:%M:%S");
+    let to = at(start + every).strftime("%H:%M:%S");
+    dir.join(day).join(format!("conn.{from}-{to}.log.gz"))
+}
+
 /// Appends a host token, with its first letter capitalised if `upper`.
 fn push_token(out: &mut Vec<u8>, name: &[u8], upper: bool) {
     match name.split_first() {
@@ -910,13 +1006,14 @@ fn main() -> ExitCode {
         return usage_error(&message);
     }
     let mut generator = Generator::new(&args);
-    let (target, written) = match &args.out {
-        Some(path) => (
+    let (target, written) = match (&args.out, &args.archive) {
+        (_, Some(dir)) => (dir.display().to_string(), generator.run_archive(dir)),
+        (Some(path), None) => (
             path.display().to_string(),
             File::create(path)
                 .and_then(|f| generator.run(&mut BufWriter::with_capacity(1 << 20, f))),
         ),
-        None => (
+        (None, None) => (
             "stdout".to_string(),
             generator.run(&mut BufWriter::with_capacity(1 << 20, io::stdout().lock())),
         ),

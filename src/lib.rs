@@ -22,10 +22,9 @@
 //! - [`io`]: getting bytes: opening inputs, mapping, streaming,
 //!   decompressing, following a file, stop signals. Uses `parse`, `error`,
 //!   `exit`.
-//! - `archive` (planned, `src/archive/`): file sets: walking directories,
-//!   classifying files, ordering a set by first record time, pruning it by
-//!   a time range under the lateness bound. Uses `parse`, `io`, `error`,
-//!   `diagnostics`.
+//! - [`archive`]: file sets: walking directories, classifying files,
+//!   ordering a set by first record time, pruning it by a time range under
+//!   the lateness bound. Uses `parse`, `io`, `error`, `diagnostics`.
 //! - [`query`]: the `connspy` query: seek, scan, merge, answer. Uses
 //!   `parse`, `io`, `archive`, `output`, `diagnostics`, `error`, `exit`.
 //! - [`stream`]: the `connspy-stream` aggregation: windows, lists, counts.
@@ -37,6 +36,7 @@
 //!   the only module (with the binaries) that uses `anyhow`. Uses all of
 //!   the above.
 
+pub mod archive;
 pub mod cli;
 pub mod diagnostics;
 pub mod error;

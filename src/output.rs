@@ -89,6 +89,11 @@ impl<W: Write> RowWriter<W> {
         }
     }
 
+    /// How many columns a CSV or JSON Lines row has.
+    pub fn columns(&self) -> usize {
+        self.columns.len()
+    }
+
     /// The format rows are written in.
     pub fn format(&self) -> Format {
         self.format

@@ -149,7 +149,9 @@ fn short_help_is_one_line_a_flag_under_headings() {
         let o = run(bin, &["-h"]);
         assert!(o.status.success());
         let help = text(&o.stdout);
-        assert!(help.lines().count() <= 45, "{tool}: {help}");
+        // Every option, one line each (the README's promise, checked
+        // against the definition below), in about one screen.
+        assert!(help.lines().count() <= 55, "{tool}: {help}");
         for heading in ["Input:", "Output:", "Diagnostics:"] {
             assert!(help.lines().any(|l| l == heading), "{tool} lacks {heading}");
         }

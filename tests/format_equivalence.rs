@@ -169,6 +169,9 @@ proptest! {
         let mut q = Query {
             target: Target::parse(TARGETS[target].as_bytes()).unwrap(),
             side: if from_side { Side::From } else { Side::To },
+            source: None,
+            filter: Default::default(),
+            summary: false,
             input_format: InputFormat::Auto,
             time_init: Timestamp::from_nanos(at(window.0.min(window.1)) as u128 * 1_000_000),
             time_end: Timestamp::from_nanos(at(window.0.max(window.1)) as u128 * 1_000_000),
@@ -229,6 +232,9 @@ fn header_blocks_with_other_field_orders_are_read_in_order() {
             let q = Query {
                 target: Target::parse(b"t1").unwrap(),
                 side: Side::To,
+                source: None,
+                filter: Default::default(),
+                summary: false,
                 input_format: InputFormat::Auto,
                 time_init: Timestamp::from_secs(1_565_647_200),
                 time_end: Timestamp::from_secs(1_565_648_000),

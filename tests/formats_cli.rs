@@ -447,6 +447,58 @@ fn a_network_target_lists_every_peer_of_any_host_in_it() {
     );
 }
 
+/// The Zeek and VPC samples are what `sample_data/README.md` says
+/// genlog makes, byte for byte: the guide's outputs can be remade.
+#[test]
+fn the_zeek_and_vpc_samples_are_what_genlog_makes() {
+    let dir = tempfile::tempdir().unwrap();
+    let samples: [(&str, &[&str]); 2] = [
+        (
+            "conn.log",
+            &[
+                "--lines",
+                "1000",
+                "--hosts",
+                "200",
+                "--span",
+                "7200",
+                "--ip-fraction",
+                "0.8",
+                "--log-format",
+                "zeek",
+                "--rotate-lines",
+                "500",
+            ],
+        ),
+        (
+            "vpc.log",
+            &[
+                "--lines",
+                "500",
+                "--hosts",
+                "60",
+                "--span",
+                "3600",
+                "--ip-fraction",
+                "1.0",
+                "--log-format",
+                "vpc",
+            ],
+        ),
+    ];
+    for (name, args) in samples {
+        let made = dir.path().join(name);
+        genlog(&made, args);
+        let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("sample_data")
+            .join(name);
+        assert!(
+            std::fs::read(&made).unwrap() == std::fs::read(&sample).unwrap(),
+            "sample_data/{name} is not what genlog {args:?} makes"
+        );
+    }
+}
+
 /// A Zeek `conn.log` as Zeek writes it: a record when its connection
 /// ends, with `ts` its start. Short connections every 10 s for three
 /// hours, and an SSH session started at +600 s that lasted 3000 s and was

@@ -390,9 +390,13 @@ fn unreadable_inputs_exit_1_with_one_line_naming_them() {
     let secret = dir.path().join("secret.log");
     std::fs::write(&secret, small_log().0).unwrap();
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
+    // A directory is an archive: one that cannot be listed fails alike.
+    let locked = dir.path().join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
     let cases = [
         (secret.to_str().unwrap(), "Permission denied"),
-        (dir.path().to_str().unwrap(), "it is a directory"),
+        (locked.to_str().unwrap(), "Permission denied"),
     ];
     for (tool, bin, args) in tools() {
         for (path, reason) in cases {
@@ -415,4 +419,6 @@ fn unreadable_inputs_exit_1_with_one_line_naming_them() {
             );
         }
     }
+    // So that the temporary directory can be removed.
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
 }

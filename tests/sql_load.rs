@@ -9,8 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use connspy::query::COLUMNS as CONNSPY_COLUMNS;
-use connspy::stream::rows::COLUMNS as STREAM_COLUMNS;
+use connspy::stream::rows::COLUMNS_WITH_PEER;
 use rusqlite::Connection;
+
+mod common;
 
 const STREAM: &str = env!("CARGO_BIN_EXE_connspy-stream");
 const CONNSPY: &str = env!("CARGO_BIN_EXE_connspy");
@@ -64,7 +66,8 @@ fn guide_table(table: &str, name: &str) -> String {
     statement.replacen(&format!("TABLE {table} "), &format!("TABLE {name} "), 1)
 }
 
-/// Creates the table `name` with the stream's columns, as the guide does.
+/// Creates the table `name` with the stream's columns, as the guide does
+/// (`peer` empty in rows of runs that print no pairs).
 fn stream_table(db: &Connection, name: &str) {
     db.execute_batch(&guide_table("rows", name)).unwrap();
 }
@@ -88,7 +91,7 @@ fn load_csv(db: &Connection, dir: &Path, table: &str, text: &[u8], select: &str)
 /// from its `_bytes` key when there is one (a host that is not UTF-8),
 /// as text holding those bytes, like a CSV load gives.
 fn json_column(key: &str) -> String {
-    if key == "host" || key == "target" {
+    if key == "host" || key == "target" || key == "peer" {
         format!(
             "coalesce(CAST(unhex(json_extract(line, '$.{key}_bytes')) AS TEXT), \
              json_extract(line, '$.{key}'))"
@@ -125,14 +128,18 @@ fn load_jsonl(db: &Connection, table: &str, text: &[u8], keys: &[&str]) {
 }
 
 const STREAM_CSV: &str = "CAST(window_start AS INTEGER), window_start_rfc3339, kind, \
-     CAST(seq AS INTEGER), host, CAST(NULLIF(count, '') AS INTEGER)";
+     CAST(seq AS INTEGER), host, CAST(NULLIF(count, '') AS INTEGER), NULL";
+
+/// [`STREAM_CSV`] for the CSV of a run that prints `pair` rows.
+const STREAM_CSV_PEER: &str = "CAST(window_start AS INTEGER), window_start_rfc3339, kind, \
+     CAST(seq AS INTEGER), host, CAST(NULLIF(count, '') AS INTEGER), NULLIF(peer, '')";
 
 /// Loads the stream's `text` in `format` into a new `table`.
 fn load_stream(db: &Connection, dir: &Path, table: &str, format: &str, text: &[u8]) {
     stream_table(db, table);
     match format {
         "csv" => load_csv(db, dir, table, text, STREAM_CSV),
-        _ => load_jsonl(db, table, text, STREAM_COLUMNS),
+        _ => load_jsonl(db, table, text, COLUMNS_WITH_PEER),
     }
 }
 
@@ -430,7 +437,36 @@ con = duckdb.connect()
 con.execute(sys.argv[2])
 con.execute(f"COPY hits FROM '{d}/hits-1.csv' (HEADER)")
 print("copied", con.execute("SELECT time_init_ns, time_end_rfc3339 FROM hits LIMIT 1").fetchall()[0])
+exact = "{'first_seen': 'DECIMAL(30,9)', 'last_seen': 'DECIMAL(30,9)'}"
+seen = duckdb.sql(f"SELECT first_seen FROM read_csv('{d}/summary-*.csv', types = {exact})")
+print("summary", types(seen)["first_seen"], sorted(str(r[0]) for r in seen.fetchall()))
 "#;
+    // --summary rows of a log of milliseconds and of a Zeek log of
+    // microseconds, read together with the types the guide gives.
+    let zeek = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/conn.log");
+    for (i, (target, log)) in [("zeekraik", sample()), ("10.6.177.146", zeek)]
+        .iter()
+        .enumerate()
+    {
+        let out = run(
+            CONNSPY,
+            &[
+                "--to",
+                target,
+                "--summary",
+                "--time-init",
+                "2019-08-12T22:00:00Z",
+                "--time-end",
+                "2019-08-12T22:20:00Z",
+                "--max-log-late-seconds",
+                "3600",
+                "--format",
+                "csv",
+                log.to_str().unwrap(),
+            ],
+        );
+        std::fs::write(dir.path().join(format!("summary-{i}.csv")), out).unwrap();
+    }
     let schema = guide_block("<!-- schema-sql -->", "sql");
     let o = Command::new(python)
         .args(["-c", script, dir.path().to_str().unwrap(), &schema])
@@ -469,6 +505,12 @@ print("copied", con.execute("SELECT time_init_ns, time_end_rfc3339 FROM hits LIM
         out.contains("copied (1565647200123456789, '2019-08-12T23:00:00.000000001Z')"),
         "{out}"
     );
+    // Both logs' times, milliseconds and microseconds, exactly.
+    let summary = out.lines().find(|l| l.starts_with("summary ")).unwrap();
+    assert!(summary.starts_with("summary DECIMAL(30,9) ["), "{out}");
+    for time in ["1565647243.200000000", "1565647499.236000000"] {
+        assert!(summary.contains(&format!("'{time}'")), "{time}: {summary}");
+    }
 }
 
 /// The merge SQL of the guide, after its marker.
@@ -596,7 +638,7 @@ fn emit_counts_of_three_shards_merge_in_sql_to_the_single_machine_answer() {
         let out = stream(&["--emit-counts", "--format", format], &path);
         match format {
             "csv" => load_csv(&db, dir.path(), "rows", &out, STREAM_CSV),
-            _ => load_jsonl(&db, "rows", &out, STREAM_COLUMNS),
+            _ => load_jsonl(&db, "rows", &out, COLUMNS_WITH_PEER),
         }
     }
     db.execute_batch(&guide_merge_sql()).unwrap();
@@ -648,4 +690,209 @@ fn emit_counts_of_three_shards_merge_in_sql_to_the_single_machine_answer() {
         alone += usize::from(lead.len() == 1);
     }
     assert!(alone >= 20, "only {alone} windows with a single leader");
+}
+
+/// `log` split in three by source host, as if each machine logged its
+/// own connections; `#` header lines go to every shard.
+fn shards(log: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(log).unwrap();
+    let mut shards = vec![String::new(); 3];
+    for line in text.lines() {
+        let picked: Vec<usize> = if line.starts_with('#') {
+            vec![0, 1, 2]
+        } else {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            // Plain: TS FROM TO; Zeek: ts uid id.orig_h ...
+            let from = if fields.len() > 3 {
+                fields[2]
+            } else {
+                fields[1]
+            };
+            vec![
+                from.to_ascii_lowercase()
+                    .bytes()
+                    .map(usize::from)
+                    .sum::<usize>()
+                    % 3,
+            ]
+        };
+        for i in picked {
+            shards[i] += line;
+            shards[i] += "\n";
+        }
+    }
+    shards
+}
+
+/// `(window, host, value)` of a query over the database.
+fn values(db: &Connection, sql: &str) -> BTreeSet<(i64, String, i64)> {
+    set(db, sql)
+}
+
+#[test]
+fn measures_of_three_shards_merge_in_sql_to_the_single_machine_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
+    let zeek = data.join("conn.log");
+    let late = ["--max-log-late-seconds", "3600"];
+    for (log, by) in [
+        (&zeek, "bytes"),
+        (&zeek, "packets"),
+        (&zeek, "peers"),
+        (&sample(), "out"),
+    ] {
+        let db = Connection::open(dir.path().join(format!("{by}.sqlite"))).unwrap();
+        stream_table(&db, "rows");
+        let csv = if by == "bytes" || by == "packets" {
+            STREAM_CSV
+        } else {
+            STREAM_CSV_PEER
+        };
+        for (i, shard) in shards(log).iter().enumerate() {
+            let path = dir.path().join(format!("{by}{i}.log"));
+            std::fs::write(&path, shard).unwrap();
+            let format = if i == 2 { "jsonl" } else { "csv" };
+            let out = stream(
+                &[
+                    &late[..],
+                    &["--emit-counts", "--by", by, "--format", format],
+                ]
+                .concat(),
+                &path,
+            );
+            match format {
+                "csv" => load_csv(&db, dir.path(), "rows", &out, csv),
+                _ => load_jsonl(&db, "rows", &out, COLUMNS_WITH_PEER),
+            }
+        }
+        db.execute_batch(&guide_merge_sql()).unwrap();
+        // One machine over the whole log: every host's value, as TOP rows.
+        let single = |by: &str| {
+            let out = stream(
+                &[
+                    &late[..],
+                    &["--by", by, "--top", "1000000", "--format", "csv"],
+                ]
+                .concat(),
+                log,
+            );
+            let table = format!("single_{by}");
+            load_stream(&db, dir.path(), &table, "csv", &out);
+            values(
+                &db,
+                &format!("SELECT window_start, host, count FROM {table} WHERE kind = 'top'"),
+            )
+        };
+        let merged = |sql: &str| values(&db, sql);
+        match by {
+            "bytes" | "packets" => {
+                let want = single(by);
+                assert!(want.len() > 100, "{by}: {}", want.len());
+                assert_same(
+                    &merged(&format!(
+                        "SELECT window_start, host, total FROM merged_sums WHERE kind = '{by}'"
+                    )),
+                    &want,
+                );
+            }
+            _ => {
+                let want = single("peers");
+                assert!(want.len() > 50, "{by}: {}", want.len());
+                assert_same(
+                    &merged("SELECT window_start, host, peers FROM merged_peers"),
+                    &want,
+                );
+                // A host with no out (in) pair has no row in the fan view.
+                let nonzero = |set: BTreeSet<(i64, String, i64)>| -> BTreeSet<_> {
+                    set.into_iter().filter(|(_, _, n)| *n > 0).collect()
+                };
+                assert_same(
+                    &merged("SELECT window_start, host, fan_out FROM merged_fan_out"),
+                    &nonzero(single("out")),
+                );
+                assert_same(
+                    &merged("SELECT window_start, host, fan_in FROM merged_fan_in"),
+                    &nonzero(single("in")),
+                );
+            }
+        }
+    }
+}
+
+/// The guide's merge SQL, unchanged, on DuckDB (through its Python
+/// package, when installed: `pip install duckdb`): the shards' CSV files
+/// loaded with `read_csv(..., union_by_name = true)`, as the guide says,
+/// give the single machine's bytes and distinct peers.
+#[test]
+fn the_merge_sql_runs_unchanged_on_duckdb_when_present() {
+    let probe = Command::new("python3")
+        .args(["-c", "import duckdb"])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("DuckDB's Python package is not installed: not checked");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let zeek = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/conn.log");
+    let late = ["--max-log-late-seconds", "3600"];
+    let mut files = Vec::new();
+    for (i, shard) in shards(&zeek).iter().enumerate() {
+        let path = dir.path().join(format!("shard{i}.log"));
+        std::fs::write(&path, shard).unwrap();
+        for by in ["bytes", "peers"] {
+            let csv = dir.path().join(format!("{by}{i}.csv"));
+            let args = [&late[..], &["--emit-counts", "--by", by, "--format", "csv"]].concat();
+            std::fs::write(&csv, stream(&args, &path)).unwrap();
+            files.push(format!("'{}'", csv.display()));
+        }
+    }
+    let script = format!(
+        "import duckdb, sys\n\
+         con = duckdb.connect()\n\
+         con.execute(\"CREATE TABLE rows AS SELECT * FROM read_csv([{}], union_by_name = true)\")\n\
+         con.execute(sys.stdin.read())\n\
+         for q in ['SELECT window_start, host, total FROM merged_sums', \
+                   'SELECT window_start, host, peers FROM merged_peers']:\n\
+         \x20   for w, h, n in con.execute(q).fetchall():\n\
+         \x20       print(f'{{w}}\\t{{h}}\\t{{n}}')\n\
+         \x20   print('--')\n",
+        files.join(", ")
+    );
+    let o = common::run_command_with_stdin(
+        Command::new("python3").args(["-c", &script]),
+        guide_merge_sql().as_bytes(),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let parts: Vec<&str> = out.split("--\n").collect();
+    let parse = |part: &str| -> BTreeSet<(i64, String, i64)> {
+        part.lines()
+            .map(|l| {
+                let f: Vec<&str> = l.split('\t').collect();
+                (
+                    f[0].parse().unwrap(),
+                    f[1].to_string(),
+                    f[2].parse().unwrap(),
+                )
+            })
+            .collect()
+    };
+    for (part, by) in parts.iter().zip(["bytes", "peers"]) {
+        let single = stream(
+            &[&late[..], &["--by", by, "--top", "1000000"]].concat(),
+            &zeek,
+        );
+        let want: BTreeSet<(i64, String, i64)> = String::from_utf8(single)
+            .unwrap()
+            .lines()
+            .filter(|l| l.contains("\tTOP\t"))
+            .map(|l| {
+                let f: Vec<&str> = l.split('\t').collect();
+                let w = f[0].trim_end_matches(".0").parse().unwrap();
+                (w, f[2].to_string(), f[3].parse().unwrap())
+            })
+            .collect();
+        assert!(want.len() > 50, "{by}");
+        assert_same(&parse(part), &want);
+    }
 }

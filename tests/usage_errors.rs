@@ -51,10 +51,15 @@ fn unknown_options_name_a_near_miss_only() {
         &query(&["--bogus"]),
         "unknown option '--bogus' (see --help)",
     );
-    // clap would suggest '--emit-counts'.
+    // connspy's option, which clap would not tell apart from a typo.
     stream(
-        &["--time-init", "5"],
-        "unknown option '--time-init' (see --help)",
+        &["--no-fast-seek"],
+        "unknown option '--no-fast-seek' (see --help)",
+    );
+    // A range that ends before it starts, as connspy's.
+    stream(
+        &["--time-init", "5", "--time-end", "1", SAMPLE],
+        "--time-end (1) is before --time-init (5)",
     );
 }
 
@@ -89,11 +94,27 @@ fn missing_arguments_are_named_as_the_docs_write_them() {
 }
 
 #[test]
-fn conflicts_and_repeats() {
+fn filters_say_which_values_they_take() {
     connspy(
-        &query(&["--from", "b"]),
-        "--to and --from cannot be used together (see --help)",
+        &query(&["--dport", "10-5"]),
+        "--dport: the range '10-5' ends before it starts (write 5-10) (see --help)",
     );
+    stream(
+        &["--sport", "70000"],
+        "--sport: '70000' is not a port (a whole number from 0 to 65535) (see --help)",
+    );
+    connspy(
+        &query(&["--proto", "sctp"]),
+        "--proto: 'sctp' is not a protocol (tcp, udp, icmp, or a number from 0 to 255) (see --help)",
+    );
+    stream(
+        &["--action", "drop"],
+        "--action: 'drop' is not an action (accept or reject) (see --help)",
+    );
+}
+
+#[test]
+fn conflicts_and_repeats() {
     stream(
         &["-q", "-v"],
         "--quiet and --verbose cannot be used together (see --help)",

@@ -119,6 +119,9 @@ fuzz_target!(|data: &[u8]| {
     let mut query = Query {
         target,
         side,
+        source: None,
+        filter: Default::default(),
+        summary: false,
         input_format: InputFormat::Plain,
         time_init: a.min(b),
         time_end: a.max(b),

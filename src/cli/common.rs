@@ -2,8 +2,10 @@
 
 use clap::Args;
 
-use crate::cli::{DIAGNOSTICS, INPUT, OUTPUT, input_format_arg, lateness_arg};
+use crate::cli::{DIAGNOSTICS, FILTERS, INPUT, OUTPUT, input_format_arg, lateness_arg};
 use crate::output::Format;
+use crate::parse::detail::Action;
+use crate::parse::filter::{PortSet, ProtoSet, RecordFilter, parse_action_arg};
 use crate::parse::format::InputFormat;
 use crate::parse::timestamp::Duration;
 
@@ -53,6 +55,48 @@ pub struct CommonArgs {
           hide_default_value = true, help_heading = INPUT)]
     pub input_format: InputFormat,
 
+    /// Only records to these ports (also --sport, --proto, --action)
+    ///
+    /// One port, a list, ranges, or a mix: 22, 80,443, 6000-6100,
+    /// 22,6000-6100. Zeek (id.resp_p)
+    /// and VPC (dstport) logs have the field; for ICMP, Zeek writes the
+    /// code there and VPC 0 (add --proto tcp to leave ICMP out). A record
+    /// whose port is unset (-) does not match. Every filter given must
+    /// match, and --to/--from as well.
+    ///
+    /// Example: --dport 22
+    #[arg(long, value_name = "PORTS", value_parser = PortSet::parse, help_heading = FILTERS)]
+    pub dport: Option<PortSet>,
+
+    /// Only records from these source ports (as --dport)
+    ///
+    /// Zeek (id.orig_p) and VPC (srcport) logs have the field.
+    ///
+    /// Example: --sport 1024-65535
+    #[arg(long, value_name = "PORTS", value_parser = PortSet::parse,
+          help_heading = FILTERS)]
+    pub sport: Option<PortSet>,
+
+    /// Only records of this protocol: tcp, udp, icmp or a number
+    ///
+    /// Several may be given with commas (tcp,udp). icmp is ICMP and
+    /// ICMPv6 (1 and 58). Zeek (proto) and VPC (protocol) logs have the
+    /// field.
+    ///
+    /// Example: --proto udp
+    #[arg(long, value_name = "PROTO", value_parser = ProtoSet::parse,
+          help_heading = FILTERS)]
+    pub proto: Option<ProtoSet>,
+
+    /// Only VPC records with this action: accept or reject
+    ///
+    /// Only VPC flow logs have the field (action).
+    ///
+    /// Example: --action reject
+    #[arg(long, value_name = "ACTION", value_parser = parse_action_arg,
+          help_heading = FILTERS)]
+    pub action: Option<Action>,
+
     /// Output format: tsv, csv or jsonl
     ///
     /// tsv is the original tool's lines; csv has a header line; jsonl is
@@ -73,12 +117,25 @@ pub struct CommonArgs {
     #[arg(short, long, conflicts_with = "verbose", help_heading = DIAGNOSTICS)]
     pub quiet: bool,
 
-    /// Say on stderr which inputs are compressed
+    /// Say which inputs are compressed, and which files are read
     ///
     /// gzip and zstd inputs are recognised by their first bytes, whatever
-    /// their name, and decompressed.
+    /// their name, and decompressed. Of a directory's files, each file
+    /// passed over is named with the reason, and each file read.
     ///
     /// Example: -v
     #[arg(short, long, help_heading = DIAGNOSTICS)]
     pub verbose: bool,
+}
+
+impl CommonArgs {
+    /// The record filters given.
+    pub fn record_filter(&self) -> RecordFilter {
+        RecordFilter {
+            sport: self.sport.clone(),
+            dport: self.dport.clone(),
+            proto: self.proto.clone(),
+            action: self.action,
+        }
+    }
 }

@@ -14,6 +14,8 @@ pub(crate) const INPUT: &str = "Input";
 pub(crate) const QUERY: &str = "Query";
 /// `connspy-stream`'s question.
 pub(crate) const SUMMARY: &str = "Summary";
+/// Which records count: port, protocol and action filters.
+pub(crate) const FILTERS: &str = "Filters";
 /// `connspy-stream`'s windows and counts.
 pub(crate) const WINDOWS: &str = "Windows and top hosts";
 /// How `connspy-stream` deduplicates its lists.
@@ -62,7 +64,10 @@ pub(crate) const COMMON_EXIT_STATUS: &[(&str, &str)] = &[
         "1",
         "an input cannot be read, an output error, or a malformed line with --strict",
     ),
-    ("2", "a bad command line (nothing is read)"),
+    (
+        "2",
+        "a bad command line (nothing is read), or a filter on a field an input lacks",
+    ),
 ];
 
 /// Every exit status of the tool `C`, in order.

@@ -17,10 +17,10 @@ mod values;
 
 pub use command::{GENERATE, Generated, command};
 pub use generate::generate;
-pub(crate) use help::{DEDUP, DIAGNOSTICS, INPUT, OUTPUT, QUERY, SUMMARY, WINDOWS};
+pub(crate) use help::{DEDUP, DIAGNOSTICS, FILTERS, INPUT, OUTPUT, QUERY, SUMMARY, WINDOWS};
 pub use help::{Example, ToolDocs};
 pub use only_with::OnlyWith;
-pub(crate) use values::{count_arg, poll_interval_arg, rate_arg, wait_arg};
+pub(crate) use values::{count_arg, measure_arg, poll_interval_arg, rate_arg, wait_arg};
 pub use values::{input_format_arg, lateness_arg, target_arg, time_arg};
 
 use std::ffi::OsString;

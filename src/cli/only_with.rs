@@ -30,23 +30,29 @@ fn long_name(cmd: &Command, id: &str) -> String {
 }
 
 /// `cmd` with each rule's sentence added to its option's long help,
-/// before its example.
-pub(super) fn document(mut cmd: Command, rules: &[OnlyWith]) -> Command {
-    for rule in rules {
-        let needs = long_name(&cmd, rule.needs);
-        cmd = cmd.mut_arg(rule.option, |arg| {
-            let text = arg
-                .get_long_help()
-                .or(arg.get_help())
-                .map(|h| h.to_string())
-                .unwrap_or_default();
-            // Before the example, which ends an option's text.
-            let at = text.rfind("\n\nExample:").unwrap_or(text.len());
-            let rule = format!("\n\nOnly with {needs}: {}.", rule.why);
-            arg.long_help(format!("{}{rule}{}", &text[..at], &text[at..]))
-        });
-    }
-    cmd
+/// before its example. (Edited in place: `Command::mut_arg` would move
+/// the option to the end, and its heading with it.)
+pub(super) fn document(cmd: Command, rules: &[OnlyWith]) -> Command {
+    let sentences: Vec<(&str, String)> = rules
+        .iter()
+        .map(|r| {
+            let needs = long_name(&cmd, r.needs);
+            (r.option, format!("\n\nOnly with {needs}: {}.", r.why))
+        })
+        .collect();
+    cmd.mut_args(|arg| {
+        let Some((_, rule)) = sentences.iter().find(|(id, _)| arg.get_id() == *id) else {
+            return arg;
+        };
+        let text = arg
+            .get_long_help()
+            .or(arg.get_help())
+            .map(|h| h.to_string())
+            .unwrap_or_default();
+        // Before the example, which ends an option's text.
+        let at = text.rfind("\n\nExample:").unwrap_or(text.len());
+        arg.long_help(format!("{}{rule}{}", &text[..at], &text[at..]))
+    })
 }
 
 /// The usage error of the first rule `matches` breaks: an option given on

@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use clap::{ArgGroup, Parser};
 
 use crate::cli::common::CommonArgs;
-use crate::cli::{Example, INPUT, QUERY, ToolDocs, target_arg, time_arg};
+use crate::cli::{DIAGNOSTICS, Example, INPUT, OUTPUT, QUERY, ToolDocs, target_arg, time_arg};
 use crate::parse::target::Target;
 use crate::parse::timestamp::Timestamp;
 
@@ -13,18 +13,22 @@ const LONG_ABOUT: &str = "\
 Which hosts connected to (or from) one host between two times
 
 Prints each distinct host that connected to HOST (--to) or that HOST
-connected to (--from) with time-init <= TS < time-end, one per line, in
-the order of its first such record. The log may be plain lines TS
-FROM_HOST TO_HOST, a Zeek conn.log (TSV or JSON lines) or AWS VPC flow
-logs, each input told by its first line (--input-format). Hosts compare
-case-insensitively (ASCII) and print in lower case. The log is binary-searched for the range instead of scanned,
-relying on its lateness bound (--max-log-late-seconds).
+connected to (--from), or with both, each distinct pair of hosts from the
+one to the other, with time-init <= TS < time-end, one per line, in the
+order of its first such record. The log may be plain lines TS FROM_HOST
+TO_HOST, a Zeek conn.log (TSV or JSON lines) or AWS VPC flow logs, each
+input told by its first line (--input-format). Hosts compare
+case-insensitively (ASCII) and print in lower case. The log is
+binary-searched for the range instead of scanned, relying on its lateness
+bound (--max-log-late-seconds).
 
 In CSV or JSON Lines (--format), each host is a row with the columns
 time_init_ns, time_init_rfc3339, time_end_ns, time_end_rfc3339, kind,
 target, seq, host: the query's range (in nanoseconds since 1970, exact,
 and in RFC 3339 UTC), to or from, the queried host, the host's place in
-first-seen order, and the host.";
+first-seen order, and the host. A pair's row (kind pair) has from_target
+and to_target for target, and from and to for host. --summary adds
+first_seen, last_seen, records, bytes, packets, dports and more_dports.";
 
 /// Which hosts connected to (or from) one host between two times
 #[derive(Parser, Debug)]
@@ -32,18 +36,20 @@ first-seen order, and the host.";
     name = "connspy",
     version,
     long_about = LONG_ABOUT,
-    override_usage = "connspy (--to HOST | --from HOST) --time-init TS --time-end TS [OPTIONS] FILE..."
+    override_usage = "connspy (--to HOST | --from HOST | both) --time-init TS --time-end TS [OPTIONS] FILE..."
 )]
 // Not `required`: clap would then ask for a host even with the exclusive
-// `--generate`; the tool reports a missing one.
-#[command(group(ArgGroup::new("host").args(["to", "from"])))]
+// `--generate`; the tool reports a missing one. Both may be given: the
+// pairs from one to the other.
+#[command(group(ArgGroup::new("host").args(["to", "from"]).multiple(true)))]
 pub struct QueryArgs {
     /// Report the hosts that connected to HOST
     ///
     /// The FROM_HOST of each record whose TO_HOST is HOST (compared
     /// case-insensitively). HOST may also be a network (10.1.0.0/16,
     /// 2001:db8::/32) or @FILE, a list of hosts and networks one a line.
-    /// Exactly one of --to and --from.
+    /// With --from as well: the pairs FROM_HOST TO_HOST of the records
+    /// from --from to --to.
     ///
     /// Example: --to zeekraik
     #[arg(long, value_name = "HOST", value_parser = target_arg(), help_heading = QUERY)]
@@ -52,7 +58,8 @@ pub struct QueryArgs {
     /// Report the hosts HOST connected to
     ///
     /// The TO_HOST of each record whose FROM_HOST is HOST (a host, a
-    /// network or @FILE, as for --to).
+    /// network or @FILE, as for --to). With --to as well: the pairs of
+    /// the records from HOST to --to.
     ///
     /// Example: --from zeekraik
     #[arg(long, value_name = "HOST", value_parser = target_arg(), help_heading = QUERY)]
@@ -77,21 +84,45 @@ pub struct QueryArgs {
           value_parser = time_arg, allow_hyphen_values = true, help_heading = QUERY)]
     pub time_end: Timestamp,
 
-    /// Log files, read in order as one stream; - is stdin
+    /// Files or directories, read as one stream; - is stdin
     ///
-    /// Each may be plain, gzip or zstd. A regular file is memory-mapped
-    /// and binary-searched; anything else is read from its start.
+    /// Each file may be plain, gzip or zstd. A regular file is
+    /// memory-mapped and binary-searched; anything else is read from its
+    /// start. A directory stands for the files below it, ordered by their
+    /// first records; of those, only the files the range needs are read.
     #[arg(required = true, value_name = "FILE", help_heading = INPUT)]
     pub files: Vec<OsString>,
 
     /// Read from the start instead of seeking to the range
     ///
     /// Every line up to the early stop is then parsed, and reported when
-    /// malformed.
+    /// malformed; in a directory, every file is read from the first.
     ///
     /// Example: --no-fast-seek
     #[arg(long = "no-fast-seek", alias = "nofastseek", help_heading = INPUT)]
     pub no_fast_seek: bool,
+
+    /// One row per host, with first and last time, records, bytes, ports
+    ///
+    /// Instead of the host alone: first_seen, last_seen (in the log's own
+    /// time precision), records, bytes and packets (where the format has
+    /// them), and the distinct destination ports (the first 16, then
+    /// more_dports says whether there were more). TSV starts with a header
+    /// line naming the columns after the host.
+    ///
+    /// Example: --summary --format csv
+    #[arg(long, help_heading = OUTPUT)]
+    pub summary: bool,
+
+    /// Print counts on stderr when the run ends
+    ///
+    /// Hosts printed, malformed lines, files found, skipped, left out by
+    /// the time range and opened, bytes decompressed and elapsed time, as
+    /// one line.
+    ///
+    /// Example: --stats
+    #[arg(long, help_heading = DIAGNOSTICS)]
+    pub stats: bool,
 
     /// The options both tools share.
     #[command(flatten)]
@@ -107,6 +138,14 @@ impl ToolDocs for QueryArgs {
         Example {
             about: "The 10 hosts zeekraik connected to in that hour, in milliseconds, as JSON Lines:",
             command: "connspy --from zeekraik --time-init 1565647200000 --time-end 1565650800000 --format jsonl sample_data/input-file-10000.txt",
+        },
+        Example {
+            about: "The 12 hosts that reached 10.6.177.146 on SSH or HTTPS in the Zeek sample's first hour:",
+            command: "connspy --to 10.6.177.146 --dport 22,443 --time-init 2019-08-12T22:00:00Z --time-end 2019-08-12T23:00:00Z --max-log-late-seconds 3600 sample_data/conn.log",
+        },
+        Example {
+            about: "Per host: first and last time, records, bytes, packets and ports, after a header (18 lines):",
+            command: "connspy --to 10.6.177.146 --summary --time-init 2019-08-12T22:00:00Z --time-end 2019-08-12T22:20:00Z --max-log-late-seconds 3600 sample_data/conn.log",
         },
         Example {
             about: "Rotated logs, oldest first, read as one stream (compressed or not):",

@@ -7,9 +7,11 @@ use clap::Parser;
 use crate::cli::common::CommonArgs;
 use crate::cli::{
     DEDUP, DIAGNOSTICS, Example, INPUT, OnlyWith, SUMMARY, ToolDocs, WINDOWS, count_arg,
-    poll_interval_arg, rate_arg, target_arg, wait_arg,
+    measure_arg, poll_interval_arg, rate_arg, target_arg, time_arg, wait_arg,
 };
 use crate::parse::target::Target;
+use crate::parse::timestamp::Timestamp;
+use crate::stream::measure::Measure;
 use crate::stream::window::WindowWidth;
 
 const LONG_ABOUT: &str = "\
@@ -19,8 +21,9 @@ For each hour (or --window) of a connection log, prints the hosts that
 connected to --to (TO lines), the hosts --from connected to (FROM lines)
 and the most active host (MOST line), tab-separated. The log may be plain
 lines TS FROM_HOST TO_HOST, a Zeek conn.log (TSV or JSON lines) or AWS VPC
-flow logs, each input told by its first line (--input-format). The first example below prints, for the hour starting at
-1565647200 (2019-08-12T22:00:00Z):
+flow logs, each input told by its first line (--input-format). The first
+example below prints, for the hour starting at 1565647200
+(2019-08-12T22:00:00Z):
 
   1565647200.0	TO	nodrouk
   1565647200.0	FROM	kaikres
@@ -35,8 +38,9 @@ of the input are printed then (unless --only-complete-hours).
 Opt-in rows: --top K prints the K most active hosts with their counts (TOP
 lines), --emit-counts every host's count (COUNT lines). --format csv or
 jsonl prints the same rows with the columns window_start,
-window_start_rfc3339, kind, seq, host, count (kind is to, from, top or
-count).";
+window_start_rfc3339, kind, seq, host, count (kind is to, from, top,
+count, bytes, packets or pair; pair rows, with --emit-counts and --by
+peers, in or out, add a column peer).";
 
 /// Hour-by-hour (or window-by-window) summaries of a connection log
 #[derive(Parser, Debug)]
@@ -73,9 +77,31 @@ pub struct StreamArgs {
           help_heading = SUMMARY)]
     pub only_complete_windows: bool,
 
-    /// Log files, read in order as one stream; none, or -, is stdin
+    /// Print only the windows that meet this time and later
     ///
-    /// Each may be plain, gzip or zstd.
+    /// Whole windows: the one holding this time is printed as without the
+    /// option. Unix time or RFC 3339, as connspy's. Of the files, only
+    /// those the range needs are read.
+    ///
+    /// Example: --time-init 2019-08-12T00:00:00Z
+    #[arg(long = "time-init", alias = "time_init", value_name = "TS",
+          value_parser = time_arg, allow_hyphen_values = true, help_heading = SUMMARY)]
+    pub time_init: Option<Timestamp>,
+
+    /// Print only the windows that meet times before this one
+    ///
+    /// Exclusive; the same forms as --time-init. Reading stops once the
+    /// data proves the last window of the range complete.
+    ///
+    /// Example: --time-end 2019-08-13T00:00:00Z
+    #[arg(long = "time-end", alias = "time_end", value_name = "TS",
+          value_parser = time_arg, allow_hyphen_values = true, help_heading = SUMMARY)]
+    pub time_end: Option<Timestamp>,
+
+    /// Files or directories, read as one stream; none or - is stdin
+    ///
+    /// Each file may be plain, gzip or zstd. A directory stands for the
+    /// files below it, ordered by their first records.
     #[arg(value_name = "FILE", help_heading = INPUT)]
     pub files: Vec<OsString>,
 
@@ -143,6 +169,24 @@ pub struct StreamArgs {
           allow_hyphen_values = true, help_heading = WINDOWS)]
     pub top: u64,
 
+    /// Rank hosts by records, bytes, packets, peers, in or out
+    ///
+    /// What MOST and TOP rank by [default: records, the original's MOST].
+    /// records: the records a host is in, either side; bytes, packets:
+    /// theirs, both directions (Zeek: orig_ip_bytes + resp_ip_bytes,
+    /// orig_pkts + resp_pkts; VPC: bytes, packets); peers: the distinct
+    /// hosts it exchanged records with, either way; in: that connected to
+    /// it (fan-in); out: it connected to (fan-out). Counted exactly; bytes
+    /// and packets may be bounded by --top-capacity, distinct peers not.
+    /// With --emit-counts, bytes and packets add BYTES or PACKETS lines,
+    /// and peers, in and out the PAIR lines (each distinct FROM, TO pair
+    /// once), so that machines' summaries merge exactly.
+    ///
+    /// Example: --top 10 --by bytes
+    #[arg(long, value_name = "MEASURE", value_parser = measure_arg,
+          hide_possible_values = true, help_heading = WINDOWS)]
+    pub by: Option<Measure>,
+
     /// Count each window in at most N counters (bounded memory)
     ///
     /// A Space-Saving summary: exact while a window has at most N distinct
@@ -187,7 +231,8 @@ pub struct StreamArgs {
     ///
     /// Example: --bloom-capacity 10000000
     #[arg(long = "bloom-capacity", value_name = "N", conflicts_with = "exact",
-          value_parser = count_arg, allow_hyphen_values = true, help_heading = DEDUP)]
+          value_parser = count_arg, allow_hyphen_values = true,
+          help_heading = DEDUP)]
     pub bloom_capacity: Option<u64>,
 
     /// The Bloom filters' false-positive rate [default: 1e-9]
@@ -197,7 +242,8 @@ pub struct StreamArgs {
     ///
     /// Example: --bloom-fp-rate 1e-6
     #[arg(long = "bloom-fp-rate", value_name = "P", conflicts_with = "exact",
-          value_parser = rate_arg, allow_hyphen_values = true, help_heading = DEDUP)]
+          value_parser = rate_arg, allow_hyphen_values = true,
+          help_heading = DEDUP)]
     pub bloom_fp_rate: Option<f64>,
 
     /// The options both tools share.
@@ -225,6 +271,10 @@ impl ToolDocs for StreamArgs {
         Example {
             about: "The 3 most active hosts of each 6-hour window, with counts (42 lines):",
             command: "connspy-stream --to jaibrain --from eevous --window 6h --top 3 sample_data/input-file-10000.txt",
+        },
+        Example {
+            about: "The same over SSH alone, on the Zeek sample (33 lines):",
+            command: "connspy-stream --to 10.6.177.146 --from 10.113.125.2 --dport 22 --max-log-late-seconds 3600 sample_data/conn.log",
         },
         Example {
             about: "Only the hours proven complete, over two days' logs:",

@@ -9,6 +9,7 @@ use clap::builder::{PossibleValue, TypedValueParser};
 use crate::parse::format::{INPUT_FORMAT_NAMES, InputFormat};
 use crate::parse::target::Target;
 use crate::parse::timestamp::{self, Duration, Timestamp};
+use crate::stream::measure::Measure;
 
 /// `--time-init` / `--time-end`: the log's `TS` syntax or RFC 3339.
 pub fn time_arg(text: &str) -> Result<Timestamp, String> {
@@ -134,6 +135,11 @@ pub(crate) fn poll_interval_arg(text: &str) -> Result<std::time::Duration, Strin
         ));
     }
     Ok(wait)
+}
+
+/// `--by`.
+pub(crate) fn measure_arg(text: &str) -> Result<Measure, String> {
+    text.parse()
 }
 
 /// The value parser of `--to` and `--from`, for

@@ -28,6 +28,8 @@ pub enum Block<'a> {
 pub struct BlockReader<R> {
     inner: R,
     buf: Vec<u8>,
+    /// Bytes asked for per read (the buffer grows by as much when full).
+    read_size: usize,
     /// `buf[start..end]` is data not yet handed out.
     start: usize,
     end: usize,
@@ -40,9 +42,19 @@ pub struct BlockReader<R> {
 impl<R: Read> BlockReader<R> {
     /// Reads `inner` in whole-line blocks, from its current position.
     pub fn new(inner: R) -> BlockReader<R> {
+        BlockReader::with_read_size(inner, READ_SIZE)
+    }
+
+    /// A reader that asks `inner` for about `read_size` bytes at a time
+    /// (at most 256 KiB, what [`new`](Self::new) asks): for a caller that
+    /// wants only the first lines, so that neither the buffer nor what a
+    /// decompressor produces for it is much larger than they are.
+    pub fn with_read_size(inner: R, read_size: usize) -> BlockReader<R> {
+        let read_size = read_size.clamp(1, READ_SIZE);
         BlockReader {
             inner,
-            buf: vec![0; READ_SIZE],
+            buf: vec![0; read_size],
+            read_size,
             start: 0,
             end: 0,
             skipping: false,
@@ -147,11 +159,12 @@ impl<R: Read> BlockReader<R> {
             self.end -= self.start;
             self.start = 0;
         }
-        if self.buf.len() - self.end < READ_SIZE {
-            self.buf.resize(self.end + READ_SIZE, 0);
+        if self.buf.len() - self.end < self.read_size {
+            self.buf.resize(self.end + self.read_size, 0);
         }
         let n = loop {
-            match self.inner.read(&mut self.buf[self.end..]) {
+            let room = self.end..self.buf.len().min(self.end + self.read_size);
+            match self.inner.read(&mut self.buf[room]) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
@@ -212,6 +225,16 @@ mod tests {
             assert_eq!(drain(&mut r), (data.to_vec(), 0), "step {step}");
             assert_eq!(r.bytes_read(), data.len() as u64);
         }
+    }
+
+    #[test]
+    fn a_small_read_size_reads_little_and_still_gives_whole_lines() {
+        let data = b"1 a b\n22 cc dd\n333 e f\n".repeat(100);
+        let mut r = BlockReader::with_read_size(&data[..], 10);
+        assert_eq!(r.next_block().unwrap(), Some(Block::Lines(&b"1 a b\n"[..])));
+        assert!(r.bytes_read() <= 10, "{}", r.bytes_read());
+        let mut rest = BlockReader::with_read_size(&data[..], 10);
+        assert_eq!(drain(&mut rest), (data.clone(), 0));
     }
 
     #[test]

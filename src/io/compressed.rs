@@ -47,15 +47,33 @@ impl Compression {
     /// that decompression overlaps with the parsing of what it produced;
     /// the thread starts at the first read.
     pub fn decompress(self, raw: impl Read + Send + 'static) -> io::Result<ReadAhead> {
-        let raw = BufReader::with_capacity(RAW_READ_BYTES, raw);
-        let decoder: Box<dyn Read + Send> = match self {
+        Ok(ReadAhead::new(self.decoder(raw, RAW_READ_BYTES)?))
+    }
+
+    /// [`decompress`](Self::decompress), the thread started now, in
+    /// smaller chunks: a file opened ahead of its turn, decompressed while
+    /// the files before it are read, holding at most 1.5 MiB meanwhile.
+    pub fn decompress_now(self, raw: impl Read + Send + 'static) -> io::Result<ReadAhead> {
+        ReadAhead::started(self.decoder(raw, RAW_READ_BYTES)?)
+    }
+
+    /// Decompresses `raw` on the caller's thread, reading it `raw_bytes`
+    /// at a time: for a reader that wants only the first few lines (the
+    /// first record of each file of an archive), where a thread and large
+    /// reads would cost more than the little that is decompressed.
+    pub fn decoder<R: Read + Send + 'static>(
+        self,
+        raw: R,
+        raw_bytes: usize,
+    ) -> io::Result<Box<dyn Read + Send>> {
+        let raw = BufReader::with_capacity(raw_bytes, raw);
+        Ok(match self {
             Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(raw)),
             // Frames follow one another until the end of the input; the
             // window is capped at zstd's default (128 MiB), which bounds
             // the decoder's memory whatever a frame header asks for.
             Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(raw)?),
-        };
-        Ok(ReadAhead::new(decoder))
+        })
     }
 }
 
@@ -79,15 +97,21 @@ pub fn read_head(reader: &mut impl Read) -> io::Result<Vec<u8>> {
     Ok(head)
 }
 
+/// `text` gzipped at the fastest level: how unit tests compress logs.
+#[cfg(test)]
+pub(crate) fn gzip_for_tests(text: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(text).unwrap();
+    enc.finish().unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
 
     fn gzip(text: &[u8]) -> Vec<u8> {
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        enc.write_all(text).unwrap();
-        enc.finish().unwrap()
+        gzip_for_tests(text)
     }
 
     fn unpack(format: Compression, data: Vec<u8>) -> io::Result<Vec<u8>> {

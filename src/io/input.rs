@@ -128,6 +128,26 @@ impl<R: Read> Read for Counted<R> {
 /// decompressed (see [`Compression::sniff`]); a compressed input is always
 /// a [`Stream`], whatever `choice` says.
 pub fn open(name: &InputName, choice: MmapChoice) -> Result<Opened> {
+    open_with(name, choice, Decompress::AtFirstRead)
+}
+
+/// [`open`], and a compressed file starts being decompressed at once (on
+/// its thread, at most a few small chunks ahead, 1.5 MiB): how a reader
+/// of many files decompresses the next while it scans the current one.
+pub fn open_ahead(name: &InputName, choice: MmapChoice) -> Result<Opened> {
+    open_with(name, choice, Decompress::Now)
+}
+
+/// When a compressed input's decompressing thread starts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Decompress {
+    /// At the first read: an input opened early costs nothing until then.
+    AtFirstRead,
+    /// At once.
+    Now,
+}
+
+fn open_with(name: &InputName, choice: MmapChoice, start: Decompress) -> Result<Opened> {
     if let MmapChoice::Auto(installed) = choice
         && let InputName::Path(path) = name
     {
@@ -144,18 +164,20 @@ pub fn open(name: &InputName, choice: MmapChoice) -> Result<Opened> {
         } else {
             file
         };
-        return file_stream(file, path).map(Opened::Stream);
+        return file_stream(file, path, start).map(Opened::Stream);
     }
-    open_stream(name).map(Opened::Stream)
+    match name {
+        InputName::Path(path) => file_stream(open_file(path)?, path, start).map(Opened::Stream),
+        InputName::Stdin => open_stream(name).map(Opened::Stream),
+    }
 }
 
 /// Opens `name` to be read front to back, never mapped.
 pub fn open_stream(name: &InputName) -> Result<Stream> {
     match name {
-        InputName::Stdin => {
-            sniffed(Box::new(io::stdin()), None).doing(|| "cannot read <stdin>".into())
-        }
-        InputName::Path(path) => file_stream(open_file(path)?, path),
+        InputName::Stdin => sniffed(Box::new(io::stdin()), None, Decompress::AtFirstRead)
+            .doing(|| "cannot read <stdin>".into()),
+        InputName::Path(path) => file_stream(open_file(path)?, path, Decompress::AtFirstRead),
     }
 }
 
@@ -173,13 +195,13 @@ pub fn open_interruptible(name: &InputName, signals: &StopSignals) -> Result<Str
         .filter(|meta| meta.is_file())
         .map(|meta| meta.len());
     let reader = Interruptible::new(file, signals.clone());
-    sniffed(Box::new(reader), size).doing(|| format!("cannot read {name}"))
+    sniffed(Box::new(reader), size, Decompress::AtFirstRead).doing(|| format!("cannot read {name}"))
 }
 
-fn file_stream(file: File, path: &Path) -> Result<Stream> {
+fn file_stream(file: File, path: &Path, start: Decompress) -> Result<Stream> {
     let cannot_read = || format!("cannot read {}", path.display());
     let meta = file.metadata().doing(cannot_read)?;
-    sniffed(Box::new(file), meta.is_file().then_some(meta.len())).doing(cannot_read)
+    sniffed(Box::new(file), meta.is_file().then_some(meta.len()), start).doing(cannot_read)
 }
 
 /// Reads the first bytes of `source` (of `size` bytes, when known), and
@@ -188,7 +210,11 @@ fn file_stream(file: File, path: &Path) -> Result<Stream> {
 /// Fewer than [`MAGIC_BYTES`] means `source` has ended, and it is not read
 /// again: a terminal ends its input with one Ctrl-D, which one read sees,
 /// and a second read would wait for more typing.
-fn sniffed(mut source: Box<dyn Read + Send>, size: Option<u64>) -> io::Result<Stream> {
+fn sniffed(
+    mut source: Box<dyn Read + Send>,
+    size: Option<u64>,
+    start: Decompress,
+) -> io::Result<Stream> {
     let head = read_head(&mut source)?;
     let compression = Compression::sniff(&head);
     if head.len() < MAGIC_BYTES {
@@ -207,11 +233,29 @@ fn sniffed(mut source: Box<dyn Read + Send>, size: Option<u64>) -> io::Result<St
         inner: whole,
         read: Arc::clone(&read),
     };
+    let reader = match start {
+        Decompress::AtFirstRead => format.decompress(counted)?,
+        Decompress::Now => format.decompress_now(counted)?,
+    };
     Ok(Stream {
-        reader: Box::new(format.decompress(counted)?),
+        reader: Box::new(reader),
         compression,
         progress: size.map(|size| RawProgress { size, read }),
     })
+}
+
+impl Stream {
+    /// The same stream, adding the bytes read from it (decompressed, for
+    /// a compressed input) to `total`: what `--stats` reports.
+    pub fn metered(self, total: &Arc<AtomicU64>) -> Stream {
+        Stream {
+            reader: Box::new(Counted {
+                inner: self.reader,
+                read: Arc::clone(total),
+            }),
+            ..self
+        }
+    }
 }
 
 /// The compression of the file at `path`, from its first bytes.

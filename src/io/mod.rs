@@ -1,7 +1,8 @@
 //! Getting the bytes of a log: opening inputs (files, stdin, FIFOs),
 //! mapping a whole file ([`whole`], guarded by [`sigbus`]), reading a
 //! stream in whole-line blocks ([`block_reader`]), decompressing
-//! ([`compressed`], on a thread of its own: `read_ahead`), following a growing file like
+//! ([`compressed`], on a thread of its own: `read_ahead`), opening the
+//! files of a list ahead of their reading (`ahead`), following a growing file like
 //! `tail -F` (`follow`), and stopping any of it on a signal or a closed
 //! stdout (`signals`, `interruptible`, `closed_output`).
 //!
@@ -10,6 +11,7 @@
 //! [`crate::exit`] for the statuses of stop signals; nothing of the query
 //! or the stream (the crate's layering: `docs/development.md#layering`).
 
+pub(crate) mod ahead;
 pub mod block_reader;
 pub(crate) mod closed_output;
 pub mod compressed;

@@ -16,6 +16,12 @@ use std::thread;
 /// Bytes per chunk: large enough that the channel costs nothing per byte.
 const CHUNK_BYTES: usize = 1 << 20;
 
+/// Bytes per chunk of a reader started ahead of its turn
+/// ([`ReadAhead::started`]): smaller, so that a file waiting for its turn
+/// holds little, and still large enough that the channel costs nothing
+/// per byte.
+const AHEAD_CHUNK_BYTES: usize = 256 * 1024;
+
 /// Chunks the thread may have ready before it waits for the consumer.
 const CHUNKS_AHEAD: usize = 4;
 
@@ -36,6 +42,8 @@ pub struct ReadAhead {
     current: Option<Chunk>,
     pos: usize,
     done: bool,
+    /// The size of the chunks the thread fills.
+    chunk_bytes: usize,
 }
 
 /// The consumer's ends of the two channels: chunks in, spares back.
@@ -53,7 +61,20 @@ impl ReadAhead {
             current: None,
             pos: 0,
             done: false,
+            chunk_bytes: CHUNK_BYTES,
         }
+    }
+
+    /// Reads `source` on a thread of its own started now, in chunks of
+    /// [`AHEAD_CHUNK_BYTES`]: a file opened ahead of its turn, which then
+    /// holds at most `CHUNKS_AHEAD + 2` of them (1.5 MiB) while it waits.
+    pub(crate) fn started(source: impl Read + Send + 'static) -> io::Result<ReadAhead> {
+        let mut reader = ReadAhead {
+            chunk_bytes: AHEAD_CHUNK_BYTES,
+            ..ReadAhead::new(source)
+        };
+        reader.channel()?;
+        Ok(reader)
     }
 
     /// Starts the thread (the first time) and returns the channel.
@@ -61,9 +82,10 @@ impl ReadAhead {
         if let Some(source) = self.pending.take() {
             let (chunk_tx, chunks) = mpsc::sync_channel(CHUNKS_AHEAD);
             let (spare, spare_rx) = mpsc::sync_channel(CHUNKS_AHEAD + 2);
+            let chunk_bytes = self.chunk_bytes;
             thread::Builder::new()
                 .name("read-ahead".into())
-                .spawn(move || produce(source, &chunk_tx, &spare_rx))?;
+                .spawn(move || produce(source, chunk_bytes, &chunk_tx, &spare_rx))?;
             self.channel = Some(Channel { chunks, spare });
         }
         self.channel
@@ -75,16 +97,21 @@ impl ReadAhead {
 /// The thread's loop: fill a chunk, send it, until the end of `source` or
 /// an error (either is sent on after the data before it), or until the
 /// consumer has gone away.
-fn produce(mut source: impl Read, chunks: &SyncSender<Message>, spare: &Receiver<Vec<u8>>) {
+fn produce(
+    mut source: impl Read,
+    chunk_bytes: usize,
+    chunks: &SyncSender<Message>,
+    spare: &Receiver<Vec<u8>>,
+) {
     loop {
-        let mut buf = spare.try_recv().unwrap_or_else(|_| vec![0; CHUNK_BYTES]);
+        let mut buf = spare.try_recv().unwrap_or_else(|_| vec![0; chunk_bytes]);
         let (n, error) = fill(&mut source, &mut buf);
         if n > 0 && chunks.send(Ok(Some((buf, n)))).is_err() {
             return;
         }
         let last = match error {
             Some(e) => Err(e),
-            None if n < CHUNK_BYTES => Ok(None),
+            None if n < chunk_bytes => Ok(None),
             None => continue,
         };
         let _ = chunks.send(last);
@@ -188,6 +215,23 @@ mod tests {
             ReadAhead::new(src).read_to_end(&mut out).unwrap();
             assert!(out == data, "length {len}");
         }
+    }
+
+    #[test]
+    fn a_reader_started_ahead_reads_at_once_in_small_chunks() {
+        let (data, src) = source(3 * CHUNK_BYTES + 5, false);
+        let mut reader = ReadAhead::started(src).unwrap();
+        // The thread fills chunks before anyone reads: wait for one.
+        let channel = reader.channel.as_ref().unwrap();
+        let first = channel.chunks.recv().unwrap().unwrap().unwrap();
+        assert_eq!(
+            (first.0.len(), first.1),
+            (AHEAD_CHUNK_BYTES, AHEAD_CHUNK_BYTES)
+        );
+        reader.current = Some(first);
+        let mut out = Vec::new();
+        reader.read_to_end(&mut out).unwrap();
+        assert!(out == data);
     }
 
     #[test]

@@ -11,6 +11,8 @@
 //! (`docs/behaviour.md#parsing`).
 
 pub(crate) mod batch;
+pub mod detail;
+pub mod filter;
 pub mod format;
 pub(crate) mod horizon;
 pub(crate) mod host_index;
@@ -20,5 +22,6 @@ pub(crate) mod lateness;
 pub(crate) mod lines;
 pub(crate) mod plain_lines;
 pub mod record;
+pub mod selection;
 pub mod target;
 pub mod timestamp;

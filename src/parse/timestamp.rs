@@ -231,6 +231,10 @@ impl Duration {
         Duration(secs as u128 * NANOS_PER_SECOND)
     }
 
+    /// The smallest step between two times: "after `t`" is "at or after
+    /// `t` plus this".
+    pub const NANOSECOND: Duration = Duration(1);
+
     /// `nanos` nanoseconds.
     pub(crate) const fn from_nanos(nanos: u128) -> Duration {
         Duration(nanos)

@@ -9,43 +9,32 @@ use crate::error::{Error, IoContext};
 use crate::diagnostics::{MalformedLine, MalformedReport};
 use crate::io::input::InputName;
 use crate::output::{Field, Format, RowWriter, nanos_text, rfc3339};
+use crate::parse::filter::Unfilterable;
 use crate::parse::host_set::HostSet;
 use crate::parse::lateness::{Arrivals, Lateness};
 use crate::parse::record::Malformed;
 use crate::parse::timestamp::Duration;
+use crate::query::columns::{
+    COLUMNS, PAIR_COLUMNS, SUMMARY_COLUMNS, SUMMARY_PAIR_COLUMNS, tsv_header,
+};
+use crate::query::pair::split_pair;
 use crate::query::progress::Progress;
 use crate::query::request::{Query, Side};
 use crate::query::scan::BlockScan;
-
-/// The CSV header and JSON keys of `connspy`'s rows (`--format csv` and
-/// `jsonl`; TSV prints the host alone). Every row repeats its query, so
-/// that the rows of many queries loaded into one table stay apart: each
-/// end of the range in integer nanoseconds (exact, and one type in every
-/// run, where seconds with a fraction would load as a float cut to about
-/// 7 of 9 digits; see [`nanos_text`]) and in RFC 3339, the kind (`to`:
-/// the host connected to `target`; `from`: `target` connected to the
-/// host), the queried host (lower case), and the host's 1-based position
-/// in first-seen order.
-pub const COLUMNS: &[&str] = &[
-    "time_init_ns",
-    "time_init_rfc3339",
-    "time_end_ns",
-    "time_end_rfc3339",
-    "kind",
-    "target",
-    "seq",
-    "host",
-];
+use crate::query::summary::Peer;
 
 /// What an answer printed: distinct hosts, and the records that carry no
 /// connection (`NODATA`/`SKIPDATA`) it skipped; and how late the records
 /// it read arrived.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Printed {
-    /// Distinct hosts printed.
+    /// Distinct hosts (or pairs) printed.
     pub hosts: u64,
     /// Records skipped for carrying no connection.
     pub skipped: u64,
+    /// With `--summary`, rows whose bytes or packets leave out records
+    /// that gave none.
+    pub partial_sums: u64,
     /// How late the latest-arriving record read was.
     lateness: Lateness,
     /// Whether fast seek chose what was read, in at least one input.
@@ -76,7 +65,8 @@ struct RowContext {
     time_end_ns: Option<String>,
     time_end_rfc3339: Option<String>,
     kind: &'static str,
-    target: Vec<u8>,
+    /// The queried target, or with a pair the `--from` and `--to` ones.
+    targets: Vec<Vec<u8>>,
 }
 
 /// Gathers block results in file order: dedups and prints hosts, reports
@@ -84,7 +74,12 @@ struct RowContext {
 pub struct Answer<'r, W: Write> {
     out: RowWriter<W>,
     context: RowContext,
+    /// Hosts, or pairs (keys of [`crate::query::pair`]), in first-seen order.
     seen: HostSet,
+    pairs: bool,
+    /// With `--summary`, what each of `seen` adds up to (same index);
+    /// rows are printed at the end.
+    peers: Option<Vec<Peer>>,
     report: &'r mut MalformedReport,
     pub(crate) progress: Progress,
     /// VPC `NODATA`/`SKIPDATA` records met, skipped.
@@ -103,20 +98,34 @@ impl<'r, W: Write> Answer<'r, W> {
         query: &Query,
         report: &'r mut MalformedReport,
     ) -> Answer<'r, W> {
+        let pairs = query.source.is_some();
+        let columns = match (query.summary, pairs) {
+            (false, false) => COLUMNS,
+            (false, true) => PAIR_COLUMNS,
+            (true, false) => SUMMARY_COLUMNS,
+            (true, true) => SUMMARY_PAIR_COLUMNS,
+        };
+        let targets = match &query.source {
+            Some(source) => vec![source.label().to_vec(), query.target.label().to_vec()],
+            None => vec![query.target.label().to_vec()],
+        };
         Answer {
-            out: RowWriter::new(out, format, COLUMNS),
+            out: RowWriter::new(out, format, columns),
             context: RowContext {
                 time_init_ns: nanos_text(query.time_init.as_nanos()),
                 time_init_rfc3339: rfc3339(query.time_init.as_nanos()),
                 time_end_ns: nanos_text(query.time_end.as_nanos()),
                 time_end_rfc3339: rfc3339(query.time_end.as_nanos()),
-                kind: match query.side {
-                    Side::To => "to",
-                    Side::From => "from",
+                kind: match (query.side, pairs) {
+                    (_, true) => "pair",
+                    (Side::To, false) => "to",
+                    (Side::From, false) => "from",
                 },
-                target: query.target.label().to_vec(),
+                targets,
             },
             seen: HostSet::new(),
+            pairs,
+            peers: query.summary.then(Vec::new),
             report,
             progress: Progress::new(false),
             skipped: 0,
@@ -131,22 +140,13 @@ impl<'r, W: Write> Answer<'r, W> {
         Answer { progress, ..self }
     }
 
-    /// Prints a host met for the first time.
-    fn print(&mut self, host: &[u8]) -> io::Result<()> {
-        if self.out.format() == Format::Tsv {
-            return self.out.row(&[Field::Host(host)]);
+    /// Prints a host (or pair) met for the first time: the `seq`-th.
+    fn print(&mut self, seq: usize, key: &[u8]) -> io::Result<()> {
+        if !self.pairs && self.out.format() == Format::Tsv {
+            return self.out.row(&[Field::Host(key)]);
         }
-        let c = &self.context;
-        self.out.row(&[
-            Field::number_or_absent(c.time_init_ns.as_deref()),
-            Field::text_or_absent(c.time_init_rfc3339.as_deref()),
-            Field::number_or_absent(c.time_end_ns.as_deref()),
-            Field::text_or_absent(c.time_end_rfc3339.as_deref()),
-            Field::Str(c.kind),
-            Field::Host(&c.target),
-            Field::Int(self.seen.len() as u64),
-            Field::Host(host),
-        ])
+        let fields = lead(&self.context, self.out.format(), self.pairs, seq, key);
+        self.out.row(&fields)
     }
 
     pub(crate) fn merge(
@@ -156,11 +156,19 @@ impl<'r, W: Write> Answer<'r, W> {
         lines: &mut LineCounter,
         buf: &[u8],
     ) -> Result<(), Error> {
+        if let Some(unfilterable) = scan.unfilterable {
+            return Err(unfilterable_input(name, unfilterable));
+        }
         // Block hosts carry their key (lower case, hashed).
         for i in 0..scan.hosts.len() {
-            if self.seen.insert_from(&scan.hosts, i).1 {
-                self.print(scan.hosts.get(i))
-                    .doing(|| "cannot write to stdout".into())?;
+            let (at, new) = self.seen.insert_from(&scan.hosts, i);
+            match &mut self.peers {
+                Some(peers) if new => peers.push(scan.peers[i].clone()),
+                Some(peers) => peers[at].merge(&scan.peers[i]),
+                None if new => self
+                    .print(self.seen.len(), scan.hosts.get(i))
+                    .doing(|| "cannot write to stdout".into())?,
+                None => {}
             }
         }
         for &(offset, why) in &scan.malformed {
@@ -188,14 +196,76 @@ impl<'r, W: Write> Answer<'r, W> {
     /// Flushes the answer (its last rows reach stdout only then) and
     /// returns what it printed and skipped.
     pub fn finish(mut self) -> Result<Printed, Error> {
+        let mut partial_sums = 0;
+        if let Some(peers) = self.peers.take() {
+            self.summary_rows(&peers)
+                .doing(|| "cannot write to stdout".into())?;
+            partial_sums = peers.iter().filter(|p| p.partial_sums()).count() as u64;
+        }
         self.out.flush().doing(|| "cannot write to stdout".into())?;
         Ok(Printed {
             hosts: self.seen.len() as u64,
             skipped: self.skipped,
+            partial_sums,
             lateness: self.arrivals.lateness(),
             sought: self.sought,
         })
     }
+
+    /// Prints the `--summary` rows, after a header line in TSV.
+    fn summary_rows(&mut self, peers: &[Peer]) -> io::Result<()> {
+        let format = self.out.format();
+        if format == Format::Tsv {
+            let columns = if self.pairs {
+                SUMMARY_PAIR_COLUMNS
+            } else {
+                SUMMARY_COLUMNS
+            };
+            self.out.row(&tsv_header(columns))?;
+        }
+        for (i, peer) in peers.iter().enumerate() {
+            let lead = lead(&self.context, format, self.pairs, i + 1, self.seen.get(i));
+            peer.write_row(&mut self.out, &lead)?;
+        }
+        Ok(())
+    }
+}
+
+/// The fields of a row up to and with its host or pair: the query's own
+/// (not in TSV) and the row's position `seq`, then the host, or the pair
+/// a set's `key` holds (see [`crate::query::pair`]).
+fn lead<'k>(
+    context: &'k RowContext,
+    format: Format,
+    pairs: bool,
+    seq: usize,
+    key: &'k [u8],
+) -> Vec<Field<'k>> {
+    let mut fields = Vec::with_capacity(10);
+    if format != Format::Tsv {
+        fields.extend([
+            Field::number_or_absent(context.time_init_ns.as_deref()),
+            Field::text_or_absent(context.time_init_rfc3339.as_deref()),
+            Field::number_or_absent(context.time_end_ns.as_deref()),
+            Field::text_or_absent(context.time_end_rfc3339.as_deref()),
+            Field::Str(context.kind),
+        ]);
+        fields.extend(context.targets.iter().map(|t| Field::Host(t)));
+        fields.push(Field::Int(seq as u64));
+    }
+    if pairs {
+        let (from, to) = split_pair(key);
+        fields.extend([Field::Host(from), Field::Host(to)]);
+    } else {
+        fields.push(Field::Host(key));
+    }
+    fields
+}
+
+/// The error of an input a filter cannot be applied to: a usage error
+/// (the command line asks what the input cannot answer), naming it.
+pub(crate) fn unfilterable_input(name: &InputName, unfilterable: Unfilterable) -> Error {
+    Error::Usage(format!("{name}: {unfilterable}"))
 }
 
 /// Line numbers of byte offsets, counted lazily: only up to the last

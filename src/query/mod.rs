@@ -6,17 +6,25 @@
 //! merged strictly in file order, so the output (first-seen order) and the
 //! early stop are exactly those of one sequential pass. The query itself
 //! is in `request.rs`, the bisection in [`seek`], the printed answer in
-//! `answer.rs`.
+//! `answer.rs`, `--to` with `--from` in `pair.rs`, `--summary` in
+//! `summary.rs`.
 
 mod answer;
+mod columns;
+mod files;
 mod ordered;
+mod pair;
 pub mod progress;
 mod request;
 mod scan;
 pub mod seek;
+mod summary;
 
-pub use answer::{Answer, COLUMNS, Printed};
+pub use answer::{Answer, Printed};
+pub use columns::{COLUMNS, PAIR_COLUMNS, SUMMARY_COLUMNS, SUMMARY_PAIR_COLUMNS};
+pub use files::{FILES_AHEAD, run_files};
 pub use request::{DEFAULT_BLOCK_BYTES, Query, Side, checked_range};
+pub use summary::DPORTS_CAP;
 
 use std::io::{self, Read, Write};
 use std::ops::Range;
@@ -39,35 +47,19 @@ pub fn run(
     inputs: Vec<(InputName, Opened)>,
     answer: &mut Answer<'_, impl Write>,
 ) -> Result<(), Error> {
-    // Each mapped input's format and first header block, which block
-    // scans and probes that start mid-file assume.
-    let states: Vec<FormatState> = inputs
+    let (states, seeks): (Vec<FormatState>, Vec<Option<Seek>>) = inputs
         .iter()
-        .map(|(_, opened)| match opened {
-            Opened::Whole(whole) => {
-                whole.check_len(whole.bytes().len())?;
-                Ok(FormatState::at_start(query.input_format, whole.bytes()))
-            }
-            Opened::Stream(_) => Ok(FormatState::new(query.input_format)),
-        })
-        .collect::<Result<_, Error>>()?;
-    let seeks = inputs
-        .iter()
-        .zip(&states)
-        .map(|((_, opened), state)| match opened {
-            Opened::Whole(whole) if query.fast_seek => {
-                whole.check_len(whole.bytes().len())?;
-                Ok(Some(seek_region_in(
-                    whole.bytes(),
-                    state,
-                    query.time_init,
-                    query.time_end,
-                    query.lateness,
-                )))
-            }
-            _ => Ok(None),
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
+        .map(|(_, opened)| where_to_read(query, opened))
+        .collect::<Result<Vec<_>, Error>>()?
+        .into_iter()
+        .unzip();
+    // A filter an input's first header (or `--input-format`) already
+    // shows it cannot answer is refused before anything is printed.
+    for ((name, _), state) in inputs.iter().zip(&states) {
+        if let Some(unfilterable) = query.filter.lacking_in(state) {
+            return Err(answer::unfilterable_input(name, unfilterable));
+        }
+    }
     answer.sought = seeks.iter().any(Option::is_some);
     // A proving record in a later file makes every earlier file irrelevant.
     let first = seeks
@@ -83,39 +75,92 @@ pub fn run(
     let mut done = 0;
     let inputs = inputs.into_iter().zip(states).zip(seeks).zip(works);
     for ((((name, opened), state), seek), work) in inputs.skip(first) {
-        let stopped = match (opened, seek) {
-            (Opened::Whole(whole), Some(seek)) => {
-                scan_whole(
-                    query,
-                    Kernel::Candidates,
-                    state,
-                    &whole,
-                    seek.start..seek.end,
-                    (&name, done),
-                    answer,
-                )?;
-                seek.end_proven
-            }
-            (Opened::Whole(whole), None) => scan_whole(
-                query,
-                Kernel::Full,
-                state,
-                &whole,
-                0..whole.bytes().len(),
-                (&name, done),
-                answer,
-            )?,
-            (Opened::Stream(stream), _) => {
-                let progress = stream.progress.map(|p| (p, done));
-                scan_stream(query, state, stream.reader, &name, progress, answer)?
-            }
-        };
-        if stopped {
+        if scan_input(
+            query,
+            (&name, opened),
+            (state, seek),
+            Kernel::Full,
+            done,
+            answer,
+        )? {
             break;
         }
         done += work.bytes;
     }
     Ok(())
+}
+
+/// Scans one opened input: the region its seek left with the candidates
+/// kernel, all of a whole input with the full kernel, a stream with
+/// `stream_kernel` (the full one, unless the stream is known to hold no
+/// early-stop record); returns whether the early stop was met (reading
+/// ends there, later inputs included). `state` is the input's reading
+/// state at its start (after its first header block for a whole input),
+/// `done` the progress made before it.
+fn scan_input(
+    query: &Query,
+    (name, opened): (&InputName, Opened),
+    (state, seek): (FormatState, Option<Seek>),
+    stream_kernel: Kernel,
+    done: u64,
+    answer: &mut Answer<'_, impl Write>,
+) -> Result<bool, Error> {
+    match (opened, seek) {
+        (Opened::Whole(whole), Some(seek)) => {
+            scan_whole(
+                query,
+                Kernel::Candidates,
+                state,
+                &whole,
+                seek.start..seek.end,
+                (name, done),
+                answer,
+            )?;
+            Ok(seek.end_proven)
+        }
+        (Opened::Whole(whole), None) => scan_whole(
+            query,
+            Kernel::Full,
+            state,
+            &whole,
+            0..whole.bytes().len(),
+            (name, done),
+            answer,
+        ),
+        (Opened::Stream(stream), _) => {
+            let progress = stream.progress.map(|p| (p, done));
+            scan_stream(
+                query,
+                (stream_kernel, state),
+                stream.reader,
+                name,
+                progress,
+                answer,
+            )
+        }
+    }
+}
+
+/// An input's reading state at its start and, for a mapped input with
+/// fast seek, the region the seek leaves: each mapped input's format and
+/// first header block, which block scans and probes that start mid-file
+/// assume.
+fn where_to_read(query: &Query, opened: &Opened) -> Result<(FormatState, Option<Seek>), Error> {
+    let Opened::Whole(whole) = opened else {
+        return Ok((FormatState::new(query.input_format), None));
+    };
+    whole.check_len(whole.bytes().len())?;
+    let state = FormatState::at_start(query.input_format, whole.bytes());
+    let seek = query.fast_seek.then(|| {
+        seek_region_in(
+            whole.bytes(),
+            &state,
+            query.time_init,
+            query.time_end,
+            query.lateness,
+        )
+    });
+    Ok((state, seek))
 }
 
 /// What scanning one input costs, for the progress bar: the region a seek
@@ -180,12 +225,12 @@ fn scan_whole(
     Ok(stopped)
 }
 
-/// Scans a stream front to back with the full kernel; returns whether the
-/// early stop was met. `progress`: how far through a compressed file the
+/// Scans a stream front to back with `kernel`; returns whether the early
+/// stop was met. `progress`: how far through a compressed file the
 /// reading is, and the progress made before it.
 fn scan_stream(
     query: &Query,
-    mut state: FormatState,
+    (kernel, mut state): (Kernel, FormatState),
     reader: Box<dyn Read + Send>,
     name: &InputName,
     progress: Option<(RawProgress, u64)>,
@@ -204,7 +249,7 @@ fn scan_stream(
         };
         match block {
             Block::Lines(bytes) => {
-                let scan = scan_block(query, Kernel::Full, &mut state, bytes, 0..bytes.len());
+                let scan = scan_block(query, kernel, &mut state, bytes, 0..bytes.len());
                 answer.merge(&scan, name, &mut lines, bytes)?;
                 if let Some((raw, done)) = &progress {
                     answer.progress.set_position(done + raw.read());

@@ -5,6 +5,8 @@
 use std::ops::Range;
 
 use crate::error::Error;
+use crate::parse::detail::{DetailField, Wanted};
+use crate::parse::filter::RecordFilter;
 use crate::parse::format::{FormatState, InputFormat};
 use crate::parse::horizon::{Horizon, wall_clock};
 use crate::parse::record::Record;
@@ -27,6 +29,16 @@ pub struct Query {
     pub target: Target,
     /// Whether the target is the destination (`--to`) or the source (`--from`).
     pub side: Side,
+    /// `--from` given with `--to` (`side` is then [`Side::To`]): only
+    /// records from a host this matches count, and each answer is the
+    /// pair (`FROM_HOST`, `TO_HOST`) instead of one host.
+    pub source: Option<Target>,
+    /// `--dport`, `--sport`, `--proto`, `--action`: what else a record
+    /// must match (nothing by default).
+    pub filter: RecordFilter,
+    /// `--summary`: one row per answer with its first and last time,
+    /// records, bytes, packets and destination ports.
+    pub summary: bool,
     /// `--input-format`: how each input is read.
     pub input_format: InputFormat,
     /// Start of the range, inclusive.
@@ -61,7 +73,8 @@ impl Query {
     /// The query for the hosts on the other `side` of `target` in `range`
     /// (see [`checked_range`]), read as `input_format` under the lateness
     /// bound, seeking to the range when `fast_seek`, in blocks of
-    /// [`DEFAULT_BLOCK_BYTES`].
+    /// [`DEFAULT_BLOCK_BYTES`]; no pair, filter or summary (set those
+    /// fields to ask for them).
     pub fn new(
         target: Target,
         side: Side,
@@ -73,6 +86,9 @@ impl Query {
         Query {
             target,
             side,
+            source: None,
+            filter: RecordFilter::default(),
+            summary: false,
             input_format,
             time_init: range.start,
             time_end: range.end,
@@ -82,7 +98,9 @@ impl Query {
         }
     }
 
-    /// The host a matching record contributes, if it matches.
+    /// The host a matching record contributes, if it matches its time
+    /// and target (a [`source`](Self::source), a filter, are tested after,
+    /// by the kernels' refined path: this test is every candidate's).
     #[inline]
     pub(crate) fn answer<'a>(&self, rec: &Record<'a>) -> Option<&'a [u8]> {
         if rec.ts < self.time_init || rec.ts >= self.time_end {
@@ -93,6 +111,26 @@ impl Query {
             Side::From => (rec.from, rec.to),
         };
         self.target.matches(key).then_some(reported)
+    }
+
+    /// Whether an answer is just its host: no pair, filter or summary to
+    /// work out (the original's query, and the fast path).
+    #[inline]
+    pub(crate) fn answers_hosts_only(&self) -> bool {
+        self.source.is_none() && !self.summary && self.filter.is_empty()
+    }
+
+    /// The record fields a summary row needs beyond time and hosts (the
+    /// filters add their own).
+    pub(crate) fn wanted(&self) -> Wanted {
+        if self.summary {
+            Wanted::NONE
+                .with(DetailField::Bytes)
+                .with(DetailField::Packets)
+                .with(DetailField::DstPort)
+        } else {
+            Wanted::NONE
+        }
     }
 
     /// Whether a plain `line` may match: for `--to`, its last field can
@@ -106,7 +144,8 @@ impl Query {
 
     /// [`may_match`](Self::may_match) for a line of another format: its
     /// key field, when the format finds it without a parse, can match.
-    #[inline]
+    // Always inlined: it is every line's test in a candidates scan.
+    #[inline(always)]
     pub(crate) fn may_match_in(&self, state: &FormatState, line: &[u8]) -> bool {
         state
             .key_field(line, self.side == Side::To)

@@ -14,13 +14,16 @@ use std::ops::Range;
 use crate::diagnostics::SHOWN_MALFORMED;
 use crate::error::Error;
 use crate::io::whole::Whole;
+use crate::parse::filter::{Screen, Unfilterable};
 use crate::parse::format::{FormatState, Parsed, plain_error};
 use crate::parse::host_set::HostSet;
 use crate::parse::lateness::Arrivals;
 use crate::parse::lines::Lines;
 use crate::parse::plain_lines::parse_line_in;
-use crate::parse::record::Malformed;
+use crate::parse::record::{Malformed, Record};
+use crate::query::pair::pair_key;
 use crate::query::request::{Query, Side};
+use crate::query::summary::Peer;
 
 /// How a block is scanned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,6 +51,12 @@ pub(crate) struct BlockScan {
     /// The reading state after the block, when a header line in it
     /// changed the one it started with.
     pub(crate) end_state: Option<FormatState>,
+    /// With `--summary`, what each host of `hosts` adds up to (same index).
+    pub(crate) peers: Vec<Peer>,
+    /// A filter met records it cannot be applied to; the scan stopped there.
+    pub(crate) unfilterable: Option<Unfilterable>,
+    /// Where a pair's key is built.
+    pair_key: Vec<u8>,
     /// The times of the records parsed (not the early-stop record, nor
     /// one too far ahead), for the measured lateness
     /// (docs/behaviour.md#measured-lateness).
@@ -61,6 +70,41 @@ impl BlockScan {
             self.malformed.push((offset, why));
         }
     }
+
+    /// Takes `rec`, a record of `line` (at `offset`, read in `state`) whose
+    /// time and target answer `query` with `reported`, when the query asks
+    /// more than the host ([`Query::answers_hosts_only`]): a pair, a
+    /// filter, a summary, each of which reads more of the record.
+    #[inline(never)]
+    fn answer_refined(
+        &mut self,
+        query: &Query,
+        rec: &Record<'_>,
+        reported: &[u8],
+        (line, offset): (&[u8], usize),
+        state: &FormatState,
+    ) {
+        if query.source.as_ref().is_some_and(|s| !s.matches(rec.from)) {
+            return;
+        }
+        let detail = match query.filter.judge(state, line, query.wanted()) {
+            Ok(Some(detail)) => detail,
+            Ok(None) => return,
+            Err(why) => return self.malformed(offset, why),
+        };
+        let key = match query.source {
+            Some(_) => pair_key(rec.from, rec.to, &mut self.pair_key),
+            None => reported,
+        };
+        let (i, new) = self.hosts.insert(key);
+        if query.summary {
+            if new {
+                self.peers.push(Peer::new(rec.ts, &detail));
+            } else {
+                self.peers[i].add(rec.ts, &detail);
+            }
+        }
+    }
 }
 
 /// Scans `buf[range]` with `kernel`, reading lines in the format `state`
@@ -72,14 +116,27 @@ pub(crate) fn scan_block(
     buf: &[u8],
     range: Range<usize>,
 ) -> BlockScan {
-    let candidates = kernel == Kernel::Candidates;
+    if let Some(unfilterable) = query.filter.lacking_in(state) {
+        return BlockScan {
+            unfilterable: Some(unfilterable),
+            ..BlockScan::default()
+        };
+    }
+    let refined = !query.answers_hosts_only();
     if state.is_plain() {
-        return scan_plain(query, kernel, buf, range);
+        return match (kernel, refined) {
+            (Kernel::Full, false) => scan_plain_with::<true, false>(query, buf, range),
+            (Kernel::Full, true) => scan_plain_with::<true, true>(query, buf, range),
+            (Kernel::Candidates, false) => scan_plain_with::<false, false>(query, buf, range),
+            (Kernel::Candidates, true) => scan_plain_with::<false, true>(query, buf, range),
+        };
     }
     let before = state.clone();
-    let mut scan = scan_lines(query, kernel, buf, range, |line| {
-        (!candidates || query.may_match_in(state, line)).then(|| state.parse_line(line))
-    });
+    let mut scan = if refined {
+        scan_lines::<true>(query, kernel, state, buf, range)
+    } else {
+        scan_lines::<false>(query, kernel, state, buf, range)
+    };
     if *state != before {
         scan.end_state = Some(state.clone());
     }
@@ -87,18 +144,15 @@ pub(crate) fn scan_block(
 }
 
 /// The plain format's own loop, exactly as before there were formats:
-/// the per-line cost of most logs.
-fn scan_plain(query: &Query, kernel: Kernel, buf: &[u8], range: Range<usize>) -> BlockScan {
-    match kernel {
-        Kernel::Full => scan_plain_with::<true>(query, buf, range),
-        Kernel::Candidates => scan_plain_with::<false>(query, buf, range),
-    }
-}
-
-/// [`scan_plain`] for one kernel (`FULL`), compiled once per kernel so
-/// that the per-line loop carries no test of which one it is.
+/// the per-line cost of most logs. Compiled once per kernel (`FULL`) and
+/// for answers that are more than their host (`REFINED`), so that the
+/// per-line loop carries no test of either.
 #[inline(always)]
-fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usize>) -> BlockScan {
+fn scan_plain_with<const FULL: bool, const REFINED: bool>(
+    query: &Query,
+    buf: &[u8],
+    range: Range<usize>,
+) -> BlockScan {
     let block = &buf[range.clone()];
     let mut scan = BlockScan {
         // Room for a popular host's senders in one block (about one new
@@ -130,7 +184,12 @@ fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usi
             Ok(rec) => {
                 arrivals.record(rec.ts);
                 if may_answer && let Some(host) = query.answer(&rec) {
-                    scan.hosts.insert(host);
+                    if REFINED {
+                        let at = (line, offset);
+                        scan.answer_refined(query, &rec, host, at, &FormatState::Plain);
+                    } else {
+                        scan.hosts.insert(host);
+                    }
                 }
             }
             Err(why) => scan.malformed(offset, plain_error(line, why)),
@@ -140,37 +199,52 @@ fn scan_plain_with<const FULL: bool>(query: &Query, buf: &[u8], range: Range<usi
     scan
 }
 
+/// Scans the lines of a format other than plain, reading them in `state`
+/// (which header lines update). The candidates kernel parses only the
+/// lines whose key field may match. `REFINED` as for [`scan_plain_with`].
 #[inline(always)]
-fn scan_lines<'b>(
+fn scan_lines<const REFINED: bool>(
     query: &Query,
     kernel: Kernel,
-    buf: &'b [u8],
+    state: &mut FormatState,
+    buf: &[u8],
     range: Range<usize>,
-    mut read: impl FnMut(&'b [u8]) -> Option<Parsed<'b>>,
 ) -> BlockScan {
     let mut scan = BlockScan::default();
     let (stop_at, believable) = (query.stop_at(), query.believable_until());
     let block = &buf[range.clone()];
+    let mut screen = Screen::new(&query.filter);
     let mut arrivals = Arrivals::default();
     for (start, line) in Lines::new(block) {
         let offset = range.start + start;
-        match read(line) {
-            None | Some(Parsed::Header) => {}
-            Some(Parsed::Record(rec)) if rec.ts > believable => {
+        if kernel == Kernel::Candidates && !query.may_match_in(state, line) {
+            continue;
+        }
+        match state.parse_line(line) {
+            Parsed::Header => screen.header_read(),
+            Parsed::Record(rec) if rec.ts > believable => {
                 scan.malformed(offset, Malformed::FarAhead);
             }
-            Some(Parsed::Record(rec)) if kernel == Kernel::Full && rec.ts >= stop_at => {
+            Parsed::Record(rec) if kernel == Kernel::Full && rec.ts >= stop_at => {
                 scan.stopped = true;
                 break;
             }
-            Some(Parsed::Record(rec)) => {
+            Parsed::Record(rec) => {
                 arrivals.record(rec.ts);
+                if REFINED && let Some(unfilterable) = screen.check(state) {
+                    scan.unfilterable = Some(unfilterable);
+                    break;
+                }
                 if let Some(host) = query.answer(&rec) {
-                    scan.hosts.insert(host);
+                    if REFINED {
+                        scan.answer_refined(query, &rec, host, (line, offset), state);
+                    } else {
+                        scan.hosts.insert(host);
+                    }
                 }
             }
-            Some(Parsed::Malformed(why)) => scan.malformed(offset, why),
-            Some(Parsed::NoData) => scan.no_data += 1,
+            Parsed::Malformed(why) => scan.malformed(offset, why),
+            Parsed::NoData => scan.no_data += 1,
         }
     }
     scan.arrivals = arrivals;
@@ -260,6 +334,9 @@ mod tests {
         Query {
             target: Target::parse(host.as_bytes()).unwrap(),
             side,
+            source: None,
+            filter: Default::default(),
+            summary: false,
             input_format: InputFormat::Auto,
             time_init: Timestamp::from_secs(10),
             time_end: Timestamp::from_secs(20),
@@ -313,6 +390,9 @@ mod tests {
         Query {
             target: Target::parse(host.as_bytes()).unwrap(),
             side,
+            source: None,
+            filter: Default::default(),
+            summary: false,
             input_format: InputFormat::Auto,
             time_init: Timestamp::ZERO,
             time_end: Timestamp::from_secs(1 << 40),

@@ -45,9 +45,11 @@
 //! its bytes, whatever the log's shape: [`COUNT_BYTES_PER_BYTE`](crate::stream::chunk_budget::COUNT_BYTES_PER_BYTE) bytes of
 //! tables per byte of the chunk (at least [`MIN_COUNT_BYTES`](crate::stream::chunk_budget::MIN_COUNT_BYTES)), each
 //! window charged
-//! [`WINDOW_BYTES`] (its table's floor) and each host [`HOST_BYTES`]
+//! [`WINDOW_BYTES`](crate::stream::chunk_budget::WINDOW_BYTES) (its table's floor) and each host [`HOST_BYTES`](crate::stream::chunk_budget::HOST_BYTES)
 //! ([`HostCounts`](crate::stream::host_counts)'s bound besides the name;
-//! names take at most twice the chunk's bytes). A chunk of many tiny
+//! names take at most twice the chunk's bytes), and under `--by` each host
+//! [`MEASURE_HOST_BYTES`](crate::stream::chunk_budget::MEASURE_HOST_BYTES) more and each distinct pair
+//! [`PAIR_BYTES`](crate::stream::chunk_budget::PAIR_BYTES) (`--by peers|in|out`). A chunk of many tiny
 //! windows reaches the budget long before its end: the rest of it is fed
 //! in line, at the speed of one aggregating thread, in the memory of one.
 //! The first few new windows' tables get room for the busiest window of
@@ -61,24 +63,21 @@ use std::ops::Range;
 
 use crate::parse::batch::{Item, ParsedLines, RawLines};
 use crate::parse::horizon::{Horizon, wall_clock};
-use crate::parse::lateness::Lateness;
 use crate::parse::record::Record;
-use crate::parse::target::Target;
-use crate::parse::timestamp::{Duration, Timestamp};
-use crate::stream::chunk_budget::{Budget, HOST_BYTES, WINDOW_BYTES};
+use crate::parse::selection::Selection;
+use crate::parse::timestamp::Timestamp;
+use crate::stream::chunk_budget::Budget;
+use crate::stream::chunk_run::{Added, Run, Windowing};
+pub(crate) use crate::stream::chunk_run::{At, Segment};
 use crate::stream::config::{Counting, WindowConfig};
 use crate::stream::dedup::{Dedup, ListMaker};
-use crate::stream::open_window::ExactTally;
-use crate::stream::window::{WindowSpan, WindowWidth};
 
 /// What a worker needs of the configuration to count chunks.
 pub(crate) struct ChunkCounter {
-    to_host: Target,
-    from_host: Target,
-    window: WindowWidth,
-    lateness: Duration,
+    windowing: Windowing,
     dedup: Dedup,
     horizon: Horizon,
+    selection: Selection,
 }
 
 /// A chunk counted by a worker: its parse and its segments, in order.
@@ -105,43 +104,21 @@ impl Parse {
     }
 }
 
-/// Where an item of a [`CountedChunk`] is: its parse, and its index
-/// among that parse's items.
-pub(crate) type At = (usize, usize);
-
-/// A run of a chunk's items, to be fed in order.
-pub(crate) enum Segment {
-    /// Records counted together, items `from` up to `to` (excluded).
-    Counted {
-        /// One tally per window the records fall in, by start.
-        windows: Vec<(WindowSpan, ExactTally)>,
-        /// The largest time of the records.
-        latest: Timestamp,
-        /// The smallest, and how far the latest-arriving record was
-        /// behind the chunk's newest time before it.
-        earliest: Timestamp,
-        late_within: Lateness,
-        records: u64,
-        from: At,
-        to: At,
-    },
-    /// Items `from` up to `to` (excluded) to feed one by one: a record
-    /// past its window's deadline or a malformed line; or, when a list
-    /// failed to grow, the rest of the chunk (the aggregator meets the
-    /// failure in its place).
-    InLine { from: At, to: At },
-}
 impl ChunkCounter {
     /// A counter for `config`; `None` when its windows do not count
     /// exactly (a bounded summary cannot add up another).
     pub(crate) fn new(config: &WindowConfig) -> Option<ChunkCounter> {
         (config.counting == Counting::Exact).then(|| ChunkCounter {
-            to_host: config.to_host.clone(),
-            from_host: config.from_host.clone(),
-            window: config.window,
-            lateness: config.lateness,
+            windowing: Windowing {
+                to_host: config.to_host.clone(),
+                from_host: config.from_host.clone(),
+                window: config.window,
+                lateness: config.lateness,
+                measure: config.report.by,
+            },
             dedup: config.dedup,
             horizon: Horizon::new(config.lateness),
+            selection: config.selection.clone(),
         })
     }
 
@@ -155,17 +132,23 @@ impl ChunkCounter {
         hosts_hint: usize,
     ) -> CountedChunk {
         let mut counted = CountedChunk::default();
-        for (b, block) in chunk.iter().enumerate() {
+        'blocks: for (b, block) in chunk.iter().enumerate() {
             let mut state = block.state.clone();
             let mut offset = 0;
             while offset < block.bytes.len() {
                 let mut parsed = spare();
-                let end = offset + parsed.parse(&block.bytes[offset..], &mut state);
+                let end =
+                    offset + parsed.parse(&block.bytes[offset..], &mut state, &self.selection);
+                let unfilterable = parsed.unfilterable.is_some();
                 counted.parses.push(Parse {
                     block: b,
                     range: offset..end,
                     parsed,
                 });
+                if unfilterable {
+                    // The run ends at that record; nothing after it counts.
+                    break 'blocks;
+                }
                 offset = end;
             }
         }
@@ -174,7 +157,7 @@ impl ChunkCounter {
         let items: usize = counted.parses.iter().map(|p| p.parsed.items.len()).sum();
         let mut cuts_left = items / RECORDS_PER_CUT + 1;
         let bytes: usize = chunk.iter().map(|block| block.bytes.len()).sum();
-        let mut budget = Budget::new(bytes, items, hosts_hint);
+        let mut budget = Budget::new(bytes, items, hosts_hint, self.windowing.measure);
         let mut run = Run::new((0, 0));
         let mut lists = ListMaker::new(self.dedup);
         let mut newest = Timestamp::ZERO;
@@ -195,12 +178,28 @@ impl ChunkCounter {
                             from: &bytes[from.range()],
                             to: &bytes[to.range()],
                         };
-                        let added = run.add(&record, newest, self, &mut lists, &mut budget);
+                        let added = run.add(
+                            &record,
+                            parse.parsed.weight(i),
+                            newest,
+                            &self.windowing,
+                            &mut lists,
+                            &mut budget,
+                        );
                         if ts > newest {
                             newest = ts;
                             believable = self.horizon.limit(clock, newest);
                         }
                         added
+                    }
+                    Item::Filtered { ts, .. } if ts > believable => Added::InLine,
+                    Item::Filtered { ts, .. } => {
+                        run.pass_by(ts, newest);
+                        if ts > newest {
+                            newest = ts;
+                            believable = self.horizon.limit(clock, newest);
+                        }
+                        Added::Counted
                     }
                     Item::Malformed { .. } => Added::InLine,
                 };
@@ -244,126 +243,6 @@ impl ChunkCounter {
 /// that breaks the bound more often has the rest of each chunk fed in line.
 const RECORDS_PER_CUT: usize = 4096;
 
-/// What became of a record offered to a [`Run`].
-enum Added {
-    Counted,
-    /// Past its window's deadline: to be fed on its own.
-    InLine,
-    /// The chunk's counts have spent their budget: the record and the rest
-    /// of the chunk are to be fed in line.
-    OverBudget,
-    /// A list failed to grow, after the record was partly counted: the
-    /// run is void.
-    Failed,
-}
-
-/// The segment a worker is counting.
-struct Run {
-    windows: Vec<(WindowSpan, ExactTally)>,
-    latest: Timestamp,
-    earliest: Timestamp,
-    late_within: Lateness,
-    records: u64,
-    from: At,
-    /// The window of the last record, and its place in `windows`.
-    span: WindowSpan,
-    at: usize,
-    /// The room its table was given: hosts up to it are paid for.
-    room: usize,
-}
-
-impl Run {
-    fn new(from: At) -> Run {
-        Run {
-            windows: Vec::new(),
-            latest: Timestamp::ZERO,
-            earliest: Timestamp::from_nanos(u128::MAX),
-            late_within: Lateness::default(),
-            records: 0,
-            from,
-            span: WindowSpan::EMPTY,
-            at: 0,
-            room: 0,
-        }
-    }
-
-    /// Counts `record` unless its window's deadline is past `newest` (the
-    /// chunk's newest time before it) or the chunk's `budget` is spent.
-    #[inline]
-    fn add(
-        &mut self,
-        record: &Record<'_>,
-        newest: Timestamp,
-        counter: &ChunkCounter,
-        lists: &mut ListMaker,
-        budget: &mut Budget,
-    ) -> Added {
-        if budget.spent {
-            return Added::OverBudget;
-        }
-        // Checked when the window changes only: while records stay in one
-        // window, the newest time stays inside it, before its deadline.
-        if !self.span.contains(record.ts) {
-            self.span = WindowSpan::of(record.ts, counter.window, counter.lateness);
-            if newest > self.span.deadline {
-                return Added::InLine;
-            }
-            let start = self.span.start;
-            self.at = self.windows.partition_point(|(s, _)| s.start < start);
-            if self
-                .windows
-                .get(self.at)
-                .is_none_or(|(s, _)| s.start != start)
-            {
-                let room = budget.room();
-                if !budget.charge(WINDOW_BYTES + room * HOST_BYTES) {
-                    return Added::OverBudget;
-                }
-                self.windows
-                    .insert(self.at, (self.span, ExactTally::new(room)));
-                self.room = room;
-            } else {
-                // A window met before in this run, whose room is unknown:
-                // its hosts are charged from now on.
-                self.room = 0;
-            }
-        }
-        let tally = &mut self.windows[self.at].1;
-        let hosts_before = tally.hosts();
-        if tally
-            .add(record, &counter.to_host, &counter.from_host, lists)
-            .is_err()
-        {
-            return Added::Failed;
-        }
-        let hosts = tally.hosts();
-        // Counted already, whatever the charge says: a spent budget stops
-        // the run at the next record.
-        let unpaid = hosts.saturating_sub(self.room.max(hosts_before));
-        budget.charge(unpaid * HOST_BYTES);
-        self.latest = self.latest.max(record.ts);
-        self.earliest = self.earliest.min(record.ts);
-        self.late_within.arrived(newest, record.ts);
-        self.records += 1;
-        Added::Counted
-    }
-
-    /// Ends the run before `to`, adding it to `segments` unless empty.
-    fn end(self, to: At, segments: &mut Vec<Segment>) {
-        if self.records > 0 {
-            segments.push(Segment::Counted {
-                windows: self.windows,
-                latest: self.latest,
-                earliest: self.earliest,
-                late_within: self.late_within,
-                records: self.records,
-                from: self.from,
-                to,
-            });
-        }
-    }
-}
-
 impl CountedChunk {
     /// The most distinct hosts of one of its windows: a good size for the
     /// tables of the next chunk.
@@ -386,12 +265,20 @@ mod tests {
     use super::*;
     use crate::parse::batch::Fill;
     use crate::parse::format::{FormatState, InputFormat};
-    use crate::stream::chunk_budget::{COUNT_BYTES_PER_BYTE, MIN_COUNT_BYTES};
+    use crate::stream::chunk_budget::{COUNT_BYTES_PER_BYTE, MIN_COUNT_BYTES, WINDOW_BYTES};
+    use crate::stream::window::WindowWidth;
 
     fn counted(text: &str, lateness: u64) -> CountedChunk {
-        let config = WindowConfig::for_test("x", "y", lateness);
+        counted_with(WindowConfig::for_test("x", "y", lateness), text)
+    }
+
+    fn counted_with(config: WindowConfig, text: &str) -> CountedChunk {
         let mut block = RawLines::default();
-        block.fill(text.as_bytes(), &mut FormatState::new(InputFormat::Auto));
+        block.fill(
+            text.as_bytes(),
+            &mut FormatState::new(config.input_format),
+            &Default::default(),
+        );
         let counter = ChunkCounter::new(&config).unwrap();
         counter.count(&[block], ParsedLines::default, 0)
     }
@@ -446,7 +333,11 @@ mod tests {
             .map(|i| format!("{} a{i} x\n", 1000 + i))
             .collect();
         let mut block = RawLines::default();
-        block.fill(text.as_bytes(), &mut FormatState::new(InputFormat::Auto));
+        block.fill(
+            text.as_bytes(),
+            &mut FormatState::new(InputFormat::Auto),
+            &Default::default(),
+        );
         let counter = ChunkCounter::new(&config).unwrap();
         // Room asked for as if the chunk before had a window of a million
         // hosts: a chunk gives out no more than two hosts a record.
@@ -477,5 +368,23 @@ mod tests {
             shape(&malformed),
             [(0, 1, None), (1, 2, Some(1)), (2, 3, None)]
         );
+    }
+
+    #[test]
+    fn a_record_left_out_moves_the_clock_past_the_next_ones_deadline() {
+        // `--dport 22`: the record at 3901 is left out, yet it puts the
+        // record at 0 after it past its hour's deadline (3600 + 300).
+        let mut config = WindowConfig::for_test("x", "y", 300);
+        config.input_format = InputFormat::Vpc;
+        config.selection.filter.dport = Some(crate::parse::filter::PortSet::parse("22").unwrap());
+        let chunk = counted_with(
+            config,
+            "start srcaddr dstaddr dstport log-status\n0 a b 22 OK\n3901 c d 80 OK\n0 e f 22 OK\n",
+        );
+        assert!(matches!(
+            chunk.parses[0].parsed.items[1],
+            Item::Filtered { .. }
+        ));
+        assert_eq!(shape(&chunk), [(0, 2, Some(2)), (2, 3, None)]);
     }
 }

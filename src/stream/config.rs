@@ -10,10 +10,13 @@
 
 use crate::error::Error;
 use crate::output::Format;
+use crate::parse::filter::RecordFilter;
 use crate::parse::format::InputFormat;
+use crate::parse::selection::Selection;
 use crate::parse::target::Target;
 use crate::parse::timestamp::Duration;
 use crate::stream::dedup::{DEFAULT_BLOOM_CAPACITY, DEFAULT_BLOOM_FP_RATE, Dedup};
+use crate::stream::measure::Measure;
 use crate::stream::window::WindowWidth;
 
 /// What to aggregate and how.
@@ -26,6 +29,10 @@ pub struct WindowConfig {
     pub from_host: Target,
     /// `--input-format`: how each input is read.
     pub input_format: InputFormat,
+    /// The records kept (`--dport`, `--sport`, `--proto`, `--action`) and
+    /// the field each is weighed by (`--by bytes|packets`): see
+    /// [`WindowConfig::new_selection`].
+    pub selection: Selection,
     /// The lateness bound `L`.
     pub lateness: Duration,
     /// `--window`: the width `W` of the windows (an hour by default).
@@ -54,6 +61,7 @@ impl WindowConfig {
             to_host: Target::parse(to.as_bytes()).unwrap(),
             from_host: Target::parse(from.as_bytes()).unwrap(),
             input_format: InputFormat::Auto,
+            selection: Selection::default(),
             lateness: Duration::from_secs(lateness),
             window: WindowWidth::HOUR,
             dedup: Dedup::default(),
@@ -62,6 +70,16 @@ impl WindowConfig {
             format: Format::Tsv,
             flush_each_window: false,
             strict: false,
+        }
+    }
+}
+
+impl WindowConfig {
+    /// The selection of a run with `filter` that ranks hosts `by`.
+    pub fn new_selection(filter: RecordFilter, by: Measure) -> Selection {
+        Selection {
+            filter,
+            weight: by.weight(),
         }
     }
 }
@@ -84,6 +102,8 @@ pub struct Report {
     pub top: usize,
     /// `--emit-counts`: every host's count (exact counting only).
     pub emit_counts: bool,
+    /// `--by`: what ranks the hosts (records by default).
+    pub by: Measure,
 }
 
 impl Default for Report {
@@ -91,6 +111,7 @@ impl Default for Report {
         Report {
             top: 1,
             emit_counts: false,
+            by: Measure::Records,
         }
     }
 }
@@ -105,6 +126,8 @@ pub(crate) struct CountingOptions {
     pub top_capacity: Option<u64>,
     /// `--emit-counts`.
     pub emit_counts: bool,
+    /// `--by`.
+    pub by: Measure,
     /// `--exact`: deduplicate the lists exactly, never by Bloom filter.
     pub exact: bool,
     /// `--bloom-capacity`.
@@ -130,11 +153,16 @@ impl CountingOptions {
         .map_err(|e| Error::Usage(format!("{e} (--bloom-capacity, --bloom-fp-rate, --exact)")))
     }
 
-    /// How windows count; a bounded summary smaller than `--top` is a usage
-    /// error.
+    /// How windows count; a bounded summary smaller than `--top`, or of
+    /// distinct peers, is a usage error.
     pub(crate) fn counting(&self) -> Result<Counting, Error> {
         match self.top_capacity {
             None => Ok(Counting::Exact),
+            Some(_) if self.by.is_distinct() => Err(Error::Usage(format!(
+                "--by {} counts distinct peers exactly and cannot be bounded: \
+                 leave out --top-capacity (or rank by records, bytes or packets)",
+                self.by
+            ))),
             Some(n) if n < self.top => Err(Error::Usage(format!(
                 "--top-capacity ({n}) must be at least --top ({})",
                 self.top
@@ -148,6 +176,7 @@ impl CountingOptions {
         Report {
             top: usize::try_from(self.top).unwrap_or(usize::MAX),
             emit_counts: self.emit_counts,
+            by: self.by,
         }
     }
 }
@@ -172,7 +201,8 @@ mod tests {
             options.report(),
             Report {
                 top: 3,
-                emit_counts: false
+                emit_counts: false,
+                by: Measure::Records,
             }
         );
     }
@@ -194,6 +224,15 @@ mod tests {
             ..options()
         };
         assert_eq!(enough.counting().unwrap(), Counting::Bounded(3));
+        let peers = CountingOptions {
+            by: Measure::Peers,
+            ..enough
+        };
+        let err = peers.counting().unwrap_err();
+        assert!(
+            err.to_string().starts_with("--by peers counts distinct"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -189,29 +189,37 @@ impl HostCounts {
     /// The `k` hosts with the highest counts, highest first; on a tie the
     /// one counted first comes first (the `MOST` rule of docs/behaviour.md#most; `top(1)` is the
     /// `MOST` host). Empty only for an empty table or `k == 0`.
-    ///
-    /// One pass with a heap of the best `k` so far: O(hosts × log k) time,
-    /// O(min(k, hosts)) memory.
     pub(crate) fn top(&self, k: usize) -> Vec<HostId> {
-        // Ordered so that the heap's greatest is the worst kept: lowest
-        // count, then the latest counted.
-        let mut best: BinaryHeap<(Reverse<u64>, u32)> =
-            BinaryHeap::with_capacity(k.min(self.hosts.len()));
-        for (i, word) in self.hosts.values().enumerate() {
-            let entry = (Reverse(word & COUNT_MASK), i as u32);
-            if best.len() < k {
-                best.push(entry);
-            } else if let Some(mut worst) = best.peek_mut()
-                && entry < *worst
-            {
-                *worst = entry;
-            }
-        }
-        best.into_sorted_vec()
-            .into_iter()
-            .map(|(_, i)| HostId(i))
-            .collect()
+        top_of(self.hosts.values().map(|word| word & COUNT_MASK), k)
     }
+}
+
+/// The `k` highest of `values` (host `i`'s value the `i`th), as hosts,
+/// highest first; on a tie the host counted first comes first (the `MOST`
+/// rule). Shared by the record counts and the other measures
+/// (`stream/measure/`).
+///
+/// One pass with a heap of the best `k` so far: O(hosts × log k) time,
+/// O(min(k, hosts)) memory.
+pub(crate) fn top_of(values: impl Iterator<Item = u64>, k: usize) -> Vec<HostId> {
+    // Ordered so that the heap's greatest is the worst kept: lowest
+    // value, then the latest counted.
+    let mut best: BinaryHeap<(Reverse<u64>, u32)> =
+        BinaryHeap::with_capacity(k.min(values.size_hint().0));
+    for (i, value) in values.enumerate() {
+        let entry = (Reverse(value), i as u32);
+        if best.len() < k {
+            best.push(entry);
+        } else if let Some(mut worst) = best.peek_mut()
+            && entry < *worst
+        {
+            *worst = entry;
+        }
+    }
+    best.into_sorted_vec()
+        .into_iter()
+        .map(|(_, i)| HostId(i))
+        .collect()
 }
 
 #[cfg(test)]

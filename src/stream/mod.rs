@@ -16,9 +16,11 @@
 pub mod aggregator;
 pub(crate) mod chunk;
 pub(crate) mod chunk_budget;
+pub(crate) mod chunk_run;
 pub mod config;
 pub mod dedup;
 pub(crate) mod host_counts;
+pub mod measure;
 pub(crate) mod open_window;
 pub mod pump;
 pub mod rows;

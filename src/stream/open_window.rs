@@ -10,7 +10,8 @@ use crate::parse::record::Record;
 use crate::parse::target::Target;
 use crate::stream::config::{Counting, Report};
 use crate::stream::dedup::{HostList, Inserted, ListMaker, NamedList, SPILL_BYTES};
-use crate::stream::host_counts::{HostCounts, ListMark, Matches};
+use crate::stream::host_counts::{HostCounts, ListMark, Matches, top_of};
+use crate::stream::measure::{Measure, MeasureTally};
 use crate::stream::rows::{RowKind, WindowRows};
 use crate::stream::space_saving::SpaceSaving;
 use crate::stream::window::WindowSpan;
@@ -42,6 +43,9 @@ enum Tally {
 /// be counted on several threads (see [`crate::stream::chunk`]).
 pub(crate) struct ExactTally {
     counts: HostCounts,
+    /// The `--by` measure beyond records, by the same host ids; `None`
+    /// without `--by` (see [`crate::stream::measure`]).
+    measure: Option<Box<MeasureTally>>,
     to: Option<HostList>,
     from: Option<HostList>,
 }
@@ -53,23 +57,26 @@ struct BoundedTally {
 }
 
 impl ExactTally {
-    /// An empty tally with room for `hosts_hint` hosts (what the window
-    /// before it held: windows of one log are alike, and a table that need
-    /// not grow is cheaper).
-    pub(crate) fn new(hosts_hint: usize) -> ExactTally {
+    /// An empty tally of `measure` with room for `hosts_hint` hosts (what
+    /// the window before it held: windows of one log are alike, and a
+    /// table that need not grow is cheaper).
+    pub(crate) fn new(hosts_hint: usize, measure: Measure) -> ExactTally {
         ExactTally {
             counts: HostCounts::with_capacity(hosts_hint),
+            measure: MeasureTally::new(measure),
             to: None,
             from: None,
         }
     }
 
-    /// Counts `record` and adds it to the lists it matches.
+    /// Counts `record` of `weight` (bytes or packets with `--by` those;
+    /// unused otherwise) and adds it to the lists it matches.
     // Always inlined: it is the whole per-record work of a window.
     #[inline(always)]
     pub(crate) fn add(
         &mut self,
         record: &Record<'_>,
+        weight: u64,
         to_host: &Target,
         from_host: &Target,
         lists: &mut ListMaker,
@@ -78,6 +85,9 @@ impl ExactTally {
         let matches = |name: &[u8]| Matches::new(to_host.matches(name), from_host.matches(name));
         let (from_id, from_is) = self.counts.add(record.from, matches);
         let (to_id, to_is) = self.counts.add(record.to, matches);
+        if let Some(measure) = &mut self.measure {
+            measure.add(from_id, to_id, weight);
+        }
         if to_is.to() {
             let list = self.to.get_or_insert_with(|| lists.list(ListMark::To));
             list.insert(from_id, &mut self.counts)?;
@@ -97,7 +107,12 @@ impl ExactTally {
     /// distinct host of `later`, whose hashes are reused.
     pub(crate) fn absorb(&mut self, later: ExactTally, lists: &mut ListMaker) -> io::Result<()> {
         let ids = self.counts.absorb(&later.counts);
-        let ExactTally { counts, to, from } = self;
+        if let (Some(mine), Some(theirs)) = (&mut self.measure, &later.measure) {
+            mine.absorb(theirs, &ids);
+        }
+        let ExactTally {
+            counts, to, from, ..
+        } = self;
         for (mine, theirs, mark) in [
             (to, later.to, ListMark::To),
             (from, later.from, ListMark::From),
@@ -115,6 +130,14 @@ impl ExactTally {
     /// Distinct hosts counted.
     pub(crate) fn hosts(&self) -> usize {
         self.counts.len()
+    }
+
+    /// Distinct (FROM, TO) pairs kept by a `--by peers|in|out` tally; none
+    /// for the others.
+    pub(crate) fn pairs(&self) -> usize {
+        self.measure
+            .as_ref()
+            .map_or(0, |measure| measure.pairs().len())
     }
 
     /// Whether [`absorb`](Self::absorb)ing `later` writes no spill file:
@@ -136,9 +159,14 @@ impl ExactTally {
 impl OpenWindow {
     /// An empty window; with exact counting its table has room for
     /// `hosts_hint` hosts (see [`ExactTally::new`]).
-    pub(crate) fn new(span: WindowSpan, counting: Counting, hosts_hint: usize) -> OpenWindow {
+    pub(crate) fn new(
+        span: WindowSpan,
+        counting: Counting,
+        measure: Measure,
+        hosts_hint: usize,
+    ) -> OpenWindow {
         let tally = match counting {
-            Counting::Exact => Tally::Exact(ExactTally::new(hosts_hint)),
+            Counting::Exact => Tally::Exact(ExactTally::new(hosts_hint, measure)),
             Counting::Bounded(capacity) => Tally::Bounded(Box::new(BoundedTally {
                 summary: SpaceSaving::new(capacity),
                 to: None,
@@ -173,14 +201,17 @@ impl OpenWindow {
         }
     }
 
-    /// Counts `record` and adds it to the lists it matches (`to_host`'s
-    /// `TO` list, `from_host`'s `FROM` list). Returns the list that has
-    /// just passed its Bloom filter's capacity, if one did.
+    /// Counts `record` of `weight` (see [`ExactTally::add`]; a bounded
+    /// summary counts the weight, 1 a record without `--by`) and adds it
+    /// to the lists it matches (`to_host`'s `TO` list, `from_host`'s
+    /// `FROM` list). Returns the list that has just passed its Bloom
+    /// filter's capacity, if one did.
     // Always inlined: it is on every record's path.
     #[inline(always)]
     pub(crate) fn add(
         &mut self,
         record: &Record<'_>,
+        weight: u64,
         to_host: &Target,
         from_host: &Target,
         lists: &mut ListMaker,
@@ -188,14 +219,14 @@ impl OpenWindow {
         let tally = match &mut self.tally {
             Tally::Exact(tally) => {
                 // Exact lists have no capacity to pass.
-                tally.add(record, to_host, from_host, lists)?;
+                tally.add(record, weight, to_host, from_host, lists)?;
                 return Ok(None);
             }
             Tally::Bounded(tally) => &mut **tally,
         };
         let BoundedTally { summary, to, from } = tally;
-        summary.add(record.from);
-        summary.add(record.to);
+        summary.add(record.from, weight);
+        summary.add(record.to, weight);
         let to_added = if to_host.matches(record.to) {
             let list = to.get_or_insert_with(|| lists.named_list());
             Some(list.insert(record.from)?)
@@ -228,7 +259,9 @@ impl OpenWindow {
 
     /// Writes the window's rows and frees it: its `TO` rows, its `FROM`
     /// rows (each in first-seen order), its top hosts, and with
-    /// `emit_counts` every host's count (in first-seen order).
+    /// `emit_counts` every host's count (in first-seen order), then with
+    /// `--by` bytes or packets every host's sum, or with a distinct
+    /// measure every distinct pair.
     pub(crate) fn write(
         self,
         rows: &mut WindowRows<'_, impl Write>,
@@ -236,18 +269,34 @@ impl OpenWindow {
         report: Report,
     ) -> io::Result<()> {
         match self.tally {
-            Tally::Exact(ExactTally { counts, to, from }) => {
+            Tally::Exact(ExactTally {
+                counts,
+                measure,
+                to,
+                from,
+            }) => {
                 for (list, kind) in [(to, RowKind::To), (from, RowKind::From)] {
                     if let Some(list) = list {
                         lists.drain(list, |id| rows.row(kind, counts.name(id), None))?;
                     }
                 }
-                for id in counts.top(report.top) {
-                    rows.row(RowKind::Top, counts.name(id), Some(counts.count(id)))?;
+                let value = |id| match &measure {
+                    Some(measure) => measure.value(id),
+                    None => counts.count(id),
+                };
+                let top = match &measure {
+                    Some(measure) => top_of(measure.values(counts.len()), report.top),
+                    None => counts.top(report.top),
+                };
+                for id in top {
+                    rows.row(RowKind::Top, counts.name(id), Some(value(id)))?;
                 }
                 if report.emit_counts {
                     for id in counts.iter() {
                         rows.row(RowKind::Count, counts.name(id), Some(counts.count(id)))?;
+                    }
+                    if let Some(measure) = &measure {
+                        write_measure(rows, &counts, measure, report.by)?;
                     }
                 }
             }
@@ -265,4 +314,29 @@ impl OpenWindow {
         }
         Ok(())
     }
+}
+
+/// The `--emit-counts` rows of a measure beyond records: every host's sum
+/// (`bytes` or `packets` rows, first-seen order), or every distinct pair
+/// (`pair` rows, first-seen order), which merge exactly across machines.
+fn write_measure(
+    rows: &mut WindowRows<'_, impl Write>,
+    counts: &HostCounts,
+    measure: &MeasureTally,
+    by: Measure,
+) -> io::Result<()> {
+    let kind = match by {
+        Measure::Bytes => RowKind::Bytes,
+        Measure::Packets => RowKind::Packets,
+        _ => {
+            for &(from, to) in measure.pairs() {
+                rows.pair(counts.name(from), counts.name(to))?;
+            }
+            return Ok(());
+        }
+    };
+    for id in counts.iter() {
+        rows.row(kind, counts.name(id), Some(measure.value(id)))?;
+    }
+    Ok(())
 }

@@ -4,7 +4,10 @@
 //! **TSV** (the default) is the original's lines (docs/behaviour.md#output-bytes), `WINDOW.0<TAB>KIND<TAB>HOST`,
 //! byte for byte: `TO`, `FROM` and one `MOST` line. The opt-in rows add a
 //! count column: `TOP` (with `--top K`, K > 1, instead of `MOST`) and
-//! `COUNT` (`--emit-counts`).
+//! `COUNT` (`--emit-counts`); with `--emit-counts` and `--by bytes` or
+//! `packets` also `BYTES` or `PACKETS` (every host's sum), and with
+//! `--by peers`, `in` or `out` the `PAIR` rows (`FROM_HOST<TAB>TO_HOST`,
+//! every distinct pair once) instead.
 //!
 //! **CSV and JSON Lines** have one schema for every option:
 //!
@@ -12,10 +15,11 @@
 //! |---|---|
 //! | `window_start` | the window's start, unix seconds |
 //! | `window_start_rfc3339` | the same as RFC 3339 UTC (`2019-08-13T01:00:00Z`) |
-//! | `kind` | `to`, `from`, `top` or `count` |
-//! | `seq` | 1-based position among the window's rows of that kind: first-seen order for `to`, `from` and `count`, rank for `top` |
-//! | `host` | the host, lower case |
-//! | `count` | its activity count in the window (`top`, `count` rows; empty / left out otherwise) |
+//! | `kind` | `to`, `from`, `top`, `count`, `bytes`, `packets` or `pair` |
+//! | `seq` | 1-based position among the window's rows of that kind: first-seen order but for `top`, whose `seq` is its rank |
+//! | `host` | the host, lower case (for `pair`, the FROM host) |
+//! | `count` | `top`: the measure `--by` ranks by (records by default); `count`: its records; `bytes`, `packets`: their sum; empty / left out otherwise |
+//! | `peer` | only with `pair` rows (`--emit-counts --by peers\|in\|out`): the TO host of the pair |
 //!
 //! `seq` lets a database give back the printed order, which a table does
 //! not keep. The default (`--top 1`) prints one `top` row per window with
@@ -27,13 +31,17 @@ use crate::output::{Field, Format, RowWriter, rfc3339};
 use crate::parse::timestamp::Timestamp;
 
 /// The CSV header and JSON keys of the stream's rows.
-pub const COLUMNS: &[&str] = &[
+pub const COLUMNS: &[&str] = COLUMNS_WITH_PEER.split_at(6).0;
+
+/// [`COLUMNS`] and the `peer` of `pair` rows, when a run prints them.
+pub const COLUMNS_WITH_PEER: &[&str] = &[
     "window_start",
     "window_start_rfc3339",
     "kind",
     "seq",
     "host",
     "count",
+    "peer",
 ];
 
 /// What a row says about its host.
@@ -47,6 +55,12 @@ pub(crate) enum RowKind {
     Top,
     /// A host's activity count (`--emit-counts`).
     Count,
+    /// A host's bytes (`--emit-counts --by bytes`).
+    Bytes,
+    /// A host's packets (`--emit-counts --by packets`).
+    Packets,
+    /// A distinct pair of hosts (`--emit-counts --by peers|in|out`).
+    Pair,
 }
 
 impl RowKind {
@@ -56,6 +70,9 @@ impl RowKind {
             RowKind::From => "from",
             RowKind::Top => "top",
             RowKind::Count => "count",
+            RowKind::Bytes => "bytes",
+            RowKind::Packets => "packets",
+            RowKind::Pair => "pair",
         }
     }
 
@@ -65,6 +82,9 @@ impl RowKind {
             RowKind::From => "FROM",
             RowKind::Top => "TOP",
             RowKind::Count => "COUNT",
+            RowKind::Bytes => "BYTES",
+            RowKind::Packets => "PACKETS",
+            RowKind::Pair => "PAIR",
         }
     }
 }
@@ -77,10 +97,12 @@ pub(crate) struct StreamWriter<W: Write> {
 }
 
 impl<W: Write> StreamWriter<W> {
-    /// `top` is `--top K`.
-    pub(crate) fn new(out: W, format: Format, top: usize) -> StreamWriter<W> {
+    /// `top` is `--top K`; `pairs`: whether `pair` rows are printed (and
+    /// so the `peer` column).
+    pub(crate) fn new(out: W, format: Format, top: usize, pairs: bool) -> StreamWriter<W> {
+        let columns = if pairs { COLUMNS_WITH_PEER } else { COLUMNS };
         StreamWriter {
-            rows: RowWriter::new(out, format, COLUMNS),
+            rows: RowWriter::new(out, format, columns),
             single_most: format == Format::Tsv && top == 1,
         }
     }
@@ -122,12 +144,27 @@ pub(crate) struct WindowRows<'a, W: Write> {
 impl<W: Write> WindowRows<'_, W> {
     /// One row; `count` where the kind has one.
     pub(crate) fn row(&mut self, kind: RowKind, host: &[u8], count: Option<u64>) -> io::Result<()> {
+        let count = count.map_or(Field::Absent, Field::Int);
+        self.write(kind, host, count, Field::Absent)
+    }
+
+    /// A `pair` row: `from` sent a record to `to`.
+    pub(crate) fn pair(&mut self, from: &[u8], to: &[u8]) -> io::Result<()> {
+        self.write(RowKind::Pair, from, Field::Absent, Field::Host(to))
+    }
+
+    fn write(
+        &mut self,
+        kind: RowKind,
+        host: &[u8],
+        count: Field<'_>,
+        peer: Field<'_>,
+    ) -> io::Result<()> {
         if self.kind != Some(kind) {
             self.kind = Some(kind);
             self.seq = 0;
         }
         self.seq += 1;
-        let count = count.map_or(Field::Absent, Field::Int);
         if self.out.format() == Format::Tsv {
             let (name, count) = match kind {
                 RowKind::Top if self.single_most => ("MOST", Field::Absent),
@@ -139,16 +176,19 @@ impl<W: Write> WindowRows<'_, W> {
                 Field::Str(name),
                 Field::Host(host),
                 count,
+                peer,
             ]);
         }
-        self.out.row(&[
+        let fields = [
             Field::Number(&self.start),
             Field::text_or_absent(self.rfc3339.as_deref()),
             Field::Str(kind.name()),
             Field::Int(self.seq),
             Field::Host(host),
             count,
-        ])
+            peer,
+        ];
+        self.out.row(&fields[..self.out.columns()])
     }
 }
 
@@ -158,7 +198,7 @@ mod tests {
 
     /// Two windows: one with every kind of row, one with only its top.
     fn render(format: Format, top: usize) -> String {
-        let mut w = StreamWriter::new(Vec::new(), format, top);
+        let mut w = StreamWriter::new(Vec::new(), format, top, false);
         let mut rows = w.window(Timestamp::from_secs(1_565_658_000));
         rows.row(RowKind::To, b"devonta", None).unwrap();
         rows.row(RowKind::To, b"a,b", None).unwrap();
@@ -202,7 +242,7 @@ mod tests {
              1565658000,2019-08-13T01:00:00Z,count,2,kexin,7\n\
              1565661600,2019-08-13T02:00:00Z,top,1,x,1\n"
         );
-        let mut empty = StreamWriter::new(Vec::new(), Format::Csv, 1);
+        let mut empty = StreamWriter::new(Vec::new(), Format::Csv, 1, false);
         empty.flush().unwrap();
         assert_eq!(
             empty.rows.get_ref().as_slice(),
@@ -227,7 +267,7 @@ mod tests {
 
     #[test]
     fn a_start_past_rfc3339_years_leaves_that_column_empty() {
-        let mut w = StreamWriter::new(Vec::new(), Format::Jsonl, 1);
+        let mut w = StreamWriter::new(Vec::new(), Format::Jsonl, 1, false);
         let far = Timestamp::from_secs(400_000_000_000);
         w.window(far).row(RowKind::Top, b"a", Some(1)).unwrap();
         assert_eq!(

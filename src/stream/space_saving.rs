@@ -103,16 +103,18 @@ impl SpaceSaving {
         }
     }
 
-    /// Counts one appearance of `host` (any case).
+    /// Counts one appearance of `host` (any case) of `weight` (1 a record,
+    /// or its bytes or packets with `--by`): the summary's bounds hold for
+    /// weighted counts alike, with `T` the total weight.
     #[inline]
-    pub(crate) fn add(&mut self, host: &[u8]) {
+    pub(crate) fn add(&mut self, host: &[u8], weight: u64) {
         let key = fold_case(host, &mut self.scratch);
         let hash = hash_bytes(&self.hasher, key);
         let full = self.slots.len() == self.capacity;
         let slots = &self.slots;
         if let Some(&i) = self.table.find(hash, |&i| slots[i as usize].name == key) {
             let pos = self.slots[i as usize].counter as usize;
-            self.counters[pos].count += 1;
+            self.counters[pos].count += weight;
             if full {
                 self.sift_down(pos);
             }
@@ -130,7 +132,7 @@ impl SpaceSaving {
                 counter: i,
             });
             self.counters.push(Counter {
-                count: 1,
+                count: weight,
                 entry,
                 slot: i,
             });
@@ -142,7 +144,7 @@ impl SpaceSaving {
             i
         } else {
             let root = &mut self.counters[0];
-            root.count += 1;
+            root.count += weight;
             root.entry = entry;
             let i = root.slot;
             let slot = &mut self.slots[i as usize];
@@ -222,7 +224,7 @@ mod tests {
     fn summary(capacity: usize, hosts: &[String]) -> SpaceSaving {
         let mut s = SpaceSaving::new(capacity);
         for h in hosts {
-            s.add(h.as_bytes());
+            s.add(h.as_bytes(), 1);
         }
         s
     }
@@ -274,8 +276,8 @@ mod tests {
         for i in 0..60_000u64 {
             let name = format!("h{i}{}", "x".repeat((i % 50) as usize));
             longest = longest.max(name.len());
-            s.add(name.as_bytes());
-            s.add(b"popular");
+            s.add(name.as_bytes(), 1);
+            s.add(b"popular", 1);
         }
         let used = s.slots.capacity() * size_of::<Slot>()
             + s.counters.capacity() * size_of::<Counter>()
@@ -294,8 +296,8 @@ mod tests {
     #[test]
     fn a_long_name_does_not_keep_its_buffer_after_eviction() {
         let mut s = SpaceSaving::new(1);
-        s.add(&[b'x'; 10_000]);
-        s.add(b"y");
+        s.add(&[b'x'; 10_000], 1);
+        s.add(b"y", 1);
         assert!(s.slots[0].name.capacity() <= NAME_SLACK_BYTES);
     }
 

@@ -59,6 +59,24 @@ impl WindowWidth {
     pub fn duration(self) -> Duration {
         Duration::from_secs(self.0)
     }
+
+    /// The starts of the windows that meet `[from, until)`: from the start
+    /// of the window holding `from` to the end of the window holding the
+    /// last instant before `until`, exclusive (`--time-init`/`--time-end`,
+    /// `docs/behaviour.md#archive-pruning`). Empty when the range is.
+    pub fn starts_meeting(self, from: Timestamp, until: Timestamp) -> std::ops::Range<Timestamp> {
+        let first = from.floor_to(self.duration());
+        if until <= from {
+            return first..first;
+        }
+        let last = until.floor_to(self.duration());
+        let end = if last == until {
+            until
+        } else {
+            last.saturating_add(self.duration())
+        };
+        first..end
+    }
 }
 
 impl Default for WindowWidth {
@@ -158,5 +176,21 @@ mod tests {
         assert_eq!(span.deadline, Timestamp::from_secs(1_565_647_830));
         assert!(span.contains(ts) && !span.contains(span.end));
         assert!(!WindowSpan::EMPTY.contains(Timestamp::ZERO));
+    }
+
+    #[test]
+    fn the_windows_meeting_a_range_are_whole() {
+        let hour = WindowWidth::HOUR;
+        let t = Timestamp::from_secs;
+        assert_eq!(hour.starts_meeting(t(7200), t(10800)), t(7200)..t(10800));
+        assert_eq!(hour.starts_meeting(t(7300), t(10801)), t(7200)..t(14400));
+        assert_eq!(hour.starts_meeting(t(7300), t(7300)), t(7200)..t(7200));
+        let day = WindowWidth::parse("1d").unwrap();
+        assert_eq!(
+            day.starts_meeting(t(90_000), t(90_001)),
+            t(86_400)..t(172_800)
+        );
+        let never = Timestamp::from_nanos(u128::MAX);
+        assert_eq!(hour.starts_meeting(t(1), never).end, never);
     }
 }

@@ -7,9 +7,11 @@
 //! of the library (it chooses between reading and following a file, for
 //! instance), and the only one, with the binaries, that uses `anyhow`.
 
+mod archive;
 pub mod query;
 mod status;
 pub mod stream;
+mod stream_files;
 
 pub use status::status_of;
 

@@ -2,7 +2,8 @@
 //! reading files and stdin to their end or following the last file.
 
 use std::fmt;
-use std::io::{self, BufWriter, IsTerminal};
+use std::io::{self, BufWriter, IsTerminal, Read};
+use std::ops::Range;
 use std::time::{Duration as Elapsed, Instant};
 
 use anyhow::Context;
@@ -12,12 +13,18 @@ use crate::diagnostics::Diagnostics;
 use crate::error::Error;
 use crate::io::block_reader::BlockReader;
 use crate::io::follow::{FollowOptions, Follower};
-use crate::io::input::{self, InputName};
+use crate::io::input::{self, InputName, MmapChoice};
 use crate::io::signals::StopSignals;
 use crate::io::source::LineSource;
+use crate::parse::format::{FormatState, InputFormat};
+use crate::parse::selection::Selection;
+use crate::parse::timestamp::Timestamp;
+use crate::query::checked_range;
 use crate::stream::aggregator::{Aggregator, Summary};
 use crate::stream::config::{CountingOptions, WindowConfig};
 use crate::stream::pump::pump;
+use crate::tool::archive::{FileCounts, FileStats, names_a_directory};
+use crate::tool::stream_files::{Job, feed_files};
 
 /// The name diagnostics are prefixed with.
 pub const TOOL: &str = "connspy-stream";
@@ -27,6 +34,8 @@ pub const TOOL: &str = "connspy-stream";
 pub struct RunSummary {
     /// The aggregator's counts.
     pub counts: Summary,
+    /// The files considered, skipped, pruned and opened.
+    pub files: FileStats,
     /// Wall time from the start of the run.
     pub elapsed: Elapsed,
 }
@@ -44,8 +53,8 @@ impl fmt::Display for RunSummary {
         write!(
             f,
             "stats: records={} malformed={} too_late={} windows_printed={} bytes={} \
-             elapsed_s={elapsed:.3} records_per_s={rate:.0} skipped={}",
-            c.records, c.malformed, c.too_late, c.windows_printed, c.bytes, c.skipped,
+             elapsed_s={elapsed:.3} records_per_s={rate:.0} skipped={} {}",
+            c.records, c.malformed, c.too_late, c.windows_printed, c.bytes, c.skipped, self.files,
         )
     }
 }
@@ -57,6 +66,7 @@ fn window_config(args: &StreamArgs) -> Result<WindowConfig, Error> {
         top: args.top,
         top_capacity: args.top_capacity,
         emit_counts: args.emit_counts,
+        by: args.by.unwrap_or_default(),
         exact: args.exact,
         bloom_capacity: args.bloom_capacity,
         bloom_fp_rate: args.bloom_fp_rate,
@@ -65,6 +75,10 @@ fn window_config(args: &StreamArgs) -> Result<WindowConfig, Error> {
         to_host: args.to.clone(),
         from_host: args.from.clone(),
         input_format: args.common.input_format,
+        selection: WindowConfig::new_selection(
+            args.common.record_filter(),
+            args.by.unwrap_or_default(),
+        ),
         lateness: args.common.lateness,
         window: args.window.unwrap_or_default(),
         dedup: options.dedup()?,
@@ -117,6 +131,40 @@ fn check_inputs(inputs: &[InputName], followed: Option<usize>) -> anyhow::Result
     Ok(())
 }
 
+/// Bytes read from the start of a file to tell its format and header.
+const HEAD_BYTES: u64 = 64 * 1024;
+
+/// Refuses, before any output, a filter (or `--by` field) that an input cannot be applied
+/// to, when `--input-format` or the first lines of a plain (uncompressed)
+/// file tell its format. A compressed file, a FIFO or stdin is told as it
+/// is read: its first record ends the run then, with the same message.
+fn check_filterable(
+    inputs: &[InputName],
+    format: InputFormat,
+    select: &Selection,
+) -> anyhow::Result<()> {
+    if select.is_everything() {
+        return Ok(());
+    }
+    for name in inputs {
+        let state = match name.path() {
+            Some(path) if path.is_file() && input::compression_of(path)?.is_none() => {
+                let mut head = Vec::new();
+                input::open_file(path)?
+                    .take(HEAD_BYTES)
+                    .read_to_end(&mut head)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                FormatState::at_start(format, &head)
+            }
+            _ => FormatState::new(format),
+        };
+        if let Some(why) = select.lacking_in(&state) {
+            return Err(Error::Usage(format!("{name}: {why}")).into());
+        }
+    }
+    Ok(())
+}
+
 /// Runs `connspy-stream` as the command line asks: prints the windows on
 /// stdout and the diagnostics on stderr, and returns the counts.
 ///
@@ -127,11 +175,20 @@ fn check_inputs(inputs: &[InputName], followed: Option<usize>) -> anyhow::Result
 pub fn run(args: StreamArgs) -> anyhow::Result<RunSummary> {
     let started = Instant::now();
     let config = window_config(&args)?;
+    let windows = windows_of(&args, &config)?;
     let diagnostics = Diagnostics::stderr(TOOL, args.common.quiet);
     let mut counts = Summary::default();
-    let result = summarise(&args, config, &diagnostics, &mut counts);
+    let mut files = FileCounts::named(args.files.len().max(1));
+    let result = summarise(
+        &args,
+        (config, windows),
+        &diagnostics,
+        &mut counts,
+        &mut files,
+    );
     let summary = RunSummary {
         counts,
+        files: files.stats(),
         elapsed: started.elapsed(),
     };
     if args.stats {
@@ -140,16 +197,54 @@ pub fn run(args: StreamArgs) -> anyhow::Result<RunSummary> {
     result.map(|()| summary)
 }
 
-/// The run itself; `counts` holds the counts so far whenever it returns,
-/// an error included.
+/// The starts of the windows `--time-init`/`--time-end` ask for (those
+/// that meet the range), or `None` without them; a range that ends before
+/// it starts is a usage error.
+fn windows_of(args: &StreamArgs, config: &WindowConfig) -> Result<Option<Range<Timestamp>>, Error> {
+    if args.time_init.is_none() && args.time_end.is_none() {
+        return Ok(None);
+    }
+    let from = args.time_init.unwrap_or(Timestamp::ZERO);
+    let until = args.time_end.unwrap_or(Timestamp::from_nanos(u128::MAX));
+    let range = checked_range(from, until)?;
+    Ok(Some(config.window.starts_meeting(range.start, range.end)))
+}
+
+/// Whether the inputs are read as an archive: when one is a directory, and
+/// with a time range when all are files (whose first records then say
+/// which are needed). `--tail` follows a file as it is given.
+fn reads_as_archive(args: &StreamArgs, ranged: bool) -> Result<bool, Error> {
+    let files_only = !args.files.is_empty()
+        && args
+            .files
+            .iter()
+            .all(|f| f != "-" && !input::is_fifo(std::path::Path::new(f)));
+    let archive = names_a_directory(&args.files) || (ranged && files_only);
+    if archive && args.tail {
+        return Err(Error::Usage(
+            "--tail follows one file as it grows: leave out --time-init, --time-end and \
+             directories, or --tail"
+                .into(),
+        ));
+    }
+    Ok(archive)
+}
+
+/// The run itself; `counts` and `files` hold the counts so far whenever
+/// it returns, an error included.
 fn summarise(
     args: &StreamArgs,
-    config: WindowConfig,
+    (config, windows): (WindowConfig, Option<Range<Timestamp>>),
     diagnostics: &Diagnostics,
     counts: &mut Summary,
+    files: &mut FileCounts,
 ) -> anyhow::Result<()> {
+    let archive = reads_as_archive(args, windows.is_some())?;
     let (inputs, followed) = plan_inputs(args);
-    check_inputs(&inputs, followed)?;
+    if !archive {
+        check_inputs(&inputs, followed)?;
+        check_filterable(&inputs, config.input_format, &config.selection)?;
+    }
     let mut signals = StopSignals::register()?;
     if args.tail {
         // Following may leave nothing to write for hours: a reader that
@@ -159,7 +254,28 @@ fn summarise(
     let stop = || signals.stop_requested();
     let out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     let mut agg = Aggregator::new(config, out, diagnostics.clone());
+    if let Some(windows) = windows.clone() {
+        agg = agg.printing_only(windows);
+    }
     let fed = (|| {
+        if archive {
+            let mmap = match windows {
+                Some(_) => MmapChoice::Auto(
+                    crate::io::sigbus::install(TOOL)
+                        .context("cannot install the SIGBUS handler")?,
+                ),
+                None => MmapChoice::Never,
+            };
+            let job = Job {
+                files: &args.files,
+                format: args.common.input_format,
+                lateness: args.common.lateness,
+                windows,
+                verbose: args.common.verbose,
+                mmap,
+            };
+            return Ok(feed_files(&job, &mut agg, diagnostics, &stop, files)?);
+        }
         for (i, name) in inputs.iter().enumerate() {
             if *name == InputName::Stdin && io::stdin().is_terminal() {
                 // Else a tool started without a FILE waits on a terminal
@@ -172,7 +288,7 @@ fn summarise(
             let verbose = args.common.verbose.then_some(diagnostics);
             let follow = (followed == Some(i))
                 .then(|| FollowOptions::new(args.poll, args.poll_interval, args.rotate_wait));
-            let mut source = open_source(name, follow, &signals, verbose)?;
+            let mut source = open_source(name, follow, &signals, (verbose, files))?;
             let pumped = pump(&mut agg, &name.to_string(), source.as_mut(), &stop);
             if stop() {
                 // A stop cuts reads short: a decompressor that then finds
@@ -183,12 +299,17 @@ fn summarise(
                 break;
             }
             pumped?;
+            if agg.range_complete() {
+                break;
+            }
         }
-        anyhow::Ok(())
+        anyhow::Ok(false)
     })();
     *counts = agg.summary();
-    fed?;
-    *counts = agg.finish(!args.only_complete_windows && !stop())?;
+    // A record past the range proved to follow: its windows are complete.
+    let end_proven = fed?;
+    let print_open = !stop() && (!args.only_complete_windows || end_proven);
+    *counts = agg.finish(print_open)?;
     signals.check()?;
     Ok(())
 }
@@ -202,18 +323,20 @@ fn open_source(
     name: &InputName,
     follow: Option<FollowOptions>,
     signals: &StopSignals,
-    verbose: Option<&Diagnostics>,
+    (verbose, files): (Option<&Diagnostics>, &FileCounts),
 ) -> anyhow::Result<Box<dyn LineSource + Send>> {
     if let Some(options) = follow
         && let Some(path) = name.path()
         && !input::is_fifo(path)
     {
+        files.opened_one();
         return Ok(Box::new(
             Follower::new(path, options)
                 .with_context(|| format!("cannot open {}", path.display()))?,
         ));
     }
-    let stream = input::open_interruptible(name, signals)?;
+    let stream = files.meter(input::open_interruptible(name, signals)?);
+    files.opened_one();
     if let (Some(diagnostics), Some(format)) = (verbose, stream.compression) {
         super::note_compressed(diagnostics, name, format, "");
     }

@@ -2,6 +2,8 @@
 //! Each test crate compiles this module and uses only some of it.
 #![allow(dead_code)]
 
+pub(crate) mod flows;
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Output, Stdio};
 use std::thread::JoinHandle;

@@ -24,6 +24,7 @@ pub mod zeek_json;
 
 use std::str::FromStr;
 
+use crate::parse::detail::{Detail, DetailField, Lacking, Wanted, time_digits};
 use crate::parse::record::{FormatProblem, Malformed, Record, is_separator, parse_record};
 
 /// `--input-format`: how to read every input, or `Auto` to tell each one
@@ -224,6 +225,53 @@ impl FormatState {
             FormatState::ZeekJson => zeek_json::parse(line).into(),
             FormatState::Vpc(_) if vpc::is_header(line) => Parsed::Header,
             FormatState::Vpc(layout) => layout.parse(line),
+        }
+    }
+
+    /// The [`Detail`] of a record `line` (one this state parsed as a
+    /// record): the `wanted` fields its format and layout have, and the
+    /// digits of its time. A wanted field that is set but not a value of
+    /// its kind makes the line malformed.
+    pub fn detail(&self, line: &[u8], wanted: Wanted) -> Result<Detail, Malformed> {
+        match self {
+            FormatState::Plain | FormatState::Undetected => {
+                let start = line.iter().position(|&b| !is_separator(b)).unwrap_or(0);
+                let end = line[start..]
+                    .iter()
+                    .position(|&b| is_separator(b))
+                    .map_or(line.len(), |i| start + i);
+                Ok(Detail {
+                    time_digits: time_digits(&line[start..end]),
+                    ..Detail::default()
+                })
+            }
+            FormatState::Zeek(layout) => layout.detail(line, wanted),
+            FormatState::ZeekJson => zeek_json::detail(line, wanted),
+            FormatState::Vpc(layout) => layout.detail(line, wanted),
+        }
+    }
+
+    /// Whether records read in this state cannot give `field`: their
+    /// format has no such field, or their header leaves its column out.
+    /// `None` also while the format is not told yet.
+    pub fn lacking(&self, field: DetailField) -> Option<Lacking> {
+        match self {
+            FormatState::Undetected => None,
+            FormatState::Plain => Some(Lacking::in_format(field, "plain")),
+            FormatState::Zeek(layout) => layout.lacking(field),
+            FormatState::ZeekJson => {
+                (field == DetailField::Action).then(|| Lacking::in_format(field, "zeek-json"))
+            }
+            FormatState::Vpc(layout) => layout.lacking(field),
+        }
+    }
+
+    /// The log a Zeek `#path` header line names, for a Zeek TSV input;
+    /// `None` for any other line or format.
+    pub fn zeek_log_path<'a>(&self, line: &'a [u8]) -> Option<&'a [u8]> {
+        match self {
+            FormatState::Zeek(layout) => layout.log_path(line),
+            _ => None,
         }
     }
 

@@ -8,6 +8,10 @@
 //! records (no traffic, or records the service skipped) carry `-` for the
 //! addresses: they are counted as skipped, not reported as malformed.
 
+use crate::parse::detail::{
+    ColumnNames, Detail, DetailField, Lacking, Wanted, find_column, lacking_column, parse_action,
+    parse_count, parse_port, read_value,
+};
 use crate::parse::format::Parsed;
 use crate::parse::record::{FormatProblem, Malformed, Record, is_separator};
 use crate::parse::timestamp::Timestamp;
@@ -28,7 +32,21 @@ struct Fields {
     to: usize,
     status: Option<usize>,
     last: usize,
+    /// Where the fields of a [`Detail`] are: `srcport`, `dstport`,
+    /// `protocol`, `bytes`, `packets`, `action` (see [`COLUMNS`]).
+    columns: [Option<u16>; 6],
 }
+
+/// The header names of the [`Detail`] fields, in the order of
+/// `Fields::columns`, with the field each gives.
+const COLUMNS: &ColumnNames = &[
+    ("srcport", DetailField::SrcPort),
+    ("dstport", DetailField::DstPort),
+    ("protocol", DetailField::Proto),
+    ("bytes", DetailField::Bytes),
+    ("packets", DetailField::Packets),
+    ("action", DetailField::Action),
+];
 
 /// The field order of a VPC flow log.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +64,7 @@ impl Default for VpcLayout {
                 to: 4,
                 status: Some(13),
                 last: 10,
+                columns: [5, 6, 7, 9, 8, 12].map(Some),
             }),
         }
     }
@@ -78,13 +97,18 @@ pub(crate) fn detect(line: &[u8]) -> Option<VpcLayout> {
 impl VpcLayout {
     fn from_header(line: &[u8]) -> VpcLayout {
         let (mut ts, mut from, mut to, mut status) = (None, None, None, None);
+        let mut columns = [None; 6];
         for (i, name) in tokens(line).enumerate() {
             match name {
                 b"start" => ts = ts.or(Some(i)),
                 b"srcaddr" => from = from.or(Some(i)),
                 b"dstaddr" => to = to.or(Some(i)),
                 b"log-status" | b"log_status" => status = status.or(Some(i)),
-                _ => {}
+                _ => {
+                    if let Some(c) = find_column(COLUMNS, name) {
+                        columns[c] = columns[c].or(u16::try_from(i).ok());
+                    }
+                }
             }
         }
         let fields = (|| {
@@ -97,6 +121,7 @@ impl VpcLayout {
                 to,
                 status,
                 last: ts.max(from).max(to),
+                columns,
             })
         })();
         VpcLayout { fields }
@@ -116,7 +141,7 @@ impl VpcLayout {
 
     /// Parses a record line.
     pub(crate) fn parse<'a>(&self, line: &'a [u8]) -> Parsed<'a> {
-        let f = match self.fields {
+        let f = match &self.fields {
             Ok(f) => f,
             Err(why) => return Parsed::Malformed(problem(why)),
         };
@@ -163,10 +188,55 @@ impl VpcLayout {
         Parsed::Record(Record { ts, from, to })
     }
 
+    /// Whether records of this layout cannot give `field`: a header line
+    /// may leave out any column.
+    pub(crate) fn lacking(&self, field: DetailField) -> Option<Lacking> {
+        let f = self.fields.ok()?;
+        lacking_column(COLUMNS, &f.columns, field, FORMAT)
+    }
+
+    /// The [`Detail`] of a record line: the `wanted` fields this layout
+    /// has (`start` is whole seconds: no digits after the point).
+    pub(crate) fn detail(&self, line: &[u8], wanted: Wanted) -> Result<Detail, Malformed> {
+        let Ok(f) = self.fields else {
+            return Ok(Detail::default());
+        };
+        let at: [Option<usize>; 6] = std::array::from_fn(|c| {
+            f.columns[c]
+                .filter(|_| wanted.contains(COLUMNS[c].1))
+                .map(usize::from)
+        });
+        let Some(last) = at.iter().flatten().max().copied() else {
+            return Ok(Detail::default());
+        };
+        let mut got: [Option<&[u8]>; 6] = [None; 6];
+        for (i, token) in tokens(line).take(last + 1).enumerate() {
+            for (c, position) in at.iter().enumerate() {
+                if *position == Some(i) {
+                    got[c] = Some(token).filter(|t| *t != b"-");
+                }
+            }
+        }
+        let protocol = |v: &[u8]| parse_count(v).and_then(|n| u8::try_from(n).ok());
+        Ok(Detail {
+            sport: read_value(got[0], parse_port, || problem("srcport is not a port"))?,
+            dport: read_value(got[1], parse_port, || problem("dstport is not a port"))?,
+            proto: read_value(got[2], protocol, || {
+                problem("protocol is not a protocol number")
+            })?,
+            bytes: read_value(got[3], parse_count, || problem("bytes is not a count"))?,
+            packets: read_value(got[4], parse_count, || problem("packets is not a count"))?,
+            action: read_value(got[5], parse_action, || {
+                problem("action is not ACCEPT or REJECT")
+            })?,
+            time_digits: 0,
+        })
+    }
+
     /// The FROM (`to == false`) or TO field, without parsing the rest.
     #[inline]
     pub(crate) fn key_field<'a>(&self, line: &'a [u8], to: bool) -> Option<&'a [u8]> {
-        let f = self.fields.ok()?;
+        let f = self.fields.as_ref().ok()?;
         if is_header(line) {
             return None;
         }
@@ -230,5 +300,40 @@ mod tests {
     fn plain_lines_are_not_vpc() {
         assert!(detect(b"1565647204 a b").is_none());
         assert!(detect(b"version srcaddr dstaddr start").is_some());
+    }
+
+    #[test]
+    fn details_by_position_or_header_name() {
+        let d = VpcLayout::default().detail(V2, Wanted::ALL).unwrap();
+        assert_eq!(
+            d,
+            Detail {
+                sport: Some(20641),
+                dport: Some(22),
+                proto: Some(6),
+                bytes: Some(4249),
+                packets: Some(20),
+                action: Some(crate::parse::detail::Action::Accept),
+                time_digits: 0,
+            }
+        );
+        let mut l = VpcLayout::default();
+        l.parse_or_header(b"start srcaddr dstaddr dstport action log-status");
+        let d = l.detail(b"5 a b - REJECT OK", Wanted::ALL).unwrap();
+        assert_eq!(
+            (d.dport, d.action, d.bytes),
+            (None, Some(crate::parse::detail::Action::Reject), None)
+        );
+        assert_eq!(
+            l.detail(b"5 a b 22 DROP OK", Wanted::ALL)
+                .unwrap_err()
+                .to_string(),
+            "vpc: action is not ACCEPT or REJECT"
+        );
+        assert_eq!(l.lacking(DetailField::DstPort), None);
+        assert_eq!(
+            l.lacking(DetailField::Proto).unwrap().to_string(),
+            "this vpc log's header names no protocol column (the protocol)"
+        );
     }
 }

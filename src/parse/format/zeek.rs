@@ -7,6 +7,10 @@
 //! concatenated) starts over: its `#fields` may name another order.
 //! `#close`, `#open`, `#path`, `#types` and `#set_separator` are read past.
 
+use crate::parse::detail::{
+    ColumnNames, Detail, DetailField, Lacking, Wanted, find_column, lacking_column, parse_count,
+    parse_port, read_value, time_digits, zeek_proto,
+};
 use crate::parse::format::Parsed;
 use crate::parse::record::{FormatProblem, Malformed, Record};
 use crate::parse::timestamp::Timestamp;
@@ -21,7 +25,22 @@ struct Fields {
     to: usize,
     /// The largest of the three: fields past it are never looked at.
     last: usize,
+    /// Where the columns of a [`Detail`] are, when `#fields` names them
+    /// (see [`COLUMNS`]).
+    columns: [Option<u16>; 7],
 }
+
+/// The `#fields` names of the [`Detail`] columns, in the order of
+/// `Fields::columns`, with the field each gives.
+const COLUMNS: &ColumnNames = &[
+    ("id.orig_p", DetailField::SrcPort),
+    ("id.resp_p", DetailField::DstPort),
+    ("proto", DetailField::Proto),
+    ("orig_ip_bytes", DetailField::Bytes),
+    ("resp_ip_bytes", DetailField::Bytes),
+    ("orig_pkts", DetailField::Packets),
+    ("resp_pkts", DetailField::Packets),
+];
 
 /// The layout a header block declares.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -131,7 +150,7 @@ impl ZeekLayout {
         if line.is_empty() {
             return Parsed::Malformed(Malformed::Blank);
         }
-        let f = match self.fields {
+        let f = match &self.fields {
             Ok(f) => f,
             Err(why) => return Parsed::Malformed(problem(why)),
         };
@@ -184,11 +203,72 @@ impl ZeekLayout {
         }
     }
 
+    /// Whether records of this layout cannot give `field`: the format has
+    /// no action, and a `#fields` may leave out any other column.
+    pub(crate) fn lacking(&self, field: DetailField) -> Option<Lacking> {
+        if field == DetailField::Action {
+            return Some(Lacking::in_format(field, FORMAT));
+        }
+        let f = self.fields.ok()?;
+        lacking_column(COLUMNS, &f.columns, field, FORMAT)
+    }
+
+    /// The [`Detail`] of a record line (one [`parse`](Self::parse) took
+    /// for a record): the `wanted` fields this layout has, and the time's
+    /// digits. Reads the line up to the last column wanted.
+    pub(crate) fn detail(&self, line: &[u8], wanted: Wanted) -> Result<Detail, Malformed> {
+        let Ok(f) = self.fields else {
+            return Ok(Detail::default());
+        };
+        // The slots to read: the time, the originator (whose address
+        // family tells ICMP from ICMPv6), then the columns in `COLUMNS`'s order.
+        let mut slots = [None; 9];
+        slots[0] = Some(f.ts);
+        slots[1] = Some(f.from).filter(|_| wanted.contains(DetailField::Proto));
+        for (c, (_, field)) in COLUMNS.iter().enumerate() {
+            slots[2 + c] = f.columns[c]
+                .filter(|_| wanted.contains(*field))
+                .map(usize::from);
+        }
+        let got = fields_at(line, self.sep, &slots);
+        // A set value, or `None` when the slot is not read or unset.
+        let value = |slot: usize| got[slot].filter(|v| *v != self.unset && *v != self.empty);
+        let number = |slot: usize, what| read_value(value(slot), parse_count, || problem(what));
+        let port = |slot: usize, what| read_value(value(slot), parse_port, || problem(what));
+        let sum = |a: Option<u64>, b: Option<u64>| match (a, b) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(0).saturating_add(b.unwrap_or(0))),
+        };
+        Ok(Detail {
+            time_digits: got[0].map_or(0, time_digits),
+            sport: port(2, "id.orig_p is not a port")?,
+            dport: port(3, "id.resp_p is not a port")?,
+            proto: value(4).and_then(|name| zeek_proto(name, got[1].unwrap_or_default())),
+            bytes: sum(
+                number(5, "orig_ip_bytes is not a count")?,
+                number(6, "resp_ip_bytes is not a count")?,
+            ),
+            packets: sum(
+                number(7, "orig_pkts is not a count")?,
+                number(8, "resp_pkts is not a count")?,
+            ),
+            action: None,
+        })
+    }
+
+    /// The log a `#path` header line names (`conn`, `dns`, ...): what
+    /// tells a connection log from Zeek's other logs in one folder.
+    /// `None` for any other line.
+    pub(crate) fn log_path<'a>(&self, line: &'a [u8]) -> Option<&'a [u8]> {
+        let value = line.strip_prefix(b"#path")?.strip_prefix(&[self.sep])?;
+        Some(value.strip_suffix(b"\r").unwrap_or(value))
+    }
+
     /// The FROM (`to == false`) or TO field of a record line, without
     /// parsing the rest; `None` for a `#` line or a line too short.
     #[inline]
     pub(crate) fn key_field<'a>(&self, line: &'a [u8], to: bool) -> Option<&'a [u8]> {
-        let f = self.fields.ok()?;
+        let f = self.fields.as_ref().ok()?;
         if line.first() == Some(&b'#') {
             return None;
         }
@@ -202,15 +282,89 @@ impl ZeekLayout {
     }
 }
 
-/// The positions of `ts`, `id.orig_h` and `id.resp_h` among `names`.
+/// The fields of `line` (split at `sep`) at the positions `slots` name,
+/// `None` where a slot names none or the line is too short. Only the
+/// line up to the last position named is read, 8 bytes at a time: Zeek
+/// fields are short, and a search per field (`memchr`) would cost more
+/// than the fields.
+fn fields_at<'a, const N: usize>(
+    line: &'a [u8],
+    sep: u8,
+    slots: &[Option<usize>; N],
+) -> [Option<&'a [u8]>; N] {
+    let mut got = [None; N];
+    // (position, slot) of each slot that names one, by position.
+    let mut order = [(usize::MAX, 0); N];
+    let mut wanted = 0;
+    for (slot, at) in slots.iter().enumerate() {
+        if let Some(at) = *at {
+            order[wanted] = (at, slot);
+            wanted += 1;
+        }
+    }
+    let order = &mut order[..wanted];
+    order.sort_unstable();
+    let (mut next, mut field, mut start) = (0, 0, 0);
+    // Takes field number `field`, `line[start..end]`; true once all are.
+    let mut take = |field: usize, start: usize, end: usize| {
+        while order.get(next).is_some_and(|&(at, _)| at == field) {
+            got[order[next].1] = Some(&line[start..end]);
+            next += 1;
+        }
+        next == order.len()
+    };
+    let mut at = 0;
+    while at < line.len() {
+        let mut seps = separators(line, at, sep);
+        while seps != 0 {
+            let end = at + (seps.trailing_zeros() / 8) as usize;
+            if take(field, start, end) {
+                return got;
+            }
+            (field, start) = (field + 1, end + 1);
+            seps &= seps - 1;
+        }
+        at += 8;
+    }
+    take(field, start, line.len());
+    got
+}
+
+/// The bytes equal to `sep` among the 8 of `line` from `at` (fewer at
+/// its end), as the high bit of each byte of a word (byte `k` of the
+/// line at bit `8 k + 7`); exact, whatever the other bytes are.
+#[inline(always)]
+fn separators(line: &[u8], at: usize, sep: u8) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let bytes = match line.get(at..at + 8) {
+        Some(whole) => whole.try_into().unwrap_or([!sep; 8]),
+        None => {
+            let mut bytes = [!sep; 8];
+            let part = &line[at.min(line.len())..];
+            bytes[..part.len()].copy_from_slice(part);
+            bytes
+        }
+    };
+    // Zero where the byte is `sep`; then the high bit of each zero byte.
+    let word = u64::from_le_bytes(bytes) ^ (0x0101_0101_0101_0101 * u64::from(sep));
+    !(((word & LOW7).wrapping_add(LOW7)) | word | LOW7)
+}
+
+/// The positions of `ts`, `id.orig_h` and `id.resp_h` among `names`,
+/// and of the [`Detail`] columns.
 fn fields_of<'a>(names: impl Iterator<Item = &'a [u8]>) -> Result<Fields, &'static str> {
     let (mut ts, mut from, mut to) = (None, None, None);
+    let mut columns = [None; 7];
     for (i, name) in names.enumerate() {
         match name {
             b"ts" => ts = ts.or(Some(i)),
             b"id.orig_h" => from = from.or(Some(i)),
             b"id.resp_h" => to = to.or(Some(i)),
-            _ => {}
+            _ => {
+                if let Some(c) = find_column(COLUMNS, name) {
+                    columns[c] = columns[c].or(u16::try_from(i).ok());
+                }
+            }
         }
     }
     let ts = ts.ok_or("#fields lacks ts")?;
@@ -221,12 +375,22 @@ fn fields_of<'a>(names: impl Iterator<Item = &'a [u8]>) -> Result<Fields, &'stat
         from,
         to,
         last: ts.max(from).max(to),
+        columns,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_path_header_names_the_log() {
+        let layout = ZeekLayout::default();
+        assert_eq!(layout.log_path(b"#path\tconn"), Some(&b"conn"[..]));
+        assert_eq!(layout.log_path(b"#path\tdns\r"), Some(&b"dns"[..]));
+        assert_eq!(layout.log_path(b"#pathx\tconn"), None);
+        assert_eq!(layout.log_path(b"1565647200\tC1\ta\tb"), None);
+    }
 
     const HEADER: &[&str] = &[
         "#separator \\x09",
@@ -314,5 +478,79 @@ mod tests {
         assert!(matches!(l.parse(b"1\ta\tb"), Parsed::Malformed(_)));
         l.header_line(b"#fields\tid.orig_h\tid.resp_h\tts");
         assert!(matches!(l.parse(b"a\tb\t1"), Parsed::Record(_)));
+    }
+
+    #[test]
+    fn details_are_read_by_column_name_and_unset_is_none() {
+        let l = layout(&[
+            "#separator \\x09",
+            "#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes",
+        ]);
+        let d = l
+            .detail(
+                b"1.500\t10.0.0.1\t5000\tb\t22\ttcp\t3\t180\t2\t120",
+                Wanted::ALL,
+            )
+            .unwrap();
+        assert_eq!(
+            d,
+            Detail {
+                sport: Some(5000),
+                dport: Some(22),
+                proto: Some(6),
+                bytes: Some(300),
+                packets: Some(5),
+                action: None,
+                time_digits: 3,
+            }
+        );
+        let d = l
+            .detail(b"1\t2001:db8::1\t-\tb\t-\ticmp\t1\t-\t-\t-", Wanted::ALL)
+            .unwrap();
+        assert_eq!((d.sport, d.dport, d.proto), (None, None, Some(58)));
+        assert_eq!((d.bytes, d.packets, d.time_digits), (None, Some(1), 0));
+        // Only what is wanted is read: a bad port is not looked at.
+        let only_bytes = Wanted::NONE.with(DetailField::Bytes);
+        let d = l
+            .detail(b"1\ta\tx\tb\t22\ttcp\t1\t60\t1\t40", only_bytes)
+            .unwrap();
+        assert_eq!((d.sport, d.bytes), (None, Some(100)));
+        assert_eq!(
+            l.detail(b"1\ta\tx\tb\t22\ttcp\t1\t60\t1\t40", Wanted::ALL)
+                .unwrap_err()
+                .to_string(),
+            "zeek: id.orig_p is not a port"
+        );
+        // A short line leaves the missing columns unset.
+        assert_eq!(l.detail(b"1\ta\t5", Wanted::ALL).unwrap().dport, None);
+    }
+
+    #[test]
+    fn a_layout_lacks_the_columns_its_fields_do_not_name() {
+        let l = layout(HEADER);
+        assert_eq!(l.lacking(DetailField::DstPort), None);
+        let bytes = l.lacking(DetailField::Bytes).unwrap();
+        assert_eq!(bytes.column, Some("orig_ip_bytes"));
+        assert_eq!(
+            l.lacking(DetailField::Action).unwrap().to_string(),
+            "zeek logs have no action (vpc logs have one)"
+        );
+    }
+
+    proptest::proptest! {
+        /// The word-at-a-time splitter finds the fields `split` finds,
+        /// whatever bytes surround the separators.
+        #[test]
+        fn fields_at_equals_splitting(
+            line in proptest::collection::vec(
+                proptest::sample::select(&b"\t\x08\x01\x00a,9\xff"[..]), 0..40),
+            sep in proptest::sample::select(&b"\t,\x00"[..]),
+            positions in proptest::collection::vec(proptest::option::of(0usize..12), 4),
+        ) {
+            let slots: [Option<usize>; 4] = positions.try_into().unwrap();
+            let fields: Vec<&[u8]> = line.split(|&b| b == sep).collect();
+            let expected = slots.map(|at| at.and_then(|i| fields.get(i).copied()));
+            proptest::prop_assert_eq!(fields_at(&line, sep, &slots), expected);
+        }
     }
 }

@@ -7,6 +7,9 @@
 //! A small scanner rather than a JSON library: it borrows the host strings
 //! from the line, as the plain parser does, and looks at each byte once.
 
+use crate::parse::detail::{
+    Detail, DetailField, Wanted, parse_count, parse_port, rfc3339_digits, time_digits, zeek_proto,
+};
 use crate::parse::record::{FormatProblem, Malformed, Record};
 use crate::parse::timestamp::Timestamp;
 
@@ -139,15 +142,21 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Parses one line.
-pub(crate) fn parse(line: &[u8]) -> Result<Record<'_>, Malformed> {
+/// Walks the members of the JSON object `line` holds: `visit` is given
+/// each key with the cursor on its value, and reads the value (returning
+/// true) or leaves it to be skipped (false). Checks the whole line: one
+/// object, nothing after it.
+#[inline(always)]
+fn members<'a>(
+    line: &'a [u8],
+    mut visit: impl FnMut(&'a [u8], &mut Cursor<'a>) -> Result<bool, Malformed>,
+) -> Result<(), Malformed> {
     let mut c = Cursor { line, i: 0 };
     c.ws();
     if c.peek().is_none() {
         return Err(Malformed::Blank);
     }
     c.eat(b'{')?;
-    let (mut ts, mut from, mut to) = (None, None, None);
     c.ws();
     if c.peek() == Some(b'}') {
         c.i += 1;
@@ -157,15 +166,8 @@ pub(crate) fn parse(line: &[u8]) -> Result<Record<'_>, Malformed> {
             c.ws();
             c.eat(b':')?;
             c.ws();
-            match key {
-                b"ts" if ts.is_none() => ts = Some(time(&mut c)?),
-                b"id.orig_h" if from.is_none() => {
-                    from = Some(host(&mut c, "id.orig_h is not a string")?)
-                }
-                b"id.resp_h" if to.is_none() => {
-                    to = Some(host(&mut c, "id.resp_h is not a string")?)
-                }
-                _ => c.skip_value(0)?,
+            if !visit(key, &mut c)? {
+                c.skip_value(0)?;
             }
             c.ws();
             match c.peek() {
@@ -185,11 +187,119 @@ pub(crate) fn parse(line: &[u8]) -> Result<Record<'_>, Malformed> {
     if c.peek().is_some() {
         return Err(problem("more after the JSON object"));
     }
+    Ok(())
+}
+
+/// Parses one line.
+pub(crate) fn parse(line: &[u8]) -> Result<Record<'_>, Malformed> {
+    let (mut ts, mut from, mut to) = (None, None, None);
+    members(line, |key, c| {
+        match key {
+            b"ts" if ts.is_none() => ts = Some(time(c)?),
+            b"id.orig_h" if from.is_none() => from = Some(host(c, "id.orig_h is not a string")?),
+            b"id.resp_h" if to.is_none() => to = Some(host(c, "id.resp_h is not a string")?),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    })?;
     Ok(Record {
         ts: ts.ok_or(problem("no ts"))?,
         from: nonempty(from.ok_or(problem("no id.orig_h"))?, "id.orig_h is empty")?,
         to: nonempty(to.ok_or(problem("no id.resp_h"))?, "id.resp_h is empty")?,
     })
+}
+
+/// The [`Detail`] of a record line: Zeek leaves an unset field's key out
+/// of the object (or writes `null`), so a key not there is unset.
+pub(crate) fn detail(line: &[u8], wanted: Wanted) -> Result<Detail, Malformed> {
+    let mut detail = Detail::default();
+    let (mut orig_h, mut proto) = (&b""[..], None);
+    let (mut bytes, mut packets) = ([None; 2], [None; 2]);
+    let want = |field| wanted.contains(field);
+    members(line, |key, c| {
+        let (field, slot) = match key {
+            b"ts" => {
+                detail.time_digits = match c.peek() {
+                    Some(b'"') => rfc3339_digits(c.string()?.0),
+                    _ => time_digits(c.scalar()?),
+                };
+                return Ok(true);
+            }
+            b"id.orig_h" if want(DetailField::Proto) => {
+                orig_h = c.string()?.0;
+                return Ok(true);
+            }
+            b"proto" if want(DetailField::Proto) => {
+                proto = nullable(c, |c| Ok(c.string()?.0), "proto is not a string")?;
+                return Ok(true);
+            }
+            b"id.orig_p" => (
+                DetailField::SrcPort,
+                Slot::Port(&mut detail.sport, "id.orig_p is not a port"),
+            ),
+            b"id.resp_p" => (
+                DetailField::DstPort,
+                Slot::Port(&mut detail.dport, "id.resp_p is not a port"),
+            ),
+            b"orig_ip_bytes" => (
+                DetailField::Bytes,
+                Slot::Count(&mut bytes[0], "orig_ip_bytes is not a count"),
+            ),
+            b"resp_ip_bytes" => (
+                DetailField::Bytes,
+                Slot::Count(&mut bytes[1], "resp_ip_bytes is not a count"),
+            ),
+            b"orig_pkts" => (
+                DetailField::Packets,
+                Slot::Count(&mut packets[0], "orig_pkts is not a count"),
+            ),
+            b"resp_pkts" => (
+                DetailField::Packets,
+                Slot::Count(&mut packets[1], "resp_pkts is not a count"),
+            ),
+            _ => return Ok(false),
+        };
+        if !want(field) {
+            return Ok(false);
+        }
+        match slot {
+            Slot::Port(to, what) => {
+                *to = nullable(c, |c| parse_port(c.scalar()?).ok_or(problem(what)), what)?
+            }
+            Slot::Count(to, what) => {
+                *to = nullable(c, |c| parse_count(c.scalar()?).ok_or(problem(what)), what)?
+            }
+        }
+        Ok(true)
+    })?;
+    detail.proto = proto.and_then(|name| zeek_proto(name, orig_h));
+    let sum = |[a, b]: [Option<u64>; 2]| {
+        a.or(b)
+            .map(|_| a.unwrap_or(0).saturating_add(b.unwrap_or(0)))
+    };
+    detail.bytes = sum(bytes);
+    detail.packets = sum(packets);
+    Ok(detail)
+}
+
+/// Where [`detail`] puts a number it reads, and what a bad one is.
+enum Slot<'d> {
+    Port(&'d mut Option<u16>, &'static str),
+    Count(&'d mut Option<u64>, &'static str),
+}
+
+/// A value read by `read`, or `None` for `null`; a value of another kind
+/// is malformed with `what`.
+fn nullable<'a, T>(
+    c: &mut Cursor<'a>,
+    read: impl FnOnce(&mut Cursor<'a>) -> Result<T, Malformed>,
+    what: &'static str,
+) -> Result<Option<T>, Malformed> {
+    if c.line[c.i..].starts_with(b"null") {
+        c.i += 4;
+        return Ok(None);
+    }
+    read(c).map(Some).map_err(|_| problem(what))
 }
 
 fn nonempty<'a>(host: &'a [u8], why: &'static str) -> Result<&'a [u8], Malformed> {
@@ -281,8 +391,47 @@ mod tests {
         /// Never panics, whatever the bytes.
         #[test]
         fn any_bytes_parse_or_fail_cleanly(line in proptest::collection::vec(
-            proptest::sample::select(&b"{}[]\":,\\ tsid.orig_hresp01-e"[..]), 0..60)) {
+            proptest::sample::select(&b"{}[]\":,\\ tsid.orig_hresp01-enul"[..]), 0..60)) {
             let _ = parse(&line);
+            let _ = detail(&line, Wanted::ALL);
         }
+    }
+
+    #[test]
+    fn details_come_from_their_keys_and_a_key_left_out_is_unset() {
+        let line = br#"{"ts":1565647204.351234,"id.orig_h":"2001:db8::1","id.orig_p":128,"id.resp_h":"b","id.resp_p":0,"proto":"icmp","orig_pkts":1,"orig_ip_bytes":48,"resp_pkts":null}"#;
+        let d = detail(line, Wanted::ALL).unwrap();
+        assert_eq!(
+            d,
+            Detail {
+                sport: Some(128),
+                dport: Some(0),
+                proto: Some(58),
+                bytes: Some(48),
+                packets: Some(1),
+                action: None,
+                time_digits: 6,
+            }
+        );
+        let iso = br#"{"ts":"2019-08-12T22:00:04.351Z","id.orig_h":"a","id.resp_h":"b"}"#;
+        assert_eq!(
+            detail(iso, Wanted::ALL).unwrap(),
+            Detail {
+                time_digits: 3,
+                ..Detail::default()
+            }
+        );
+        let bad = br#"{"ts":1,"id.orig_h":"a","id.resp_h":"b","id.resp_p":"http"}"#;
+        assert_eq!(
+            detail(bad, Wanted::ALL).unwrap_err().to_string(),
+            "zeek-json: id.resp_p is not a port"
+        );
+        // Not wanted, not read.
+        assert_eq!(
+            detail(bad, Wanted::NONE.with(DetailField::Bytes))
+                .unwrap()
+                .dport,
+            None
+        );
     }
 }

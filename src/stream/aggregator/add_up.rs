@@ -25,7 +25,8 @@ struct Closing {
 }
 
 impl Closing {
-    /// The first record of the segment from `from` past the deadline, and
+    /// The first record of the segment from `from` past the deadline (one
+    /// the filters leave out included), and
     /// how many records come before it in the segment. `None` if none is
     /// (then the segment did not close the window).
     fn find(&self, parses: &[Parse]) -> Option<(At, u64)> {
@@ -33,7 +34,9 @@ impl Closing {
         for (p, parse) in parses.iter().enumerate().skip(self.from.0) {
             let first = if p == self.from.0 { self.from.1 } else { 0 };
             for (i, item) in parse.parsed.items.iter().enumerate().skip(first) {
-                if let Item::Record { ts, .. } = *item {
+                // A record the filters leave out moves the clock too, and
+                // counts among the records.
+                if let Item::Record { ts, .. } | Item::Filtered { ts, .. } = *item {
                     if ts > self.deadline {
                         return Some(((p, i), nth));
                     }
@@ -110,8 +113,8 @@ impl<W: Write> Aggregator<W> {
                     parse.parsed.items.len()
                 };
                 let bytes = parse.bytes(chunk);
-                for item in &parse.parsed.items[first..last] {
-                    self.feed_item(bytes, item, first_lines[p])?;
+                for (i, item) in parse.parsed.items.iter().enumerate().take(last).skip(first) {
+                    self.feed_item(bytes, item, parse.parsed.weight(i), first_lines[p])?;
                 }
             }
         }
@@ -122,7 +125,11 @@ impl<W: Write> Aggregator<W> {
             chunk,
         );
         self.line = lines;
-        Ok(())
+        // A parse that met an unfilterable record is the chunk's last.
+        counted
+            .parses
+            .last()
+            .map_or(Ok(()), |parse| self.check_filterable(&parse.parsed))
     }
 
     /// Whether tallies of these windows, counted after everything fed so

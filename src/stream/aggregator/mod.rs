@@ -31,11 +31,11 @@
 
 use std::collections::VecDeque;
 use std::io::Write;
+use std::ops::Range;
 
 use crate::diagnostics::{Diagnostics, MalformedReport};
 use crate::error::{Error, IoContext};
 use crate::io::block_reader::Block;
-use crate::io::source::Restart;
 use crate::parse::batch::{Item, ParsedLines};
 use crate::parse::format::FormatState;
 use crate::parse::horizon::{Horizon, wall_clock};
@@ -43,7 +43,7 @@ use crate::parse::lateness::Lateness;
 use crate::parse::record::{Malformed, Record};
 use crate::parse::timestamp::Timestamp;
 use crate::stream::chunk::ChunkCounter;
-use crate::stream::config::{Counting, WindowConfig};
+use crate::stream::config::WindowConfig;
 use crate::stream::dedup::ListMaker;
 use crate::stream::open_window::OpenWindow;
 use crate::stream::rows::StreamWriter;
@@ -51,6 +51,8 @@ use crate::stream::too_late::{PrintedWindows, TooLateReport};
 use crate::stream::window::WindowSpan;
 
 mod add_up;
+mod inputs;
+mod left_out;
 mod reports;
 
 /// Counts for `--stats`.
@@ -105,6 +107,10 @@ pub struct Aggregator<W: Write> {
     /// Distinct hosts of the last window printed: the room a new window's
     /// table starts with.
     hosts_hint: usize,
+    /// The starts of the windows printed (`--time-init`/`--time-end`);
+    /// `None`: every window. The others are counted and closed alike,
+    /// never printed.
+    printed_range: Option<Range<Timestamp>>,
     /// How far ahead a believable record may be (see `stream/horizon.rs`).
     horizon: Horizon,
     /// The wall clock, read again for each parse and chunk fed.
@@ -129,7 +135,12 @@ impl<W: Write> Aggregator<W> {
             diagnostics,
             printed: PrintedWindows::default(),
             lists: ListMaker::new(config.dedup),
-            out: StreamWriter::new(out, config.format, config.report.top),
+            out: StreamWriter::new(
+                out,
+                config.format,
+                config.report.top,
+                config.report.emit_counts && config.report.by.is_distinct(),
+            ),
             open: VecDeque::new(),
             latest: Timestamp::ZERO,
             last_span: WindowSpan::EMPTY,
@@ -141,6 +152,7 @@ impl<W: Write> Aggregator<W> {
             windows_printed: 0,
             warned_capacity: false,
             hosts_hint: 0,
+            printed_range: None,
             horizon: Horizon::new(config.lateness),
             clock: wall_clock(),
             believable: Timestamp::ZERO,
@@ -149,43 +161,11 @@ impl<W: Write> Aggregator<W> {
         }
     }
 
-    /// Starts a new input (a file, stdin, or a followed file after it was
-    /// rotated): diagnostics name it and count its lines from 1. The
-    /// aggregation itself carries on: all inputs are one stream.
-    pub fn begin_input(&mut self, name: &str) {
-        self.input.clear();
-        self.input.push_str(name);
-        self.line = 0;
-        self.format = self.new_format_state();
-    }
-
-    /// The reading state an input starts in (each input's format is told
-    /// by its own first line unless `--input-format` names it).
-    pub(crate) fn new_format_state(&self) -> FormatState {
-        FormatState::new(self.config.input_format)
-    }
-
     /// What worker threads need to count chunks for
     /// [`feed_chunk`](Self::feed_chunk); `None` when the windows do not
     /// count exactly.
     pub(crate) fn chunk_counter(&self) -> Option<ChunkCounter> {
         ChunkCounter::new(&self.config)
-    }
-
-    /// The input being fed starts over at its first line (a followed file
-    /// was replaced or truncated): said as a note, and line numbers restart.
-    pub(crate) fn restart_input(&mut self, why: Restart) {
-        self.diagnostics.note(format_args!("{}: {why}", self.input));
-        self.line = 0;
-        self.format = self.new_format_state();
-    }
-
-    /// Something the input's source says (a followed file that is not a
-    /// regular file, cannot be opened...): passed on to the diagnostics,
-    /// naming the input.
-    pub(crate) fn notice(&mut self, text: &str) {
-        self.diagnostics
-            .note(format_args!("{}: {text}", self.input));
     }
 
     /// Feeds one block: whole lines (the last may lack its `\n` only at the
@@ -200,7 +180,7 @@ impl<W: Write> Aggregator<W> {
                 let mut parsed = std::mem::take(&mut self.parse_buffer);
                 let mut fed = Ok(());
                 while fed.is_ok() && !bytes.is_empty() {
-                    bytes = &bytes[parsed.fill(bytes, &mut self.format)..];
+                    bytes = &bytes[parsed.fill(bytes, &mut self.format, &self.config.selection)..];
                     fed = self.feed_parsed(&parsed);
                 }
                 self.parse_buffer = parsed;
@@ -216,22 +196,33 @@ impl<W: Write> Aggregator<W> {
         self.bytes += block.bytes.len() as u64;
         self.skipped += block.no_data;
         let lines_before = self.line;
-        for item in &block.items {
-            self.feed_item(&block.bytes, item, lines_before)?;
+        for (i, item) in block.items.iter().enumerate() {
+            self.feed_item(&block.bytes, item, block.weight(i), lines_before)?;
         }
         self.line = lines_before + block.lines;
-        Ok(())
+        self.check_filterable(block)
     }
 
     /// Feeds one parsed line of a parse of `bytes` whose first line
-    /// follows line `lines_before` of the input.
+    /// follows line `lines_before` of the input; `weight` is a record's
+    /// (see [`ParsedLines::weight`]).
     #[inline(always)]
-    fn feed_item(&mut self, bytes: &[u8], item: &Item, lines_before: u64) -> Result<(), Error> {
+    fn feed_item(
+        &mut self,
+        bytes: &[u8],
+        item: &Item,
+        weight: u64,
+        lines_before: u64,
+    ) -> Result<(), Error> {
         match *item {
             Item::Record { ts, from, to, line } => {
                 self.line = lines_before + line as u64 + 1;
                 let (from, to) = (&bytes[from.range()], &bytes[to.range()]);
-                self.add(Record { ts, from, to })
+                self.add(Record { ts, from, to }, weight)
+            }
+            Item::Filtered { ts, line } => {
+                self.line = lines_before + line as u64 + 1;
+                self.pass_by(ts)
             }
             Item::Malformed { line, why } => {
                 self.line = lines_before + line as u64 + 1;
@@ -249,7 +240,7 @@ impl<W: Write> Aggregator<W> {
     // Always inlined: on one core it is the whole per-record path, and it
     // has two callers (a parse fed whole, a chunk's lines fed in line).
     #[inline(always)]
-    fn add(&mut self, record: Record<'_>) -> Result<(), Error> {
+    fn add(&mut self, record: Record<'_>, weight: u64) -> Result<(), Error> {
         if record.ts > self.believable && !self.believes(record.ts) {
             return self.malformed_line(Malformed::FarAhead);
         }
@@ -265,9 +256,10 @@ impl<W: Write> Aggregator<W> {
                 .record(&self.input, self.line, span.start, self.latest);
             return Ok(());
         }
-        let window = open_window(&mut self.open, span, self.config.counting, self.hosts_hint);
+        let window = open_window(&mut self.open, span, &self.config, self.hosts_hint);
         let past_capacity = window.add(
             &record,
+            weight,
             &self.config.to_host,
             &self.config.from_host,
             &mut self.lists,
@@ -305,11 +297,18 @@ impl<W: Write> Aggregator<W> {
         Ok(())
     }
 
-    /// Writes a window and frees it.
+    /// Writes a window and frees it (only frees one outside the range).
     fn print_window(&mut self, window: OpenWindow) -> Result<(), Error> {
         let start = window.span.start;
         self.printed.insert(start, window.span.end);
         self.hosts_hint = window.hosts();
+        if self
+            .printed_range
+            .as_ref()
+            .is_some_and(|starts| !starts.contains(&start))
+        {
+            return Ok(());
+        }
         let mut rows = self.out.window(start);
         window
             .write(&mut rows, &mut self.lists, self.config.report)
@@ -357,18 +356,19 @@ impl<W: Write> Aggregator<W> {
 /// The open window of `span`, opened if needed (usually it is the newest).
 // Always inlined, like `add`: it is on every record's path.
 #[inline(always)]
-fn open_window(
-    open: &mut VecDeque<OpenWindow>,
+fn open_window<'o>(
+    open: &'o mut VecDeque<OpenWindow>,
     span: WindowSpan,
-    counting: Counting,
+    config: &WindowConfig,
     hosts_hint: usize,
-) -> &mut OpenWindow {
+) -> &'o mut OpenWindow {
     let i = match open.back() {
         Some(newest) if newest.span.start == span.start => open.len() - 1,
         _ => {
             let i = open.partition_point(|w| w.span.start < span.start);
             if open.get(i).is_none_or(|w| w.span.start != span.start) {
-                open.insert(i, OpenWindow::new(span, counting, hosts_hint));
+                let window = OpenWindow::new(span, config.counting, config.report.by, hosts_hint);
+                open.insert(i, window);
             }
             i
         }

@@ -10,7 +10,9 @@ use crate::io::block_reader::{BlockReader, Trickle};
 use crate::parse::batch::RawLines;
 use crate::parse::target::Target;
 use crate::parse::timestamp::Duration;
+use crate::stream::config::{Counting, Report};
 use crate::stream::dedup::Dedup;
+use crate::stream::measure::Measure;
 use crate::stream::pump::pump;
 
 /// Logs over a few hours and a small host alphabet (in mixed case),
@@ -216,7 +218,11 @@ proptest! {
         emit_counts in any::<bool>(),
         print_open in any::<bool>(),
         strict in any::<bool>(),
+        by in prop::sample::select(vec![
+            Measure::Records, Measure::Bytes, Measure::Peers, Measure::In, Measure::Out,
+        ]),
         disk_room in prop::option::of(0usize..3000),
+        filtered in any::<bool>(),
     ) {
         let n = lines.len();
         if n > 0 {
@@ -224,14 +230,31 @@ proptest! {
                 lines.swap(a.index(n), b.index(n));
             }
         }
-        let cfg = WindowConfig {
+        let mut cfg = WindowConfig {
             lateness: Duration::from_secs(lateness),
             to_host: Target::parse(b"x").unwrap(),
             from_host: Target::parse(b"zed").unwrap(),
             strict,
+            // Plain lines have no bytes: with `--by bytes` both feeds must
+            // stop at the same usage error.
+            selection: WindowConfig::new_selection(Default::default(), by),
             ..with(window, top, emit_counts, Counting::Exact)
         };
-        let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        cfg.report = Report { by, ..cfg.report };
+        let mut text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        if filtered {
+            // The same lines as a VPC log with a destination port and
+            // bytes, and `--dport 22`: the records left out only move the
+            // clock.
+            cfg.input_format = crate::parse::format::InputFormat::Vpc;
+            cfg.selection.filter.dport = Some(crate::parse::filter::PortSet::parse("22").unwrap());
+            text = std::iter::once("start srcaddr dstaddr dstport bytes log-status".to_string())
+                .chain(lines.iter().enumerate().map(|(i, l)| {
+                    format!("{l} {} {} OK", ["22", "80", "-"][i % 3], i * 37 % 1000)
+                }))
+                .map(|l| l + "\n")
+                .collect();
+        }
         type Feed<'a> = &'a dyn Fn(&mut Aggregator<&mut FullAfter>) -> Result<(), Error>;
         // Output to a disk that may fill up: both ways must stop at the
         // same record, with the same counts.
@@ -258,7 +281,12 @@ proptest! {
         let mut state = FormatState::new(cfg.input_format);
         let blocks: Vec<RawLines> = at.windows(2).map(|w| {
             let mut raw = RawLines::default();
-            crate::parse::batch::Fill::fill(&mut raw, &text.as_bytes()[w[0]..w[1]], &mut state);
+            crate::parse::batch::Fill::fill(
+                &mut raw,
+                &text.as_bytes()[w[0]..w[1]],
+                &mut state,
+                &crate::parse::selection::Selection::default(),
+            );
             raw
         }).collect();
         let mut groups: Vec<usize> = chunk_cuts.iter().map(|c| c.index(blocks.len() + 1)).collect();

@@ -4,7 +4,7 @@
 use super::*;
 use crate::io::block_reader::BlockReader;
 use crate::parse::batch::LINES_PER_PARSE;
-use crate::stream::config::Report;
+use crate::stream::config::{Counting, Report};
 use crate::stream::pump::pump;
 use crate::stream::window::WindowWidth;
 
@@ -341,7 +341,11 @@ pub(super) fn with(
     WindowConfig {
         window: WindowWidth::parse(window).unwrap(),
         counting,
-        report: Report { top, emit_counts },
+        report: Report {
+            top,
+            emit_counts,
+            ..Report::default()
+        },
         ..config("x", "y", 0)
     }
 }

@@ -78,12 +78,15 @@ pub(super) fn feed_in_chunks<W: Write>(
             let parses = &parses;
             scope.spawn(move || count_chunks(counter, &queue, parses, &counted));
         }
-        let state = agg.new_format_state();
+        let state = agg.input_state();
+        let select = agg.selection();
         let read = messages_tx;
         scope.spawn(move || {
+            // The workers parse, and filter, the lines the reader hands on.
             let reading = read_ahead(
                 source,
                 state,
+                &select,
                 &reader_stop,
                 || spares_rx.recv().ok(),
                 |ahead| read.send(Message::Read(ahead)).is_ok(),
@@ -97,7 +100,7 @@ pub(super) fn feed_in_chunks<W: Write>(
             let mut ended = false;
             loop {
                 order.feed_ready(agg, name, &spares, &parses)?;
-                if ended && order.all_fed() || stop() {
+                if ended && order.all_fed() || stop() || agg.range_complete() {
                     return Ok(());
                 }
                 let message = match messages.try_recv() {

@@ -8,6 +8,7 @@ use std::sync::mpsc;
 use crate::error::{Error, IoContext};
 use crate::io::source::{Event, LineSource, Restart};
 use crate::parse::batch::ParsedLines;
+use crate::parse::format::FormatState;
 use crate::stream::aggregator::Aggregator;
 
 mod chunk_order;
@@ -40,6 +41,30 @@ pub fn pump<W: Write>(
     stop: &(dyn Fn() -> bool + Sync),
 ) -> Result<(), Error> {
     agg.begin_input(name);
+    feed(agg, name, source, stop)
+}
+
+/// [`pump`] for a source that starts in the middle of the input `name`:
+/// in the reading `state` given, after `lines_before` lines (see
+/// [`Aggregator::begin_input_at`]).
+pub fn pump_from<W: Write>(
+    agg: &mut Aggregator<W>,
+    (name, state, lines_before): (&str, FormatState, u64),
+    source: &mut (dyn LineSource + Send),
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Result<(), Error> {
+    agg.begin_input_at(name, state, lines_before);
+    feed(agg, name, source, stop)
+}
+
+/// Feeds `source` to `agg`, the input begun: until it ends, `stop` turns
+/// true, or the aggregator's time range is complete.
+fn feed<W: Write>(
+    agg: &mut Aggregator<W>,
+    name: &str,
+    source: &mut (dyn LineSource + Send),
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Result<(), Error> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     if cores < 2 {
         // One core (as CPU affinity may allow): other threads could only
@@ -52,6 +77,9 @@ pub fn pump<W: Write>(
                 Event::Block(block) => agg.feed(block)?,
                 Event::Restarted(why) => agg.restart_input(why),
                 Event::Notice(text) => agg.notice(&text),
+            }
+            if agg.range_complete() {
+                break;
             }
         }
         return Ok(());
@@ -82,11 +110,13 @@ fn feed_in_order<W: Write>(
     std::thread::scope(|scope| {
         let (blocks_tx, blocks) = mpsc::sync_channel(BLOCKS_AHEAD);
         let (spares, spares_rx) = mpsc::channel::<ParsedLines>();
-        let state = agg.new_format_state();
+        let state = agg.input_state();
+        let select = agg.selection();
         scope.spawn(move || {
             read_ahead(
                 source,
                 state,
+                &select,
                 &reader_stop,
                 || Some(spares_rx.try_recv().unwrap_or_default()),
                 |ahead| blocks_tx.send(ahead).is_ok(),
@@ -102,7 +132,7 @@ fn feed_in_order<W: Write>(
                     }
                     other => feed_event(agg, other)?,
                 }
-                if stop() {
+                if stop() || agg.range_complete() {
                     break;
                 }
             }

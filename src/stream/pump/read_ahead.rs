@@ -9,6 +9,7 @@ use crate::io::block_reader::Block;
 use crate::io::source::{Event, LineSource};
 use crate::parse::batch::Fill;
 use crate::parse::format::FormatState;
+use crate::parse::selection::Selection;
 
 /// How a reading thread ended.
 #[derive(PartialEq, Eq)]
@@ -22,11 +23,12 @@ pub(super) enum Reading {
 /// The reading thread: reads `source`, fills each block into a buffer
 /// from `spare` (returned by the aggregator, so buffers are reused, not
 /// reallocated; `None` when the aggregator is gone) in the format `state`
-/// tells, and hands it to `send`, until the source ends, `stop` turns
+/// tells, keeping the records `select` keeps, and hands it to `send`, until the source ends, `stop` turns
 /// true, or the aggregator hangs up (`send` returns false).
 pub(super) fn read_ahead<T: Fill>(
     source: &mut (dyn LineSource + Send),
     mut state: FormatState,
+    select: &Selection,
     stop: &dyn Fn() -> bool,
     mut spare: impl FnMut() -> Option<T>,
     send: impl Fn(io::Result<Ahead<T>>) -> bool,
@@ -45,7 +47,7 @@ pub(super) fn read_ahead<T: Fill>(
                     let Some(mut lines) = spare() else {
                         return Reading::Cut;
                     };
-                    bytes = &bytes[lines.fill(bytes, &mut state)..];
+                    bytes = &bytes[lines.fill(bytes, &mut state, select)..];
                     sent = send(Ok(Ahead::Lines(lines)));
                 }
                 sent

@@ -15,6 +15,7 @@ use crate::io::block_reader::Block;
 use crate::io::source::{Event, LineSource, Restart};
 use crate::parse::batch::{Fill, ParsedLines, RawLines};
 use crate::parse::format::{FormatState, InputFormat};
+use crate::parse::selection::Selection;
 use crate::stream::aggregator::{Aggregator, Summary};
 use crate::stream::chunk::ChunkCounter;
 use crate::stream::config::WindowConfig;
@@ -94,6 +95,7 @@ fn read(steps: &[Step], buffers: usize, accepted: usize) -> (Reading, Vec<Seen>,
     let reading = read_ahead(
         &mut source,
         FormatState::new(InputFormat::Auto),
+        &Selection::default(),
         &|| false,
         || {
             spares = spares.checked_sub(1)?;
@@ -184,7 +186,7 @@ fn blocks(text: &str, per_block: usize) -> Vec<RawLines> {
         .chunks(per_block)
         .map(|group| {
             let mut raw = RawLines::default();
-            raw.fill(group.concat().as_bytes(), &mut state);
+            raw.fill(group.concat().as_bytes(), &mut state, &Selection::default());
             raw
         })
         .collect()
