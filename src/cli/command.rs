@@ -5,7 +5,7 @@
 
 use clap::{Arg, ArgAction, Command, ValueEnum, value_parser};
 
-use crate::cli::help::{OTHER, ToolDocs, after_long_help};
+use crate::cli::help::{OTHER, ToolDocs, after_long_help, long_text};
 use crate::cli::only_with;
 
 /// The option that writes documentation instead of running the tool; it
@@ -85,11 +85,7 @@ pub fn command<C: ToolDocs>() -> Command {
             if hidden.is_empty() {
                 return arg;
             }
-            let text = arg
-                .get_long_help()
-                .or(arg.get_help())
-                .map(|h| h.to_string())
-                .unwrap_or_default();
+            let text = long_text(&arg);
             let also = format!("Also accepted as {}.", hidden.join(", "));
             arg.long_help(format!("{text}\n\n{also}"))
         });

@@ -92,6 +92,15 @@ pub(crate) fn after_long_help<C: ToolDocs>() -> String {
     text
 }
 
+/// An option's `--help` text as it stands: its long help, else its short
+/// one, so that more can be added to it.
+pub(crate) fn long_text(arg: &clap::Arg) -> String {
+    arg.get_long_help()
+        .or(arg.get_help())
+        .map(|h| h.to_string())
+        .unwrap_or_default()
+}
+
 /// Widest line of an example command in `--help` and the man page.
 const EXAMPLE_WIDTH: usize = 72;
 

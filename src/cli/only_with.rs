@@ -8,6 +8,8 @@
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Command};
 
+use crate::cli::help::long_text;
+
 /// An option and the option it needs, by their clap ids (the field names).
 #[derive(Debug, Clone, Copy)]
 pub struct OnlyWith {
@@ -44,11 +46,7 @@ pub(super) fn document(cmd: Command, rules: &[OnlyWith]) -> Command {
         let Some((_, rule)) = sentences.iter().find(|(id, _)| arg.get_id() == *id) else {
             return arg;
         };
-        let text = arg
-            .get_long_help()
-            .or(arg.get_help())
-            .map(|h| h.to_string())
-            .unwrap_or_default();
+        let text = long_text(&arg);
         // Before the example, which ends an option's text.
         let at = text.rfind("\n\nExample:").unwrap_or(text.len());
         arg.long_help(format!("{}{rule}{}", &text[..at], &text[at..]))
