@@ -4,8 +4,6 @@
 
 use clap::Parser;
 
-use crate::cli::only_with::OnlyWith;
-
 // The headings `-h`, `--help` and the man page group the options under,
 // so that a screenful of options reads by purpose (as `rg -h` does).
 /// Where the log comes from and what it promises.
@@ -52,6 +50,20 @@ pub trait ToolDocs: Parser {
     const ONLY_WITH: &'static [OnlyWith] = &[];
     /// The other tools the man page's SEE ALSO names (section 1).
     const SEE_ALSO: &'static [&'static str];
+}
+
+/// An option that means something only beside another (`--poll`
+/// without `--tail`), and the option it needs (see `only_with.rs`, which
+/// holds the rule), by their clap ids (the field names).
+#[derive(Debug, Clone, Copy)]
+pub struct OnlyWith {
+    /// The option that applies only with `needs`.
+    pub option: &'static str,
+    /// The option it needs.
+    pub needs: &'static str,
+    /// Why `option` means nothing without `needs`, as the end of a
+    /// sentence ("only a followed file is polled").
+    pub why: &'static str,
 }
 
 /// The exit statuses both tools share, and what each means.

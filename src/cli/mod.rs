@@ -18,8 +18,7 @@ mod values;
 pub use command::{GENERATE, Generated, command};
 pub use generate::generate;
 pub(crate) use help::{DEDUP, DIAGNOSTICS, FILTERS, INPUT, OUTPUT, QUERY, SUMMARY, WINDOWS};
-pub use help::{Example, ToolDocs};
-pub use only_with::OnlyWith;
+pub use help::{Example, OnlyWith, ToolDocs};
 pub(crate) use values::{count_arg, measure_arg, poll_interval_arg, rate_arg, wait_arg};
 pub use values::{input_format_arg, lateness_arg, target_arg, time_arg};
 

@@ -8,19 +8,7 @@
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Command};
 
-use crate::cli::help::long_text;
-
-/// An option and the option it needs, by their clap ids (the field names).
-#[derive(Debug, Clone, Copy)]
-pub struct OnlyWith {
-    /// The option that applies only with `needs`.
-    pub option: &'static str,
-    /// The option it needs.
-    pub needs: &'static str,
-    /// Why `option` means nothing without `needs`, as the end of a
-    /// sentence ("only a followed file is polled").
-    pub why: &'static str,
-}
+use crate::cli::help::{OnlyWith, long_text};
 
 /// `--name` of the argument `id` of `cmd` (the id itself if it has no
 /// long name, which a rule's option always has).
