@@ -5,10 +5,10 @@
 #
 # Commands (all `--to TO --from FROM LOG > /dev/null`, TO and FROM as in
 # bench-stream.sh): the default; --format csv; --format jsonl; --top 10;
-# --top 10 --format jsonl; --emit-counts --format jsonl; --window 5m, with
-# and without --exact (small windows pay for clearing a Bloom bitmap per
-# list and window); --top 10 --top-capacity 100000 (room for every host of
-# an hour) and 1000 (fewer counters than an hour's hosts: it evicts).
+# --top 10 --format jsonl; --emit-counts --format jsonl; --window 5m;
+# --top 10 --top-capacity 100000 (room for every host of an hour), with
+# Bloom lists and with --exact ones, and 1000 (fewer counters than an
+# hour's hosts: it evicts).
 # BASE=/path/to/an/older/connspy-stream adds that build's default run as a
 # row, to see that the default did not slow down. Before timing it checks
 # that the JSON Lines output has the default's rows and that --top-capacity
@@ -38,8 +38,8 @@ if [ -n "${BASE:-}" ]; then
   set -- "base: connspy-stream (default)" "$(q "$BASE") --to $(q "$TO") --from $(q "$FROM") $F > /dev/null"
 fi
 for opts in "" "--format csv" "--format jsonl" "--top 10" "--top 10 --format jsonl" \
-    "--emit-counts --format jsonl" "--window 5m" "--window 5m --exact" \
-    "--top 10 --top-capacity 100000" "--top 10 --top-capacity 1000"; do
+    "--emit-counts --format jsonl" "--window 5m" "--top 10 --top-capacity 100000" \
+    "--top 10 --top-capacity 100000 --exact" "--top 10 --top-capacity 1000"; do
   set -- "$@" "connspy-stream ${opts:-(default)}" "$(run $opts) > /dev/null"
 done
 bench "$TAG" "$@"

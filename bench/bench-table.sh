@@ -15,7 +15,6 @@
 #   rg | mawk full window, popular host    (as in bench-connspy.sh)
 #   DuckDB one-hour window, popular host
 #   connspy-stream --to POPULAR --from RARE
-#   connspy-stream --exact (the same)
 #   DuckDB, the same job as connspy-stream (bench/common.sh's SQL)
 # With BASE=DIR (another build's connspy and connspy-stream, e.g. the
 # commit before a change), that build's runs of each of ours too ("base:"),
@@ -69,7 +68,6 @@ ours() {
     "${2}connspy --nofastseek full popular" "$A --to $(q "$POPULAR") --time_init ${FULL[0]} --time_end ${FULL[1]} --nofastseek $F"
     "${2}connspy 1h popular" "$A --to $(q "$POPULAR") --time_init ${HOUR[0]} --time_end ${HOUR[1]} $F"
     "${2}connspy-stream" "$S $F"
-    "${2}connspy-stream --exact" "$S --exact $F"
   )
   QUIET=()
   local i
@@ -96,7 +94,6 @@ ONE=()
 one_core "${SINGLE[@]}"
 same_output "connspy full popular" "${mine[3]}" "$(awk_a "$POPULAR" "${FULL[@]}")"
 same_output "connspy 1h popular" "${mine[7]}" "$(awk_a "$POPULAR" "${HOUR[@]}")"
-same_output "connspy-stream --exact" "${mine[11]}" "${mine[9]}"
 if [ -n "${BASE:-}" ]; then
   ours "$BASE" "base: "
   for ((i = 0; i < ${#LOUD[@]}; i += 2)); do
@@ -260,8 +257,7 @@ if [ -f "$DIR/log-3M.txt" ]; then
     "default window" "$P" \
     "window 1h, late 86400" "$P --window 1h $late" \
     "window 300s, late 86400" "$P --window 300s $late" \
-    "window 60s, late 86400" "$P --window 60s $late" \
-    "window 60s, late 86400, exact" "$P --window 60s $late --exact"
+    "window 60s, late 86400" "$P --window 60s $late"
 fi
 
 # ---- the 2M-source stress hour -------------------------------------------------

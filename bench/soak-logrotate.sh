@@ -59,7 +59,7 @@ def line(n):
 def ts_hour(n):
     return (H_MS + n * 100) // 1000 // 3600 * 3600
 
-ours = subprocess.Popen([BIN, "--to", "sink", "--from", "w0", "--tail", "--emit-counts", "--exact",
+ours = subprocess.Popen([BIN, "--to", "sink", "--from", "w0", "--tail", "--emit-counts",
                          "--stats", log], stdout=open(f"{d}/ours.out", "w"), stderr=open(f"{d}/ours.err", "w"))
 gnu = subprocess.Popen(["tail", "-F", "-n", "+1", log], stdout=open(f"{d}/gnu.out", "w"),
                        stderr=open(f"{d}/gnu.err", "w"))

@@ -27,7 +27,7 @@ with open(f"{d}/lr.conf", "w") as f:
 out = open(f"{d}/out.tsv", "w")
 err = open(f"{d}/err.txt", "w")
 p = subprocess.Popen([BIN, "--to", "sink", "--from", "a", "--max_log_late_seconds", "60",
-                      "--tail", "--emit-counts", "--exact", log], stdout=out, stderr=err)
+                      "--tail", "--emit-counts", log], stdout=out, stderr=err)
 time.sleep(0.5)
 
 def cpu_rss(pid):

@@ -36,7 +36,7 @@ class Follower:
             cmd = ["/usr/bin/tail", "-F", "-n", "+1", log]
         else:
             cmd = [BIN, "--to", "sink", "--from", "a", "--max_log_late_seconds", "0",
-                   "--tail", "--emit-counts", "--exact", *extra, log]
+                   "--tail", "--emit-counts", *extra, log]
         self.p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   bufsize=1 << 16)
         self.lines, self.err = [], []

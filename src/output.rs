@@ -54,6 +54,18 @@ pub enum Field<'a> {
     Absent,
 }
 
+impl<'a> Field<'a> {
+    /// Text made by the tool, or no value.
+    pub fn text_or_absent(text: Option<&'a str>) -> Field<'a> {
+        text.map_or(Field::Absent, Field::Str)
+    }
+
+    /// A number as text ([`Field::Number`]), or no value.
+    pub fn number_or_absent(number: Option<&'a str>) -> Field<'a> {
+        number.map_or(Field::Absent, Field::Number)
+    }
+}
+
 /// Writes rows of one table (fixed columns) in one format.
 pub struct RowWriter<W: Write> {
     out: W,
@@ -170,6 +182,31 @@ impl<W: Write> RowWriter<W> {
     }
 }
 
+/// The latest time, in nanoseconds since the epoch, a time column in
+/// nanoseconds holds (`i64::MAX`, 2262-04-11T23:47:16.854775807Z): a
+/// 64-bit integer in every database. Past it the column is left empty,
+/// rather than written as a number that one run in a thousand would load
+/// as another type.
+pub const LATEST_NANOS: u128 = i64::MAX as u128;
+
+/// A time's `_ns` column, as the text of a number (written once, then
+/// repeated by every row): its nanoseconds since the epoch, exact, or
+/// `None` past [`LATEST_NANOS`].
+pub fn nanos_text(nanos: u128) -> Option<String> {
+    (nanos <= LATEST_NANOS).then(|| nanos.to_string())
+}
+
+/// A time's `_rfc3339` column: RFC 3339 UTC (`2019-08-12T22:00:00Z`), with
+/// its fraction to the nanosecond when it has one
+/// (`2019-08-12T22:00:00.123456789Z`); `None` past the year 9999, which
+/// RFC 3339 cannot write.
+pub fn rfc3339(nanos: u128) -> Option<String> {
+    let nanos = i128::try_from(nanos).ok()?;
+    jiff::Timestamp::from_nanosecond(nanos)
+        .ok()
+        .map(|t| t.to_string())
+}
+
 fn write_int(out: &mut impl Write, n: u64) -> io::Result<()> {
     let mut digits = [0u8; 20];
     let mut i = digits.len();
@@ -284,6 +321,29 @@ mod tests {
             Field::Absent,
         ],
     ];
+
+    #[test]
+    fn times_are_exact_nanoseconds_and_rfc3339() {
+        assert_eq!(
+            nanos_text(1_565_647_200_123_456_789).unwrap(),
+            "1565647200123456789"
+        );
+        assert_eq!(nanos_text(LATEST_NANOS).unwrap(), i64::MAX.to_string());
+        assert_eq!(nanos_text(LATEST_NANOS + 1), None);
+        assert_eq!(nanos_text(u128::MAX), None);
+        let at = |nanos| rfc3339(nanos).unwrap();
+        assert_eq!(at(1_565_647_200_000_000_000), "2019-08-12T22:00:00Z");
+        assert_eq!(
+            at(1_565_647_200_123_456_789),
+            "2019-08-12T22:00:00.123456789Z"
+        );
+        assert_eq!(at(1_565_647_200_500_000_000), "2019-08-12T22:00:00.5Z");
+        assert_eq!(at(LATEST_NANOS), "2262-04-11T23:47:16.854775807Z");
+        assert_eq!(at(9_999_999_999_000_000_000), "2286-11-20T17:46:39Z");
+        assert_eq!(at(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(253_402_300_800 * 1_000_000_000), None);
+        assert_eq!(rfc3339(u128::MAX), None);
+    }
 
     #[test]
     fn tsv_joins_the_present_fields_with_tabs() {

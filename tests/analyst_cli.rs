@@ -538,12 +538,14 @@ fn summary_rows_keep_the_logs_precision_and_say_what_is_unknown() {
     assert_eq!(
         lines.next(),
         Some(
-            "time_init,time_end,kind,target,seq,host,first_seen,last_seen,records,bytes,packets,dports,more_dports"
+            "time_init_ns,time_init_rfc3339,time_end_ns,time_end_rfc3339,kind,target,seq,host,first_seen,last_seen,records,bytes,packets,dports,more_dports"
         )
     );
     assert_eq!(
         lines.nth(1),
-        Some("1565647200,1565650800,to,10.0.0.9,2,10.0.0.2,1565647201.5,1565647201.5,1,60,1,,")
+        Some(
+            "1565647200000000000,2019-08-12T22:00:00Z,1565650800000000000,2019-08-12T23:00:00Z,to,10.0.0.9,2,10.0.0.2,1565647201.5,1565647201.5,1,60,1,,"
+        )
     );
     let mut jsonl = args.clone();
     jsonl.extend(["--format", "jsonl"]);
@@ -570,8 +572,8 @@ fn pairs_are_from_to_lines_and_rows() {
     assert_eq!(
         answer(&args).lines().take(2).collect::<Vec<_>>(),
         [
-            "time_init,time_end,kind,from_target,to_target,seq,from,to",
-            "1565647200,1565650800,pair,10.0.0.0/8,10.0.0.0/24,1,10.0.0.1,10.0.0.9"
+            "time_init_ns,time_init_rfc3339,time_end_ns,time_end_rfc3339,kind,from_target,to_target,seq,from,to",
+            "1565647200000000000,2019-08-12T22:00:00Z,1565650800000000000,2019-08-12T23:00:00Z,pair,10.0.0.0/8,10.0.0.0/24,1,10.0.0.1,10.0.0.9"
         ]
     );
 }

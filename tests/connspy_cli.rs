@@ -543,19 +543,19 @@ fn csv_and_jsonl_rows_carry_the_query_and_any_host_bytes() {
     let csv = args("csv");
     assert_eq!(
         csv.stdout,
-        b"time_init,time_end,kind,target,seq,host\n\
-          1565647200,1565647204.5,to,zyla,1,\"a,b\"\n\
-          1565647200,1565647204.5,to,zyla,2,\"\"\"q\"\"\"\n\
-          1565647200,1565647204.5,to,zyla,3,caf\xc3\xa9\n\
-          1565647200,1565647204.5,to,zyla,4,x\xffy\n"
+        b"time_init_ns,time_init_rfc3339,time_end_ns,time_end_rfc3339,kind,target,seq,host\n\
+          1565647200000000000,2019-08-12T22:00:00Z,1565647204500000000,2019-08-12T22:00:04.5Z,to,zyla,1,\"a,b\"\n\
+          1565647200000000000,2019-08-12T22:00:00Z,1565647204500000000,2019-08-12T22:00:04.5Z,to,zyla,2,\"\"\"q\"\"\"\n\
+          1565647200000000000,2019-08-12T22:00:00Z,1565647204500000000,2019-08-12T22:00:04.5Z,to,zyla,3,caf\xc3\xa9\n\
+          1565647200000000000,2019-08-12T22:00:00Z,1565647204500000000,2019-08-12T22:00:04.5Z,to,zyla,4,x\xffy\n"
     );
     let jsonl = args("jsonl");
     assert_eq!(
         stdout(&jsonl),
-        "{\"time_init\":1565647200,\"time_end\":1565647204.5,\"kind\":\"to\",\"target\":\"zyla\",\"seq\":1,\"host\":\"a,b\"}\n\
-         {\"time_init\":1565647200,\"time_end\":1565647204.5,\"kind\":\"to\",\"target\":\"zyla\",\"seq\":2,\"host\":\"\\\"q\\\"\"}\n\
-         {\"time_init\":1565647200,\"time_end\":1565647204.5,\"kind\":\"to\",\"target\":\"zyla\",\"seq\":3,\"host\":\"café\"}\n\
-         {\"time_init\":1565647200,\"time_end\":1565647204.5,\"kind\":\"to\",\"target\":\"zyla\",\"seq\":4,\"host\":\"x\u{fffd}y\",\"host_bytes\":\"78ff79\"}\n"
+        "{\"time_init_ns\":1565647200000000000,\"time_init_rfc3339\":\"2019-08-12T22:00:00Z\",\"time_end_ns\":1565647204500000000,\"time_end_rfc3339\":\"2019-08-12T22:00:04.5Z\",\"kind\":\"to\",\"target\":\"zyla\",\"seq\":1,\"host\":\"a,b\"}\n\
+         {\"time_init_ns\":1565647200000000000,\"time_init_rfc3339\":\"2019-08-12T22:00:00Z\",\"time_end_ns\":1565647204500000000,\"time_end_rfc3339\":\"2019-08-12T22:00:04.5Z\",\"kind\":\"to\",\"target\":\"zyla\",\"seq\":2,\"host\":\"\\\"q\\\"\"}\n\
+         {\"time_init_ns\":1565647200000000000,\"time_init_rfc3339\":\"2019-08-12T22:00:00Z\",\"time_end_ns\":1565647204500000000,\"time_end_rfc3339\":\"2019-08-12T22:00:04.5Z\",\"kind\":\"to\",\"target\":\"zyla\",\"seq\":3,\"host\":\"café\"}\n\
+         {\"time_init_ns\":1565647200000000000,\"time_init_rfc3339\":\"2019-08-12T22:00:00Z\",\"time_end_ns\":1565647204500000000,\"time_end_rfc3339\":\"2019-08-12T22:00:04.5Z\",\"kind\":\"to\",\"target\":\"zyla\",\"seq\":4,\"host\":\"x\u{fffd}y\",\"host_bytes\":\"78ff79\"}\n"
     );
     // Every line is a JSON object a strict parser accepts.
     for line in stdout(&jsonl).lines() {
@@ -574,7 +574,10 @@ fn csv_and_jsonl_rows_carry_the_query_and_any_host_bytes() {
         "csv",
         log.to_str().unwrap(),
     ]);
-    assert_eq!(stdout(&o), "time_init,time_end,kind,target,seq,host\n");
+    assert_eq!(
+        stdout(&o),
+        "time_init_ns,time_init_rfc3339,time_end_ns,time_end_rfc3339,kind,target,seq,host\n"
+    );
     assert_usage_error(
         &[
             "--to",

@@ -34,24 +34,42 @@ fn run(bin: &str, args: &[&str]) -> Vec<u8> {
     o.stdout
 }
 
-/// `connspy-stream` with `--exact` lists: what is tested here does not
-/// depend on how lists deduplicate, and the tests' debug build clears a
-/// default Bloom bitmap per window 25 times slower than `--exact` runs.
+/// `connspy-stream` over `log`, both lists of [`HOST`].
 fn stream(extra: &[&str], log: &Path) -> Vec<u8> {
-    let mut args = vec!["--to", HOST, "--from", HOST, "--exact"];
+    let mut args = vec!["--to", HOST, "--from", HOST];
     args.extend_from_slice(extra);
     args.push(log.to_str().unwrap());
     run(STREAM, &args)
 }
 
-/// Creates the table `name` with the stream's columns (`peer` empty in
-/// rows of runs that print no pairs).
+/// The block of `lang` after `marker` in the guide (docs/guide.md).
+fn guide_block(marker: &str, lang: &str) -> String {
+    let guide =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/guide.md"))
+            .unwrap();
+    let start = guide.find(marker).expect("the marker");
+    let block = &guide[start..];
+    let open = format!("```{lang}\n");
+    let code = &block[block.find(&open).unwrap() + open.len()..];
+    code[..code.find("```").unwrap()].to_string()
+}
+
+/// The guide's `CREATE TABLE` of `table` (`hits` or `rows`), for a table
+/// called `name`.
+fn guide_table(table: &str, name: &str) -> String {
+    let schema = guide_block("<!-- schema-sql -->", "sql");
+    let start = schema
+        .find(&format!("CREATE TABLE {table} ("))
+        .expect("the table");
+    let statement = &schema[start..];
+    let statement = &statement[..=statement.find(';').unwrap()];
+    statement.replacen(&format!("TABLE {table} "), &format!("TABLE {name} "), 1)
+}
+
+/// Creates the table `name` with the stream's columns, as the guide does
+/// (`peer` empty in rows of runs that print no pairs).
 fn stream_table(db: &Connection, name: &str) {
-    db.execute_batch(&format!(
-        "CREATE TABLE {name} (window_start INTEGER, window_start_rfc3339 TEXT, \
-         kind TEXT, seq INTEGER, host TEXT, count INTEGER, peer TEXT);"
-    ))
-    .unwrap();
+    db.execute_batch(&guide_table("rows", name)).unwrap();
 }
 
 /// Loads CSV `text` (written to a file in `dir`) into `table` through
@@ -202,27 +220,19 @@ fn connspy_rows_load_into_sqlite_and_give_back_the_tsv() {
         let kind = &side[2..];
         for format in ["csv", "jsonl"] {
             let table = format!("hits_{kind}_{format}");
-            db.execute_batch(&format!(
-                "CREATE TABLE {table} (time_init REAL, time_end REAL, kind TEXT, \
-                 target TEXT, seq INTEGER, host TEXT);"
-            ))
-            .unwrap();
+            db.execute_batch(&guide_table("hits", &table)).unwrap();
             let out = run_in(format);
             match format {
-                "csv" => load_csv(
-                    &db,
-                    dir.path(),
-                    &table,
-                    &out,
-                    "CAST(time_init AS REAL), CAST(time_end AS REAL), kind, target, \
-                     CAST(seq AS INTEGER), host",
-                ),
+                "csv" => load_csv(&db, dir.path(), &table, &out, "*"),
                 _ => load_jsonl(&db, &table, &out, CONNSPY_COLUMNS),
             }
             let mut stmt = db
                 .prepare(&format!(
                     "SELECT host || char(10) FROM {table} \
-                     WHERE time_init = 1565647200 AND time_end = 1565690400.5 \
+                     WHERE time_init_ns = 1565647200000000000 \
+                       AND time_end_ns = 1565690400500000000 \
+                       AND time_init_rfc3339 = '2019-08-12T22:00:00Z' \
+                       AND time_end_rfc3339 = '2019-08-13T10:00:00.5Z' \
                        AND kind = ?1 AND target = 'nodrouk' \
                      ORDER BY seq"
                 ))
@@ -237,15 +247,275 @@ fn connspy_rows_load_into_sqlite_and_give_back_the_tsv() {
     }
 }
 
+/// `connspy --to zyla` over a log where `hosts` connect to zyla, between
+/// `times`, in `format`.
+fn hits(dir: &Path, hosts: &[&[u8]], times: [&str; 2], format: &str) -> Vec<u8> {
+    let mut log = Vec::new();
+    for (t, host) in hosts.iter().enumerate() {
+        log.extend_from_slice(format!("{} ", 1_565_647_201 + t).as_bytes());
+        log.extend_from_slice(host);
+        log.extend_from_slice(b" zyla\n");
+    }
+    let path = dir.join("hits.log");
+    std::fs::write(&path, &log).unwrap();
+    let [init, end] = times;
+    let args = ["--to", "zyla", "--time-init", init, "--time-end", end];
+    run(
+        CONNSPY,
+        &[&args[..], &["--format", format, path.to_str().unwrap()]].concat(),
+    )
+}
+
+/// A range to the nanosecond, given in both forms a command line takes.
+const NANO_RANGE: [&str; 2] = ["1565647200.123456789", "2019-08-12T23:00:00.000000001Z"];
+
+#[test]
+fn query_times_load_exactly_as_integers_to_the_nanosecond() {
+    // Were `time_init` and `time_end` in seconds: a fraction loaded as a
+    // floating-point number cut to about 7 digits, and a whole second as
+    // an integer.
+    let dir = tempfile::tempdir().unwrap();
+    let db = Connection::open(dir.path().join("times.sqlite")).unwrap();
+    for format in ["csv", "jsonl"] {
+        let table = format!("nanos_{format}");
+        db.execute_batch(&guide_table("hits", &table)).unwrap();
+        let out = hits(dir.path(), &[b"a", b"b"], NANO_RANGE, format);
+        match format {
+            "csv" => load_csv(&db, dir.path(), &table, &out, "*"),
+            _ => load_jsonl(&db, &table, &out, CONNSPY_COLUMNS),
+        }
+        let row: (i64, String, i64, String, String) = db
+            .query_row(
+                &format!(
+                    "SELECT time_init_ns, typeof(time_init_ns) || typeof(time_end_ns), \
+                     time_end_ns, time_init_rfc3339, time_end_rfc3339 FROM {table} \
+                     WHERE seq = 2"
+                ),
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            row,
+            (
+                1_565_647_200_123_456_789,
+                "integerinteger".to_string(),
+                1_565_650_800_000_000_001,
+                "2019-08-12T22:00:00.123456789Z".to_string(),
+                "2019-08-12T23:00:00.000000001Z".to_string(),
+            ),
+            "{format}"
+        );
+    }
+}
+
+#[test]
+fn a_time_past_64_bit_nanoseconds_is_left_out_and_said() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.log"), "1565647200 a zyla\n").unwrap();
+    let log = dir.path().join("a.log");
+    for (format, no_end) in [
+        ("csv", ",,2286-11-20T17:46:39Z,"),
+        ("jsonl", "\"time_end_rfc3339\":\"2286-11-20T17:46:39Z\","),
+    ] {
+        let o = Command::new(CONNSPY)
+            .args([
+                "--to",
+                "zyla",
+                "--time-init",
+                "1565647200",
+                "--time-end",
+                "9999999999",
+            ])
+            .args(["--format", format])
+            .arg(&log)
+            .output()
+            .unwrap();
+        let out = String::from_utf8(o.stdout).unwrap();
+        assert!(out.contains(no_end), "{out}");
+        assert!(!out.contains("time_end_ns\":"), "{out}");
+        assert_eq!(
+            String::from_utf8_lossy(&o.stderr),
+            "connspy: time_end_ns is left empty: --time-end (9999999999) is after \
+             2262-04-11T23:47:16.854775807Z, the latest time 64 bits of nanoseconds hold\n"
+        );
+    }
+}
+
+/// Whether `program` can be run here.
+fn installed(program: &str, version_arg: &str) -> bool {
+    Command::new(program)
+        .arg(version_arg)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn the_sqlite3_shell_imports_csv_rows_exactly() {
+    // The guide's form for SQLite before 3.41, which has no unhex.
+    let command = ".import --csv --skip 1 hits.csv hits";
+    assert!(guide_block("SQLite, any version", "sh").contains(command));
+    if !installed("sqlite3", "--version") {
+        eprintln!("skipped: no sqlite3 shell");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let hosts: [&[u8]; 4] = [b"caf\xe9", b"\xff,\"\xfe", "ünï".as_bytes(), b"plain"];
+    let csv = dir.path().join("hits.csv");
+    std::fs::write(&csv, hits(dir.path(), &hosts, NANO_RANGE, "csv")).unwrap();
+    let db = dir.path().join("hits.sqlite");
+    let schema = guide_table("hits", "hits");
+    let import = command.replace("hits.csv", csv.to_str().unwrap());
+    let o = Command::new("sqlite3")
+        .arg(&db)
+        .args([&schema, &import])
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success() && o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let db = Connection::open(&db).unwrap();
+    let mut stmt = db
+        .prepare(
+            "SELECT CAST(host AS BLOB), time_init_ns, typeof(time_init_ns) FROM hits ORDER BY seq",
+        )
+        .unwrap();
+    let rows: Vec<(Vec<u8>, i64, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let want: Vec<(Vec<u8>, i64, String)> = hosts
+        .iter()
+        .map(|h| {
+            (
+                h.to_ascii_lowercase(),
+                1_565_647_200_123_456_789,
+                "integer".to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(rows, want);
+}
+
+#[test]
+fn duckdb_reads_every_run_with_the_same_types() {
+    let python = "python3";
+    if !Command::new(python)
+        .args(["-c", "import duckdb"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        eprintln!("skipped: no duckdb Python module (pip install duckdb)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // Runs whose times have no fraction, and runs whose times do: each
+    // written once as CSV and once as JSON Lines.
+    let ranges = [["1565647200", "1565650800"], NANO_RANGE];
+    for (i, range) in ranges.iter().enumerate() {
+        for format in ["csv", "jsonl"] {
+            let out = hits(dir.path(), &[b"a", b"b"], *range, format);
+            std::fs::write(dir.path().join(format!("hits-{i}.{format}")), out).unwrap();
+            let stream_out = stream(&["--format", format], &sample());
+            std::fs::write(dir.path().join(format!("rows-{i}.{format}")), stream_out).unwrap();
+        }
+    }
+    let script = r#"
+import duckdb, sys
+d = sys.argv[1]
+types = lambda rel: dict(zip(rel.columns, map(str, rel.types)))
+for table in ["hits", "rows"]:
+    for i in (0, 1):
+        for reader in ("read_csv", "read_json"):
+            ext = "csv" if reader == "read_csv" else "jsonl"
+            print(table, reader, i, types(duckdb.sql(f"SELECT * FROM {reader}('{d}/{table}-{i}.{ext}')")))
+print("nanos", duckdb.sql(f"SELECT max(time_init_ns) FROM read_csv('{d}/hits-*.csv')").fetchall()[0][0])
+con = duckdb.connect()
+con.execute(sys.argv[2])
+con.execute(f"COPY hits FROM '{d}/hits-1.csv' (HEADER)")
+print("copied", con.execute("SELECT time_init_ns, time_end_rfc3339 FROM hits LIMIT 1").fetchall()[0])
+exact = "{'first_seen': 'DECIMAL(30,9)', 'last_seen': 'DECIMAL(30,9)'}"
+seen = duckdb.sql(f"SELECT first_seen FROM read_csv('{d}/summary-*.csv', types = {exact})")
+print("summary", types(seen)["first_seen"], sorted(str(r[0]) for r in seen.fetchall()))
+"#;
+    // --summary rows of a log of milliseconds and of a Zeek log of
+    // microseconds, read together with the types the guide gives.
+    let zeek = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/conn.log");
+    for (i, (target, log)) in [("zeekraik", sample()), ("10.6.177.146", zeek)]
+        .iter()
+        .enumerate()
+    {
+        let out = run(
+            CONNSPY,
+            &[
+                "--to",
+                target,
+                "--summary",
+                "--time-init",
+                "2019-08-12T22:00:00Z",
+                "--time-end",
+                "2019-08-12T22:20:00Z",
+                "--max-log-late-seconds",
+                "3600",
+                "--format",
+                "csv",
+                log.to_str().unwrap(),
+            ],
+        );
+        std::fs::write(dir.path().join(format!("summary-{i}.csv")), out).unwrap();
+    }
+    let schema = guide_block("<!-- schema-sql -->", "sql");
+    let o = Command::new(python)
+        .args(["-c", script, dir.path().to_str().unwrap(), &schema])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let detected: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("hits ") || l.starts_with("rows "))
+        .collect();
+    assert_eq!(detected.len(), 8, "{out}");
+    for line in detected {
+        for column in [
+            "time_init_ns",
+            "time_end_ns",
+            "seq",
+            "window_start",
+            "count",
+        ] {
+            let key = format!("'{column}': ");
+            if let Some(at) = line.find(&key) {
+                assert!(
+                    line[at + key.len()..].starts_with("'BIGINT'"),
+                    "{column}: {line}"
+                );
+            }
+        }
+    }
+    assert!(out.contains("nanos 1565647200123456789\n"), "{out}");
+    assert!(
+        out.contains("copied (1565647200123456789, '2019-08-12T23:00:00.000000001Z')"),
+        "{out}"
+    );
+    // Both logs' times, milliseconds and microseconds, exactly.
+    let summary = out.lines().find(|l| l.starts_with("summary ")).unwrap();
+    assert!(summary.starts_with("summary DECIMAL(30,9) ["), "{out}");
+    for time in ["1565647243.200000000", "1565647499.236000000"] {
+        assert!(summary.contains(&format!("'{time}'")), "{time}: {summary}");
+    }
+}
+
 /// The merge SQL of the guide, after its marker.
 fn guide_merge_sql() -> String {
-    let guide =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/guide.md"))
-            .unwrap();
-    let start = guide.find("<!-- merge-sql -->").expect("merge SQL marker");
-    let block = &guide[start..];
-    let sql = &block[block.find("```sql\n").unwrap() + 7..];
-    sql[..sql.find("```").unwrap()].to_string()
+    guide_block("<!-- merge-sql -->", "sql")
 }
 
 /// The hosts of a table's `host` column, as bytes, in `seq` order.

@@ -168,9 +168,18 @@ fn lateness_and_its_kebab_alias_move_the_closing_point() {
 
 #[test]
 fn exact_and_bloom_options_give_the_same_small_output() {
+    // With room for every host, bounded counting is exact, and so are
+    // the lists, whichever way they deduplicate.
     for extra in [
-        &["--exact"][..],
-        &["--bloom-capacity", "100", "--bloom-fp-rate", "0.001"],
+        &["--top-capacity", "1000", "--exact"][..],
+        &[
+            "--top-capacity",
+            "1000",
+            "--bloom-capacity",
+            "100",
+            "--bloom-fp-rate",
+            "0.001",
+        ],
     ] {
         let o = stream(&args(extra), &log());
         assert_eq!((o.status.code(), stdout(&o)), (Some(0), &*expected_all()));
@@ -234,7 +243,7 @@ fn a_closed_stdout_ends_the_run_quietly() {
     }
     let dir = tempfile::tempdir().unwrap();
     let f = write_file(dir.path(), "big.log", &text);
-    let (first, o) = common::first_line_then_close(BIN, &args(&["--exact", f.to_str().unwrap()]));
+    let (first, o) = common::first_line_then_close(BIN, &args(&[f.to_str().unwrap()]));
     assert_eq!(first, out(0, "TO", "sender0"));
     assert_eq!((o.status.code(), stderr(&o)), (Some(0), ""));
 }
@@ -313,7 +322,10 @@ fn usage_errors_exit_2_with_one_line() {
         (&["--bloom-fp-rate", "often"], &["often"]),
         (&["--bloom-capacity", "0"], &["capacity"]),
         (&["--bloom-capacity", "-3"], &["-3"]),
-        (&["--bloom-capacity", "1000000000000"], &["limit"]),
+        (
+            &["--top-capacity", "10", "--bloom-capacity", "1000000000000"],
+            &["limit"],
+        ),
         (&["--exact", "--bloom-capacity", "5"], &["--exact"]),
         (&["--no-such-option"], &["--no-such-option"]),
         (&["--window", "7m"], &["7m", "does not divide a day"]),
@@ -510,7 +522,7 @@ fn a_spill_file_that_cannot_be_written_stops_the_run_with_exit_1() {
     let tmpdir = dir.path().join("missing");
     let o = common::run_command_with_stdin(
         Command::new(BIN)
-            .args(args(&["--exact", "--max_log_late_seconds", "0"]))
+            .args(args(&["--max_log_late_seconds", "0"]))
             .env("TMPDIR", &tmpdir),
         text.as_bytes(),
     );
@@ -692,4 +704,87 @@ fn an_input_without_a_record_is_said_so_in_one_note() {
         "{}",
         stderr(&o)
     );
+}
+
+/// A pseudo-terminal: its master side, to type into, and its slave side,
+/// a terminal to give a child as its stdin.
+fn pty() -> (std::fs::File, std::fs::File) {
+    use std::os::fd::FromRawFd;
+    let (mut master, mut slave) = (-1, -1);
+    // SAFETY: openpty writes two descriptors into the two integers it is
+    // given; the name, termios and window size may be null.
+    let status = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(status, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: both descriptors were just opened and belong to no one else.
+    unsafe {
+        (
+            std::fs::File::from_raw_fd(master),
+            std::fs::File::from_raw_fd(slave),
+        )
+    }
+}
+
+/// Runs the tool with `args` and a terminal as stdin, types `typed` into
+/// it, and collects the run; a run that outlasts 20 s (waiting for more
+/// typing) is killed and fails the test.
+fn on_terminal(args: &[&str], typed: &[u8]) -> Output {
+    let (mut master, slave) = pty();
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(slave)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    master.write_all(typed).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("{args:?} still waits for input after {typed:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn stdin_from_a_terminal_is_said_once_on_stderr() {
+    let note = "connspy-stream: reading standard input (a terminal): type or paste \
+                log lines, and end with Ctrl-D\n";
+    // A line, then Ctrl-D at the start of the next: the end of input.
+    let typed = [rec(1, "a", "zyla").as_bytes(), b"\x04"].concat();
+    for files in [&[][..], &["-"]] {
+        let o = on_terminal(&[&Q[..], files].concat(), &typed);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert_eq!(stdout(&o), out(0, "TO", "a") + &out(0, "MOST", "a"));
+        // Was: nothing, while the tool waited for a terminal to type.
+        assert_eq!(stderr(&o), note, "{files:?}");
+    }
+    // Not for a pipe, nor with -q.
+    let o = stream(&Q, &rec(1, "a", "zyla"));
+    assert_eq!(stderr(&o), "");
+    let o = on_terminal(&[&Q[..], &["-q"]].concat(), &typed);
+    assert_eq!((o.status.code(), stderr(&o)), (Some(0), ""));
+}
+
+#[test]
+fn one_ctrl_d_ends_an_empty_terminal_input() {
+    // Was: the first bytes were read to see whether the input is
+    // compressed, which took the Ctrl-D, and the next read waited for a
+    // second one.
+    let o = on_terminal(&Q, b"\x04");
+    assert_eq!((o.status.code(), stdout(&o)), (Some(0), ""));
+    // So does one after a line of fewer bytes than that look takes.
+    let o = on_terminal(&Q, b"12\n\x04");
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("1 malformed line(s)"), "{}", stderr(&o));
 }

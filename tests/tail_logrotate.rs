@@ -77,7 +77,7 @@ impl Rotated {
         File::create(&log).unwrap();
         let follower = Command::new(env!("CARGO_BIN_EXE_connspy-stream"))
             .args(["--to", "sink", "--from", "a", "--max_log_late_seconds", "0"])
-            .args(["--tail", "--emit-counts", "--exact", "--stats"])
+            .args(["--tail", "--emit-counts", "--stats"])
             .arg(&log)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -343,3 +343,93 @@ fn formats_and_generate() {
         );
     }
 }
+
+#[test]
+fn waits_are_seconds_and_polling_has_a_floor() {
+    // Was: "unknown option '-1'".
+    stream(
+        &["--tail", "--rotate-wait", "-1"],
+        "--rotate-wait: '-1' is negative: give 0 or more seconds, such as 5 or 0.5 (see --help)",
+    );
+    // Was: "`1e300` is not a number of seconds (0 or more)", in backticks.
+    stream(
+        &["--tail", "--rotate-wait", "1e300"],
+        "--rotate-wait: '1e300' is not a number of seconds: give digits with an optional \
+         fraction, such as 5 or 0.5 (see --help)",
+    );
+    stream(
+        &["--tail", "--rotate-wait", "99999999999"],
+        "--rotate-wait: '99999999999' is more than 1000000000 seconds, the longest wait \
+         (see --help)",
+    );
+    // Was accepted, and polled in a busy loop.
+    stream(
+        &["--tail", "--poll", "--poll-interval", "0"],
+        "--poll-interval: '0' is less than 0.01 seconds, the shortest poll interval \
+         (see --help)",
+    );
+    stream(
+        &["--tail", "--poll", "--poll-interval", "abc"],
+        "--poll-interval: 'abc' is not a number of seconds: give digits with an optional \
+         fraction, such as 5 or 0.5 (see --help)",
+    );
+}
+
+#[test]
+fn an_option_that_applies_only_with_another_is_refused_without_it() {
+    let tail = "only a followed file is";
+    let lists = "without it the lists are exact";
+    for (args, message) in [
+        // Were: "missing --tail".
+        (
+            &["--poll"][..],
+            format!("--poll applies only with --tail: {tail} polled"),
+        ),
+        (
+            &["--poll-interval", "1"],
+            format!("--poll-interval applies only with --tail: {tail} polled"),
+        ),
+        (
+            &["--rotate-wait", "1"],
+            format!("--rotate-wait applies only with --tail: {tail} rotated"),
+        ),
+        // Were accepted and ignored.
+        (
+            &["--exact"],
+            format!(
+                "--exact applies only with --top-capacity: {lists} already, with no Bloom filter"
+            ),
+        ),
+        (
+            &["--bloom-capacity", "5"],
+            format!(
+                "--bloom-capacity applies only with --top-capacity: {lists}, with no Bloom filter"
+            ),
+        ),
+        (
+            &["--bloom-fp-rate", "0.1"],
+            format!(
+                "--bloom-fp-rate applies only with --top-capacity: {lists}, with no Bloom filter"
+            ),
+        ),
+    ] {
+        let mut all = args.to_vec();
+        all.push(SAMPLE);
+        stream(&all, &format!("{message} (see --help)"));
+    }
+    // With the option each needs, they are taken.
+    let o = Command::new(STREAM)
+        .args([
+            "--to",
+            "a",
+            "--from",
+            "b",
+            "--top-capacity",
+            "10",
+            "--exact",
+            SAMPLE,
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}

@@ -5,7 +5,8 @@
 
 use clap::{Arg, ArgAction, Command, ValueEnum, value_parser};
 
-use crate::cli::help::{OTHER, ToolDocs, after_long_help};
+use crate::cli::help::{OTHER, ToolDocs, after_long_help, long_text};
+use crate::cli::only_with;
 
 /// The option that writes documentation instead of running the tool; it
 /// must be given alone (see [`parse_args`](crate::cli::parse_args)).
@@ -46,12 +47,13 @@ pub fn command<C: ToolDocs>() -> Command {
                 .exclusive(true)
                 .help_heading(OTHER)
                 .help("Print a shell completion script or the man page")
-                .long_help(
+                .long_help(concat!(
                     "Print a shell completion script (bash, zsh, fish, elvish, powershell) or \
                      the man page (man), built from the same definitions as the options; \
-                     given alone. Installing them: see the README.\n\
-                     Example: --generate bash",
-                ),
+                     given alone. Where to put them: ",
+                    env!("CARGO_PKG_REPOSITORY"),
+                    "#completions-and-man-pages\n\nExample: --generate bash"
+                )),
         )
         .arg(
             Arg::new("help")
@@ -70,6 +72,7 @@ pub fn command<C: ToolDocs>() -> Command {
                 .help("Print version"),
         )
         .after_long_help(after_long_help::<C>());
+    cmd = only_with::document(cmd, C::ONLY_WITH);
     let ids: Vec<_> = cmd.get_arguments().map(|a| a.get_id().clone()).collect();
     for id in ids {
         cmd = cmd.mut_arg(id, |arg| {
@@ -82,11 +85,7 @@ pub fn command<C: ToolDocs>() -> Command {
             if hidden.is_empty() {
                 return arg;
             }
-            let text = arg
-                .get_long_help()
-                .or(arg.get_help())
-                .map(|h| h.to_string())
-                .unwrap_or_default();
+            let text = long_text(&arg);
             let also = format!("Also accepted as {}.", hidden.join(", "));
             arg.long_help(format!("{text}\n\n{also}"))
         });

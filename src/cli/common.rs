@@ -23,7 +23,8 @@ pub struct CommonArgs {
     /// ms, s, m, h or d (90s, 5m, 1h, 1.5h). A run that reads a record
     /// later than L allows ends with a warning naming the bound that would
     /// cover it. Zeek conn.log records come when their connection ends:
-    /// use hours (7200, or 2h, is recommended, see docs/formats.md).
+    /// use hours (7200, or 2h, is recommended; the formats' bounds:
+    /// --input-format).
     ///
     /// Example: --max-log-late-seconds 600 or --lateness 1h
     #[arg(long = "max-log-late-seconds", alias = "max_log_late_seconds",
@@ -44,11 +45,15 @@ pub struct CommonArgs {
     ///
     /// auto (the default) tells each input by its first line: plain (TS FROM_HOST
     /// TO_HOST), zeek (Zeek TSV conn.log), zeek-json (Zeek JSON lines) or
-    /// vpc (AWS VPC flow logs). See docs/formats.md.
+    /// vpc (AWS VPC flow logs). Zeek writes a connection when it ends, so
+    /// a Zeek log needs a lateness bound of hours (--max-log-late-seconds
+    /// 7200 is recommended); a VPC log, its aggregation interval plus the
+    /// delivery delay (1200 for the 10-minute default). More on each
+    /// format: <https://github.com/connspy/connspy>
     ///
     /// Example: --input-format zeek
     #[arg(long = "input-format", value_name = "FORMAT", default_value = "auto",
-          value_parser = input_format_arg, hide_possible_values = true,
+          value_parser = input_format_arg(), hide_possible_values = true,
           hide_default_value = true, help_heading = INPUT)]
     pub input_format: InputFormat,
 
@@ -71,7 +76,7 @@ pub struct CommonArgs {
     ///
     /// Example: --sport 1024-65535
     #[arg(long, value_name = "PORTS", value_parser = PortSet::parse,
-          hide_short_help = true, help_heading = FILTERS)]
+          help_heading = FILTERS)]
     pub sport: Option<PortSet>,
 
     /// Only records of this protocol: tcp, udp, icmp or a number
@@ -82,7 +87,7 @@ pub struct CommonArgs {
     ///
     /// Example: --proto udp
     #[arg(long, value_name = "PROTO", value_parser = ProtoSet::parse,
-          hide_short_help = true, help_heading = FILTERS)]
+          help_heading = FILTERS)]
     pub proto: Option<ProtoSet>,
 
     /// Only VPC records with this action: accept or reject
@@ -91,7 +96,7 @@ pub struct CommonArgs {
     ///
     /// Example: --action reject
     #[arg(long, value_name = "ACTION", value_parser = parse_action_arg,
-          hide_short_help = true, help_heading = FILTERS)]
+          help_heading = FILTERS)]
     pub action: Option<Action>,
 
     /// Output format: tsv, csv or jsonl

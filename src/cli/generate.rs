@@ -35,14 +35,18 @@ pub fn generate<C: ToolDocs>(what: Generated) -> io::Result<Vec<u8>> {
 }
 
 /// The man page: clap_mangen's title, name, synopsis, description and
-/// option sections (one per heading), then EXAMPLES and EXIT STATUS
-/// written here (clap_mangen would put the `--help` epilogue under
+/// option sections (one per heading), then EXAMPLES, EXIT STATUS and SEE
+/// ALSO (the other tool, the project's address) written here (clap_mangen would put the `--help` epilogue under
 /// "EXTRA", reflowed mid-option), then the version.
 fn man_page<C: ToolDocs>(cmd: Command, page: &mut Vec<u8>) -> io::Result<()> {
     let man = clap_mangen::Man::new(cmd);
     let mut out = Vec::new();
     let out = &mut out;
     man.render_title(out)?;
+    // No hyphenation (an option or path broken at a hyphen it does not
+    // have is copied wrong) and ragged right (no stretched gaps beside a
+    // long address).
+    out.extend_from_slice(b".nh\n.ad l\n");
     man.render_name_section(out)?;
     man.render_synopsis_section(out)?;
     man.render_description_section(out)?;
@@ -66,6 +70,16 @@ fn man_page<C: ToolDocs>(cmd: Command, page: &mut Vec<u8>) -> io::Result<()> {
         let text = format!(".TP\n.B {status}\n{}\n", roff_text(meaning));
         out.extend_from_slice(text.as_bytes());
     }
+    out.extend_from_slice(b".SH \"SEE ALSO\"\n");
+    for tool in C::SEE_ALSO {
+        let text = format!(".BR {} (1),\n", roff_text(tool));
+        out.extend_from_slice(text.as_bytes());
+    }
+    let project = format!(
+        "and the project, with its guide and the log formats: {}\n",
+        roff_text(env!("CARGO_PKG_REPOSITORY"))
+    );
+    out.extend_from_slice(project.as_bytes());
     man.render_version_section(out)?;
     // Each `render_*` call repeats clap_mangen's two-line preamble (the
     // definition of the quote string); once, before everything, is enough.

@@ -46,6 +46,24 @@ pub trait ToolDocs: Parser {
     /// The exit statuses of this tool besides those both tools share (0, 1
     /// and 2), and what each means.
     const OWN_EXIT_STATUS: &'static [(&'static str, &'static str)];
+    /// The options that apply only with another, refused without it.
+    const ONLY_WITH: &'static [OnlyWith] = &[];
+    /// The other tools the man page's SEE ALSO names (section 1).
+    const SEE_ALSO: &'static [&'static str];
+}
+
+/// An option that means something only beside another (`--poll`
+/// without `--tail`), and the option it needs (see `only_with.rs`, which
+/// holds the rule), by their clap ids (the field names).
+#[derive(Debug, Clone, Copy)]
+pub struct OnlyWith {
+    /// The option that applies only with `needs`.
+    pub option: &'static str,
+    /// The option it needs.
+    pub needs: &'static str,
+    /// Why `option` means nothing without `needs`, as the end of a
+    /// sentence ("only a followed file is polled").
+    pub why: &'static str,
 }
 
 /// The exit statuses both tools share, and what each means.
@@ -84,6 +102,15 @@ pub(crate) fn after_long_help<C: ToolDocs>() -> String {
         text.push_str(&format!("  {status:>3}  {meaning}\n"));
     }
     text
+}
+
+/// An option's `--help` text as it stands: its long help, else its short
+/// one, so that more can be added to it.
+pub(crate) fn long_text(arg: &clap::Arg) -> String {
+    arg.get_long_help()
+        .or(arg.get_help())
+        .map(|h| h.to_string())
+        .unwrap_or_default()
 }
 
 /// Widest line of an example command in `--help` and the man page.

@@ -1,13 +1,15 @@
 //! Command-line plumbing shared by both tools: argument parsing with
 //! one-line errors in the tools' words (`usage`), the value parsers of
 //! the options (`values`), the words of `--help` that are not options
-//! (`help`), the full command (`command`), and the shell completions and
-//! man pages generated from it (`generate`).
+//! (`help`), the full command (`command`), the shell completions and man
+//! pages generated from it (`generate`), and the one rule for options
+//! that apply only beside another (`only_with`).
 
 mod command;
 pub mod common;
 mod generate;
 mod help;
+mod only_with;
 pub mod query;
 pub mod stream;
 mod usage;
@@ -16,9 +18,9 @@ mod values;
 pub use command::{GENERATE, Generated, command};
 pub use generate::generate;
 pub(crate) use help::{DEDUP, DIAGNOSTICS, FILTERS, INPUT, OUTPUT, QUERY, SUMMARY, WINDOWS};
-pub use help::{Example, ToolDocs};
-pub(crate) use values::{count_arg, measure_arg, rate_arg};
-pub use values::{input_format_arg, lateness_arg, seconds_arg, target_arg, time_arg};
+pub use help::{Example, OnlyWith, ToolDocs};
+pub(crate) use values::{count_arg, measure_arg, poll_interval_arg, rate_arg, wait_arg};
+pub use values::{input_format_arg, lateness_arg, target_arg, time_arg};
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -44,7 +46,8 @@ pub fn parse_args<C: ToolDocs>() -> Result<Option<C>, Error> {
 pub(crate) fn parse_from<C: ToolDocs>(
     args: impl IntoIterator<Item = OsString>,
 ) -> Result<Option<C>, Error> {
-    let matches = match command::<C>().try_get_matches_from(args) {
+    let cmd = command::<C>();
+    let matches = match cmd.clone().try_get_matches_from(args) {
         Ok(matches) => matches,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
             e.print().doing(|| "cannot write to stdout".into())?;
@@ -60,6 +63,7 @@ pub(crate) fn parse_from<C: ToolDocs>(
             .doing(|| "cannot write to stdout".into())?;
         return Ok(None);
     }
+    only_with::check(&cmd, &matches, C::ONLY_WITH).map_err(Error::Usage)?;
     C::from_arg_matches(&matches)
         .map(Some)
         .map_err(|e| Error::Usage(usage::sentence(&e)))

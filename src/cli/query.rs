@@ -9,18 +9,33 @@ use crate::cli::{DIAGNOSTICS, Example, INPUT, OUTPUT, QUERY, ToolDocs, target_ar
 use crate::parse::target::Target;
 use crate::parse::timestamp::Timestamp;
 
+const LONG_ABOUT: &str = "\
+Which hosts connected to (or from) one host between two times
+
+Prints each distinct host that connected to HOST (--to) or that HOST
+connected to (--from), or with both, each distinct pair of hosts from the
+one to the other, with time-init <= TS < time-end, one per line, in the
+order of its first such record. The log may be plain lines TS FROM_HOST
+TO_HOST, a Zeek conn.log (TSV or JSON lines) or AWS VPC flow logs, each
+input told by its first line (--input-format). Hosts compare
+case-insensitively (ASCII) and print in lower case. The log is
+binary-searched for the range instead of scanned, relying on its lateness
+bound (--max-log-late-seconds).
+
+In CSV or JSON Lines (--format), each host is a row with the columns
+time_init_ns, time_init_rfc3339, time_end_ns, time_end_rfc3339, kind,
+target, seq, host: the query's range (in nanoseconds since 1970, exact,
+and in RFC 3339 UTC), to or from, the queried host, the host's place in
+first-seen order, and the host. A pair's row (kind pair) has from_target
+and to_target for target, and from and to for host. --summary adds
+first_seen, last_seen, records, bytes, packets, dports and more_dports.";
+
 /// Which hosts connected to (or from) one host between two times
-///
-/// Prints each distinct host that connected to HOST (--to) or that HOST
-/// connected to (--from) with time-init <= TS < time-end, one per line, in
-/// the order of its first such record. Log lines are `TS FROM_HOST
-/// TO_HOST`; hosts compare case-insensitively (ASCII) and print in lower
-/// case. The log is binary-searched for the range instead of scanned,
-/// relying on its lateness bound (--max-log-late-seconds).
 #[derive(Parser, Debug)]
 #[command(
     name = "connspy",
     version,
+    long_about = LONG_ABOUT,
     override_usage = "connspy (--to HOST | --from HOST | both) --time-init TS --time-end TS [OPTIONS] FILE..."
 )]
 // Not `required`: clap would then ask for a host even with the exclusive
@@ -95,7 +110,7 @@ pub struct QueryArgs {
     /// time precision), records, bytes and packets (where the format has
     /// them), and the distinct destination ports (the first 16, then
     /// more_dports says whether there were more). TSV starts with a header
-    /// line; the columns are in docs/behaviour.md.
+    /// line naming the columns after the host.
     ///
     /// Example: --summary --format csv
     #[arg(long, help_heading = OUTPUT)]
@@ -144,4 +159,5 @@ impl ToolDocs for QueryArgs {
         },
     ];
     const OWN_EXIT_STATUS: &'static [(&'static str, &'static str)] = &[];
+    const SEE_ALSO: &'static [&'static str] = &["connspy-stream"];
 }

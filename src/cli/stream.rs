@@ -6,8 +6,8 @@ use clap::Parser;
 
 use crate::cli::common::CommonArgs;
 use crate::cli::{
-    DEDUP, DIAGNOSTICS, Example, INPUT, SUMMARY, ToolDocs, WINDOWS, count_arg, measure_arg,
-    rate_arg, seconds_arg, target_arg, time_arg,
+    DEDUP, DIAGNOSTICS, Example, INPUT, OnlyWith, SUMMARY, ToolDocs, WINDOWS, count_arg,
+    measure_arg, poll_interval_arg, rate_arg, target_arg, time_arg, wait_arg,
 };
 use crate::parse::target::Target;
 use crate::parse::timestamp::Timestamp;
@@ -17,11 +17,13 @@ use crate::stream::window::WindowWidth;
 const LONG_ABOUT: &str = "\
 Hour-by-hour (or window-by-window) summaries of a connection log
 
-For each hour (or --window) of a connection log (lines `TS FROM_HOST
-TO_HOST`), prints the hosts that connected to --to (TO lines), the hosts
---from connected to (FROM lines) and the most active host (MOST line),
-tab-separated. The first example below prints, for the hour starting at
-1565647200 (2019-08-12T22:00:00Z):
+For each hour (or --window) of a connection log, prints the hosts that
+connected to --to (TO lines), the hosts --from connected to (FROM lines)
+and the most active host (MOST line), tab-separated. The log may be plain
+lines TS FROM_HOST TO_HOST, a Zeek conn.log (TSV or JSON lines) or AWS VPC
+flow logs, each input told by its first line (--input-format). The first
+example below prints, for the hour starting at 1565647200
+(2019-08-12T22:00:00Z):
 
   1565647200.0	TO	nodrouk
   1565647200.0	FROM	kaikres
@@ -36,7 +38,9 @@ of the input are printed then (unless --only-complete-hours).
 Opt-in rows: --top K prints the K most active hosts with their counts (TOP
 lines), --emit-counts every host's count (COUNT lines). --format csv or
 jsonl prints the same rows with the columns window_start,
-window_start_rfc3339, kind (to, from, top, count), seq, host, count.";
+window_start_rfc3339, kind, seq, host, count (kind is to, from, top,
+count, bytes, packets or pair; pair rows, with --emit-counts and --by
+peers, in or out, add a column peer).";
 
 /// Hour-by-hour (or window-by-window) summaries of a connection log
 #[derive(Parser, Debug)]
@@ -77,7 +81,7 @@ pub struct StreamArgs {
     ///
     /// Whole windows: the one holding this time is printed as without the
     /// option. Unix time or RFC 3339, as connspy's. Of the files, only
-    /// those the range needs are read (docs/guide.md#archives-directories-of-rotated-logs).
+    /// those the range needs are read.
     ///
     /// Example: --time-init 2019-08-12T00:00:00Z
     #[arg(long = "time-init", alias = "time_init", value_name = "TS",
@@ -113,15 +117,15 @@ pub struct StreamArgs {
 
     /// Keep reading a rotated-away file this long [default: 5]
     ///
-    /// With --tail. After a rotation (the file renamed, a new one at its path), the old
+    /// After a rotation (the file renamed, a new one at its path), the old
     /// file is still read, beside the new one, for this many seconds or
     /// until it is deleted, so that a writer that reopens late loses
     /// nothing; its unterminated last line is taken as a line only when
-    /// the wait ends.
+    /// the wait ends. Seconds, 0 or more, fractions allowed.
     ///
     /// Example: --rotate-wait 30
-    #[arg(long = "rotate-wait", value_name = "SECONDS", value_parser = seconds_arg,
-          requires = "tail", hide_short_help = true, help_heading = INPUT)]
+    #[arg(long = "rotate-wait", value_name = "SECONDS", value_parser = wait_arg,
+          allow_hyphen_values = true, help_heading = INPUT)]
     pub rotate_wait: Option<std::time::Duration>,
 
     /// With --tail, poll for changes instead of waiting for events
@@ -130,16 +134,16 @@ pub struct StreamArgs {
     /// ones). Without a watch, polling is used anyway, with a notice.
     ///
     /// Example: --poll
-    #[arg(long, requires = "tail", hide_short_help = true, help_heading = INPUT)]
+    #[arg(long, help_heading = INPUT)]
     pub poll: bool,
 
     /// The wait between looks when polling [default: 0.2]
     ///
-    /// Seconds, fractions allowed.
+    /// Seconds, fractions allowed; at least 0.01.
     ///
     /// Example: --poll-interval 0.05
-    #[arg(long = "poll-interval", value_name = "SECONDS", value_parser = seconds_arg,
-          requires = "tail", hide_short_help = true, help_heading = INPUT)]
+    #[arg(long = "poll-interval", value_name = "SECONDS", value_parser = poll_interval_arg,
+          allow_hyphen_values = true, help_heading = INPUT)]
     pub poll_interval: Option<std::time::Duration>,
 
     /// Window width: s, m, h or d dividing a day [default: 1h]
@@ -157,7 +161,7 @@ pub struct StreamArgs {
     /// Print the K most active hosts with counts instead of MOST
     ///
     /// TOP lines, highest count first; ties go to the host counted first.
-    /// --top 1 is the default MOST line (in CSV and JSON Lines, a `top` row
+    /// --top 1 is the default MOST line (in CSV and JSON Lines, a top row
     /// with its count).
     ///
     /// Example: --top 10
@@ -201,10 +205,11 @@ pub struct StreamArgs {
 
     /// Also print every host's count, for merging across machines
     ///
-    /// COUNT lines, or `count` rows, so that summaries of a log split
-    /// across machines can be merged exactly: per window, the union of the
-    /// TO and FROM rows and the sum of the counts (the SQL is in
-    /// docs/guide.md).
+    /// COUNT lines, or count rows, so that summaries of a log split across
+    /// machines can be merged exactly: per window, the union of the to and
+    /// from rows, and the sum of each host's counts (in SQL, SELECT
+    /// window_start, host, SUM(count) FROM rows WHERE kind = 'count' GROUP
+    /// BY window_start, host), which gives the MOST and top hosts.
     ///
     /// Example: --emit-counts --format csv
     #[arg(long = "emit-counts", help_heading = WINDOWS)]
@@ -213,33 +218,31 @@ pub struct StreamArgs {
     /// With --top-capacity, deduplicate the lists exactly, not by Bloom
     ///
     /// Each list then keeps a set of its hosts: no false positives.
-    /// Without --top-capacity the lists are exact already (the window's
-    /// host counts are the dedup), so this changes nothing there.
     ///
     /// Example: --exact
-    #[arg(long, hide_short_help = true, help_heading = DEDUP)]
+    #[arg(long, help_heading = DEDUP)]
     pub exact: bool,
 
     /// Hosts per list a Bloom filter may grow to [default: 1000000]
     ///
-    /// Only with --top-capacity. A filter starts small and grows with the
-    /// hosts its list meets; past this many, the false-positive rate rises
-    /// and the tool warns once.
+    /// A filter starts small and grows with the hosts its list meets;
+    /// past this many, the false-positive rate rises and the tool warns
+    /// once.
     ///
     /// Example: --bloom-capacity 10000000
     #[arg(long = "bloom-capacity", value_name = "N", conflicts_with = "exact",
-          value_parser = count_arg, allow_hyphen_values = true, hide_short_help = true,
+          value_parser = count_arg, allow_hyphen_values = true,
           help_heading = DEDUP)]
     pub bloom_capacity: Option<u64>,
 
     /// The Bloom filters' false-positive rate [default: 1e-9]
     ///
-    /// Only with --top-capacity. The total rate at capacity, 0 < P < 1; a
-    /// false positive leaves a host out of a list.
+    /// The total rate at capacity, 0 < P < 1; a false positive leaves a
+    /// host out of a list.
     ///
     /// Example: --bloom-fp-rate 1e-6
     #[arg(long = "bloom-fp-rate", value_name = "P", conflicts_with = "exact",
-          value_parser = rate_arg, allow_hyphen_values = true, hide_short_help = true,
+          value_parser = rate_arg, allow_hyphen_values = true,
           help_heading = DEDUP)]
     pub bloom_fp_rate: Option<f64>,
 
@@ -282,7 +285,7 @@ impl ToolDocs for StreamArgs {
             command: "connspy-stream --to jaibrain --from eevous --tail /var/log/conn.log",
         },
         Example {
-            about: "Per-machine rows to merge in SQL (docs/guide.md):",
+            about: "Per-machine rows to merge in SQL (see --emit-counts):",
             command: "connspy-stream --to jaibrain --from eevous --emit-counts --format csv conn.log > \"$(hostname).csv\"",
         },
         Example {
@@ -290,6 +293,39 @@ impl ToolDocs for StreamArgs {
             command: "zcat conn.log.gz | connspy-stream --to jaibrain --from eevous --stats",
         },
     ];
+    const ONLY_WITH: &'static [OnlyWith] = &[
+        OnlyWith {
+            option: "rotate_wait",
+            needs: "tail",
+            why: "only a followed file is rotated",
+        },
+        OnlyWith {
+            option: "poll",
+            needs: "tail",
+            why: "only a followed file is polled",
+        },
+        OnlyWith {
+            option: "poll_interval",
+            needs: "tail",
+            why: "only a followed file is polled",
+        },
+        OnlyWith {
+            option: "exact",
+            needs: "top_capacity",
+            why: "without it the lists are exact already, with no Bloom filter",
+        },
+        OnlyWith {
+            option: "bloom_capacity",
+            needs: "top_capacity",
+            why: "without it the lists are exact, with no Bloom filter",
+        },
+        OnlyWith {
+            option: "bloom_fp_rate",
+            needs: "top_capacity",
+            why: "without it the lists are exact, with no Bloom filter",
+        },
+    ];
+    const SEE_ALSO: &'static [&'static str] = &["connspy"];
     const OWN_EXIT_STATUS: &'static [(&'static str, &'static str)] = &[
         (
             "129",

@@ -206,6 +206,10 @@ fn file_stream(file: File, path: &Path, start: Decompress) -> Result<Stream> {
 
 /// Reads the first bytes of `source` (of `size` bytes, when known), and
 /// puts them back in front of the rest or starts decompressing it.
+///
+/// Fewer than [`MAGIC_BYTES`] means `source` has ended, and it is not read
+/// again: a terminal ends its input with one Ctrl-D, which one read sees,
+/// and a second read would wait for more typing.
 fn sniffed(
     mut source: Box<dyn Read + Send>,
     size: Option<u64>,
@@ -213,6 +217,9 @@ fn sniffed(
 ) -> io::Result<Stream> {
     let head = read_head(&mut source)?;
     let compression = Compression::sniff(&head);
+    if head.len() < MAGIC_BYTES {
+        source = Box::new(io::empty());
+    }
     let whole = Cursor::new(head).chain(source);
     let Some(format) = compression else {
         return Ok(Stream {

@@ -8,7 +8,7 @@ use crate::error::{Error, IoContext};
 
 use crate::diagnostics::{MalformedLine, MalformedReport};
 use crate::io::input::InputName;
-use crate::output::{Field, Format, RowWriter};
+use crate::output::{Field, Format, RowWriter, nanos_text, rfc3339};
 use crate::parse::filter::Unfilterable;
 use crate::parse::host_set::HostSet;
 use crate::parse::lateness::{Arrivals, Lateness};
@@ -60,8 +60,10 @@ impl Printed {
 
 /// What every row of one query repeats (see [`COLUMNS`]).
 struct RowContext {
-    time_init: String,
-    time_end: String,
+    time_init_ns: Option<String>,
+    time_init_rfc3339: Option<String>,
+    time_end_ns: Option<String>,
+    time_end_rfc3339: Option<String>,
     kind: &'static str,
     /// The queried target, or with a pair the `--from` and `--to` ones.
     targets: Vec<Vec<u8>>,
@@ -110,8 +112,10 @@ impl<'r, W: Write> Answer<'r, W> {
         Answer {
             out: RowWriter::new(out, format, columns),
             context: RowContext {
-                time_init: query.time_init.to_string(),
-                time_end: query.time_end.to_string(),
+                time_init_ns: nanos_text(query.time_init.as_nanos()),
+                time_init_rfc3339: rfc3339(query.time_init.as_nanos()),
+                time_end_ns: nanos_text(query.time_end.as_nanos()),
+                time_end_rfc3339: rfc3339(query.time_end.as_nanos()),
                 kind: match (query.side, pairs) {
                     (_, true) => "pair",
                     (Side::To, false) => "to",
@@ -243,11 +247,13 @@ fn lead<'k>(
     seq: usize,
     key: &'k [u8],
 ) -> Vec<Field<'k>> {
-    let mut fields = Vec::with_capacity(8);
+    let mut fields = Vec::with_capacity(10);
     if format != Format::Tsv {
         fields.extend([
-            Field::Number(&context.time_init),
-            Field::Number(&context.time_end),
+            Field::number_or_absent(context.time_init_ns.as_deref()),
+            Field::text_or_absent(context.time_init_rfc3339.as_deref()),
+            Field::number_or_absent(context.time_end_ns.as_deref()),
+            Field::text_or_absent(context.time_end_rfc3339.as_deref()),
             Field::Str(context.kind),
         ]);
         fields.extend(context.targets.iter().map(|t| Field::Host(t)));

@@ -6,31 +6,35 @@ use crate::output::Field;
 
 /// The CSV header and JSON keys of `connspy`'s rows (`--format csv` and
 /// `jsonl`; TSV prints the host alone). Every row repeats its query, so
-/// that the rows of many queries loaded into one table stay apart: the
-/// range (unix seconds, exact, with a fraction when it has one), the kind
-/// (`to`: the host connected to `target`; `from`: `target` connected to
-/// the host), the queried host (lower case), and the host's 1-based
-/// position in first-seen order.
+/// that the rows of many queries loaded into one table stay apart: each
+/// end of the range in integer nanoseconds (exact, and one type in every
+/// run, where seconds with a fraction would load as a float cut to about
+/// 7 of 9 digits; see [`nanos_text`](crate::output::nanos_text)) and in
+/// RFC 3339, the kind (`to`: the host connected to `target`; `from`:
+/// `target` connected to the host), the queried host (lower case), and
+/// the host's 1-based position in first-seen order.
 pub const COLUMNS: &[&str] = &HOST_COLUMNS;
 
+/// The query's range, first in every row.
+const RANGE: [&str; 4] = [
+    "time_init_ns",
+    "time_init_rfc3339",
+    "time_end_ns",
+    "time_end_rfc3339",
+];
+
 /// [`COLUMNS`], as an array (for `--summary`'s, which add to it).
-const HOST_COLUMNS: [&str; 6] = ["time_init", "time_end", "kind", "target", "seq", "host"];
+const HOST_COLUMNS: [&str; 8] = concat::<4, 4, 8>(RANGE, ["kind", "target", "seq", "host"]);
 
 /// [`COLUMNS`] for `--to` with `--from` (kind `pair`): both targets, and
 /// each pair's `from` and `to` hosts (TSV prints the two hosts).
 pub const PAIR_COLUMNS: &[&str] = &PAIR_HOST_COLUMNS;
 
 /// [`PAIR_COLUMNS`], as an array.
-const PAIR_HOST_COLUMNS: [&str; 8] = [
-    "time_init",
-    "time_end",
-    "kind",
-    "from_target",
-    "to_target",
-    "seq",
-    "from",
-    "to",
-];
+const PAIR_HOST_COLUMNS: [&str; 10] = concat::<4, 6, 10>(
+    RANGE,
+    ["kind", "from_target", "to_target", "seq", "from", "to"],
+);
 
 /// What a summary row adds to the host query's row, in order.
 const MEASURES: [&str; 7] = [
@@ -49,11 +53,11 @@ const MEASURES: [&str; 7] = [
 /// `first_seen` and `last_seen` are unix seconds with the digits the log
 /// wrote them with; `bytes`, `packets` and `dports` are left out (JSON),
 /// empty (CSV) or `-` (TSV) when no record of the peer gives them.
-pub const SUMMARY_COLUMNS: &[&str] = &concat::<6, 7, 13>(HOST_COLUMNS, MEASURES);
+pub const SUMMARY_COLUMNS: &[&str] = &concat::<8, 7, 15>(HOST_COLUMNS, MEASURES);
 
 /// [`SUMMARY_COLUMNS`] for `--to` with `--from`: those of the pair rows
 /// ([`PAIR_COLUMNS`]), then the measures.
-pub const SUMMARY_PAIR_COLUMNS: &[&str] = &concat::<8, 7, 15>(PAIR_HOST_COLUMNS, MEASURES);
+pub const SUMMARY_PAIR_COLUMNS: &[&str] = &concat::<10, 7, 17>(PAIR_HOST_COLUMNS, MEASURES);
 
 /// `a` then `b`, as one array of `N = A + B` names (a const fn: the
 /// column lists are constants, each name written once).

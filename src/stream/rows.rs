@@ -27,7 +27,7 @@
 
 use std::io::{self, Write};
 
-use crate::output::{Field, Format, RowWriter};
+use crate::output::{Field, Format, RowWriter, rfc3339};
 use crate::parse::timestamp::Timestamp;
 
 /// The CSV header and JSON keys of the stream's rows.
@@ -110,10 +110,7 @@ impl<W: Write> StreamWriter<W> {
     /// The rows of the window starting at `start` (whole seconds).
     pub(crate) fn window(&mut self, start: Timestamp) -> WindowRows<'_, W> {
         let start_text = start.to_string();
-        let rfc3339 = i64::try_from(start.as_secs())
-            .ok()
-            .and_then(|s| jiff::Timestamp::from_second(s).ok())
-            .map(|t| t.to_string());
+        let rfc3339 = rfc3339(start.as_nanos());
         WindowRows {
             label: format!("{start_text}.0"),
             start: start_text,
@@ -184,7 +181,7 @@ impl<W: Write> WindowRows<'_, W> {
         }
         let fields = [
             Field::Number(&self.start),
-            self.rfc3339.as_deref().map_or(Field::Absent, Field::Str),
+            Field::text_or_absent(self.rfc3339.as_deref()),
             Field::Str(kind.name()),
             Field::Int(self.seq),
             Field::Host(host),

@@ -11,6 +11,7 @@ use crate::cli::query::QueryArgs;
 use crate::diagnostics::{Diagnostics, MalformedReport};
 use crate::error::Error;
 use crate::io::input::{InputName, MmapChoice, Opened, Stream};
+use crate::output::{Format, LATEST_NANOS, rfc3339};
 use crate::query::progress::Progress;
 use crate::query::{self, Answer, Query, Side};
 use crate::tool::archive::{self, FileCounts, FileStats, names_a_directory};
@@ -45,6 +46,28 @@ fn query_of(args: &QueryArgs) -> Result<Query, Error> {
     query.filter = common.record_filter();
     query.summary = args.summary;
     Ok(query)
+}
+
+/// Says, once per time, which of its CSV/JSON columns are left empty:
+/// `_ns` past what 64 bits of nanoseconds hold, `_rfc3339` past the year
+/// 9999 (docs/guide.md#formats-csv-and-json-lines).
+fn note_empty_time_columns(diagnostics: &Diagnostics, query: &Query) {
+    for (column, time) in [("time_init", query.time_init), ("time_end", query.time_end)] {
+        if time.as_nanos() <= LATEST_NANOS {
+            continue;
+        }
+        let also = if rfc3339(time.as_nanos()).is_none() {
+            format!(", and {column}_rfc3339 too, past the year 9999")
+        } else {
+            String::new()
+        };
+        let latest = rfc3339(LATEST_NANOS).unwrap_or_default();
+        diagnostics.note(format_args!(
+            "{column}_ns is left empty: --{} ({time}) is after {latest}, the latest \
+             time 64 bits of nanoseconds hold{also}",
+            column.replace('_', "-"),
+        ));
+    }
 }
 
 /// What a query found, for a caller that wants more than the printed
@@ -92,6 +115,9 @@ pub fn run(args: QueryArgs) -> anyhow::Result<QuerySummary> {
     let installed =
         crate::io::sigbus::install(TOOL).context("cannot install the SIGBUS handler")?;
     let choice = MmapChoice::Auto(installed);
+    if common.format != Format::Tsv {
+        note_empty_time_columns(&diagnostics, &query);
+    }
     let mut report = MalformedReport::new(diagnostics.clone(), common.strict);
     let progress = Progress::new(!common.quiet);
     let out = BufWriter::with_capacity(64 * 1024, progress.clear_of(io::stdout().lock()));

@@ -2,7 +2,7 @@
 //! reading files and stdin to their end or following the last file.
 
 use std::fmt;
-use std::io::{self, BufWriter, Read};
+use std::io::{self, BufWriter, IsTerminal, Read};
 use std::ops::Range;
 use std::time::{Duration as Elapsed, Instant};
 
@@ -277,6 +277,14 @@ fn summarise(
             return Ok(feed_files(&job, &mut agg, diagnostics, &stop, files)?);
         }
         for (i, name) in inputs.iter().enumerate() {
+            if *name == InputName::Stdin && io::stdin().is_terminal() {
+                // Else a tool started without a FILE waits on a terminal
+                // with no word of why.
+                diagnostics.note(
+                    "reading standard input (a terminal): type or paste log lines, \
+                     and end with Ctrl-D",
+                );
+            }
             let verbose = args.common.verbose.then_some(diagnostics);
             let follow = (followed == Some(i))
                 .then(|| FollowOptions::new(args.poll, args.poll_interval, args.rotate_wait));
@@ -349,7 +357,7 @@ mod tests {
     use clap::{CommandFactory, Parser};
 
     use super::*;
-    use crate::cli::seconds_arg;
+    use crate::cli::wait_arg;
     use crate::io::follow::{DEFAULT_POLL, DEFAULT_ROTATE_WAIT};
 
     /// The `[default: …]` the long help gives for `option`, in seconds.
@@ -358,7 +366,7 @@ mod tests {
         let at = help.find(&format!("--{option} <SECONDS>")).expect("listed");
         let summary = help[at..].lines().nth(1).expect("a summary line");
         let value = summary.split("[default: ").nth(1).expect("a default");
-        seconds_arg(value.trim_end_matches(']')).expect("seconds")
+        wait_arg(value.trim_end_matches(']')).expect("seconds")
     }
 
     #[test]
