@@ -7,10 +7,10 @@
 //!   between date and time, a date alone (midnight UTC), or `now` with an
 //!   optional offset (`now-1h`). `now` is a parameter, never read here, so
 //!   that every form is testable.
-//! - **RFC 3339** ([`parse_rfc3339`]): any number of fraction digits,
+//! - **RFC 3339** (`parse_rfc3339`): any number of fraction digits,
 //!   exact to the nanosecond, finer digits ignored, as for `TS`; also what
 //!   a Zeek JSON `ts` string is read with.
-//! - A **duration** ([`parse_duration`]): seconds (`300`, `0.25`), or a
+//! - A **duration** (`parse_duration`): seconds (`300`, `0.25`), or a
 //!   number with a unit (`500ms`, `90s`, `5m`, `1h`, `1.5h`, `7d`); exact,
 //!   never a float.
 

@@ -139,9 +139,7 @@ impl FormatState {
     /// lines after them start. This is the state block scanners and probes
     /// that start mid-file assume; a later header block is honoured from
     /// where a reader meets it, and fast seek checks that none in the part
-    /// it skips changes the layout ([`reads_records_alike`]).
-    ///
-    /// [`reads_records_alike`]: Self::reads_records_alike
+    /// it skips changes the layout.
     pub fn at_start(format: InputFormat, buf: &[u8]) -> (FormatState, usize) {
         let mut state = FormatState::new(format);
         let mut start = 0;
