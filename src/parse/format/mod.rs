@@ -18,16 +18,19 @@
 //! parsed against it without changing it, which is what lets the seeker
 //! probe any line and block scanners start mid-file.
 
+mod json_string;
+mod plain;
 pub mod vpc;
 pub mod zeek;
+mod zeek_fields;
 pub mod zeek_json;
+
+pub(crate) use plain::{parse_plain, plain_error};
 
 use std::str::FromStr;
 
 use crate::parse::detail::{Detail, DetailField, Lacking, Wanted, time_digits};
-use crate::parse::record::{
-    FormatProblem, MAX_LINE_BYTES, Malformed, Record, is_separator, parse_record,
-};
+use crate::parse::record::{MAX_LINE_BYTES, Malformed, Record, is_separator, parse_record};
 
 /// `--input-format`: how to read every input, or `Auto` to tell each one
 /// by its first line.
@@ -361,29 +364,6 @@ impl FormatState {
             FormatState::Vpc(layout) => layout.key_field(line, to),
             _ => None,
         }
-    }
-}
-
-/// A plain line; a Zeek header line in it is named as such (the input was
-/// told plain by its first line, so the header is in the middle of it).
-#[inline(always)]
-pub(crate) fn parse_plain(line: &[u8]) -> Parsed<'_> {
-    match parse_record(line) {
-        Ok(rec) => Parsed::Record(rec),
-        Err(why) => Parsed::Malformed(plain_error(line, why)),
-    }
-}
-
-/// Why a plain line is malformed: `why`, or that it is a Zeek header.
-#[cold]
-pub(crate) fn plain_error(line: &[u8], why: Malformed) -> Malformed {
-    if zeek::starts_header_block(line) {
-        Malformed::Format(FormatProblem {
-            format: "plain",
-            what: "a Zeek header line in the middle of a plain log (concatenate logs of one format, or give --input-format)",
-        })
-    } else {
-        why
     }
 }
 
