@@ -17,13 +17,7 @@
 # is then checked to equal that build's, whose runs join the timed one as
 # "base: ...", with the CPU per record of both).
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=${BIN:-$ROOT/target/release}
-RESULTS=${RESULTS:-$ROOT/target/bench-results}
-RUNS=${RUNS:-10}
-WARMUP=${WARMUP:-2}
-DATA=$ROOT/target/bench-data/formats
-mkdir -p "$DATA" "$RESULTS"
+source "$(dirname "$0")/formats-env.sh"
 command -v hyperfine > /dev/null || { echo "hyperfine missing (apt-get install hyperfine)" >&2; exit 1; }
 [ -x "$BIN/connspy" ] && [ -x "$BIN/connspy-stream" ] && [ -x "$BIN/examples/genlog" ] \
   || { echo "build first: cargo build --release --bins --examples" >&2; exit 1; }

@@ -12,13 +12,7 @@
 # Environment: RUNS (10), WARMUP (2), BIN (target/release), RESULTS
 # (target/bench-results).
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=${BIN:-$ROOT/target/release}
-RESULTS=${RESULTS:-$ROOT/target/bench-results}
-RUNS=${RUNS:-10}
-WARMUP=${WARMUP:-2}
-DATA=$ROOT/target/bench-data/formats
-mkdir -p "$DATA" "$RESULTS"
+source "$(dirname "$0")/formats-env.sh"
 command -v hyperfine > /dev/null || { echo "hyperfine missing (apt-get install hyperfine)" >&2; exit 1; }
 [ -x "$BIN/connspy-stream" ] && [ -x "$BIN/examples/genlog" ] \
   || { echo "build first: cargo build --release --bins --examples" >&2; exit 1; }

@@ -18,13 +18,7 @@
 # (target/bench-results).
 set -euo pipefail
 export LC_ALL=C
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=${BIN:-$ROOT/target/release}
-RESULTS=${RESULTS:-$ROOT/target/bench-results}
-RUNS=${RUNS:-10}
-WARMUP=${WARMUP:-2}
-DATA=$ROOT/target/bench-data/formats
-mkdir -p "$DATA" "$RESULTS"
+source "$(dirname "$0")/formats-env.sh"
 [ -x /usr/bin/time ] || { echo "/usr/bin/time missing (apt-get install time)" >&2; exit 1; }
 [ -x "$BIN/connspy" ] && [ -x "$BIN/connspy-stream" ] && [ -x "$BIN/examples/genlog" ] \
   || { echo "build first: cargo build --release --bins --examples" >&2; exit 1; }
